@@ -1,0 +1,40 @@
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Core.Diagnosis;
+
+/// <summary>All revisions of one release, oldest first, ordered by the payload's version as Helm orders them.</summary>
+public sealed class ReleaseHistory
+{
+    public ReleaseHistory(string release, string @namespace, IEnumerable<StoredRevision> revisions)
+    {
+        Release = release;
+        Namespace = @namespace;
+        Revisions = revisions.OrderBy(r => r.Revision).ThenBy(r => r.SecretName, StringComparer.Ordinal).ToList();
+    }
+
+    public string Release { get; }
+
+    public string Namespace { get; }
+
+    public IReadOnlyList<StoredRevision> Revisions { get; }
+
+    public StoredRevision? Latest => Revisions.Count == 0 ? null : Revisions[^1];
+
+    /// <summary>The newest revision whose payload says deployed: what Helm's next upgrade diffs against.</summary>
+    public StoredRevision? LatestDeployed => Revisions.LastOrDefault(r => r.Status == ReleaseStatus.Deployed);
+
+    public ReleaseHistory Without(StoredRevision revision) =>
+        new(Release, Namespace, Revisions.Where(r => r.SecretName != revision.SecretName));
+
+    public ReleaseHistory With(StoredRevision replacement) =>
+        new(Release, Namespace, Revisions.Select(r => r.SecretName == replacement.SecretName ? replacement : r));
+
+    /// <summary>Groups Secrets of possibly many releases into one history per (namespace, release).</summary>
+    public static IReadOnlyList<ReleaseHistory> GroupByRelease(IEnumerable<StoredRevision> revisions) =>
+        revisions
+            .GroupBy(r => (r.Namespace, r.ReleaseName))
+            .OrderBy(g => g.Key.Namespace, StringComparer.Ordinal)
+            .ThenBy(g => g.Key.ReleaseName, StringComparer.Ordinal)
+            .Select(g => new ReleaseHistory(g.Key.ReleaseName, g.Key.Namespace, g))
+            .ToList();
+}

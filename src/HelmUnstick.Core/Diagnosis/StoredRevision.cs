@@ -1,0 +1,32 @@
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Core.Diagnosis;
+
+/// <summary>
+/// One release Secret as read from the cluster: its identity (for preconditions), its labels, and its decoded
+/// payload, or why the payload could not be decoded.
+/// </summary>
+public sealed record StoredRevision(
+    string SecretName,
+    string Namespace,
+    string? Uid,
+    string? ResourceVersion,
+    IReadOnlyDictionary<string, string> Labels,
+    HelmRelease? Release,
+    string? DecodeError = null)
+{
+    public const string SecretNamePrefix = "sh.helm.release.v1.";
+
+    public static string SecretNameFor(string release, int revision) => $"{SecretNamePrefix}{release}.v{revision}";
+
+    public string? LabelStatus => Labels.TryGetValue("status", out var s) ? s : null;
+
+    public string ReleaseName => Release?.Name is { Length: > 0 } n ? n : Labels.GetValueOrDefault("name", "");
+
+    /// <summary>The payload's version decides (as in Helm); the label only stands in for an unreadable payload.</summary>
+    public int Revision =>
+        Release?.Version is > 0 and var v ? v
+        : int.TryParse(Labels.GetValueOrDefault("version"), out var l) ? l : 0;
+
+    public ReleaseStatus Status => Release?.Status ?? ReleaseStatus.Unknown;
+}
