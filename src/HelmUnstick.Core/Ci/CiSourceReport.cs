@@ -1,0 +1,31 @@
+namespace HelmUnstick.Core.Ci;
+
+public enum CiVerdict
+{
+    /// <summary>Nothing active blocks a change to the cluster.</summary>
+    Quiet,
+
+    /// <summary>At least one activity deploys to the cluster.</summary>
+    Busy,
+
+    /// <summary>The source could not be asked; the caller must fail closed.</summary>
+    Unavailable,
+}
+
+/// <summary>What one CI source (for example <c>GitLab https://ops.example.com</c>) reported.</summary>
+public sealed record CiSourceReport(
+    string SourceName,
+    IReadOnlyList<string> Projects,
+    IReadOnlyList<CiActivity> Activities,
+    CiVerdict Verdict,
+    string? Error)
+{
+    public static CiSourceReport FromActivities(string sourceName, IReadOnlyList<string> projects, IReadOnlyList<CiActivity> activities) =>
+        new(sourceName, projects, activities, activities.Any(a => a.Blocks) ? CiVerdict.Busy : CiVerdict.Quiet, null);
+
+    public static CiSourceReport Unavailable(string sourceName, IReadOnlyList<string> projects, string error) =>
+        new(sourceName, projects, [], CiVerdict.Unavailable, error);
+
+    /// <summary>Busy and Unavailable both stop a change: an unanswered question is not a quiet CI.</summary>
+    public bool Blocks => Verdict != CiVerdict.Quiet;
+}
