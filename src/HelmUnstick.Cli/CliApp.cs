@@ -1,0 +1,62 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Commands;
+
+namespace HelmUnstick.Cli;
+
+/// <summary>Builds the command tree and runs it; every failure ends as one line on stderr and an exit code.</summary>
+internal static class CliApp
+{
+    public static RootCommand BuildRoot(CliEnvironment env)
+    {
+        var common = new CommonOptions();
+        var root = new RootCommand("""
+            helm-unstick: the "Helm upgrade is stuck" runbook as one safe command.
+            Finds releases left pending-* by a helm process that died, checks that nothing else is wrong
+            (CI deploying, unhealthy workloads, a helm still running), backs up and removes the stuck revision
+            (never a rollback), verifies, and explains what Helm will believe next.
+
+            Start with: helm-unstick demo    (a built-in sandbox cluster, no setup)
+            """)
+        {
+            common.Kubeconfig, common.Context, common.Namespace,
+        };
+        root.Subcommands.Add(new ScanCommand(common, env).Build());
+        return root;
+    }
+
+    public static async Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
+    {
+        var root = BuildRoot(env);
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            // Parse errors are caught before anything runs: one line, and where to read more.
+            var command = string.Join(' ', result.CommandResult.Command.Name == root.Name ? [] : new[] { result.CommandResult.Command.Name });
+            env.Error.WriteLine($"error: {result.Errors[0].Message}");
+            env.Error.WriteLine($"See 'helm-unstick {command}{(command.Length > 0 ? " " : "")}--help'.");
+            return ExitCodes.Usage;
+        }
+
+        var config = new InvocationConfiguration { Output = env.Console.Profile.Out.Writer, Error = env.Error };
+        return await result.InvokeAsync(config, ct);
+    }
+
+    /// <summary>Runs a command body, turning expected failures into their line and exit code.</summary>
+    public static async Task<int> RunAsync(CliEnvironment env, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (CliException e)
+        {
+            env.Error.WriteLine($"error: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            env.Error.WriteLine("error: interrupted; nothing more was changed");
+            return 130;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace HelmUnstick.Cli;
+
+/// <summary>
+/// Everything a command takes from the process: console, error stream, environment variables, clock and whether
+/// a person is at the terminal. Tests pass their own.
+/// </summary>
+internal sealed record CliEnvironment(
+    Spectre.Console.IAnsiConsole Console,
+    TextWriter Error,
+    Func<string, string?> GetEnvironmentVariable,
+    TimeProvider Clock,
+    bool IsInteractive,
+    Func<string, bool>? Confirm = null)
+{
+    public string HomeDirectory =>
+        GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    /// <summary><c>$XDG_STATE_HOME/helm-unstick</c>, falling back to <c>~/.local/state/helm-unstick</c>.</summary>
+    public string StateDirectory =>
+        Path.Combine(
+            GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(HomeDirectory, ".local", "state"),
+            "helm-unstick");
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>Writes data (tables, JSON) to standard output without markup or wrapping.</summary>
+    public void WriteData(string text) => Console.Profile.Out.Writer.WriteLine(text);
+}

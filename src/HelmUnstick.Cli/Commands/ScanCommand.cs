@@ -1,0 +1,159 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
+using k8s.Models;
+using Spectre.Console;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary><c>scan</c>: every stuck release in a namespace or the whole cluster.</summary>
+internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
+{
+    private const int PageSize = 500;
+    private const int ParallelReads = 8;
+
+    private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
+    private readonly Option<TimeSpan> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<string> _output = CommonOptions.Output();
+
+    public Command Build()
+    {
+        var command = new Command("scan", """
+            Find releases whose newest revision is pending-install, pending-upgrade or pending-rollback.
+            Reads only Secret metadata (paged, server-side label selector), then the newest revision of each release.
+            Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
+            """)
+        {
+            _allNamespaces, _staleAfter, _output,
+        };
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var staleAfter = result.GetValue(_staleAfter);
+        var now = env.Now;
+
+        // Only the newest revision of each release decides whether it is stuck, so only its payload is read.
+        var newest = new Dictionary<(string Ns, string Release), (int Version, string Secret)>();
+        var seen = 0;
+        try
+        {
+            await foreach (var meta in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
+            {
+                seen++;
+                var key = (meta.NamespaceProperty, Label(meta, "name"));
+                var version = int.TryParse(Label(meta, "version"), out var v) ? v : 0;
+                if (!newest.TryGetValue(key, out var current) || version > current.Version)
+                {
+                    newest[key] = (version, meta.Name);
+                }
+
+                if (env.IsInteractive && seen % 5000 == 0)
+                {
+                    env.Error.WriteLine($"listed {seen} release Secrets...");
+                }
+            }
+        }
+        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        {
+            throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
+        }
+
+        var findings = new List<StuckReleaseFinding>();
+        var unreadable = new List<string>();
+        await Parallel.ForEachAsync(
+            newest.OrderBy(n => n.Key.Ns, StringComparer.Ordinal).ThenBy(n => n.Key.Release, StringComparer.Ordinal),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
+            async (entry, c) =>
+            {
+                V1Secret? secret;
+                try
+                {
+                    secret = await store.GetAsync(entry.Key.Ns, entry.Value.Secret, c);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw KubeErrors.Translate(e, session, $"reading Secret {entry.Key.Ns}/{entry.Value.Secret}");
+                }
+
+                if (secret is null)
+                {
+                    return; // deleted since it was listed: nothing stuck there any more
+                }
+
+                var revision = ReleaseSecretStore.ToStoredRevision(secret);
+                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, staleAfter);
+                lock (findings)
+                {
+                    if (diagnosis.State == ReleaseState.Unreadable)
+                    {
+                        unreadable.Add($"Secret {revision.Namespace}/{revision.SecretName}: {revision.DecodeError}");
+                    }
+                    else if (diagnosis.StuckRevision is { Release: { } release } stuck)
+                    {
+                        findings.Add(new StuckReleaseFinding(
+                            stuck.Namespace, diagnosis.Release, stuck.Revision, release.StatusText,
+                            $"{release.ChartName}-{release.ChartVersion}", release.AppVersion, release.LastDeployed,
+                            (long?)diagnosis.PendingAge?.TotalSeconds, diagnosis.IsStale, stuck.SecretName));
+                    }
+                }
+            });
+
+        findings.Sort((a, b) => (a.Namespace, a.Release).CompareTo((b.Namespace, b.Release)));
+        foreach (var line in unreadable.Order(StringComparer.Ordinal))
+        {
+            env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
+        }
+
+        if (result.GetValue(_output) == "json")
+        {
+            env.WriteData(Json.Serialize(findings));
+        }
+        else if (findings.Count == 0)
+        {
+            env.Console.WriteLine($"No stuck releases among {newest.Count} release(s) ({seen} release Secrets) in {(ns is null ? "all namespaces" : $"namespace {ns}")}.");
+        }
+        else
+        {
+            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "STALE", "SECRET");
+            foreach (var f in findings)
+            {
+                table.AddRow([
+                    f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
+                    f.AppVersion ?? "", f.AgeSeconds is { } s ? Durations.Describe(TimeSpan.FromSeconds(s)) : "unknown",
+                    f.Stale ? "yes" : "no (may be running)", f.SecretName,
+                ]);
+            }
+
+            env.Console.Write(table);
+            env.Console.WriteLine($"{findings.Count} stuck release(s) among {newest.Count}. Next: helm-unstick fix RELEASE -n NAMESPACE");
+        }
+
+        return unreadable.Count > 0 ? ExitCodes.ClusterError : findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;
+    }
+
+    private static string Label(V1ObjectMeta meta, string key) =>
+        meta.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : "";
+}
+
+/// <summary>One stuck release as <c>scan -o json</c> reports it.</summary>
+internal sealed record StuckReleaseFinding(
+    string Namespace,
+    string Release,
+    int Revision,
+    string Status,
+    string Chart,
+    string? AppVersion,
+    DateTimeOffset? LastDeployed,
+    long? AgeSeconds,
+    bool Stale,
+    string SecretName);

@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s.Autorest;
+
+namespace HelmUnstick.Cli.Kube;
+
+/// <summary>Turns what KubernetesClient throws into one line an on-call engineer can act on.</summary>
+internal static class KubeErrors
+{
+    public static HttpStatusCode? StatusOf(Exception e) => e is HttpOperationException h ? h.Response?.StatusCode : null;
+
+    /// <summary>The apiserver's own Status message, which names the verb, resource and namespace for a 403.</summary>
+    public static string? ServerMessage(Exception e)
+    {
+        if (e is not HttpOperationException { Response.Content: { Length: > 0 } content })
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(content)?["message"]?.GetValue<string>();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static CliException Translate(Exception e, ClusterSession session, string doing)
+    {
+        var where = $"the API server {session.Server} (context {session.ContextName})";
+        return e switch
+        {
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } =>
+                new(ExitCodes.ClusterError, $"{where} rejected the credentials (401 Unauthorized) while {doing}; log in again or refresh the token in the kubeconfig"),
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } =>
+                new(ExitCodes.ClusterError, $"forbidden while {doing}: {ServerMessage(e) ?? "403 Forbidden"}; see the README for the RBAC helm-unstick needs"),
+            HttpOperationException h =>
+                new(ExitCodes.ClusterError, $"{where} answered {(int)h.Response.StatusCode} {h.Response.ReasonPhrase} while {doing}: {ServerMessage(e) ?? "no message"}"),
+            HttpRequestException r =>
+                new(ExitCodes.ClusterError, $"cannot reach {where} while {doing}: {Innermost(r).Message}"),
+            TaskCanceledException or TimeoutException =>
+                new(ExitCodes.ClusterError, $"{where} did not answer in time while {doing}"),
+            _ => new(ExitCodes.ClusterError, $"{doing} failed: {e.Message}"),
+        };
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
+}
