@@ -1,0 +1,16 @@
+namespace HelmUnstick.Cli.Ci;
+
+// The subset of GitLab REST v4 answers that the CI check reads; names follow the API via snake_case.
+internal sealed record GitLabProject(long Id, string PathWithNamespace, string WebUrl);
+
+internal sealed record GitLabEnvironment(long Id, string Name);
+
+internal sealed record GitLabPipelineReference(long Id, string? WebUrl);
+
+internal sealed record GitLabJob(long Id, string Name, string Status, string? Ref, string? WebUrl, GitLabPipelineReference? Pipeline);
+
+internal sealed record GitLabDeployment(long Id, long Iid, string Status, string? Ref, GitLabEnvironment? Environment, GitLabJob? Deployable);
+
+internal sealed record GitLabPipeline(long Id, string Status, string? Ref, string? WebUrl);
+
+internal sealed record GitLabResourceGroup(long Id, string Key);

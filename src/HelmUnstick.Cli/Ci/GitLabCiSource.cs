@@ -1,0 +1,331 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using HelmUnstick.Core.Ci;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.Timeout;
+
+namespace HelmUnstick.Cli.Ci;
+
+/// <summary>
+/// Asks one GitLab instance (REST v4) for active deployments, jobs and pipelines in the mapped projects and
+/// decides with <see cref="CiActivityRules"/>. Any failure becomes an Unavailable report with one line that
+/// never contains the token.
+/// </summary>
+public sealed class GitLabCiSource : ICiActivitySource, IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly string[] JobScopes = ["running", "pending", "waiting_for_resource"];
+
+    private readonly GitLabSourceSettings settings;
+    private readonly GitLabHttpOptions options;
+    private readonly HttpClient http;
+    private readonly Uri apiBase;
+
+    /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
+    public GitLabCiSource(GitLabSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null)
+    {
+        this.settings = settings;
+        this.options = options ?? new GitLabHttpOptions();
+        apiBase = new Uri(settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/v4/");
+        var resilience = new ResilienceHandler(BuildPipeline(this.options))
+        {
+            InnerHandler = transport ?? CreateTransport(settings.CaFile),
+        };
+        http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
+        if (settings.Token is { } token)
+        {
+            http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token.Reveal());
+        }
+    }
+
+    public string Name => settings.Name;
+
+    public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(options.TotalBudget);
+        try
+        {
+            var facts = await FetchFactsAsync(budget.Token);
+            return CiSourceReport.FromActivities(Name, settings.Projects, CiActivityRules.Decide(settings.Scope, facts));
+        }
+        catch (GitLabProblem problem)
+        {
+            return Unavailable(problem.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Unavailable($"no complete answer within the {Describe(options.TotalBudget)} time budget");
+        }
+        catch (TimeoutRejectedException)
+        {
+            return Unavailable($"no answer within {Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
+        }
+        catch (HttpRequestException e)
+        {
+            return Unavailable(DescribeTransportFailure(e));
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private CiSourceReport Unavailable(string problem) => CiSourceReport.Unavailable(Name, settings.Projects, problem);
+
+    private async Task<CiFacts> FetchFactsAsync(CancellationToken ct)
+    {
+        var deployments = new List<CiDeploymentFact>();
+        var jobs = new Dictionary<long, CiJobFact>();
+        var pipelines = new List<CiPipelineFact>();
+        var environmentsFound = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (string project in settings.Projects)
+        {
+            string id = Uri.EscapeDataString(project);
+            var gitLabProject = await GetAsync<GitLabProject>($"projects/{id}", $"project '{project}'", ct);
+
+            foreach (string environment in settings.Scope.Environments)
+            {
+                var found = await GetAllAsync<GitLabEnvironment>(
+                    $"projects/{id}/environments?name={Uri.EscapeDataString(environment)}", $"environments of project '{project}'", ct);
+                if (found.Any(e => e.Name == environment))
+                {
+                    environmentsFound.Add(environment);
+                }
+
+                foreach (string status in CiActivityRules.ActiveDeploymentStatuses)
+                {
+                    var page = await GetAllAsync<GitLabDeployment>(
+                        $"projects/{id}/deployments?environment={Uri.EscapeDataString(environment)}&status={status}",
+                        $"deployments of project '{project}'",
+                        ct);
+                    deployments.AddRange(page.Select(d => ToFact(project, gitLabProject, d, environment)));
+                }
+            }
+
+            string scopes = string.Join("&", JobScopes.Select(s => $"scope[]={s}"));
+            foreach (var job in await GetAllAsync<GitLabJob>($"projects/{id}/jobs?{scopes}", $"jobs of project '{project}'", ct))
+            {
+                jobs[job.Id] = ToFact(project, gitLabProject, job, resourceGroup: null);
+            }
+
+            foreach (var group in await GetAllAsync<GitLabResourceGroup>($"projects/{id}/resource_groups", $"resource groups of project '{project}'", ct))
+            {
+                var upcoming = await GetAllAsync<GitLabJob>(
+                    $"projects/{id}/resource_groups/{Uri.EscapeDataString(group.Key)}/upcoming_jobs",
+                    $"resource group '{group.Key}' of project '{project}'",
+                    ct);
+                foreach (var job in upcoming)
+                {
+                    jobs[job.Id] = ToFact(project, gitLabProject, job, group.Key);
+                }
+            }
+
+            foreach (string status in CiActivityRules.ActivePipelineStatuses)
+            {
+                var page = await GetAllAsync<GitLabPipeline>($"projects/{id}/pipelines?status={status}", $"pipelines of project '{project}'", ct);
+                pipelines.AddRange(page.Select(p => new CiPipelineFact(
+                    project, p.Id, p.Status, p.Ref, p.WebUrl ?? $"{gitLabProject.WebUrl}/-/pipelines/{p.Id}")));
+            }
+        }
+
+        var missing = settings.Scope.Environments.Where(e => !environmentsFound.Contains(e)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new GitLabProblem(
+                $"environment '{missing[0]}' not found in project{(settings.Projects.Count > 1 ? "s" : "")} {string.Join(", ", settings.Projects.Select(p => $"'{p}'"))} (404)");
+        }
+
+        return new CiFacts(deployments, jobs.Values.OrderBy(j => j.Id).ToList(), pipelines);
+    }
+
+    private static CiDeploymentFact ToFact(string project, GitLabProject gitLabProject, GitLabDeployment deployment, string environment) =>
+        new(
+            project,
+            deployment.Id,
+            deployment.Status,
+            deployment.Environment?.Name ?? environment,
+            deployment.Ref,
+            deployment.Deployable?.Id,
+            deployment.Deployable?.Name,
+            deployment.Environment is { } e ? $"{gitLabProject.WebUrl}/-/environments/{e.Id}" : $"{gitLabProject.WebUrl}/-/environments");
+
+    private static CiJobFact ToFact(string project, GitLabProject gitLabProject, GitLabJob job, string? resourceGroup) =>
+        new(project, job.Id, job.Name, job.Status, job.Ref, job.WebUrl ?? $"{gitLabProject.WebUrl}/-/jobs/{job.Id}", resourceGroup);
+
+    private async Task<T> GetAsync<T>(string relative, string what, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(new Uri(apiBase, relative), ct);
+        await EnsureSuccessAsync(response, what);
+        return await ReadJsonAsync<T>(response, what, ct);
+    }
+
+    /// <summary>Follows GitLab paging: the <c>Link: rel="next"</c> header, else <c>x-next-page</c>.</summary>
+    private async Task<List<T>> GetAllAsync<T>(string relative, string what, CancellationToken ct)
+    {
+        var items = new List<T>();
+        Uri? next = new(apiBase, $"{relative}{(relative.Contains('?', StringComparison.Ordinal) ? '&' : '?')}per_page={options.PerPage}");
+        while (next is not null)
+        {
+            using var response = await http.GetAsync(next, ct);
+            await EnsureSuccessAsync(response, what);
+            items.AddRange(await ReadJsonAsync<List<T>>(response, what, ct));
+            next = NextPage(response, next);
+        }
+
+        return items;
+    }
+
+    private Uri? NextPage(HttpResponseMessage response, Uri current)
+    {
+        if (response.Headers.TryGetValues("Link", out var links))
+        {
+            foreach (string link in links.SelectMany(l => l.Split(',')))
+            {
+                var parts = link.Split(';', StringSplitOptions.TrimEntries);
+                if (parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal) is "rel=\"next\"" or "rel=next") &&
+                    parts[0].StartsWith('<') && parts[0].EndsWith('>') &&
+                    Uri.TryCreate(parts[0][1..^1], UriKind.Absolute, out var nextUri) &&
+                    // The token goes with every request: never follow a link to another host.
+                    Uri.Compare(nextUri, apiBase, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+                {
+                    return nextUri;
+                }
+            }
+        }
+
+        if (response.Headers.TryGetValues("x-next-page", out var nextPages) &&
+            nextPages.FirstOrDefault()?.Trim() is { Length: > 0 } page && int.TryParse(page, out int pageNumber))
+        {
+            var query = current.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => !p.StartsWith("page=", StringComparison.Ordinal))
+                .Append($"page={pageNumber}");
+            return new UriBuilder(current) { Query = string.Join("&", query) }.Uri;
+        }
+
+        return null;
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        throw new GitLabProblem(response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized when settings.Token is null =>
+                $"{instance} requires a token (401): set {GitLabToken.EnvironmentVariable} or pass --gitlab-token-file",
+            HttpStatusCode.Unauthorized =>
+                $"{instance} rejected the token (401): it is invalid or expired",
+            HttpStatusCode.Forbidden =>
+                $"the token may not read {what} (403): it needs the read_api scope and access to the project",
+            HttpStatusCode.NotFound =>
+                $"{what} not found on {instance} (404)",
+            HttpStatusCode.TooManyRequests =>
+                $"{instance} kept rate-limiting the requests for {what} (429) after {options.MaxRetries + 1} attempts",
+            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+        });
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, string what, CancellationToken ct)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw new JsonException("null");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new GitLabProblem($"the answer for {what} is not the JSON GitLab sends (is the URL a GitLab instance?)");
+        }
+    }
+
+    private string DescribeTransportFailure(HttpRequestException e)
+    {
+        string host = settings.Url.Authority;
+        bool tls = e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is AuthenticationException;
+        return e.HttpRequestError switch
+        {
+            _ when tls =>
+                $"TLS handshake with {host} failed: the certificate is not trusted{(settings.CaFile is null ? " (pass --gitlab-ca-file or set ca_file)" : $" by {settings.CaFile}")}",
+            HttpRequestError.NameResolutionError => $"cannot resolve host {settings.Url.Host}",
+            HttpRequestError.ConnectionError => $"cannot reach {host}: {FirstLine(e.InnerException?.Message ?? e.Message)}",
+            _ => $"request to {host} failed: {FirstLine(e.Message)}",
+        };
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
+
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options) =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = options.MaxRetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldRetryAfterHeader = true,
+            })
+            .AddTimeout(options.AttemptTimeout)
+            .Build();
+
+    private static HttpMessageHandler CreateTransport(string? caFile)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        if (caFile is not null)
+        {
+            var trusted = LoadCertificates(caFile);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (errors == SslPolicyErrors.None)
+                {
+                    return true;
+                }
+
+                if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(new X509Certificate2(certificate));
+            };
+        }
+
+        return handler;
+    }
+
+    private static X509Certificate2Collection LoadCertificates(string caFile)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(caFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new CiConfigException($"--gitlab-ca-file {caFile}: cannot load PEM certificates: {FirstLine(e.Message)}");
+        }
+
+        return certificates.Count > 0
+            ? certificates
+            : throw new CiConfigException($"--gitlab-ca-file {caFile}: no PEM certificate in the file");
+    }
+
+    /// <summary>A failure already worded as the one line the operator sees.</summary>
+    private sealed class GitLabProblem(string message) : Exception(message);
+}

@@ -1,0 +1,45 @@
+namespace HelmUnstick.Cli.Ci;
+
+/// <summary>
+/// A GitLab access token. It is taken from <c>GITLAB_TOKEN</c> or a file, never from a flag value (flags end up
+/// in shell history and process listings), and it renders as <c>***</c> wherever it is formatted.
+/// </summary>
+public sealed class GitLabToken
+{
+    public const string EnvironmentVariable = "GITLAB_TOKEN";
+
+    private readonly string value;
+
+    private GitLabToken(string value) => this.value = value;
+
+    /// <summary>The raw value, for the <c>PRIVATE-TOKEN</c> header only.</summary>
+    internal string Reveal() => value;
+
+    public override string ToString() => "***";
+
+    /// <summary>The token file wins over <c>GITLAB_TOKEN</c>; no token at all yields null (public projects answer without one).</summary>
+    public static GitLabToken? Resolve(string? tokenFile, Func<string, string?> getEnvironmentVariable)
+    {
+        if (tokenFile is not null)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(tokenFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The exception message names only the path, never content.
+                throw new CiConfigException($"--gitlab-token-file {tokenFile}: cannot read: {e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}");
+            }
+
+            return text.Trim() is { Length: > 0 } trimmed
+                ? new GitLabToken(trimmed)
+                : throw new CiConfigException($"--gitlab-token-file {tokenFile}: the file is empty");
+        }
+
+        return getEnvironmentVariable(EnvironmentVariable)?.Trim() is { Length: > 0 } fromEnvironment
+            ? new GitLabToken(fromEnvironment)
+            : null;
+    }
+}
