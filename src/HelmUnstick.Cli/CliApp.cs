@@ -21,6 +21,10 @@ internal static class CliApp
             common.Kubeconfig, common.Context, common.Namespace,
         };
         root.Subcommands.Add(new ScanCommand(common, env).Build());
+        root.Subcommands.Add(new CheckCommand(common, env).Build());
+        root.Subcommands.Add(new FixCommand(common, env).Build());
+        root.Subcommands.Add(new RestoreCommand(common, env).Build());
+        root.Subcommands.Add(new HistoryCommand(common, env).Build());
         return root;
     }
 

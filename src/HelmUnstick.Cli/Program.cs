@@ -8,10 +8,18 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+var console = AnsiConsole.Console;
+if (Console.IsOutputRedirected)
+{
+    // Piped output is for grep and scripts: never wrap lines at an imagined terminal width.
+    console.Profile.Width = 4096;
+}
+
 var env = new CliEnvironment(
-    AnsiConsole.Console,
+    console,
     Console.Error,
     Environment.GetEnvironmentVariable,
     TimeProvider.System,
-    IsInteractive: !Console.IsInputRedirected && !Console.IsOutputRedirected);
+    IsInteractive: !Console.IsInputRedirected && !Console.IsOutputRedirected,
+    Confirm: question => console.Confirm(question, defaultValue: false));
 return await CliApp.InvokeAsync(args, env, cancel.Token);

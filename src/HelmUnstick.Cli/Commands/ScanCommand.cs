@@ -120,7 +120,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
         else if (findings.Count == 0)
         {
-            env.Console.WriteLine($"No stuck releases among {newest.Count} release(s) ({seen} release Secrets) in {(ns is null ? "all namespaces" : $"namespace {ns}")}.");
+            env.WriteData($"No stuck releases among {newest.Count} release(s) ({seen} release Secrets) in {(ns is null ? "all namespaces" : $"namespace {ns}")}.");
         }
         else
         {
@@ -135,7 +135,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             }
 
             env.Console.Write(table);
-            env.Console.WriteLine($"{findings.Count} stuck release(s) among {newest.Count}. Next: helm-unstick fix RELEASE -n NAMESPACE");
+            env.WriteData($"{findings.Count} stuck release(s) among {newest.Count}. Next: helm-unstick fix RELEASE -n NAMESPACE");
         }
 
         return unreadable.Count > 0 ? ExitCodes.ClusterError : findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Kube;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary><c>check</c>: the runbook's preflight alone, as a checklist with evidence. Changes nothing.</summary>
+internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
+{
+    private readonly Argument<string> _release = CommonOptions.Release();
+    private readonly SafetyOptions _safety = new();
+
+    public Command Build()
+    {
+        var command = new Command("check", """
+            Run the runbook's preflight for one release and print it as a checklist with evidence:
+            CI quiet, workloads reconciled, the stuck revision and whether a helm process may still own it.
+            Changes nothing. Exit codes: 0 clear to fix (or nothing to fix), 1 blocked, 2 usage error, 3 API error.
+            """)
+        {
+            _release,
+        };
+        _safety.AddTo(command);
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = session.NamespaceOr(target.Namespace);
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var plan = await new Preflight(env, session, store, _safety).RunAsync(result, result.GetValue(_release)!, ns, Core.Remediation.RemediationStrategy.Delete, ct);
+
+        Preflight.Render(env.Console, plan);
+        if (plan.NothingToFix)
+        {
+            env.WriteData($"Nothing to fix: {plan.Before.Summary}");
+            return ExitCodes.Ok;
+        }
+
+        env.WriteData(plan.Blocked
+            ? "Blocked: resolve the checks marked BLOCKED before fixing."
+            : $"Clear: helm-unstick fix {plan.Diagnosis.Release} -n {ns} --apply would {plan.ChangeDescription}.");
+        return plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
+    }
+}

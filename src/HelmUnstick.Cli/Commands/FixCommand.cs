@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Net;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
+using k8s.Models;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary>
+/// <c>fix</c>: the whole runbook. Without <c>--apply</c> it only prints the plan; with it: preflight, backup,
+/// change with optimistic concurrency, verify.
+/// </summary>
+internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
+{
+    private readonly Argument<string> _release = CommonOptions.Release();
+    private readonly SafetyOptions _safety = new();
+
+    private readonly Option<string> _strategy = new Option<string>("--strategy")
+    {
+        Description = "delete: delete the stuck revision's Secret (the runbook's way; Helm is then one revision behind). " +
+                      "mark-failed: set its payload and status label to failed (the revision stays in the history)",
+        DefaultValueFactory = _ => "delete",
+    }.AcceptOnlyFromAmong("delete", "mark-failed");
+
+    private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
+    private readonly Option<string?> _backupDir = new("--backup-dir") { Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
+
+    public Command Build()
+    {
+        var command = new Command("fix", """
+            Unstick one release the runbook's way, never by rollback.
+            Without --apply: the plan (each runbook step, the exact Secret, revision and resourceVersion, what Helm will
+            believe afterwards); nothing is changed. With --apply: preflight, backup, change, verify.
+            Exit codes: 0 done and verified (or nothing to fix), 1 blocked by a check (nothing changed), 2 usage error,
+            3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
+            """)
+        {
+            _release, _strategy, _apply, _yes, _backupDir,
+        };
+        _safety.AddTo(command);
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var apply = result.GetValue(_apply);
+        if (apply && !result.GetValue(_yes) && !env.IsInteractive)
+        {
+            throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
+        }
+
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = session.NamespaceOr(target.Namespace);
+        var release = result.GetValue(_release)!;
+        var strategy = result.GetValue(_strategy) == "mark-failed" ? RemediationStrategy.MarkFailed : RemediationStrategy.Delete;
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var preflight = new Preflight(env, session, store, _safety);
+        var plan = await preflight.RunAsync(result, release, ns, strategy, ct);
+
+        Preflight.Render(env.Console, plan);
+        if (plan.NothingToFix)
+        {
+            env.WriteData($"Nothing to fix: {plan.Before.Summary}");
+            return ExitCodes.Ok;
+        }
+
+        RenderPlan(plan);
+        if (plan.Blocked)
+        {
+            env.WriteData("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override with a reason.");
+            return ExitCodes.Blocked;
+        }
+
+        if (!apply)
+        {
+            env.WriteData($"Dry run: nothing was changed. To apply: helm-unstick fix {release} -n {ns} --strategy {StrategyName(strategy)} --apply");
+            return ExitCodes.Ok;
+        }
+
+        if (!result.GetValue(_yes) && env.Confirm?.Invoke($"Apply: {plan.ChangeDescription}?") != true)
+        {
+            env.WriteData("Not confirmed: nothing was changed.");
+            return ExitCodes.Blocked;
+        }
+
+        return await ApplyAsync(result, session, store, plan, ct);
+    }
+
+    private async Task<int> ApplyAsync(ParseResult result, ClusterSession session, ReleaseSecretStore store, RemediationPlan plan, CancellationToken ct)
+    {
+        var stuck = plan.Target!;
+        var reason = result.GetValue(_safety.Reason);
+
+        // Re-read right before the change: what was inspected must still be what is there.
+        var secret = await ReadSecretAsync(session, store, stuck, ct);
+        if (secret is null || secret.Metadata.Uid != stuck.Uid || secret.Metadata.ResourceVersion != stuck.ResourceVersion)
+        {
+            throw new CliException(ExitCodes.Blocked,
+                $"Secret {stuck.Namespace}/{stuck.SecretName} changed since it was inspected (someone else is working on this release?); nothing was changed, run fix again");
+        }
+
+        var backupDir = result.GetValue(_backupDir) ?? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace);
+        var backup = SecretBackup.Write(secret, backupDir, env.Now);
+        env.WriteData($"  Backup: {backup}");
+
+        var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
+        var audit = new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
+            StrategyName(plan.Strategy), reasons, "pending", backup);
+        var restoreHint = $"helm-unstick restore {backup} --context {session.ContextName} --apply";
+
+        try
+        {
+            if (plan.Strategy == RemediationStrategy.Delete)
+            {
+                await store.DeleteAsync(stuck, ct);
+            }
+            else
+            {
+                var change = MarkFailedChange.Build(stuck, reason, env.Now);
+                secret.Data["release"] = change.Payload;
+                secret.Metadata.Labels = new Dictionary<string, string>(change.Labels);
+                await store.ReplaceAsync(secret, ct);
+            }
+        }
+        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
+        {
+            AuditLog.Append(env, audit with { Outcome = "refused: changed concurrently" });
+            throw new CliException(ExitCodes.Blocked,
+                $"the API server refused the change because Secret {stuck.Namespace}/{stuck.SecretName} changed under us ({KubeErrors.ServerMessage(e)}); nothing was changed, run fix again");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
+            var now = await TryReadSecretAsync(store, stuck, ct);
+            var state = now is null ? "the Secret is gone (the change happened)"
+                : now.Metadata.ResourceVersion == stuck.ResourceVersion ? "the Secret is unchanged"
+                : "the Secret was modified";
+            AuditLog.Append(env, audit with { Outcome = $"error: {e.Message}; {state}" });
+            var translated = KubeErrors.Translate(e, session, $"changing Secret {stuck.Namespace}/{stuck.SecretName}");
+            throw new CliException(now?.Metadata.ResourceVersion == stuck.ResourceVersion ? ExitCodes.ClusterError : ExitCodes.VerificationFailed,
+                $"{translated.Message}; re-read: {state}. Backup: {backup}; to undo: {restoreHint}");
+        }
+
+        AuditLog.Append(env, audit with { Outcome = "changed" });
+        env.WriteData($"  Changed: {plan.ChangeDescription}");
+        return await VerifyAsync(store, plan, restoreHint, ct);
+    }
+
+    /// <summary>Re-reads the history: Helm's next operation must be able to proceed, as predicted.</summary>
+    private async Task<int> VerifyAsync(ReleaseSecretStore store, RemediationPlan plan, string restoreHint, CancellationToken ct)
+    {
+        var d = plan.Diagnosis;
+        ReleaseHistory after;
+        try
+        {
+            after = await store.ReadHistoryAsync(d.Release, d.Namespace, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            env.Error.WriteLine($"error: the change was made but the history could not be re-read ({e.Message}); check with: helm history {d.Release} -n {d.Namespace}; to undo: {restoreHint}");
+            return ExitCodes.VerificationFailed;
+        }
+
+        var outlook = HelmOutlook.For(after);
+        var expected = plan.After;
+        var stillPending = after.Latest is { } latest && latest.Status.IsPending();
+        if (stillPending || outlook.StatusShowsRevision != expected.StatusShowsRevision || outlook.NextRevision != expected.NextRevision)
+        {
+            env.Error.WriteLine($"error: verification failed: expected \"{expected.Summary}\" but the cluster now says \"{outlook.Summary}\"; to undo: {restoreHint}");
+            return ExitCodes.VerificationFailed;
+        }
+
+        env.WriteData($"  Verified: {outlook.Summary}");
+        env.WriteData("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
+        return ExitCodes.Ok;
+    }
+
+    private void RenderPlan(RemediationPlan plan)
+    {
+        env.WriteData($"  Plan ({StrategyName(plan.Strategy)}): {plan.ChangeDescription}");
+        env.WriteData($"    Before: {plan.Before.Summary}");
+        env.WriteData($"    After:  {plan.After.Summary}");
+    }
+
+    private static async Task<V1Secret?> ReadSecretAsync(ClusterSession session, ReleaseSecretStore store, StoredRevision stuck, CancellationToken ct)
+    {
+        try
+        {
+            return await store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw KubeErrors.Translate(e, session, $"re-reading Secret {stuck.Namespace}/{stuck.SecretName}");
+        }
+    }
+
+    private static async Task<V1Secret?> TryReadSecretAsync(ReleaseSecretStore store, StoredRevision stuck, CancellationToken ct)
+    {
+        try
+        {
+            return await store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new V1Secret { Metadata = new V1ObjectMeta { ResourceVersion = "unknown" } };
+        }
+    }
+
+    public static string StrategyName(RemediationStrategy strategy) => strategy == RemediationStrategy.Delete ? "delete" : "mark-failed";
+}

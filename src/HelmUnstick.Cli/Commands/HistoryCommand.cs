@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Core.Diagnosis;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary><c>history</c>: like <c>helm history</c>, marking the stuck revision and anything Helm would trip over.</summary>
+internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
+{
+    private readonly Argument<string> _release = CommonOptions.Release();
+    private readonly Option<TimeSpan> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<string> _output = CommonOptions.Output();
+
+    public Command Build()
+    {
+        var command = new Command("history", """
+            Show a release's revisions like 'helm history', read from the release Secrets, marking the stuck revision,
+            unreadable payloads and status labels that disagree with the payload.
+            Exit codes: 0 not stuck, 1 stuck, 2 usage error (release or namespace not found), 3 API error.
+            """)
+        {
+            _release, _staleAfter, _output,
+        };
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = session.NamespaceOr(target.Namespace);
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var history = await new Preflight(env, session, store, new SafetyOptions()).ReadHistoryAsync(result.GetValue(_release)!, ns, ct);
+        var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, result.GetValue(_staleAfter));
+        var rows = history.Revisions.Select(r => new HistoryRow(
+            r.Revision,
+            r.Release?.LastDeployed,
+            r.Release?.StatusText ?? "unreadable",
+            r.LabelStatus,
+            r.Release is { } rel ? $"{rel.ChartName}-{rel.ChartVersion}" : "",
+            r.Release?.AppVersion,
+            r.Release?.Description ?? r.DecodeError ?? "",
+            r.SecretName,
+            diagnosis.StuckRevision?.SecretName == r.SecretName)).ToList();
+
+        if (result.GetValue(_output) == "json")
+        {
+            env.WriteData(Json.Serialize(rows));
+        }
+        else
+        {
+            var table = Tables.Plain("REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION", "");
+            foreach (var row in rows)
+            {
+                var note = row.Stuck ? "<- stuck" + (diagnosis.IsStale ? "" : " (young: a helm process may still own it)")
+                    : row.LabelStatus is { } label && label != row.Status ? $"<- label says {label}" : "";
+                table.AddRow([
+                    row.Revision.ToString(CultureInfo.InvariantCulture),
+                    row.Updated?.UtcDateTime.ToString("ddd MMM d HH:mm:ss yyyy", CultureInfo.InvariantCulture) ?? "",
+                    row.Status, row.Chart, row.AppVersion ?? "", row.Description, note,
+                ]);
+            }
+
+            env.Console.Write(table);
+            foreach (var anomaly in diagnosis.Anomalies)
+            {
+                env.WriteData($"note: {anomaly.SecretName}: {anomaly.Message}");
+            }
+        }
+
+        return diagnosis.State == ReleaseState.Stuck ? ExitCodes.Blocked : ExitCodes.Ok;
+    }
+}
+
+internal sealed record HistoryRow(
+    int Revision,
+    DateTimeOffset? Updated,
+    string Status,
+    string? LabelStatus,
+    string Chart,
+    string? AppVersion,
+    string Description,
+    string SecretName,
+    bool Stuck);

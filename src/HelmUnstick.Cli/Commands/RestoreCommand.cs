@@ -1,0 +1,117 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Safety;
+using k8s.Models;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary><c>restore</c>: puts a backed-up release Secret back exactly as it was.</summary>
+internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
+{
+    private readonly Argument<string> _backup = new("BACKUP") { Description = "A backup file written by 'fix --apply'" };
+    private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: say what would happen)" };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
+
+    public Command Build()
+    {
+        var command = new Command("restore", """
+            Re-create a backed-up release Secret exactly (name, namespace, type, labels, annotations, data).
+            When the Secret is absent it is created; when the same Secret (same uid) was changed by 'fix --strategy
+            mark-failed' it is put back; when a different Secret holds the name, restore refuses.
+            Exit codes: 0 restored (or already identical), 1 refused, 2 usage error, 3 API error.
+            """)
+        {
+            _backup, _apply, _yes,
+        };
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var backup = SecretBackup.Read(result.GetValue(_backup)!);
+        var apply = result.GetValue(_apply);
+        if (apply && !result.GetValue(_yes) && !env.IsInteractive)
+        {
+            throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
+        }
+
+        using var session = ClusterSession.Connect(common.Target(result), env);
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var ns = backup.Metadata.NamespaceProperty;
+        var name = backup.Metadata.Name;
+        V1Secret? current;
+        try
+        {
+            current = await store.GetAsync(ns, name, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw KubeErrors.Translate(e, session, $"reading Secret {ns}/{name}");
+        }
+
+        if (current is not null && SameContent(current, backup))
+        {
+            env.WriteData($"Secret {ns}/{name} already holds exactly the backed-up content; nothing to do.");
+            return ExitCodes.Ok;
+        }
+
+        if (current is not null && current.Metadata.Uid != backup.Metadata.Uid)
+        {
+            env.Error.WriteLine($"error: a different Secret (uid {current.Metadata.Uid}, not {backup.Metadata.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
+            return ExitCodes.Blocked;
+        }
+
+        var action = current is null ? $"create Secret {ns}/{name} from {result.GetValue(_backup)}" : $"put Secret {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
+        if (!apply)
+        {
+            env.WriteData($"Would {action}. Nothing was changed; add --apply to do it.");
+            return ExitCodes.Ok;
+        }
+
+        if (!result.GetValue(_yes) && env.Confirm?.Invoke($"{action}?") != true)
+        {
+            env.WriteData("Not confirmed: nothing was changed.");
+            return ExitCodes.Blocked;
+        }
+
+        var restored = new V1Secret
+        {
+            ApiVersion = "v1",
+            Kind = "Secret",
+            Type = backup.Type,
+            Data = backup.Data,
+            Immutable = backup.Immutable,
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                NamespaceProperty = ns,
+                Labels = backup.Metadata.Labels,
+                Annotations = backup.Metadata.Annotations,
+                ResourceVersion = current?.Metadata.ResourceVersion,
+            },
+        };
+        try
+        {
+            _ = current is null ? await store.CreateAsync(restored, ct) : await store.ReplaceAsync(restored, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw KubeErrors.Translate(e, session, $"restoring Secret {ns}/{name}");
+        }
+
+        AuditLog.Append(env, new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
+            int.TryParse(backup.Metadata.Labels?["version"], out var v) ? v : 0, "restore", [], "changed", result.GetValue(_backup)));
+        env.WriteData($"Restored: {action}.");
+        return ExitCodes.Ok;
+    }
+
+    private static bool SameContent(V1Secret a, V1Secret b) =>
+        a.Type == b.Type
+        && Same(a.Metadata.Labels, b.Metadata.Labels)
+        && (a.Data?.Count ?? 0) == (b.Data?.Count ?? 0)
+        && (a.Data ?? new Dictionary<string, byte[]>()).All(kv => b.Data!.TryGetValue(kv.Key, out var other) && other.AsSpan().SequenceEqual(kv.Value));
+
+    private static bool Same(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? new Dictionary<string, string>()).All(kv => b!.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Ci;
+using HelmUnstick.Core;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary>The preflight flags shared by <c>check</c> and <c>fix</c>: CI sources, overrides and their reason.</summary>
+internal sealed class SafetyOptions
+{
+    public Option<TimeSpan> StaleAfter { get; } = CommonOptions.StaleAfter();
+
+    public Option<bool> Force { get; } = new("--force")
+    {
+        Description = "Proceed although workloads look unhealthy or the pending revision is younger than --stale-after (needs --reason)",
+    };
+
+    public Option<bool> SkipCiCheck { get; } = new("--skip-ci-check")
+    {
+        Description = "Do not ask CI whether a deploy is running (needs --reason; recorded in the audit log)",
+    };
+
+    public Option<string?> Reason { get; } = new("--reason")
+    {
+        Description = "Why an override is needed, e.g. an incident id; written to the audit log and, with mark-failed, the revision's description",
+    };
+
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "CI sources per kube context (default: $XDG_CONFIG_HOME/helm-unstick/config.yaml)",
+    };
+
+    public Option<string?> GitLabUrl { get; } = new("--gitlab-url") { Description = "GitLab instance that runs the deploy jobs, e.g. https://ops.gitlab.net" };
+
+    public Option<string[]> GitLabProjects { get; } = new("--gitlab-project")
+    {
+        Description = "Project path or id whose pipelines deploy to this cluster (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string[]> GitLabEnvironments { get; } = new("--gitlab-environment")
+    {
+        Description = "GitLab environment that maps to this cluster (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string?> GitLabCaFile { get; } = new("--gitlab-ca-file") { Description = "CA bundle for a GitLab with a private CA" };
+
+    public Option<string?> GitLabTokenFile { get; } = new("--gitlab-token-file")
+    {
+        Description = "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value",
+    };
+
+    public Option<TimeSpan?> WaitForCi { get; } = new("--wait-for-ci")
+    {
+        Description = "Poll CI until it is quiet or this much time has passed (Go duration, e.g. 10m)",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (GoDuration.TryParse(text, out var value))
+            {
+                return value;
+            }
+
+            r.AddError($"--wait-for-ci: '{text}' is not a duration; use Go's form, for example 5m");
+            return null;
+        },
+    };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { StaleAfter, Force, SkipCiCheck, Reason, Config, GitLabUrl, GitLabProjects, GitLabEnvironments, GitLabCaFile, GitLabTokenFile, WaitForCi })
+        {
+            command.Options.Add(option);
+        }
+
+        // Overrides are decided at parse time: an override without a reason is a usage error, not a runtime surprise.
+        command.Validators.Add(r =>
+        {
+            var reason = r.GetValue(Reason);
+            if ((r.GetValue(Force) || r.GetValue(SkipCiCheck)) && string.IsNullOrWhiteSpace(reason))
+            {
+                r.AddError("--force and --skip-ci-check need --reason TEXT (it goes into the audit log)");
+            }
+        });
+    }
+
+    public CiFlags CiFlags(ParseResult r) => new(
+        r.GetValue(GitLabUrl),
+        r.GetValue(GitLabProjects),
+        r.GetValue(GitLabEnvironments),
+        r.GetValue(GitLabCaFile),
+        r.GetValue(GitLabTokenFile));
+}

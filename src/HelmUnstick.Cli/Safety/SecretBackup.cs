@@ -1,0 +1,101 @@
+using HelmUnstick.Core.Releases;
+using k8s;
+using k8s.Models;
+
+namespace HelmUnstick.Cli.Safety;
+
+/// <summary>
+/// A whole release Secret saved as JSON before anything changes it. The file is written 0600 (payloads may hold
+/// passwords), flushed to disk, read back and decoded: if any of that fails, the change does not happen.
+/// </summary>
+internal static class SecretBackup
+{
+    public static string DefaultDirectory(CliEnvironment env, string context, string ns) =>
+        Path.Combine(env.StateDirectory, "backups", Safe(context), Safe(ns));
+
+    public static string Write(V1Secret secret, string directory, DateTimeOffset now)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var path = Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.json");
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Options = FileOptions.WriteThrough,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(path, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(KubernetesJson.Serialize(secret));
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            var readBack = Read(path);
+            if (readBack.Metadata.Uid != secret.Metadata.Uid || readBack.Metadata.ResourceVersion != secret.Metadata.ResourceVersion)
+            {
+                throw new CliException(ExitCodes.ClusterError, $"backup {path} does not read back as the Secret it should hold; nothing was changed");
+            }
+
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.ClusterError, $"cannot write the backup to {directory}: {e.Message}; nothing was changed (choose another --backup-dir)");
+        }
+    }
+
+    /// <summary>Reads a backup and proves its payload decodes as a Helm release.</summary>
+    public static V1Secret Read(string path)
+    {
+        V1Secret? secret;
+        try
+        {
+            secret = KubernetesJson.Deserialize<V1Secret>(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"backup {path} cannot be read: {e.Message}");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret in JSON: {e.Message}");
+        }
+
+        if (secret?.Metadata?.Name is null || secret.Metadata.NamespaceProperty is null)
+        {
+            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret with a name and namespace");
+        }
+
+        if (secret.Data?.TryGetValue("release", out var payload) != true)
+        {
+            throw new CliException(ExitCodes.Usage, $"backup {path} holds no Helm release payload (data.release)");
+        }
+
+        try
+        {
+            ReleaseCodec.Decode(payload);
+        }
+        catch (ReleasePayloadException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"backup {path}: {e.Message}");
+        }
+
+        return secret;
+    }
+
+    private static string Safe(string name) =>
+        string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+}
