@@ -177,7 +177,7 @@ public sealed class ClusterStore
             metadata["creationTimestamp"] = Now();
             if (type.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
 
             if (type == ResourceCatalog.Namespaces)
@@ -252,7 +252,7 @@ public sealed class ClusterStore
             if (currentMetadata["generation"] is { } generation)
             {
                 var changedSpec = !JsonNode.DeepEquals(obj["spec"], current["spec"]);
-                metadata["generation"] = generation.GetValue<long>() + (changedSpec ? 1 : 0);
+                metadata["generation"] = long.Parse(generation.ToJsonString(), CultureInfo.InvariantCulture) + (changedSpec ? 1 : 0);
             }
 
             if (writesStatus)

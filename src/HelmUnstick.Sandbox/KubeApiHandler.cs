@@ -21,6 +21,11 @@ internal sealed class KubeApiHandler(ClusterStore store)
         {
             await KubeJson.WriteAsync(context, e.Code, e.Status);
         }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A defect in the emulator: answer the way the apiserver reports its own failures, with the cause.
+            await KubeJson.WriteAsync(context, 500, ApiErrors.Status(500, "InternalError", $"Internal error occurred: {e}", new JsonObject()));
+        }
     }
 
     private async Task DispatchAsync(HttpContext context)

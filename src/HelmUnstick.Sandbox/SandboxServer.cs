@@ -15,6 +15,8 @@ public sealed class SandboxServer : IAsyncDisposable
 {
     private const string UserItem = "HelmUnstick.Sandbox.User";
 
+    public const string AnonymousToken = "sandbox-anonymous";
+
     private readonly WebApplication _app;
 
     private SandboxServer(WebApplication app, Uri baseAddress, ClusterStore store, FaultInjector faults)
@@ -77,7 +79,11 @@ public sealed class SandboxServer : IAsyncDisposable
         return new SandboxServer(app, new Uri($"http://127.0.0.1:{port}/"), store, faults);
     }
 
-    /// <summary>A kubeconfig with one cluster, user and context pointing at this server.</summary>
+    /// <summary>
+    /// A kubeconfig with one cluster, user and context pointing at this server. KubernetesClient refuses a user
+    /// without credentials, so without <paramref name="token"/> the user carries the token
+    /// <see cref="AnonymousToken"/>: ignored when the server has no users, answered 401 when it has.
+    /// </summary>
     public string KubeconfigYaml(string contextName = "sandbox", string? defaultNamespace = null, string? token = null)
     {
         var server = BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -102,7 +108,7 @@ public sealed class SandboxServer : IAsyncDisposable
             .Append("preferences: {}\n")
             .Append("users:\n")
             .Append($"- name: {Quote(contextName)}\n");
-        yaml.Append(token is null ? "  user: {}\n" : $"  user:\n    token: {Quote(token)}\n");
+        yaml.Append($"  user:\n    token: {Quote(token ?? AnonymousToken)}\n");
         return yaml.ToString();
     }
 
