@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace HelmUnstick.Sandbox;
+
+internal static class KubeJson
+{
+    public const string ContentType = "application/json";
+
+    public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body, string contentType = ContentType)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = contentType;
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    public static async Task<JsonNode?> ReadBodyAsync(HttpContext context)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw ApiErrors.BadRequest($"the body of the request could not be decoded as JSON: {e.Message}");
+        }
+    }
+}

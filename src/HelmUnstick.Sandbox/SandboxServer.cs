@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HelmUnstick.Sandbox;
+
+/// <summary>A Kubernetes API emulator listening on loopback over plain HTTP.</summary>
+public sealed class SandboxServer : IAsyncDisposable
+{
+    private const string UserItem = "HelmUnstick.Sandbox.User";
+
+    public const string AnonymousToken = "sandbox-anonymous";
+
+    private readonly WebApplication _app;
+
+    private SandboxServer(WebApplication app, Uri baseAddress, ClusterStore store, FaultInjector faults)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Store = store;
+        Faults = faults;
+    }
+
+    /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public ClusterStore Store { get; }
+
+    public FaultInjector Faults { get; }
+
+    public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+
+        var store = new ClusterStore();
+        options.Scenario?.SeedInto(store);
+        var faults = new FaultInjector();
+        var api = new KubeApiHandler(store);
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (!await faults.InterceptAsync(context))
+            {
+                await next(context);
+            }
+        });
+        app.Use(async (context, next) =>
+        {
+            if (options.Users is { } users)
+            {
+                if (BearerToken(context.Request) is not { } token || !users.TryGetValue(token, out var user))
+                {
+                    var unauthorized = ApiErrors.Unauthorized();
+                    await KubeJson.WriteAsync(context, unauthorized.Code, unauthorized.Status);
+                    return;
+                }
+
+                context.Items[UserItem] = user;
+            }
+
+            await next(context);
+        });
+        app.UseRouting();
+        options.ConfigureEndpoints?.Invoke(app);
+        app.Map("/{**path}", api.HandleAsync);
+
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        return new SandboxServer(app, new Uri($"http://127.0.0.1:{port}/"), store, faults);
+    }
+
+    /// <summary>
+    /// A kubeconfig with one cluster, user and context pointing at this server. KubernetesClient refuses a user
+    /// without credentials, so without <paramref name="token"/> the user carries the token
+    /// <see cref="AnonymousToken"/>: ignored when the server has no users, answered 401 when it has.
+    /// </summary>
+    public string KubeconfigYaml(string contextName = "sandbox", string? defaultNamespace = null, string? token = null)
+    {
+        var server = BaseAddress.GetLeftPart(UriPartial.Authority);
+        var yaml = new StringBuilder()
+            .Append("apiVersion: v1\n")
+            .Append("kind: Config\n")
+            .Append("clusters:\n")
+            .Append($"- name: {Quote(contextName)}\n")
+            .Append("  cluster:\n")
+            .Append($"    server: {Quote(server)}\n")
+            .Append("contexts:\n")
+            .Append($"- name: {Quote(contextName)}\n")
+            .Append("  context:\n")
+            .Append($"    cluster: {Quote(contextName)}\n")
+            .Append($"    user: {Quote(contextName)}\n");
+        if (defaultNamespace is not null)
+        {
+            yaml.Append($"    namespace: {Quote(defaultNamespace)}\n");
+        }
+
+        yaml.Append($"current-context: {Quote(contextName)}\n")
+            .Append("preferences: {}\n")
+            .Append("users:\n")
+            .Append($"- name: {Quote(contextName)}\n");
+        yaml.Append($"  user:\n    token: {Quote(token ?? AnonymousToken)}\n");
+        return yaml.ToString();
+    }
+
+    public void WriteKubeconfig(string path, string contextName = "sandbox", string? defaultNamespace = null, string? token = null) =>
+        File.WriteAllText(path, KubeconfigYaml(contextName, defaultNamespace, token));
+
+    public async ValueTask DisposeAsync()
+    {
+        Faults.Clear();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    internal static SandboxUser? UserOf(HttpContext context) => context.Items[UserItem] as SandboxUser;
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    /// <summary>YAML double-quoted scalar; JSON string escaping is valid YAML.</summary>
+    private static string Quote(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+}
