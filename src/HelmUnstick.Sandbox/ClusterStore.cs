@@ -84,6 +84,12 @@ public sealed class ClusterStore
                 metadata.Remove("namespace");
             }
 
+            if (WorkloadController.Controls(resource) && stored["status"] is null)
+            {
+                // Seeded workloads without a status (as captured from a server with no controllers) roll out too.
+                WorkloadController.Reconcile(resource, stored, Now());
+            }
+
             metadata["uid"] ??= NewUid();
             metadata["creationTimestamp"] ??= Now();
             metadata["resourceVersion"] = NextResourceVersion();
@@ -190,6 +196,11 @@ public sealed class ClusterStore
                 return obj;
             }
 
+            if (WorkloadController.Controls(type.Resource))
+            {
+                WorkloadController.Reconcile(type.Resource, obj, Now());
+            }
+
             metadata["resourceVersion"] = NextResourceVersion();
             _objects[key] = (JsonObject)obj.DeepClone();
             return obj;
@@ -270,6 +281,16 @@ public sealed class ClusterStore
                 if (obj["status"] is null)
                 {
                     obj.Remove("status");
+                }
+            }
+
+            if (!writesStatus && WorkloadController.Controls(type.Resource))
+            {
+                WorkloadController.Reconcile(type.Resource, obj, Now());
+                if (JsonNode.DeepEquals(obj["spec"], current["spec"]) && JsonNode.DeepEquals(obj["metadata"], current["metadata"]))
+                {
+                    // Nothing the controller acts on changed: keep the status (and the resourceVersion) as it was.
+                    obj["status"] = current["status"]?.DeepClone();
                 }
             }
 

@@ -1,0 +1,104 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using HelmUnstick.Cli;
+using HelmUnstick.Sandbox;
+using Spectre.Console.Testing;
+
+namespace HelmUnstick.Cli.Tests;
+
+/// <summary>
+/// Runs helm-unstick in-process against the sandbox API server on loopback, with its own HOME, state and
+/// kubeconfig, so every test sees a fresh cluster and a fresh backup folder.
+/// </summary>
+internal sealed class CliHarness : IAsyncDisposable
+{
+    private readonly Dictionary<string, string?> _environment = new();
+
+    private CliHarness(SandboxServer server, string root)
+    {
+        Server = server;
+        Root = root;
+        Kubeconfig = Path.Combine(root, "kubeconfig");
+        server.WriteKubeconfig(Kubeconfig, "sandbox", "default");
+        _environment["HOME"] = root;
+        _environment["XDG_STATE_HOME"] = Path.Combine(root, "state");
+        _environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");
+        _environment["KUBECONFIG"] = Kubeconfig;
+        _environment["USER"] = "oncall";
+    }
+
+    public SandboxServer Server { get; }
+
+    public string Root { get; }
+
+    public string Kubeconfig { get; }
+
+    public string StateDirectory => Path.Combine(Root, "state", "helm-unstick");
+
+    public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+
+    public bool Interactive { get; set; }
+
+    public static Task<CliHarness> StartAsync(string scenario) => StartAsync(new SandboxOptions { Scenario = Scenario.Load(scenario) });
+
+    public static async Task<CliHarness> StartAsync(SandboxOptions options)
+    {
+        var root = Directory.CreateTempSubdirectory("helm-unstick-test-").FullName;
+        return new CliHarness(await SandboxServer.StartAsync(options), root);
+    }
+
+    public void SetEnvironment(string name, string? value) => _environment[name] = value;
+
+    public async Task<CliRun> RunAsync(params string[] args)
+    {
+        var console = new TestConsole().Width(4096);
+        var error = new StringWriter();
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
+        var code = await CliApp.InvokeAsync(args, env);
+        return new CliRun(code, console.Output, error.ToString());
+    }
+
+    public JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
+
+internal sealed record CliRun(int ExitCode, string Out, string Err)
+{
+    public override string ToString() => new StringBuilder().Append("exit ").Append(ExitCode).AppendLine()
+        .AppendLine("--- stdout").AppendLine(Out).AppendLine("--- stderr").Append(Err).ToString();
+}
+
+/// <summary>Paths to the real Helm data in ../shared/fixtures.</summary>
+internal static class Fixtures
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string PathOf(string relative) => Path.Combine(Root, "..", "shared", "fixtures", relative);
+
+    public static string StuckUpgradeStore => PathOf("helm3.18/cluster-with-stuck-upgrade.json");
+
+    public static string StuckInstallStore => PathOf("helm3.18/cluster-with-stuck-install.json");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "HelmUnstick.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("HelmUnstick.slnx not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Text.Json.Nodes;
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Cli.Tests.Commands;
+
+public sealed class FixCommandTests
+{
+    private static readonly string[] SkipCi = ["--skip-ci-check", "--reason", "INC-1234 no CI source in tests"];
+
+    private static string[] Fix(params string[] extra) => ["fix", "demo", "-n", "team-a", .. extra];
+
+    private static HelmRelease Payload(JsonObject secret) =>
+        ReleaseCodec.DecodeApiJsonValue((string)secret["data"]!["release"]!);
+
+    [Fact]
+    public async Task Fix_WithoutApply_PrintsThePlanAndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var before = cli.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync(Fix(SkipCi));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("delete Secret team-a/sh.helm.release.v1.demo.v4 (revision 4, pending-upgrade) with preconditions uid=", run.Out);
+        Assert.Contains("the next helm upgrade creates revision 4 and diffs against revision 3's manifest", run.Out);
+        Assert.Contains("Dry run: nothing was changed", run.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+        Assert.NotNull(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
+    public async Task Fix_ApplyDelete_BacksUpDeletesVerifiesAndAudits()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var original = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Null(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+        Assert.Contains("Verified: helm status shows revision 3 (deployed); the next helm upgrade creates revision 4", run.Out);
+
+        var backup = Assert.Single(Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")));
+        Assert.Contains($"Backup: {backup}", run.Out);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+        }
+
+        var saved = JsonNode.Parse(File.ReadAllText(backup))!;
+        Assert.Equal((string?)original["data"]!["release"], (string?)saved["data"]!["release"]);
+        Assert.Equal((string?)original["metadata"]!["uid"], (string?)saved["metadata"]!["uid"]);
+
+        var audit = JsonNode.Parse(File.ReadAllLines(Path.Combine(cli.StateDirectory, "audit.log")).Single())!;
+        Assert.Equal(("oncall", "sandbox", "team-a", "sh.helm.release.v1.demo.v4", 4, "delete", "changed"),
+            ((string?)audit["user"], (string?)audit["context"], (string?)audit["namespace"], (string?)audit["secret"], (int)audit["revision"]!, (string?)audit["action"], (string?)audit["outcome"]));
+        Assert.Contains("INC-1234 no CI source in tests", audit["reasons"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Fix_ApplyMarkFailed_ChangesBodyAndLabelTogetherWithTheReason()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--strategy", "mark-failed", "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        Assert.Equal("failed", (string?)secret["metadata"]!["labels"]!["status"]);
+        var payload = Payload(secret);
+        Assert.Equal(ReleaseStatus.Failed, payload.Status);
+        Assert.Contains("Marked failed by helm-unstick", payload.Description);
+        Assert.Contains("INC-1234 no CI source in tests", payload.Description);
+        Assert.Contains("the next helm upgrade creates revision 5 and diffs against revision 3's manifest", run.Out);
+    }
+
+    [Fact]
+    public async Task Fix_WhenDeploymentUnavailable_ChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var deployment = cli.Server.Store.Get("apps/v1", "deployments", "team-a", "demo-web")!;
+        deployment["status"]!["availableReplicas"] = 0;
+        deployment["status"]!["conditions"] = JsonNode.Parse("""[{"type":"Available","status":"False","reason":"MinimumReplicasUnavailable"},{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable"}]""");
+        cli.Server.Store.Upsert("apps/v1", "deployments", deployment);
+        var before = cli.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("Deployment demo-web: condition Available is False (MinimumReplicasUnavailable)", run.Out);
+        Assert.Contains("Blocked: nothing was changed", run.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+        Assert.False(File.Exists(Path.Combine(cli.StateDirectory, "audit.log")));
+    }
+
+    [Fact]
+    public async Task Fix_PendingRevisionYoungerThanStaleAfter_ChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero);
+        var before = cli.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("has been pending for only 4m", run.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Fix_ForceWithReason_OverridesYoungPendingRevision()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero);
+
+        var run = await cli.RunAsync("fix", "demo", "-n", "team-a", "--skip-ci-check", "--force", "--reason", "INC-9 helm pod gone", "--apply", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Null(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
+    public async Task Fix_StaleAfterZero_TreatsAnyPendingRevisionAsStale()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--stale-after", "0s"]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    [Fact]
+    public async Task Fix_NoCiSourceAndNoSkip_BlocksAndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var before = cli.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync(Fix("--apply", "--yes"));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("no CI source is mapped to this kube context", run.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+    }
+
+    [Theory]
+    [InlineData("--force")]
+    [InlineData("--skip-ci-check")]
+    public async Task Fix_OverrideWithoutReason_IsAUsageError(string flag)
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync(Fix(flag, "--apply", "--yes"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: --force and --skip-ci-check need --reason TEXT", run.Err);
+    }
+
+    [Fact]
+    public async Task Fix_ApplyWithoutTerminalOrYes_RefusesAsUsageError()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply"]));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--apply without a terminal needs --yes", run.Err);
+        Assert.NotNull(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
+    public async Task Fix_SecretChangedBetweenCheckAndDelete_ApiRefusesAndNothingIsChanged()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var freeze = cli.Server.Faults.Freeze("DELETE", "^/api/v1/namespaces/team-a/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v4$", times: 1);
+
+        var running = cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        await freeze.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
+        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        secret["metadata"]!["labels"]!["touched"] = "by-someone-else";
+        cli.Server.Store.Upsert("v1", "secrets", secret);
+        freeze.Release();
+        var run = await running;
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("changed under us", run.Err);
+        Assert.Equal("by-someone-else", (string?)cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!["metadata"]!["labels"]!["touched"]);
+    }
+
+    [Fact]
+    public async Task Fix_StuckInstall_DeleteLeavesNoRevisionAndSaysUseUpgradeInstall()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
+
+        var run = await cli.RunAsync(["fix", "stuckinst", "-n", "team-c", .. SkipCi, "--apply", "--yes"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Null(cli.Secret("team-c", "sh.helm.release.v1.stuckinst.v1"));
+        Assert.Contains("has no deployed releases; use helm upgrade --install", run.Out);
+    }
+
+    [Fact]
+    public async Task Fix_SettledRelease_SaysNothingToFix()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync("fix", "example", "-n", "team-b", "--apply", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Nothing to fix", run.Out);
+    }
+
+    [Fact]
+    public async Task Restore_AfterDelete_RecreatesTheSecretExactlyAndHelmIsStuckAgain()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var original = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+
+        var dry = await cli.RunAsync("restore", backup);
+        Assert.Null(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+        var run = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        Assert.True(dry.ExitCode == 0 && run.ExitCode == 0, run.ToString());
+        var restored = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        Assert.Equal((string?)original["data"]!["release"], (string?)restored["data"]!["release"]);
+        Assert.Equal(original["metadata"]!["labels"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString());
+        Assert.Equal((string?)original["type"], (string?)restored["type"]);
+        var history = await cli.RunAsync("history", "demo", "-n", "team-a");
+        Assert.Equal(1, history.ExitCode);
+        Assert.Contains("<- stuck", history.Out);
+    }
+
+    [Fact]
+    public async Task Restore_AfterMarkFailed_PutsThePendingStateBack()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        await cli.RunAsync(Fix([.. SkipCi, "--strategy", "mark-failed", "--apply", "--yes"]));
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+
+        var run = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(ReleaseStatus.PendingUpgrade, Payload(cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!).Status);
+    }
+
+    [Fact]
+    public async Task Restore_WhenADifferentSecretHoldsTheName_RefusesAndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+        var other = JsonNode.Parse("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"sh.helm.release.v1.demo.v4","namespace":"team-a"},"type":"Opaque","data":{"x":"eQ=="}}""")!.AsObject();
+        cli.Server.Store.Upsert("v1", "secrets", other);
+
+        var run = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("a different Secret", run.Err);
+        Assert.Equal("Opaque", (string?)cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!["type"]);
+    }
+}

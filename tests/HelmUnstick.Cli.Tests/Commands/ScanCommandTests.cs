@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using HelmUnstick.Sandbox;
+
+namespace HelmUnstick.Cli.Tests.Commands;
+
+public sealed class ScanCommandTests
+{
+    [Fact]
+    public async Task Scan_AllNamespacesOfStoreStuckByRealHelm_ReportsRevision4AsJsonAndExits1()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var findings = JsonNode.Parse(run.Out)!.AsArray();
+        Assert.Equal(["team-a/demo", "team-c/stuckinst"], findings.Select(f => $"{f!["namespace"]}/{f["release"]}"));
+        var demo = findings[0]!;
+        Assert.Equal(4, (int)demo["revision"]!);
+        Assert.Equal("pending-upgrade", (string?)demo["status"]);
+        Assert.Equal("demo-0.1.0", (string?)demo["chart"]);
+        Assert.Equal("1.0.0", (string?)demo["appVersion"]);
+        Assert.Equal("sh.helm.release.v1.demo.v4", (string?)demo["secretName"]);
+        Assert.True((bool)demo["stale"]!);
+        Assert.True((long)demo["ageSeconds"]! > 15 * 60);
+        Assert.NotNull(demo["lastDeployed"]);
+        Assert.Equal("pending-install", (string?)findings[1]!["status"]);
+    }
+
+    [Fact]
+    public async Task Scan_OneNamespace_ListsOnlyThatNamespace()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
+
+        var run = await cli.RunAsync("scan", "-n", "team-c");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("stuckinst", run.Out);
+        Assert.DoesNotContain("team-a", run.Out);
+    }
+
+    [Fact]
+    public async Task Scan_HealthyCluster_SaysNoneAndExits0()
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+
+        var run = await cli.RunAsync("scan", "-A");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("No stuck releases", run.Out);
+    }
+
+    [Fact]
+    public async Task Scan_YoungPendingRevision_IsReportedAsNotStale()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero); // five minutes after helm was killed
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.False((bool)JsonNode.Parse(run.Out)![0]!["stale"]!);
+        var table = await cli.RunAsync("scan", "-A");
+        Assert.Contains("no (may be running)", table.Out);
+    }
+
+    [Fact]
+    public async Task Scan_ThousandsOfReleaseSecretsAcrossPages_FindsEachStuckReleaseOnce()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var template = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        for (var i = 0; i < 1200; i++)
+        {
+            // Copies of a real pending-upgrade revision under 1200 release names, plus a deployed older revision each.
+            foreach (var (version, status) in new[] { (1, "deployed"), (2, "pending-upgrade") })
+            {
+                var copy = (JsonObject)template.DeepClone();
+                var meta = copy["metadata"]!.AsObject();
+                meta.Remove("uid");
+                meta.Remove("resourceVersion");
+                meta["namespace"] = "bulk";
+                meta["name"] = $"sh.helm.release.v1.r{i}.v{version}";
+                meta["labels"]!["name"] = $"r{i}";
+                meta["labels"]!["version"] = $"{version}";
+                meta["labels"]!["status"] = status;
+                cli.Server.Store.Upsert("v1", "secrets", copy);
+            }
+        }
+
+        var run = await cli.RunAsync("scan", "-n", "bulk", "-o", "json");
+
+        Assert.Equal(1, run.ExitCode);
+        var findings = JsonNode.Parse(run.Out)!.AsArray();
+        Assert.Equal(1200, findings.Count);
+        Assert.Equal(1200, findings.Select(f => (string?)f!["secretName"]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Scan_CorruptPayload_NamesTheSecretGoesOnAndExits3()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var secret = cli.Secret("team-b", "sh.helm.release.v1.example.v1")!;
+        secret["data"]!["release"] = Convert.ToBase64String("not a helm payload"u8.ToArray());
+        cli.Server.Store.Upsert("v1", "secrets", secret);
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("Secret team-b/sh.helm.release.v1.example.v1", run.Err);
+        Assert.Equal("demo", (string?)JsonNode.Parse(run.Out)![0]!["release"]);
+    }
+
+    [Fact]
+    public async Task Scan_ApiAnswers503ThenRecovers_RetriesTheRead()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var fault = cli.Server.Faults.Respond("GET", "^/api/v1/secrets$", 503, times: 2);
+
+        var run = await cli.RunAsync("scan", "-A");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(2, fault.Matched); // both 503s were answered, and the third attempt succeeded
+        Assert.Contains("sh.helm.release.v1.demo.v4", run.Out);
+    }
+
+    [Fact]
+    public async Task Scan_ApiAnswers429WithRetryAfter_WaitsAndRetries()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var fault = cli.Server.Faults.Respond("GET", "^/api/v1/namespaces/team-a/secrets/", 429, times: 1, retryAfter: TimeSpan.FromSeconds(1));
+
+        var run = await cli.RunAsync("scan", "-n", "team-a");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("sh.helm.release.v1.demo.v4", run.Out);
+    }
+}
