@@ -65,7 +65,7 @@ public static class ExplanationMarkdown
         var previous = explanation.PreviousRevision;
         yield return $"Check that `helm history` lists revision {previous} as deployed and no revision as pending.";
         yield return $"Re-run the last failed CI job (or the same `helm upgrade`): it creates revision {stuck} again from revision {previous}.";
-        if (explanation.Resources.Any(IsAlreadyOnCluster))
+        if (explanation.Resources.Any(ReleaseExplainer.IsAlreadyApplied))
         {
             yield return $"Expect its `--dry-run` to list the changes above even where the cluster already runs revision {stuck}'s spec; applying them changes nothing there.";
         }
@@ -84,13 +84,6 @@ public static class ExplanationMarkdown
             yield return "Values are hidden; run again with `--show-values` to see them.";
         }
     }
-
-    private static bool IsAlreadyOnCluster(ExplainedResource resource) => (resource.Change, resource.Live) switch
-    {
-        (ResourceChange.Changed or ResourceChange.Added, LiveState.MatchesStuck or LiveState.MatchesBoth) => true,
-        (ResourceChange.Removed, LiveState.Missing) => true,
-        _ => false,
-    };
 
     private static string Chart(ChartChange chart)
     {

@@ -93,7 +93,7 @@ public static partial class ManifestParser
     private static JsonNode? ToJsonScalar(YamlScalarNode scalar)
     {
         var text = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any) || scalar.Tag.Value == "tag:yaml.org,2002:str")
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any) || IsStringTag(scalar.Tag))
         {
             return JsonValue.Create(text);
         }
@@ -118,6 +118,12 @@ public static partial class ManifestParser
             return JsonValue.Create(Convert.ToInt64(text[2..], 16));
         }
 
+        // YAML 1.1 octal, as in "defaultMode: 0644".
+        if (OctalInteger().IsMatch(text))
+        {
+            return JsonValue.Create(Convert.ToInt64(text, 8));
+        }
+
         if (Float().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
         {
             return JsonValue.Create(number);
@@ -126,11 +132,17 @@ public static partial class ManifestParser
         return JsonValue.Create(text);
     }
 
+    private static bool IsStringTag(TagName tag) =>
+        tag is { IsEmpty: false, IsNonSpecific: false } && tag.Value == "tag:yaml.org,2002:str";
+
     [GeneratedRegex(@"^[-+]?(0|[1-9][0-9]*)$")]
     private static partial Regex DecimalInteger();
 
     [GeneratedRegex(@"^0x[0-9a-fA-F]+$")]
     private static partial Regex HexInteger();
+
+    [GeneratedRegex("^0[0-7]+$")]
+    private static partial Regex OctalInteger();
 
     [GeneratedRegex(@"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")]
     private static partial Regex Float();

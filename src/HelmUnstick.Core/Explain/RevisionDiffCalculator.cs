@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using JsonDiffPatchDotNet;
 using Newtonsoft.Json;
@@ -14,8 +15,9 @@ public static class RevisionDiffCalculator
 
     private static readonly JsonDiffPatch Differ = new(new Options
     {
-        // Simple: lists that are not merged by name are compared position by position, giving paths like args[2].
-        ArrayDiff = ArrayDiffMode.Simple,
+        // Efficient: items of lists that are not merged by name are matched by value, so an inserted argument is
+        // reported once instead of shifting every following position.
+        ArrayDiff = ArrayDiffMode.Efficient,
         // Simple: a changed string is reported whole, never as a text patch.
         TextDiff = TextDiffMode.Simple,
     });
@@ -77,7 +79,7 @@ public static class RevisionDiffCalculator
         var changes = new List<FieldChange>();
         if (Differ.Diff(left, right) is JObject delta)
         {
-            Walk(delta, "", changes);
+            Walk(delta, left, right, "", changes);
         }
 
         return changes;
@@ -105,43 +107,77 @@ public static class RevisionDiffCalculator
 
     /// <summary>
     /// Reads the jsondiffpatch delta format: <c>[new]</c> added, <c>[old, new]</c> changed, <c>[old, 0, 0]</c>
-    /// removed, an object for nested changes, and for lists an object with <c>"_t": "a"</c> whose keys are new
-    /// indexes (added or nested) or <c>_</c>-prefixed old indexes (removed).
+    /// removed, an object for nested changes. A list delta is an object with <c>"_t": "a"</c> whose keys are new
+    /// indexes (added or nested) or <c>_</c>-prefixed old indexes (removed, or <c>["", new, 3]</c> moved).
     /// </summary>
-    private static void Walk(JObject delta, string path, List<FieldChange> changes)
+    private static void Walk(JObject delta, JToken? left, JToken? right, string path, List<FieldChange> changes)
     {
-        var isList = delta["_t"]?.Value<string>() == "a";
+        if (delta["_t"]?.Value<string>() == "a")
+        {
+            WalkList(delta, left as JArray, right as JArray, path, changes);
+            return;
+        }
+
         foreach (var property in delta.Properties())
         {
-            if (isList && property.Name == "_t")
+            var childPath = FieldPath.Property(path, property.Name);
+            if (property.Value is JObject nested)
             {
-                continue;
+                Walk(nested, left?[property.Name], right?[property.Name], childPath, changes);
             }
-
-            var childPath = isList ? ListItemPath(path, property.Name) : FieldPath.Property(path, property.Name);
-            switch (property.Value)
+            else if (Leaf((JArray)property.Value, childPath) is { } change)
             {
-                case JObject nested:
-                    Walk(nested, childPath, changes);
-                    break;
-                case JArray { Count: 1 } added:
-                    changes.Add(new FieldChange(childPath, FieldChangeKind.Added, null, ToNode(added[0])));
-                    break;
-                case JArray { Count: 2 } changed:
-                    changes.Add(new FieldChange(childPath, FieldChangeKind.Changed, ToNode(changed[0]), ToNode(changed[1])));
-                    break;
-                case JArray { Count: 3 } removed:
-                    changes.Add(new FieldChange(childPath, FieldChangeKind.Removed, ToNode(removed[0]), null));
-                    break;
+                changes.Add(change);
             }
         }
     }
 
-    private static string ListItemPath(string path, string key) =>
-        FieldPath.Index(path, int.Parse(key.TrimStart('_'), System.Globalization.CultureInfo.InvariantCulture));
+    private static void WalkList(JObject delta, JArray? left, JArray? right, string path, List<FieldChange> changes)
+    {
+        var removed = new Dictionary<int, FieldChange>();
+        var added = new Dictionary<int, FieldChange>();
+        foreach (var property in delta.Properties().Where(property => property.Name != "_t"))
+        {
+            var isOldIndex = property.Name.StartsWith('_');
+            var index = int.Parse(property.Name.TrimStart('_'), CultureInfo.InvariantCulture);
+            var itemPath = FieldPath.Index(path, index);
+            switch (property.Value)
+            {
+                case JObject nested:
+                    Walk(nested, left?.ElementAtOrDefault(index), right?.ElementAtOrDefault(index), itemPath, changes);
+                    break;
+                case JArray { Count: 3 } move when move[2]!.Value<int>() == 3:
+                    var to = move[1]!.Value<int>();
+                    changes.Add(new FieldChange(FieldPath.Index(path, to), FieldChangeKind.Changed,
+                        ToNode(left?.ElementAtOrDefault(index)), ToNode(right?.ElementAtOrDefault(to))));
+                    break;
+                case JArray leaf when Leaf(leaf, itemPath) is { } change:
+                    (isOldIndex ? removed : added)[index] = change;
+                    break;
+            }
+        }
 
-    private static JsonNode? ToNode(JToken token) =>
-        UnkeyNamedLists(JsonNode.Parse(token.ToString(Formatting.None)));
+        // A list of plain values shows an item replaced in place as removed and added at the same index.
+        foreach (var (index, removal) in removed.OrderBy(pair => pair.Key))
+        {
+            changes.Add(added.Remove(index, out var addition)
+                ? new FieldChange(removal.Path, FieldChangeKind.Changed, removal.Previous, addition.Stuck)
+                : removal);
+        }
+
+        changes.AddRange(added.OrderBy(pair => pair.Key).Select(pair => pair.Value));
+    }
+
+    private static FieldChange? Leaf(JArray delta, string path) => delta.Count switch
+    {
+        1 => new FieldChange(path, FieldChangeKind.Added, null, ToNode(delta[0])),
+        2 => new FieldChange(path, FieldChangeKind.Changed, ToNode(delta[0]), ToNode(delta[1])),
+        3 => new FieldChange(path, FieldChangeKind.Removed, ToNode(delta[0]), null),
+        _ => null,
+    };
+
+    private static JsonNode? ToNode(JToken? token) =>
+        token is null ? null : UnkeyNamedLists(JsonNode.Parse(token.ToString(Formatting.None)));
 
     private static JsonNode? UnkeyNamedLists(JsonNode? node) => node switch
     {
