@@ -33,7 +33,8 @@ public sealed record LiveComparison(
 /// <item>Lists whose items all have a unique <c>name</c> are matched by name, other lists by position; either way
 /// the live list must have as many items, so an item added or removed between revisions is seen.</item>
 /// <item>A manifest number equals a live string of the same text, because the API serves quantities such as
-/// <c>cpu: 1</c> as <c>"1"</c>. No other coercion is made.</item>
+/// <c>cpu: 1</c> as <c>"1"</c>. No other coercion is made: quantities the API normalises (<c>cpu: 0.5</c> served as
+/// <c>"500m"</c>) are reported as differences.</item>
 /// <item>Top-level <c>status</c> and server-owned metadata (<c>managedFields</c>, <c>resourceVersion</c>,
 /// <c>uid</c>, <c>creationTimestamp</c>, <c>generation</c>, <c>selfLink</c>) are never compared.</item>
 /// </list>
