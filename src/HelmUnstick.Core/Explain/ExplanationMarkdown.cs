@@ -76,7 +76,8 @@ public static class ExplanationMarkdown
             .ToList();
         if (overwritten.Count > 0)
         {
-            yield return $"Before upgrading, look at what the cluster holds for {string.Join(", ", overwritten)}: it matches neither revision, and the upgrade will overwrite it.";
+            var (they, them) = overwritten.Count == 1 ? ("it matches", "it") : ("they match", "them");
+            yield return $"Before upgrading, look at {string.Join(", ", overwritten)} on the cluster: {they} neither revision, and the upgrade will overwrite {them}.";
         }
 
         if (!explanation.ValuesShown && (explanation.Values.Count > 0 || explanation.Resources.Any(resource => resource.Fields.Any(field => field.Hidden))))

@@ -31,7 +31,7 @@ public sealed record LiveComparison(
 /// <item>A null in the manifest means "not set"; an empty object or list matches an absent live field (the API
 /// omits empty fields).</item>
 /// <item>Lists whose items all have a unique <c>name</c> are matched by name, other lists by position; either way
-/// the live list must have as many items, so an item added or removed between revisions is seen.</item>
+/// the live list must hold the same items, so an item added or removed between revisions is seen.</item>
 /// <item>A manifest number equals a live string of the same text, because the API serves quantities such as
 /// <c>cpu: 1</c> as <c>"1"</c>. No other coercion is made: quantities the API normalises (<c>cpu: 0.5</c> served as
 /// <c>"500m"</c>) are reported as differences.</item>
@@ -81,8 +81,17 @@ public static class LiveStateComparer
             case JsonObject expectedObject when actual is JsonObject actualObject:
                 CompareObject(expectedObject, actualObject, path, mismatches);
                 return;
+            case JsonArray expectedList when actual is JsonArray actualList
+                                             && NamedList.TryGetNames(expectedList, out var expectedNames)
+                                             && NamedList.TryGetNames(actualList, out var actualNames):
+                CompareNamedList(expectedList, expectedNames, actualList, actualNames, path, mismatches);
+                return;
             case JsonArray expectedList when actual is JsonArray actualList && expectedList.Count == actualList.Count:
-                CompareList(expectedList, actualList, path, mismatches);
+                for (var index = 0; index < expectedList.Count; index++)
+                {
+                    Compare(expectedList[index], actualList[index], FieldPath.Index(path, index), mismatches);
+                }
+
                 return;
             case JsonValue expectedValue when actual is JsonValue actualValue && ScalarEquals(expectedValue, actualValue):
                 return;
@@ -92,32 +101,35 @@ public static class LiveStateComparer
         }
     }
 
+    /// <summary>
+    /// Matches items by name. A live item the manifest does not name is a difference too, so that a container or
+    /// variable one revision adds is told apart from the revision without it.
+    /// </summary>
+    private static void CompareNamedList(
+        JsonArray expected, IReadOnlyList<string> expectedNames, JsonArray actual, IReadOnlyList<string> actualNames,
+        string path, List<FieldMismatch> mismatches)
+    {
+        var actualByName = actualNames.Select((name, index) => (name, index)).ToDictionary(pair => pair.name, pair => actual[pair.index]);
+        for (var index = 0; index < expected.Count; index++)
+        {
+            var name = expectedNames[index];
+            Compare(expected[index], actualByName.GetValueOrDefault(name), FieldPath.Named(path, name), mismatches);
+        }
+
+        for (var index = 0; index < actual.Count; index++)
+        {
+            if (!expectedNames.Contains(actualNames[index]))
+            {
+                mismatches.Add(new FieldMismatch(FieldPath.Named(path, actualNames[index]), null, actual[index]!.DeepClone()));
+            }
+        }
+    }
+
     private static void CompareObject(JsonObject expected, JsonObject actual, string path, List<FieldMismatch> mismatches)
     {
         foreach (var (key, value) in expected)
         {
             Compare(value, actual[key], FieldPath.Property(path, key), mismatches);
-        }
-    }
-
-    private static void CompareList(JsonArray expected, JsonArray actual, string path, List<FieldMismatch> mismatches)
-    {
-        if (NamedList.TryGetNames(expected, out var names))
-        {
-            var actualByName = NamedList.TryGetNames(actual, out var actualNames)
-                ? actualNames.Select((name, index) => (name, index)).ToDictionary(pair => pair.name, pair => actual[pair.index])
-                : [];
-            for (var index = 0; index < expected.Count; index++)
-            {
-                Compare(expected[index], actualByName.GetValueOrDefault(names[index]), FieldPath.Named(path, names[index]), mismatches);
-            }
-
-            return;
-        }
-
-        for (var index = 0; index < expected.Count; index++)
-        {
-            Compare(expected[index], actual[index], FieldPath.Index(path, index), mismatches);
         }
     }
 

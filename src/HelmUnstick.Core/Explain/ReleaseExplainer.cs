@@ -97,7 +97,7 @@ public static class ReleaseExplainer
             (_, LiveState.Missing) =>
                 $"{subject}: the same in revisions {previous} and {stuck} but missing from the cluster. The next upgrade will create it again.",
             _ =>
-                $"{subject}: the same in revisions {previous} and {stuck}, but the live object differs at {Fields(stuckDifferences)} (changed outside Helm). The next upgrade's dry run will not show it.",
+                $"{subject}: the same in revisions {previous} and {stuck}, but the live object differs at {Fields(stuckDifferences)} (changed outside Helm). The next upgrade's dry run will not show it, but applying it may set those fields back.",
         };
     }
 
@@ -116,11 +116,11 @@ public static class ReleaseExplainer
         {
             0 => $"Revisions {previous} and {stuck} render the same resources; the next upgrade will show no resource changes because of the removed revision.",
             _ when alreadyApplied == differing.Count =>
-                $"The cluster already runs revision {stuck}'s spec for all {Resources(differing.Count, "changed")}; the next upgrade will show them as changes but apply nothing new to them.",
+                $"The cluster already runs revision {stuck}'s spec for {All(differing.Count)}; the next upgrade will show {Them(differing.Count)} as changes but apply nothing new to {Them(differing.Count)}.",
             _ when notApplied == differing.Count =>
-                $"The cluster still runs revision {previous} for all {Resources(differing.Count, "changed")}: revision {stuck} was never applied, and the next upgrade will apply its changes.",
+                $"The cluster still runs revision {previous} for {All(differing.Count)}: revision {stuck} was never applied, and the next upgrade will apply its changes.",
             _ when alreadyApplied > 0 =>
-                $"The cluster already runs revision {stuck}'s spec for {alreadyApplied} of {Resources(differing.Count, "changed")}; the next upgrade will show them as changes but apply nothing new to them."
+                $"The cluster already runs revision {stuck}'s spec for {alreadyApplied} of {Resources(differing.Count, "changed")}; the next upgrade will show {Them(alreadyApplied)} as changes but apply nothing new to {Them(alreadyApplied)}."
                 + Remaining(notApplied, elsewhere, previous),
             _ => $"The cluster runs revision {stuck}'s spec for none of the {Resources(differing.Count, "changed")}."
                  + Remaining(notApplied, elsewhere, previous),
@@ -161,6 +161,11 @@ public static class ReleaseExplainer
         (ResourceChange.Added, LiveState.Missing) => true,
         _ => false,
     };
+
+    private static string Them(int count) => count == 1 ? "it" : "them";
+
+    private static string All(int count) =>
+        count == 1 ? "the 1 changed resource" : $"all {count} changed resources";
 
     private static string Resources(int count, string adjective) =>
         count == 1 ? $"1 {adjective} resource" : $"{count} {adjective} resources";

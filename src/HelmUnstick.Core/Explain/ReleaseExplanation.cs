@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -34,7 +35,12 @@ public sealed record ReleaseExplanation(
     string Summary,
     bool ValuesShown)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: the JSON is read by people and tools, not embedded in HTML, so "revision 4's" stays readable.
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public string ToJson() => ToJsonObject().ToJsonString(Indented);
 

@@ -95,9 +95,10 @@ public sealed class LiveStateComparerTests
     [Theory]
     [InlineData("""[{"name":"b","image":"img-b"},{"name":"a","image":"img-a"}]""", new string[0])]
     [InlineData("""[{"name":"a","image":"img-a"},{"name":"b","image":"img-c"}]""", new[] { "spec.containers[name=b].image" })]
-    [InlineData("""[{"name":"a","image":"img-a"}]""", new[] { "spec.containers" })]
-    [InlineData("""[{"name":"a","image":"img-a"},{"name":"b","image":"img-b"},{"name":"c","image":"img-d"}]""", new[] { "spec.containers" })]
-    public void Compare_NamedLists_AreMatchedByNameAndMustHaveTheSameItems(string liveContainers, string[] expectedPaths)
+    [InlineData("""[{"name":"a","image":"img-a"}]""", new[] { "spec.containers[name=b]" })]
+    [InlineData("""[{"name":"a","image":"img-a"},{"name":"b","image":"img-b"},{"name":"c","image":"img-d"}]""", new[] { "spec.containers[name=c]" })]
+    [InlineData("""[{"image":"img-a"},{"image":"img-b"}]""", new[] { "spec.containers[0].name", "spec.containers[1].name" })]
+    public void Compare_NamedLists_AreMatchedByNameAndMustHoldTheSameItems(string liveContainers, string[] expectedPaths)
     {
         const string manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: img-a\n    - name: b\n      image: img-b\n";
         var resource = Assert.Single(ManifestParser.Parse(manifest, "ns")).Body;
