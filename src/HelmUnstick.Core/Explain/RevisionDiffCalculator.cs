@@ -29,8 +29,8 @@ public static class RevisionDiffCalculator
             stuck.ChartName, stuck.ChartVersion, stuck.AppVersion);
         var values = Diff(previous.Values ?? new JsonObject(), stuck.Values ?? new JsonObject());
 
-        var previousResources = ManifestParser.Parse(previous.Manifest, releaseNamespace);
-        var stuckResources = ManifestParser.Parse(stuck.Manifest, releaseNamespace);
+        var previousResources = Unique(ManifestParser.Parse(previous.Manifest, releaseNamespace));
+        var stuckResources = Unique(ManifestParser.Parse(stuck.Manifest, releaseNamespace));
         var previousByKey = previousResources.ToDictionary(resource => resource.Key);
         var stuckByKey = stuckResources.ToDictionary(resource => resource.Key);
 
@@ -55,6 +55,10 @@ public static class RevisionDiffCalculator
 
         return new RevisionDiff(stuck, previous, chart, values, resources);
     }
+
+    /// <summary>A manifest that renders one object twice is applied in order, so the later document wins.</summary>
+    private static List<ManifestResource> Unique(IReadOnlyList<ManifestResource> resources) =>
+        resources.GroupBy(resource => resource.Key).Select(group => group.Last()).ToList();
 
     /// <summary>The fields of the manifest that describe what should run, without those the server owns.</summary>
     internal static JsonObject WithoutServerOwnedFields(JsonObject body)

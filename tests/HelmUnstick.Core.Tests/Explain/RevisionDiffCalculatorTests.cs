@@ -146,4 +146,16 @@ public sealed class RevisionDiffCalculatorTests
         Assert.Equal(("data.at", "\"2026-11-23T23:50:11Z\"", "\"2026-11-23T23:59:00Z\""),
             (field.Path, field.Previous!.ToJsonString(), field.Stuck!.ToJsonString()));
     }
+
+    [Fact]
+    public void Compute_ObjectRenderedTwice_IsComparedOnceWithTheLaterDocument()
+    {
+        var stuck = Store.Revision(4).WithManifest(manifest =>
+            manifest + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo-cfg\ndata:\n  greeting: \"hey\"\n");
+
+        var diff = RevisionDiffCalculator.Compute(stuck, Store.Revision(3), ExplainFixtures.Namespace);
+
+        var configMap = Assert.Single(diff.Resources, resource => resource.Key.Kind == "ConfigMap");
+        Assert.Contains(configMap.Fields, field => field.Path == "data.greeting" && field.Stuck!.GetValue<string>() == "hey");
+    }
 }
