@@ -63,7 +63,7 @@ public static class ExplanationMarkdown
     {
         var stuck = explanation.StuckRevision;
         var previous = explanation.PreviousRevision;
-        yield return $"Check that `helm history` lists revision {previous} as deployed and no revision as pending.";
+        yield return $"Once revision {stuck} is removed or marked failed, check that `helm history` lists revision {previous} as deployed and no revision as pending.";
         yield return $"Re-run the last failed CI job (or the same `helm upgrade`): it creates revision {stuck} again from revision {previous}.";
         if (explanation.Resources.Any(ReleaseExplainer.IsAlreadyApplied))
         {

@@ -116,11 +116,11 @@ public static class ReleaseExplainer
         {
             0 => $"Revisions {previous} and {stuck} render the same resources; the next upgrade will show no resource changes because of the removed revision.",
             _ when alreadyApplied == differing.Count =>
-                $"The cluster already runs revision {stuck}'s spec for {All(differing.Count)}; the next upgrade will show {Them(differing.Count)} as changes but apply nothing new to {Them(differing.Count)}.",
+                $"The cluster already runs revision {stuck}'s spec for {All(differing.Count)}; the next upgrade will show {Them(differing.Count)} as {Changes(differing.Count)} but apply nothing new to {Them(differing.Count)}.",
             _ when notApplied == differing.Count =>
                 $"The cluster still runs revision {previous} for {All(differing.Count)}: revision {stuck} was never applied, and the next upgrade will apply its changes.",
             _ when alreadyApplied > 0 =>
-                $"The cluster already runs revision {stuck}'s spec for {alreadyApplied} of {Resources(differing.Count, "changed")}; the next upgrade will show {Them(alreadyApplied)} as changes but apply nothing new to {Them(alreadyApplied)}."
+                $"The cluster already runs revision {stuck}'s spec for {alreadyApplied} of {Resources(differing.Count, "changed")}; the next upgrade will show {Them(alreadyApplied)} as {Changes(alreadyApplied)} but apply nothing new to {Them(alreadyApplied)}."
                 + Remaining(notApplied, elsewhere, previous),
             _ => $"The cluster runs revision {stuck}'s spec for none of the {Resources(differing.Count, "changed")}."
                  + Remaining(notApplied, elsewhere, previous),
@@ -163,6 +163,8 @@ public static class ReleaseExplainer
     };
 
     private static string Them(int count) => count == 1 ? "it" : "them";
+
+    private static string Changes(int count) => count == 1 ? "a change" : "changes";
 
     private static string All(int count) =>
         count == 1 ? "the 1 changed resource" : $"all {count} changed resources";

@@ -10,9 +10,8 @@ public enum FieldChangeKind
 }
 
 /// <summary>
-/// One field that differs from the previous revision to the stuck one. <see cref="Previous"/> is null when the
-/// field is added and <see cref="Stuck"/> when it is removed (a JSON null value is kept as a <see cref="JsonValue"/>
-/// only when YAML wrote one explicitly, which the parser reads as absent).
+/// One field that differs from the previous revision to the stuck one: <see cref="Previous"/> is null when the field
+/// is added, <see cref="Stuck"/> when it is removed. A list merged by name appears as a list, never keyed by name.
 /// </summary>
 public sealed record FieldChange(string Path, FieldChangeKind Kind, JsonNode? Previous, JsonNode? Stuck);
 

@@ -33,9 +33,9 @@ public sealed class ReleaseExplainerTests
     [InlineData("stuck before any object was applied", 1, "hello", "matches-previous", "matches-previous",
         "The cluster still runs revision 3 for all 2 changed resources: revision 4 was never applied, and the next upgrade will apply its changes.")]
     [InlineData("stuck after the ConfigMap was applied", 1, "hola", "matches-previous", "matches-stuck",
-        "The cluster already runs revision 4's spec for 1 of 2 changed resources; the next upgrade will show it as changes but apply nothing new to it. 1 still runs revision 3's and will be changed.")]
+        "The cluster already runs revision 4's spec for 1 of 2 changed resources; the next upgrade will show it as a change but apply nothing new to it. 1 still runs revision 3's and will be changed.")]
     [InlineData("changed by hand afterwards", 5, "hola", "neither", "matches-stuck",
-        "The cluster already runs revision 4's spec for 1 of 2 changed resources; the next upgrade will show it as changes but apply nothing new to it. 1 matches neither revision and will be overwritten.")]
+        "The cluster already runs revision 4's spec for 1 of 2 changed resources; the next upgrade will show it as a change but apply nothing new to it. 1 matches neither revision and will be overwritten.")]
     public void Explain_StuckUpgrade_SaysWhichRevisionTheClusterRuns(
         string situation, int liveReplicas, string liveGreeting, string deploymentLive, string configMapLive, string summary)
     {
@@ -68,7 +68,7 @@ public sealed class ReleaseExplainerTests
         var configMap = explanation.Resources.Single(resource => resource.Key == ConfigMap);
         Assert.Equal((ResourceChange.Unchanged, LiveState.MatchesBoth), (configMap.Change, configMap.Live));
         Assert.Equal(
-            "The cluster already runs revision 4's spec for the 1 changed resource; the next upgrade will show it as changes but apply nothing new to it.",
+            "The cluster already runs revision 4's spec for the 1 changed resource; the next upgrade will show it as a change but apply nothing new to it.",
             explanation.Summary);
     }
 
