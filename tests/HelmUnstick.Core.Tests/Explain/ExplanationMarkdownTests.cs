@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using HelmUnstick.Core.Explain;
+
+namespace HelmUnstick.Core.Tests.Explain;
+
+public sealed class ExplanationMarkdownTests
+{
+    private static readonly ExplainFixtures.StuckUpgradeStore Store = ExplainFixtures.StuckUpgrade();
+
+    private static string Render(RevisionSnapshot stuck, Dictionary<ResourceKey, JsonObject> live, bool showValues = false) =>
+        ExplanationMarkdown.Render(ReleaseExplainer.Explain(
+            RevisionDiffCalculator.Compute(stuck, Store.Revision(3), ExplainFixtures.Namespace), live, showValues));
+
+    private static Dictionary<ResourceKey, JsonObject> LiveWithReplicas(int replicas)
+    {
+        var live = Store.LiveObjects();
+        live[new ResourceKey("Deployment", ExplainFixtures.Namespace, "demo-web")]["spec"]!["replicas"] = replicas;
+        return live;
+    }
+
+    [Fact]
+    public void Render_StuckAfterEverythingWasApplied_ShowsSummaryTableAndNextSteps()
+    {
+        var markdown = Render(Store.Revision(4), Store.LiveObjects());
+
+        Assert.StartsWith("## Revision 4 (stuck) compared with revision 3\n\nThe cluster already runs revision 4's spec", markdown);
+        Assert.Contains("- Chart: demo 0.1.0 (app 1.0.0), unchanged\n", markdown);
+        Assert.Contains("  - `replicas`: added, (hidden)\n", markdown);
+        Assert.Contains("| ConfigMap team-a/demo-cfg | unchanged | matches-both |  |\n", markdown);
+        Assert.Contains("| Deployment team-a/demo-web | changed | matches-stuck | `spec.replicas`: `1` → `3` |\n", markdown);
+        Assert.Contains("- Re-run the last failed CI job (or the same `helm upgrade`): it creates revision 4 again from revision 3.\n", markdown);
+        Assert.Contains("- Expect its `--dry-run` to list the changes above", markdown);
+        Assert.Contains("- Values are hidden; run again with `--show-values` to see them.\n", markdown);
+    }
+
+    [Theory]
+    [InlineData(3, true, false)]
+    [InlineData(1, false, false)]
+    [InlineData(2, false, true)]
+    public void Render_NextSteps_DependOnWhatTheClusterRuns(int liveReplicas, bool warnsAboutDryRun, bool warnsAboutOverwrite)
+    {
+        var markdown = Render(Store.Revision(4), LiveWithReplicas(liveReplicas));
+
+        Assert.Equal(warnsAboutDryRun, markdown.Contains("Expect its `--dry-run`"));
+        Assert.Equal(warnsAboutOverwrite, markdown.Contains("- Before upgrading, look at Deployment demo-web on the cluster: it matches neither revision"));
+    }
+
+    [Fact]
+    public void Render_LiveMatchingNeither_ListsEachDifferingField()
+    {
+        var markdown = Render(Store.Revision(4), LiveWithReplicas(2));
+
+        Assert.Contains("  - `spec.replicas`: revision 4 sets `3`, the cluster has `2`\n", markdown);
+        Assert.Contains("  - `spec.replicas`: revision 3 sets `1`, the cluster has `2`\n", markdown);
+    }
+
+    [Fact]
+    public void Render_WithShowValues_ShowsUserValuesAndNoHiddenNotice()
+    {
+        var markdown = Render(Store.Revision(4), Store.LiveObjects(), showValues: true);
+
+        Assert.Contains("  - `replicas`: added, `3`\n", markdown);
+        Assert.DoesNotContain("(hidden)", markdown);
+        Assert.DoesNotContain("--show-values", markdown);
+    }
+
+    [Fact]
+    public void Render_ChartChange_ShowsBothVersions()
+    {
+        var markdown = Render(Store.Revision(4) with { ChartVersion = "0.2.0", AppVersion = "1.1.0" }, Store.LiveObjects());
+
+        Assert.Contains("- Chart: demo 0.1.0 (app 1.0.0) → demo 0.2.0 (app 1.1.0)\n", markdown);
+    }
+
+    [Fact]
+    public void Render_ValueWithAPipe_DoesNotBreakTheTable()
+    {
+        var stuck = Store.Revision(4).WithManifest(manifest => manifest.Replace("greeting: \"hello\"", "greeting: \"a|b\""));
+
+        var markdown = Render(stuck, Store.LiveObjects());
+
+        Assert.Contains("| ConfigMap team-a/demo-cfg | changed | matches-previous | `data.greeting`: `\"hello\"` → `\"a\\|b\"` |\n", markdown);
+    }
+}
