@@ -21,8 +21,12 @@ internal static class StrategicMergePatch
             throw new NotSupportedException($"strategic merge patch is not supported for kind {kind}");
         }
 
-        return MergeObject(original, patch, kind) ?? [];
+        return Merge(original, patch, kind);
     }
+
+    /// <summary>The merge without the kind check: server-side apply merges any kind's applied configuration.</summary>
+    internal static JsonObject Merge(JsonObject original, JsonObject patch, string kind) =>
+        MergeObject(original, patch, kind) ?? [];
 
     /// <summary>Returns the merged object, or null when the patch says <c>$patch: delete</c>.</summary>
     private static JsonObject? MergeObject(JsonObject? original, JsonObject patch, string kind)
