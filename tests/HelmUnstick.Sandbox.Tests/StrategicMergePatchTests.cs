@@ -99,6 +99,13 @@ public sealed class StrategicMergePatchTests
             """{"spec":{"containers":[{"name":"b","image":"2"},{"name":"a","image":"3"}]}}"""
         },
         {
+            "kubectl 1.33 client-side apply adding an env var before the existing one",
+            "Deployment",
+            """{"spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"nginx","env":[{"name":"A","value":"1"}]}]}}}}""",
+            """{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"}],"containers":[{"$setElementOrder/env":[{"name":"B"},{"name":"A"}],"env":[{"name":"B","value":"2"}],"name":"web"}]}}}}""",
+            """{"spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"web","image":"nginx","env":[{"name":"B","value":"2"},{"name":"A","value":"1"}]}]}}}}"""
+        },
+        {
             "$deleteFromPrimitiveList removes finalizers",
             "ConfigMap",
             """{"metadata":{"finalizers":["a","b","c"]}}""",

@@ -12,7 +12,14 @@ namespace HelmUnstick.Sandbox.OpenApi;
 /// </summary>
 internal static class OpenApiDocuments
 {
+    /// <summary>What clients put in Accept for <c>/openapi/v2</c>.</summary>
     public const string V2ProtobufMediaType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+    /// <summary>
+    /// The Content-Type to answer with: Go's mime parser (kubectl, Helm) rejects the '@' of the Accept form with
+    /// "mime: unexpected content after media subtype", so the apiserver answers with this spelling.
+    /// </summary>
+    public const string V2ProtobufResponseContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
     private const string KubernetesVersion = "v1.33.0";
 
