@@ -54,7 +54,7 @@ internal static class OpenApiDefinitions
                 }),
                 ("generateName", Typed("string")),
                 ("labels", StringMap()),
-                ("managedFields", ArrayOf(new JsonObject())),
+                ("managedFields", ArrayOf(Arbitrary())),
                 ("name", Typed("string")),
                 ("namespace", Typed("string")),
                 ("ownerReferences", MergeList(OwnerReference, "uid")),
@@ -101,8 +101,8 @@ internal static class OpenApiDefinitions
             ("binaryData", StringMap("byte")), ("data", StringMap()), ("immutable", Typed("boolean")));
         AddKind(definitions, "io.k8s.api.core.v1.Secret",
             ("data", StringMap("byte")), ("immutable", Typed("boolean")), ("stringData", StringMap()), ("type", Typed("string")));
-        AddKind(definitions, "io.k8s.api.core.v1.Namespace", ("spec", new JsonObject()), ("status", new JsonObject()));
-        AddKind(definitions, "io.k8s.api.core.v1.Pod", ("spec", Ref(PodSpec)), ("status", new JsonObject()));
+        AddKind(definitions, "io.k8s.api.core.v1.Namespace", ("spec", Arbitrary()), ("status", Arbitrary()));
+        AddKind(definitions, "io.k8s.api.core.v1.Pod", ("spec", Ref(PodSpec)), ("status", Arbitrary()));
         AddWorkload(definitions, "io.k8s.api.apps.v1.Deployment",
             ["minReadySeconds", "paused", "progressDeadlineSeconds", "replicas", "revisionHistoryLimit", "strategy"]);
         AddWorkload(definitions, "io.k8s.api.apps.v1.StatefulSet",
@@ -114,7 +114,7 @@ internal static class OpenApiDefinitions
             ["activeDeadlineSeconds", "backoffLimit", "backoffLimitPerIndex", "completionMode", "completions", "managedBy",
              "manualSelector", "maxFailedIndexes", "parallelism", "podFailurePolicy", "podReplacementPolicy",
              "successPolicy", "suspend", "ttlSecondsAfterFinished"]);
-        AddKind(definitions, "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", ("spec", new JsonObject()), ("status", new JsonObject()));
+        AddKind(definitions, "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", ("spec", Arbitrary()), ("status", Arbitrary()));
         return definitions;
     }
 
@@ -122,7 +122,7 @@ internal static class OpenApiDefinitions
     {
         string specName = name + "Spec";
         definitions[specName] = Object(openSpecFields, ("selector", Ref(LabelSelector)), ("template", Ref(PodTemplateSpec)));
-        AddKind(definitions, name, ("spec", Ref(specName)), ("status", new JsonObject()));
+        AddKind(definitions, name, ("spec", Ref(specName)), ("status", Arbitrary()));
     }
 
     private static void AddKind(JsonObject definitions, string name, params (string Name, JsonObject Schema)[] fields)
@@ -137,7 +137,7 @@ internal static class OpenApiDefinitions
     private static JsonObject Object(string[] openFields, params (string Name, JsonObject Schema)[] typedFields)
     {
         var properties = new JsonObject();
-        var all = typedFields.Concat(openFields.Select(f => (Name: f, Schema: new JsonObject())));
+        var all = typedFields.Concat(openFields.Select(f => (Name: f, Schema: Arbitrary())));
         foreach (var (name, schema) in all.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             properties[name] = schema;
@@ -149,12 +149,18 @@ internal static class OpenApiDefinitions
     private static JsonObject MergeList(string? itemDefinition, string mergeKey, string strategy = "merge") => new()
     {
         ["type"] = "array",
-        ["items"] = itemDefinition is null ? new JsonObject() : Ref(itemDefinition),
+        ["items"] = itemDefinition is null ? Arbitrary() : Ref(itemDefinition),
         ["x-kubernetes-list-map-keys"] = new JsonArray(mergeKey),
         ["x-kubernetes-list-type"] = "map",
         ["x-kubernetes-patch-merge-key"] = mergeKey,
         ["x-kubernetes-patch-strategy"] = strategy,
     };
+
+    /// <summary>
+    /// Any value: no type and no properties, which validators read as arbitrary. The extension only keeps the
+    /// schema non-empty, since kubectl explain cannot print an empty one.
+    /// </summary>
+    private static JsonObject Arbitrary() => new() { ["x-kubernetes-preserve-unknown-fields"] = true };
 
     private static JsonObject ArrayOf(JsonObject items) => new() { ["type"] = "array", ["items"] = items };
 

@@ -151,9 +151,11 @@ internal static class OpenApiDocuments
             case JsonObject obj:
                 foreach (var (key, value) in obj.ToList())
                 {
-                    if (key == "$ref" && value is JsonValue reference)
+                    if (value is JsonObject { Count: 1 } refOnly && refOnly["$ref"] is JsonValue reference)
                     {
-                        obj[key] = reference.GetValue<string>().Replace("#/definitions/", "#/components/schemas/", StringComparison.Ordinal);
+                        // The apiserver's v3 documents wrap references in allOf, and kubectl explain only follows that form.
+                        string target = reference.GetValue<string>().Replace("#/definitions/", "#/components/schemas/", StringComparison.Ordinal);
+                        obj[key] = new JsonObject { ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = target }) };
                     }
                     else if (value is not null)
                     {
