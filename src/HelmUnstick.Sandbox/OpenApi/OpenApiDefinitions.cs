@@ -10,7 +10,7 @@ namespace HelmUnstick.Sandbox.OpenApi;
 /// </summary>
 internal static class OpenApiDefinitions
 {
-    public const string ObjectMeta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+    private const string ObjectMeta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
     private const string LabelSelector = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector";
     private const string OwnerReference = "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference";
     private const string PodTemplateSpec = "io.k8s.api.core.v1.PodTemplateSpec";
