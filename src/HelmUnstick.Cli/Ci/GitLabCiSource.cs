@@ -266,9 +266,13 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     private static string Describe(TimeSpan span) =>
         span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.MaxRetries > 0)
+        {
+            // Retries 408, 429, 5xx and transport errors; Retry-After from GitLab's rate limiter is honoured.
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxRetries,
                 Delay = options.RetryBaseDelay,
@@ -276,9 +280,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        return builder.AddTimeout(options.AttemptTimeout).Build();
+    }
 
     private static HttpMessageHandler CreateTransport(string? caFile)
     {
