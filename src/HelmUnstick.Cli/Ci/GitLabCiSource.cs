@@ -38,9 +38,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
             InnerHandler = transport ?? CreateTransport(settings.CaFile),
         };
         http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("helm-unstick");
         if (settings.Token is { } token)
         {
-            http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token.Reveal());
+            // Without validation: a validation error message would quote the value.
+            http.DefaultRequestHeaders.TryAddWithoutValidation("PRIVATE-TOKEN", token.Reveal());
         }
     }
 
@@ -231,7 +233,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
                 $"{what} not found on {instance} (404)",
             HttpStatusCode.TooManyRequests =>
                 $"{instance} kept rate-limiting the requests for {what} (429) after {options.MaxRetries + 1} attempts",
-            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+            >= HttpStatusCode.Redirect and < HttpStatusCode.BadRequest =>
+                $"{instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final GitLab URL",
+            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
+                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
         });
     }
 
@@ -288,7 +294,8 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
 
     private static HttpMessageHandler CreateTransport(string? caFile)
     {
-        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        // No redirects: the PRIVATE-TOKEN header would be replayed to wherever the redirect points.
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), AllowAutoRedirect = false };
         if (caFile is not null)
         {
             var trusted = LoadCertificates(caFile);

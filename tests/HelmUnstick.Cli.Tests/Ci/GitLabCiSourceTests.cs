@@ -179,6 +179,8 @@ public sealed class GitLabCiSourceTests : IDisposable
     [InlineData(403, true, "the token may not read project '12' (403): it needs the read_api scope and access to the project")]
     [InlineData(404, true, "project '12' not found on ")]
     [InlineData(500, true, "answered 500 Internal Server Error for project '12' after 3 attempts")]
+    [InlineData(400, true, "answered 400 Bad Request for project '12'")]
+    [InlineData(302, true, "redirected the request for project '12' to elsewhere (302): pass the final GitLab URL")]
     [InlineData(429, true, "kept rate-limiting the requests for project '12' (429) after 3 attempts")]
     public async Task Check_ErrorStatus_IsUnavailableWithOneClearLine(int status, bool withToken, string expected)
     {
@@ -191,6 +193,20 @@ public sealed class GitLabCiSourceTests : IDisposable
         Assert.Contains(expected, report.Error);
         Assert.DoesNotContain('\n', report.Error!);
         Assert.DoesNotContain(FakeGitLab.Token, report.Error!);
+    }
+
+    [Fact]
+    public async Task Check_RedirectToAnotherHost_IsNotFollowedSoTheTokenStaysHome()
+    {
+        using var elsewhere = new FakeGitLab();
+        gitLab.Answer("/api/v4/projects/12", "", status: 302, priority: 1,
+            headers: new Dictionary<string, string> { ["Location"] = $"{elsewhere.Url}api/v4/projects/12" });
+
+        var report = await CheckAsync();
+
+        Assert.Equal(CiVerdict.Unavailable, report.Verdict);
+        Assert.Contains($"redirected the request for project '12' to {elsewhere.Url.GetLeftPart(UriPartial.Authority)} (302)", report.Error);
+        Assert.Empty(elsewhere.Server.LogEntries);
     }
 
     [Fact]
