@@ -115,6 +115,38 @@ public sealed class CiSettingsTests
     }
 
     [Fact]
+    public void Token_MissingFile_FailsWithOneLine()
+    {
+        var error = Assert.Throws<CiConfigException>(() => GitLabToken.Resolve("/nonexistent/token", Environment()));
+
+        Assert.Equal("--gitlab-token-file /nonexistent/token: file not found", error.Message);
+    }
+
+    [Fact]
+    public void Load_ConfigFlagAndDefaultLocation_AreBothRead()
+    {
+        string home = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(home, "helm-unstick"));
+        string defaultFile = Path.Combine(home, "helm-unstick", "config.yaml");
+        string explicitFile = Path.Combine(home, "other.yaml");
+        File.WriteAllText(defaultFile, "contexts:\n  gprd:\n    gitlab:\n      url: https://default.example.com\n      projects: [a/b]\n");
+        File.WriteAllText(explicitFile, "contexts:\n  gprd:\n    gitlab:\n      url: https://explicit.example.com\n      projects: [a/b]\n");
+        Func<string, string?> variables = name => name == "XDG_CONFIG_HOME" ? home : null;
+        try
+        {
+            var fromDefault = Assert.Single(CiSettings.Load("gprd", new CiFlags(), variables));
+            var fromFlag = Assert.Single(CiSettings.Load("gprd", new CiFlags(ConfigPath: explicitFile), variables));
+
+            Assert.Equal("GitLab https://default.example.com", fromDefault.Name);
+            Assert.Equal("GitLab https://explicit.example.com", fromFlag.Name);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Token_IsNeverRenderedInSettingsText()
     {
         var source = Assert.Single(CiSettings.Resolve(Config, "gprd", new CiFlags(), Environment(Secret)));
