@@ -2,8 +2,9 @@ using HelmUnstick.Core.Ci;
 
 namespace HelmUnstick.Cli.Ci;
 
-/// <summary>The <c>--gitlab-*</c> flags as given on the command line; empty lists and nulls mean "not given".</summary>
+/// <summary>The <c>--config</c> and <c>--gitlab-*</c> flags as given on the command line; empty lists and nulls mean "not given".</summary>
 public sealed record CiFlags(
+    string? ConfigPath = null,
     string? GitLabUrl = null,
     IReadOnlyList<string>? Projects = null,
     IReadOnlyList<string>? Environments = null,
@@ -30,6 +31,18 @@ public sealed record GitLabSourceSettings(
 
 public static class CiSettings
 {
+    /// <summary>
+    /// Reads <c>--config</c> (or the default config file, which may be absent) and resolves the sources for
+    /// <paramref name="kubeContext"/>. Problems throw <see cref="CiConfigException"/> with the one line to show.
+    /// </summary>
+    public static IReadOnlyList<GitLabSourceSettings> Load(string kubeContext, CiFlags flags, Func<string, string?> getEnvironmentVariable)
+    {
+        var config = CiConfigLoader.Load(
+            flags.ConfigPath ?? CiConfigLoader.DefaultPath(getEnvironmentVariable),
+            explicitlyGiven: flags.ConfigPath is not null);
+        return Resolve(config, kubeContext, flags, getEnvironmentVariable);
+    }
+
     /// <summary>
     /// Merges flags over the sources the config file maps to <paramref name="kubeContext"/>. Flags override the
     /// file source with the same URL (or every file source when no URL flag is given); when none matches,

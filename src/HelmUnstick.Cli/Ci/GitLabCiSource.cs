@@ -38,9 +38,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
             InnerHandler = transport ?? CreateTransport(settings.CaFile),
         };
         http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("helm-unstick");
         if (settings.Token is { } token)
         {
-            http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token.Reveal());
+            // Without validation: a validation error message would quote the value.
+            http.DefaultRequestHeaders.TryAddWithoutValidation("PRIVATE-TOKEN", token.Reveal());
         }
     }
 
@@ -231,7 +233,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
                 $"{what} not found on {instance} (404)",
             HttpStatusCode.TooManyRequests =>
                 $"{instance} kept rate-limiting the requests for {what} (429) after {options.MaxRetries + 1} attempts",
-            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+            >= HttpStatusCode.Redirect and < HttpStatusCode.BadRequest =>
+                $"{instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final GitLab URL",
+            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
+                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
         });
     }
 
@@ -266,9 +272,13 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     private static string Describe(TimeSpan span) =>
         span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options) =>
-        new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.MaxRetries > 0)
+        {
+            // Retries 408, 429, 5xx and transport errors; Retry-After from GitLab's rate limiter is honoured.
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxRetries,
                 Delay = options.RetryBaseDelay,
@@ -276,13 +286,16 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            });
+        }
+
+        return builder.AddTimeout(options.AttemptTimeout).Build();
+    }
 
     private static HttpMessageHandler CreateTransport(string? caFile)
     {
-        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        // No redirects: the PRIVATE-TOKEN header would be replayed to wherever the redirect points.
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), AllowAutoRedirect = false };
         if (caFile is not null)
         {
             var trusted = LoadCertificates(caFile);

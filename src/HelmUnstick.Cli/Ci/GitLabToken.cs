@@ -29,8 +29,8 @@ public sealed class GitLabToken
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // The exception message names only the path, never content.
-                throw new CiConfigException($"--gitlab-token-file {tokenFile}: cannot read: {e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}");
+                throw new CiConfigException(
+                    $"--gitlab-token-file {tokenFile}: {(e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : "cannot read the file")}");
             }
 
             return text.Trim() is { Length: > 0 } trimmed

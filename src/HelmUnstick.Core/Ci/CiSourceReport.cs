@@ -28,4 +28,15 @@ public sealed record CiSourceReport(
 
     /// <summary>Busy and Unavailable both stop a change: an unanswered question is not a quiet CI.</summary>
     public bool Blocks => Verdict != CiVerdict.Quiet;
+
+    /// <summary>The one-line state of this source for a checklist item; the activities follow it as detail.</summary>
+    public string Headline => Verdict switch
+    {
+        CiVerdict.Unavailable => $"{SourceName}: unavailable: {Error}",
+        CiVerdict.Busy => $"{SourceName}: busy: {Count(Activities.Count(a => a.Blocks), "blocking item")} of {Count(Activities.Count, "active item")}",
+        _ when Activities.Count == 0 => $"{SourceName}: quiet: nothing active",
+        _ => $"{SourceName}: quiet: {Count(Activities.Count, "active item")}, none deploying to this cluster",
+    };
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

@@ -97,4 +97,26 @@ public sealed class CiActivityRulesTests
         Assert.Equal(CiVerdict.Unavailable, report.Verdict);
         Assert.Empty(report.Activities);
     }
+
+    [Fact]
+    public void SourceReport_Headline_SummarisesTheVerdict()
+    {
+        const string Name = "GitLab https://ops.example.com";
+        var blocking = CiActivityRules.Decide(GprdScope, Facts([Deployment("gprd")], [Job(101, "gprd:upgrade")], [Pipeline()]));
+        var harmless = CiActivityRules.Decide(GprdScope, Facts(pipelines: [Pipeline()]));
+
+        Assert.Equal(
+            [
+                "GitLab https://ops.example.com: busy: 2 blocking items of 3 active items",
+                "GitLab https://ops.example.com: quiet: 1 active item, none deploying to this cluster",
+                "GitLab https://ops.example.com: quiet: nothing active",
+                "GitLab https://ops.example.com: unavailable: cannot reach ops.example.com:443",
+            ],
+            [
+                CiSourceReport.FromActivities(Name, [Project], blocking).Headline,
+                CiSourceReport.FromActivities(Name, [Project], harmless).Headline,
+                CiSourceReport.FromActivities(Name, [Project], []).Headline,
+                CiSourceReport.Unavailable(Name, [Project], "cannot reach ops.example.com:443").Headline,
+            ]);
+    }
 }
