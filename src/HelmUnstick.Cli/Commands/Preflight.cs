@@ -76,9 +76,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
         IReadOnlyList<GitLabSourceSettings> sources;
         try
         {
-            var configPath = result.GetValue(options.Config);
-            var config = CiConfigLoader.Load(configPath ?? CiConfigLoader.DefaultPath(env.GetEnvironmentVariable), configPath is not null);
-            sources = CiSettings.Resolve(config, session.ContextName, options.CiFlags(result), env.GetEnvironmentVariable);
+            sources = CiSettings.Load(session.ContextName, options.CiFlags(result), env.GetEnvironmentVariable);
         }
         catch (CiConfigException e)
         {

@@ -85,6 +85,7 @@ internal sealed class SafetyOptions
     }
 
     public CiFlags CiFlags(ParseResult r) => new(
+        r.GetValue(Config),
         r.GetValue(GitLabUrl),
         r.GetValue(GitLabProjects),
         r.GetValue(GitLabEnvironments),
