@@ -96,7 +96,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
             var projects = report.Projects.Count > 0 ? $" [{string.Join(", ", report.Projects)}]" : "";
             evidence.Add($"{report.SourceName}{projects}: {report.Verdict.ToString().ToLowerInvariant()}" + (report.Error is { } err ? $": {err}" : ""));
             evidence.AddRange(report.Activities.Select(a =>
-                $"  {a.Status} {a.Kind.ToString().ToLowerInvariant()} #{a.Id} {a.Name}" +
+                $"  {a.Status} {a.Kind.ToString().ToLowerInvariant()} #{a.Id}" + (a.Kind == CiActivityKind.Pipeline ? "" : $" {a.Name}") +
                 (a.Environment is { } environment ? $" (environment {environment})" : "") +
                 $" {a.WebUrl}" + (a.Blocks ? $" - blocks: {a.Why}" : $" - {a.Why}")));
         }
