@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace HelmUnstick.Sandbox;
 
 /// <summary>Serves the Kubernetes REST API over the <see cref="ClusterStore"/>.</summary>
-internal sealed class KubeApiHandler(ClusterStore store)
+internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopping)
 {
     private const string PartialMetadataGroup = "meta.k8s.io";
 
@@ -113,7 +113,8 @@ internal sealed class KubeApiHandler(ClusterStore store)
         switch (verb)
         {
             case "watch":
-                throw ApiErrors.MethodNotAllowed();
+                await WatchAsync(context, request);
+                return;
             case "list":
                 await ListAsync(context, request);
                 return;
@@ -233,6 +234,100 @@ internal sealed class KubeApiHandler(ClusterStore store)
             return (JsonNode)item;
         }).ToArray());
         await KubeJson.WriteAsync(context, 200, list);
+    }
+
+    /// <summary>
+    /// Streams watch events as JSON lines. Without a resourceVersion (or with sendInitialEvents) the current
+    /// objects come first as ADDED; with one, the changes after it. An object that starts or stops matching the
+    /// selectors is reported as ADDED or DELETED, as the apiserver does.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, ResourceRequest request)
+    {
+        var query = context.Request.Query;
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var sendInitialEvents = IsTrue(query["sendInitialEvents"]);
+        long? since = null;
+        if (!sendInitialEvents && query["resourceVersion"].ToString() is { Length: > 0 } text && text != "0")
+        {
+            since = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+                ? version
+                : throw ApiErrors.BadRequest($"invalid resource version: {text}");
+        }
+
+        bool Matches(JsonObject? obj) =>
+            obj is not null
+            && (request.Namespace is null || obj["metadata"]?["namespace"]?.GetValue<string>() == request.Namespace)
+            && labels.Matches(obj) && fields.Matches(obj);
+
+        using var subscription = store.Subscribe(request.Type.GroupVersion, request.Type.Resource, since);
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        if (int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutSeconds) && timeoutSeconds > 0)
+        {
+            end.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = KubeJson.ContentType;
+        try
+        {
+            await context.Response.StartAsync(end.Token);
+            foreach (var obj in subscription.Current.Where(Matches))
+            {
+                await WriteEventAsync(context, "ADDED", obj, end.Token);
+            }
+
+            if (sendInitialEvents && IsTrue(query["allowWatchBookmarks"]))
+            {
+                await WriteEventAsync(context, "BOOKMARK", InitialEventsEnd(request.Type, subscription.ResourceVersion), end.Token);
+            }
+
+            foreach (var change in subscription.Replay)
+            {
+                await WriteChangeAsync(context, change, Matches, end.Token);
+            }
+
+            await foreach (var change in subscription.Changes.ReadAllAsync(end.Token))
+            {
+                await WriteChangeAsync(context, change, Matches, end.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, the timeout passed or the server is stopping: the watch simply ends.
+        }
+    }
+
+    private static JsonObject InitialEventsEnd(ResourceType type, long resourceVersion) => new()
+    {
+        ["kind"] = type.Kind,
+        ["apiVersion"] = type.GroupVersion,
+        ["metadata"] = new JsonObject
+        {
+            ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture),
+            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+        },
+    };
+
+    private static Task WriteChangeAsync(HttpContext context, StoreEvent change, Func<JsonObject?, bool> matches, CancellationToken ct)
+    {
+        var matchesNow = matches(change.Object);
+        var matchedBefore = change.Type == "MODIFIED" ? matches(change.Previous) : matchesNow;
+        var type = (change.Type, matchedBefore, matchesNow) switch
+        {
+            ("MODIFIED", false, true) => "ADDED",
+            ("MODIFIED", true, false) => "DELETED",
+            (_, true, true) => change.Type,
+            _ => null,
+        };
+        return type is null ? Task.CompletedTask : WriteEventAsync(context, type, change.Object, ct);
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string type, JsonObject obj, CancellationToken ct)
+    {
+        var line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString() + "\n";
+        await context.Response.WriteAsync(line, ct);
+        await context.Response.Body.FlushAsync(ct);
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceType type, string ns, string name, bool dryRun)

@@ -44,9 +44,8 @@ public sealed class SandboxServer : IAsyncDisposable
         var store = new ClusterStore();
         options.Scenario?.SeedInto(store);
         var faults = new FaultInjector();
-        var api = new KubeApiHandler(store);
-
         var app = builder.Build();
+        var api = new KubeApiHandler(store, app.Lifetime.ApplicationStopping);
         app.Use(async (context, next) =>
         {
             if (!await faults.InterceptAsync(context))
