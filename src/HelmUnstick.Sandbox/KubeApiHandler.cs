@@ -123,11 +123,11 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 await WriteObjectAsync(context, 200, found);
                 return;
             case "create":
-                var created = store.Create(request.Type, ns, await ReadObjectAsync(context), dryRun);
+                var created = store.Create(request.Type, ns, await ReadObjectAsync(context, request.Type), dryRun);
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "update":
-                var body = await ReadObjectAsync(context);
+                var body = await ReadObjectAsync(context, request.Type);
                 var updated = request.Subresource == "status"
                     ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
                     : store.Update(request.Type, ns, name, body, dryRun);
@@ -398,12 +398,19 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         await KubeJson.WriteAsync(context, statusCode, obj);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceType type)
     {
         var mediaType = MediaType(context.Request.ContentType);
+        if (mediaType == ProtobufBodies.MediaType)
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return ProtobufBodies.Decode(type, buffer.ToArray());
+        }
+
         if (mediaType is not ("application/json" or ""))
         {
-            throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            throw ApiErrors.UnsupportedMediaType(["application/json", ProtobufBodies.MediaType]);
         }
 
         return await KubeJson.ReadBodyAsync(context) as JsonObject
