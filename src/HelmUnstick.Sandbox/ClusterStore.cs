@@ -16,17 +16,10 @@ public sealed class ClusterStore
     private readonly SortedDictionary<StoreKey, JsonObject> _objects = new();
     private readonly List<StoreEvent> _history = [];
     private readonly List<Channel<StoreEvent>> _watchers = [];
-    private readonly TimeProvider _clock;
     private long _resourceVersion = 1000;
 
     public ClusterStore()
-        : this(TimeProvider.System)
     {
-    }
-
-    internal ClusterStore(TimeProvider clock)
-    {
-        _clock = clock;
         foreach (var ns in new[] { "default", "kube-node-lease", "kube-public", "kube-system" })
         {
             EnsureNamespace(ns);
@@ -456,7 +449,7 @@ public sealed class ClusterStore
 
     private string NextResourceVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
 
-    private string Now() => _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string NewUid() => Guid.NewGuid().ToString();
 

@@ -348,7 +348,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             // These are deleted gracefully, so the apiserver answers with the object being deleted.
             var metadata = ClusterStore.Metadata(deleted);
-            metadata["deletionTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            metadata["deletionTimestamp"] = ClusterStore.Now();
             if (type.Resource == "namespaces")
             {
                 deleted["status"] = new JsonObject { ["phase"] = "Terminating" };
