@@ -120,24 +120,24 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 return;
             case "get":
                 var found = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
-                await WriteObjectAsync(context, 200, found);
+                await WriteObjectAsync(context, request.Type, 200, found);
                 return;
             case "create":
                 var created = store.Create(request.Type, ns, await ReadObjectAsync(context, request.Type), dryRun);
-                await WriteObjectAsync(context, 201, created);
+                await WriteObjectAsync(context, request.Type, 201, created);
                 return;
             case "update":
                 var body = await ReadObjectAsync(context, request.Type);
                 var updated = request.Subresource == "status"
                     ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
                     : store.Update(request.Type, ns, name, body, dryRun);
-                await WriteObjectAsync(context, 200, updated);
+                await WriteObjectAsync(context, request.Type, 200, updated);
                 return;
             case "patch":
                 var mediaType = MediaType(context.Request.ContentType);
                 var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
                 var patched = store.Modify(request.Type, ns, name, current => PatchHandlers.Apply(mediaType, current, patch), dryRun, writesStatus: request.Subresource == "status");
-                await WriteObjectAsync(context, 200, patched);
+                await WriteObjectAsync(context, request.Type, 200, patched);
                 return;
             case "delete":
                 await DeleteAsync(context, request.Type, ns, name, dryRun);
@@ -212,6 +212,13 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         }
 
         var representation = Negotiate(context, list: true);
+        if (representation is { As: "Table" } table)
+        {
+            var includeObject = query["includeObject"].ToString();
+            await KubeJson.WriteAsync(context, 200, Tables.Build(request.Type, items, metadata, table.Version, includeObject), table.ContentType);
+            return;
+        }
+
         var list = new JsonObject();
         if (representation is { } partial)
         {
@@ -354,7 +361,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 deleted["status"] = new JsonObject { ["phase"] = "Terminating" };
             }
 
-            await WriteObjectAsync(context, 200, deleted);
+            await WriteObjectAsync(context, type, 200, deleted);
             return;
         }
 
@@ -387,9 +394,17 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         });
     }
 
-    private static async Task WriteObjectAsync(HttpContext context, int statusCode, JsonObject obj)
+    private static async Task WriteObjectAsync(HttpContext context, ResourceType type, int statusCode, JsonObject obj)
     {
-        if (Negotiate(context, list: false) is { } partial)
+        var representation = Negotiate(context, list: false);
+        if (representation is { As: "Table" } table)
+        {
+            var includeObject = context.Request.Query["includeObject"].ToString();
+            await KubeJson.WriteAsync(context, statusCode, Tables.Build(type, [obj], new JsonObject(), table.Version, includeObject), table.ContentType);
+            return;
+        }
+
+        if (representation is { } partial)
         {
             await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, partial.Version), partial.ContentType);
             return;
@@ -425,10 +440,10 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
     };
 
     /// <summary>
-    /// Picks the first acceptable alternative of the Accept header: plain JSON (null) or partial object metadata.
-    /// Tables and protobuf are not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
+    /// Picks the first acceptable alternative of the Accept header: plain JSON (null), partial object metadata or a
+    /// Table. Protobuf is not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
     /// </summary>
-    private static PartialRepresentation? Negotiate(HttpContext context, bool list)
+    private static Representation? Negotiate(HttpContext context, bool list)
     {
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Trim().Length == 0)
@@ -454,13 +469,13 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 return null;
             }
 
-            var wanted = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
-            if (representation == wanted
+            var partial = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
+            if ((representation == partial || representation == "Table")
                 && parameters.GetValueOrDefault("g") == PartialMetadataGroup
                 && parameters.GetValueOrDefault("v") is "v1" or "v1beta1")
             {
                 var version = parameters["v"];
-                return new PartialRepresentation(version, $"application/json;as={wanted};g={PartialMetadataGroup};v={version}");
+                return new Representation(representation, version, $"application/json;as={representation};g={PartialMetadataGroup};v={version}");
             }
         }
 
@@ -489,7 +504,8 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
 
     private sealed record ResourceRequest(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
-    private sealed record PartialRepresentation(string Version, string ContentType);
+    /// <summary>A meta.k8s.io form of the answer: <c>As</c> is PartialObjectMetadata, PartialObjectMetadataList or Table.</summary>
+    private sealed record Representation(string As, string Version, string ContentType);
 
     /// <summary>The opaque continue token: base64url of the snapshot's resourceVersion and the last key served.</summary>
     private static class ContinueToken
