@@ -82,6 +82,11 @@ public sealed class ClusterStore
 
             metadata["uid"] ??= NewUid();
             metadata["creationTimestamp"] ??= Now();
+            if (type.TracksGeneration)
+            {
+                metadata["generation"] ??= 1L;
+            }
+
             metadata["resourceVersion"] = NextResourceVersion();
             Put(new StoreKey(groupVersion, resource, ns, name), stored);
             return (JsonObject)stored.DeepClone();
@@ -191,9 +196,6 @@ public sealed class ClusterStore
         }
     }
 
-    internal JsonObject Update(ResourceType type, string ns, string name, JsonObject body, bool dryRun) =>
-        Modify(type, ns, name, _ => body, dryRun, writesStatus: false);
-
     /// <summary>
     /// Replaces the object with what <paramref name="change"/> makes of a copy of the current one, atomically,
     /// with the rules of an update: a resourceVersion in the result must match, identity fields are kept.
@@ -255,17 +257,13 @@ public sealed class ClusterStore
                 // The status subresource changes nothing but the status.
                 var status = obj["status"]?.DeepClone();
                 obj = (JsonObject)current.DeepClone();
-                obj["status"] = status;
+                SetStatus(obj, status);
                 metadata = Metadata(obj);
             }
             else if (HasStatusSubresource(type))
             {
                 // The main resource ignores status; only the status subresource (a controller) writes it.
-                obj["status"] = current["status"]?.DeepClone();
-                if (obj["status"] is null)
-                {
-                    obj.Remove("status");
-                }
+                SetStatus(obj, current["status"]?.DeepClone());
             }
 
             if (JsonNode.DeepEquals(obj, current) || dryRun)
@@ -311,6 +309,18 @@ public sealed class ClusterStore
 
             Remove(key);
             return deleted;
+        }
+    }
+
+    private static void SetStatus(JsonObject obj, JsonNode? status)
+    {
+        if (status is null)
+        {
+            obj.Remove("status");
+        }
+        else
+        {
+            obj["status"] = status;
         }
     }
 

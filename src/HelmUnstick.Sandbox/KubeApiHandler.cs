@@ -128,9 +128,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 return;
             case "update":
                 var body = await ReadObjectAsync(context, request.Type);
-                var updated = request.Subresource == "status"
-                    ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
-                    : store.Update(request.Type, ns, name, body, dryRun);
+                var updated = store.Modify(request.Type, ns, name, _ => body, dryRun, writesStatus: request.Subresource == "status");
                 await WriteObjectAsync(context, request.Type, 200, updated);
                 return;
             case "patch":
@@ -146,17 +144,6 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 await DeleteCollectionAsync(context, request, dryRun);
                 return;
         }
-    }
-
-    private static JsonObject WithStatusFrom(JsonObject current, JsonObject body)
-    {
-        current["status"] = body["status"]?.DeepClone();
-        if (body["metadata"]?["resourceVersion"] is { } version)
-        {
-            ClusterStore.Metadata(current)["resourceVersion"] = version.DeepClone();
-        }
-
-        return current;
     }
 
     private static void Authorize(HttpContext context, ResourceRequest request, string verb)
