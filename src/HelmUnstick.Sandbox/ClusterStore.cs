@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 
 namespace HelmUnstick.Sandbox;
 
@@ -13,17 +14,12 @@ public sealed class ClusterStore
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<StoreKey, JsonObject> _objects = new();
-    private readonly TimeProvider _clock;
+    private readonly List<StoreEvent> _history = [];
+    private readonly List<Channel<StoreEvent>> _watchers = [];
     private long _resourceVersion = 1000;
 
     public ClusterStore()
-        : this(TimeProvider.System)
     {
-    }
-
-    internal ClusterStore(TimeProvider clock)
-    {
-        _clock = clock;
         foreach (var ns in new[] { "default", "kube-node-lease", "kube-public", "kube-system" })
         {
             EnsureNamespace(ns);
@@ -92,8 +88,13 @@ public sealed class ClusterStore
 
             metadata["uid"] ??= NewUid();
             metadata["creationTimestamp"] ??= Now();
+            if (type.TracksGeneration)
+            {
+                metadata["generation"] ??= 1L;
+            }
+
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[new StoreKey(groupVersion, resource, ns, name)] = stored;
+            Put(new StoreKey(groupVersion, resource, ns, name), stored);
             return (JsonObject)stored.DeepClone();
         }
     }
@@ -104,13 +105,12 @@ public sealed class ClusterStore
         lock (_gate)
         {
             var key = new StoreKey(groupVersion, resource, ns ?? "", name);
-            if (!_objects.Remove(key))
+            if (!_objects.ContainsKey(key))
             {
                 return false;
             }
 
-            RemoveNamespaceContents(key);
-            _resourceVersion++;
+            Remove(key);
             return true;
         }
     }
@@ -202,13 +202,10 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[key] = (JsonObject)obj.DeepClone();
+            Put(key, (JsonObject)obj.DeepClone());
             return obj;
         }
     }
-
-    internal JsonObject Update(ResourceType type, string ns, string name, JsonObject body, bool dryRun) =>
-        Modify(type, ns, name, _ => body, dryRun, writesStatus: false);
 
     /// <summary>
     /// Replaces the object with what <paramref name="change"/> makes of a copy of the current one, atomically,
@@ -271,17 +268,13 @@ public sealed class ClusterStore
                 // The status subresource changes nothing but the status.
                 var status = obj["status"]?.DeepClone();
                 obj = (JsonObject)current.DeepClone();
-                obj["status"] = status;
+                SetStatus(obj, status);
                 metadata = Metadata(obj);
             }
             else if (HasStatusSubresource(type))
             {
                 // The main resource ignores status; only the status subresource (a controller) writes it.
-                obj["status"] = current["status"]?.DeepClone();
-                if (obj["status"] is null)
-                {
-                    obj.Remove("status");
-                }
+                SetStatus(obj, current["status"]?.DeepClone());
             }
 
             if (!writesStatus && WorkloadController.Controls(type.Resource))
@@ -301,7 +294,7 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[key] = (JsonObject)obj.DeepClone();
+            Put(key, (JsonObject)obj.DeepClone());
             return obj;
         }
     }
@@ -335,10 +328,20 @@ public sealed class ClusterStore
                 return deleted;
             }
 
-            _objects.Remove(key);
-            RemoveNamespaceContents(key);
-            _resourceVersion++;
+            Remove(key);
             return deleted;
+        }
+    }
+
+    private static void SetStatus(JsonObject obj, JsonNode? status)
+    {
+        if (status is null)
+        {
+            obj.Remove("status");
+        }
+        else
+        {
+            obj["status"] = status;
         }
     }
 
@@ -354,16 +357,64 @@ public sealed class ClusterStore
         }
     }
 
-    private void RemoveNamespaceContents(StoreKey deleted)
+    /// <summary>Stores an object whose resourceVersion is already set and tells watchers.</summary>
+    private void Put(StoreKey key, JsonObject obj)
     {
-        if (deleted.GroupVersion != "v1" || deleted.Resource != "namespaces")
-        {
-            return;
-        }
+        _objects.TryGetValue(key, out var previous);
+        _objects[key] = obj;
+        Publish(new StoreEvent(previous is null ? "ADDED" : "MODIFIED", key.GroupVersion, key.Resource, (JsonObject)obj.DeepClone(), previous));
+    }
 
-        foreach (var key in _objects.Keys.Where(k => k.Namespace == deleted.Name).ToList())
+    /// <summary>Removes an object (and a namespace's contents) and tells watchers; the deletion gets its own resourceVersion.</summary>
+    private void Remove(StoreKey key)
+    {
+        var removed = _objects[key];
+        _objects.Remove(key);
+        Metadata(removed)["resourceVersion"] = NextResourceVersion();
+        Publish(new StoreEvent("DELETED", key.GroupVersion, key.Resource, removed, removed));
+        if (key.GroupVersion == "v1" && key.Resource == "namespaces")
         {
-            _objects.Remove(key);
+            foreach (var contained in _objects.Keys.Where(k => k.Namespace == key.Name).ToList())
+            {
+                Remove(contained);
+            }
+        }
+    }
+
+    private void Publish(StoreEvent change)
+    {
+        _history.Add(change);
+        foreach (var watcher in _watchers)
+        {
+            watcher.Writer.TryWrite(change);
+        }
+    }
+
+    /// <summary>
+    /// Starts following changes: the current objects of one resource and every change after them, with no gap.
+    /// With <paramref name="sinceResourceVersion"/>, the changes after that version instead of the current objects.
+    /// Dispose the subscription to stop.
+    /// </summary>
+    internal StoreSubscription Subscribe(string groupVersion, string resource, long? sinceResourceVersion)
+    {
+        lock (_gate)
+        {
+            var channel = Channel.CreateUnbounded<StoreEvent>();
+            var replay = sinceResourceVersion is { } since
+                ? _history.Where(change => change.GroupVersion == groupVersion && change.Resource == resource && change.ResourceVersion > since).ToList()
+                : [];
+            var current = _objects
+                .Where(entry => entry.Key.GroupVersion == groupVersion && entry.Key.Resource == resource)
+                .Select(entry => (JsonObject)entry.Value.DeepClone())
+                .ToList();
+            _watchers.Add(channel);
+            return new StoreSubscription(current, replay, _resourceVersion, channel.Reader, () =>
+            {
+                lock (_gate)
+                {
+                    _watchers.Remove(channel);
+                }
+            });
         }
     }
 
@@ -388,7 +439,7 @@ public sealed class ClusterStore
             },
         };
         DefaultNamespace(obj, ns);
-        _objects[key] = obj;
+        Put(key, obj);
     }
 
     private static void DefaultNamespace(JsonObject obj, string name)
@@ -429,7 +480,7 @@ public sealed class ClusterStore
 
     private string NextResourceVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
 
-    private string Now() => _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string NewUid() => Guid.NewGuid().ToString();
 
@@ -445,4 +496,29 @@ public sealed class ClusterStore
             return result;
         }
     }
+}
+
+/// <summary>One change to the store, as a watch reports it. <see cref="Previous"/> is the object before the change.</summary>
+internal sealed record StoreEvent(string Type, string GroupVersion, string Resource, JsonObject Object, JsonObject? Previous)
+{
+    public long ResourceVersion => long.Parse(Object["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a watch starts from: the objects at <see cref="ResourceVersion"/> or the changes to replay, then live changes.</summary>
+internal sealed class StoreSubscription(
+    IReadOnlyList<JsonObject> current,
+    IReadOnlyList<StoreEvent> replay,
+    long resourceVersion,
+    ChannelReader<StoreEvent> changes,
+    Action unsubscribe) : IDisposable
+{
+    public IReadOnlyList<JsonObject> Current { get; } = current;
+
+    public IReadOnlyList<StoreEvent> Replay { get; } = replay;
+
+    public long ResourceVersion { get; } = resourceVersion;
+
+    public ChannelReader<StoreEvent> Changes { get; } = changes;
+
+    public void Dispose() => unsubscribe();
 }

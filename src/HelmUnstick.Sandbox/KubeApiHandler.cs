@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace HelmUnstick.Sandbox;
 
 /// <summary>Serves the Kubernetes REST API over the <see cref="ClusterStore"/>.</summary>
-internal sealed class KubeApiHandler(ClusterStore store)
+internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopping)
 {
     private const string PartialMetadataGroup = "meta.k8s.io";
 
@@ -113,30 +113,29 @@ internal sealed class KubeApiHandler(ClusterStore store)
         switch (verb)
         {
             case "watch":
-                throw ApiErrors.MethodNotAllowed();
+                await WatchAsync(context, request);
+                return;
             case "list":
                 await ListAsync(context, request);
                 return;
             case "get":
                 var found = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
-                await WriteObjectAsync(context, 200, found);
+                await WriteObjectAsync(context, request.Type, 200, found);
                 return;
             case "create":
-                var created = store.Create(request.Type, ns, await ReadObjectAsync(context), dryRun);
-                await WriteObjectAsync(context, 201, created);
+                var created = store.Create(request.Type, ns, await ReadObjectAsync(context, request.Type), dryRun);
+                await WriteObjectAsync(context, request.Type, 201, created);
                 return;
             case "update":
-                var body = await ReadObjectAsync(context);
-                var updated = request.Subresource == "status"
-                    ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
-                    : store.Update(request.Type, ns, name, body, dryRun);
-                await WriteObjectAsync(context, 200, updated);
+                var body = await ReadObjectAsync(context, request.Type);
+                var updated = store.Modify(request.Type, ns, name, _ => body, dryRun, writesStatus: request.Subresource == "status");
+                await WriteObjectAsync(context, request.Type, 200, updated);
                 return;
             case "patch":
                 var mediaType = MediaType(context.Request.ContentType);
                 var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
                 var patched = store.Modify(request.Type, ns, name, current => PatchHandlers.Apply(mediaType, current, patch), dryRun, writesStatus: request.Subresource == "status");
-                await WriteObjectAsync(context, 200, patched);
+                await WriteObjectAsync(context, request.Type, 200, patched);
                 return;
             case "delete":
                 await DeleteAsync(context, request.Type, ns, name, dryRun);
@@ -145,17 +144,6 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await DeleteCollectionAsync(context, request, dryRun);
                 return;
         }
-    }
-
-    private static JsonObject WithStatusFrom(JsonObject current, JsonObject body)
-    {
-        current["status"] = body["status"]?.DeepClone();
-        if (body["metadata"]?["resourceVersion"] is { } version)
-        {
-            ClusterStore.Metadata(current)["resourceVersion"] = version.DeepClone();
-        }
-
-        return current;
     }
 
     private static void Authorize(HttpContext context, ResourceRequest request, string verb)
@@ -211,6 +199,13 @@ internal sealed class KubeApiHandler(ClusterStore store)
         }
 
         var representation = Negotiate(context, list: true);
+        if (representation is { As: "Table" } table)
+        {
+            var includeObject = query["includeObject"].ToString();
+            await KubeJson.WriteAsync(context, 200, Tables.Build(request.Type, items, metadata, table.Version, includeObject), table.ContentType);
+            return;
+        }
+
         var list = new JsonObject();
         if (representation is { } partial)
         {
@@ -235,6 +230,100 @@ internal sealed class KubeApiHandler(ClusterStore store)
         await KubeJson.WriteAsync(context, 200, list);
     }
 
+    /// <summary>
+    /// Streams watch events as JSON lines. Without a resourceVersion (or with sendInitialEvents) the current
+    /// objects come first as ADDED; with one, the changes after it. An object that starts or stops matching the
+    /// selectors is reported as ADDED or DELETED, as the apiserver does.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, ResourceRequest request)
+    {
+        var query = context.Request.Query;
+        var labels = LabelSelector.Parse(query["labelSelector"]);
+        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var sendInitialEvents = IsTrue(query["sendInitialEvents"]);
+        long? since = null;
+        if (!sendInitialEvents && query["resourceVersion"].ToString() is { Length: > 0 } text && text != "0")
+        {
+            since = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+                ? version
+                : throw ApiErrors.BadRequest($"invalid resource version: {text}");
+        }
+
+        bool Matches(JsonObject? obj) =>
+            obj is not null
+            && (request.Namespace is null || obj["metadata"]?["namespace"]?.GetValue<string>() == request.Namespace)
+            && labels.Matches(obj) && fields.Matches(obj);
+
+        using var subscription = store.Subscribe(request.Type.GroupVersion, request.Type.Resource, since);
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        if (int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutSeconds) && timeoutSeconds > 0)
+        {
+            end.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = KubeJson.ContentType;
+        try
+        {
+            await context.Response.StartAsync(end.Token);
+            foreach (var obj in subscription.Current.Where(Matches))
+            {
+                await WriteEventAsync(context, "ADDED", obj, end.Token);
+            }
+
+            if (sendInitialEvents && IsTrue(query["allowWatchBookmarks"]))
+            {
+                await WriteEventAsync(context, "BOOKMARK", InitialEventsEnd(request.Type, subscription.ResourceVersion), end.Token);
+            }
+
+            foreach (var change in subscription.Replay)
+            {
+                await WriteChangeAsync(context, change, Matches, end.Token);
+            }
+
+            await foreach (var change in subscription.Changes.ReadAllAsync(end.Token))
+            {
+                await WriteChangeAsync(context, change, Matches, end.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away, the timeout passed or the server is stopping: the watch simply ends.
+        }
+    }
+
+    private static JsonObject InitialEventsEnd(ResourceType type, long resourceVersion) => new()
+    {
+        ["kind"] = type.Kind,
+        ["apiVersion"] = type.GroupVersion,
+        ["metadata"] = new JsonObject
+        {
+            ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture),
+            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
+        },
+    };
+
+    private static Task WriteChangeAsync(HttpContext context, StoreEvent change, Func<JsonObject?, bool> matches, CancellationToken ct)
+    {
+        var matchesNow = matches(change.Object);
+        var matchedBefore = change.Type == "MODIFIED" ? matches(change.Previous) : matchesNow;
+        var type = (change.Type, matchedBefore, matchesNow) switch
+        {
+            ("MODIFIED", false, true) => "ADDED",
+            ("MODIFIED", true, false) => "DELETED",
+            (_, true, true) => change.Type,
+            _ => null,
+        };
+        return type is null ? Task.CompletedTask : WriteEventAsync(context, type, change.Object, ct);
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string type, JsonObject obj, CancellationToken ct)
+    {
+        var line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString() + "\n";
+        await context.Response.WriteAsync(line, ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
     private async Task DeleteAsync(HttpContext context, ResourceType type, string ns, string name, bool dryRun)
     {
         var options = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
@@ -253,13 +342,13 @@ internal sealed class KubeApiHandler(ClusterStore store)
         {
             // These are deleted gracefully, so the apiserver answers with the object being deleted.
             var metadata = ClusterStore.Metadata(deleted);
-            metadata["deletionTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            metadata["deletionTimestamp"] = ClusterStore.Now();
             if (type.Resource == "namespaces")
             {
                 deleted["status"] = new JsonObject { ["phase"] = "Terminating" };
             }
 
-            await WriteObjectAsync(context, 200, deleted);
+            await WriteObjectAsync(context, type, 200, deleted);
             return;
         }
 
@@ -292,9 +381,17 @@ internal sealed class KubeApiHandler(ClusterStore store)
         });
     }
 
-    private static async Task WriteObjectAsync(HttpContext context, int statusCode, JsonObject obj)
+    private static async Task WriteObjectAsync(HttpContext context, ResourceType type, int statusCode, JsonObject obj)
     {
-        if (Negotiate(context, list: false) is { } partial)
+        var representation = Negotiate(context, list: false);
+        if (representation is { As: "Table" } table)
+        {
+            var includeObject = context.Request.Query["includeObject"].ToString();
+            await KubeJson.WriteAsync(context, statusCode, Tables.Build(type, [obj], new JsonObject(), table.Version, includeObject), table.ContentType);
+            return;
+        }
+
+        if (representation is { } partial)
         {
             await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, partial.Version), partial.ContentType);
             return;
@@ -303,12 +400,19 @@ internal sealed class KubeApiHandler(ClusterStore store)
         await KubeJson.WriteAsync(context, statusCode, obj);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceType type)
     {
         var mediaType = MediaType(context.Request.ContentType);
+        if (mediaType == ProtobufBodies.MediaType)
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return ProtobufBodies.Decode(type, buffer.ToArray());
+        }
+
         if (mediaType is not ("application/json" or ""))
         {
-            throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            throw ApiErrors.UnsupportedMediaType(["application/json", ProtobufBodies.MediaType]);
         }
 
         return await KubeJson.ReadBodyAsync(context) as JsonObject
@@ -323,10 +427,10 @@ internal sealed class KubeApiHandler(ClusterStore store)
     };
 
     /// <summary>
-    /// Picks the first acceptable alternative of the Accept header: plain JSON (null) or partial object metadata.
-    /// Tables and protobuf are not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
+    /// Picks the first acceptable alternative of the Accept header: plain JSON (null), partial object metadata or a
+    /// Table. Protobuf is not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
     /// </summary>
-    private static PartialRepresentation? Negotiate(HttpContext context, bool list)
+    private static Representation? Negotiate(HttpContext context, bool list)
     {
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Trim().Length == 0)
@@ -352,13 +456,13 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 return null;
             }
 
-            var wanted = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
-            if (representation == wanted
+            var partial = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
+            if ((representation == partial || representation == "Table")
                 && parameters.GetValueOrDefault("g") == PartialMetadataGroup
                 && parameters.GetValueOrDefault("v") is "v1" or "v1beta1")
             {
                 var version = parameters["v"];
-                return new PartialRepresentation(version, $"application/json;as={wanted};g={PartialMetadataGroup};v={version}");
+                return new Representation(representation, version, $"application/json;as={representation};g={PartialMetadataGroup};v={version}");
             }
         }
 
@@ -387,7 +491,8 @@ internal sealed class KubeApiHandler(ClusterStore store)
 
     private sealed record ResourceRequest(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
-    private sealed record PartialRepresentation(string Version, string ContentType);
+    /// <summary>A meta.k8s.io form of the answer: <c>As</c> is PartialObjectMetadata, PartialObjectMetadataList or Table.</summary>
+    private sealed record Representation(string As, string Version, string ContentType);
 
     /// <summary>The opaque continue token: base64url of the snapshot's resourceVersion and the last key served.</summary>
     private static class ContinueToken
