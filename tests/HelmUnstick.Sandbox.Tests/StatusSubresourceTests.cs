@@ -18,16 +18,29 @@ public sealed class StatusSubresourceTests
     };
 
     [Fact]
-    public async Task CreateAndUpdate_IgnoreStatusInBody()
+    public async Task CreateAndUpdate_IgnoreStatusInBodyAndTheControllerRollsOut()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
 
-        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment(2, readyReplicas: 2), "default");
-        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentAsync(Deployment(3, readyReplicas: 3), "web", "default");
+        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment(2, readyReplicas: 99), "default");
+        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentAsync(Deployment(3, readyReplicas: 99), "web", "default");
 
-        Assert.Null(created.Status);
-        Assert.Null(updated.Status);
-        Assert.Equal(3, updated.Spec.Replicas);
+        Assert.Equal((2, 1L), (created.Status.ReadyReplicas, created.Status.ObservedGeneration));
+        Assert.Equal((3, 3, 2L), (updated.Status.ReadyReplicas, updated.Spec.Replicas, updated.Status.ObservedGeneration));
+        Assert.Contains(updated.Status.Conditions, c => c.Type == "Available" && c.Status == "True");
+    }
+
+    [Fact]
+    public async Task NeverReadyAnnotation_KeepsTheDeploymentUnavailable()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        var deployment = Deployment(2);
+        deployment.Metadata.Annotations = new Dictionary<string, string> { ["sandbox.helm-unstick/never-ready"] = "true" };
+
+        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
+
+        Assert.Equal(0, created.Status.AvailableReplicas ?? 0);
+        Assert.Contains(created.Status.Conditions, c => c.Type == "Available" && c.Status == "False" && c.Reason == "MinimumReplicasUnavailable");
     }
 
     [Fact]
