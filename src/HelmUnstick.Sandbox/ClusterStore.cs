@@ -128,14 +128,6 @@ public sealed class ClusterStore
         }
     }
 
-    internal bool NamespaceExists(string ns)
-    {
-        lock (_gate)
-        {
-            return _objects.ContainsKey(NamespaceKey(ns));
-        }
-    }
-
     internal JsonObject Create(ResourceType type, string ns, JsonObject body, bool dryRun)
     {
         var obj = (JsonObject)body.DeepClone();

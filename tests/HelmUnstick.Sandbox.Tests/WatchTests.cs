@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 
@@ -62,6 +63,29 @@ public sealed class WatchTests
         await stop.CancelAsync();
 
         Assert.Equal((WatchEventType.Added, "after"), first);
+    }
+
+    [Fact]
+    public async Task Watch_WithSendInitialEvents_EndsInitialObjectsWithBookmark()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "a");
+        sandbox.Seed("default", "b");
+        var path = "api/v1/namespaces/default/secrets?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true";
+
+        using var response = await sandbox.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<JsonNode>();
+        for (var i = 0; i < 3; i++)
+        {
+            events.Add(JsonNode.Parse((await lines.ReadLineAsync())!)!);
+        }
+
+        Assert.Equal(["ADDED", "ADDED", "BOOKMARK"], events.Select(e => e["type"]!.GetValue<string>()));
+        Assert.Equal(["a", "b"], events.Take(2).Select(e => e["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal("Secret", events[0]["object"]!["kind"]!.GetValue<string>());
+        Assert.Equal("true", events[2]["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
+        Assert.Equal(sandbox.Server.Store.ResourceVersion.ToString(), events[2]["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
 
     private static async Task<(WatchEventType, string)> Next(IAsyncEnumerator<(WatchEventType Type, V1Secret Object)> events)
