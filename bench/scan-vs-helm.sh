@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Measures `helm-unstick scan -A` against real `helm list -A --pending` on the same sandbox data and prints the
-# ratio. Usage: bench/scan-vs-helm.sh [RELEASES] [REVISIONS] [STUCK_EVERY] [RUNS]
+# ratio. Usage: bench/scan-vs-helm.sh [RELEASES] [REVISIONS] [STUCK_EVERY] [RUNS] [MANIFEST_KB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 releases=${1:-1000}
 revisions=${2:-10}
 stuck_every=${3:-50}
 runs=${4:-3}
+manifest_kb=${5:-0}
 
 scripts/install-tools.sh >/dev/null
 work=$(mktemp -d)
 trap 'kill "${sandbox_pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-python3 bench/make-fleet.py "$work/fleet.json" "$releases" "$revisions" "$stuck_every"
+python3 bench/make-fleet.py "$work/fleet.json" "$releases" "$revisions" "$stuck_every" "$manifest_kb"
 dotnet publish src/HelmUnstick.Cli -c Release -o "$work/bin" --nologo -v q >/dev/null
 tool=("dotnet" "$work/bin/helm-unstick.dll")
 
@@ -43,4 +44,4 @@ for helm in helm3 helm4; do
   ratio=$(python3 -c "print(f'{$theirs / max($ours, 1):.2f}')")
   echo "$helm list -A --pending:   ${theirs} ms, ${their_stuck} stuck  -> helm-unstick is ${ratio}x as fast"
 done
-echo "data: $(( releases * revisions + (stuck_every > 0 ? (releases + stuck_every - 1) / stuck_every : 0) )) release Secrets in one sandbox, median of $runs runs"
+echo "data: $(( releases * revisions + (stuck_every > 0 ? (releases + stuck_every - 1) / stuck_every : 0) )) release Secrets (+${manifest_kb} KB of manifest each) in one sandbox, median of $runs runs"

@@ -51,7 +51,7 @@ public sealed class ClusterStore
 
     /// <summary>Copies of the objects of one resource, in one namespace or all (null), ordered by namespace then name.</summary>
     public IReadOnlyList<JsonObject> List(string groupVersion, string resource, string? ns = null) =>
-        Snapshot(groupVersion, resource, ns).Items;
+        Snapshot(groupVersion, resource, ns).Items.Select(item => (JsonObject)item.DeepClone()).ToList();
 
     /// <summary>
     /// Stores the object as given (for seeding), creating its namespace when missing. Keeps a given uid and
@@ -115,6 +115,11 @@ public sealed class ClusterStore
         }
     }
 
+    /// <summary>
+    /// The stored objects themselves, in key order, without copying: stored objects are never changed in place
+    /// (every write stores a new object), so a list can select its page and copy only that. Callers must not
+    /// modify them.
+    /// </summary>
     internal (List<JsonObject> Items, long ResourceVersion) Snapshot(string groupVersion, string resource, string? ns)
     {
         lock (_gate)
@@ -122,7 +127,7 @@ public sealed class ClusterStore
             var items = _objects
                 .Where(entry => entry.Key.GroupVersion == groupVersion && entry.Key.Resource == resource
                     && (ns is null || entry.Key.Namespace == ns))
-                .Select(entry => (JsonObject)entry.Value.DeepClone())
+                .Select(entry => entry.Value)
                 .ToList();
             return (items, _resourceVersion);
         }

@@ -183,7 +183,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             if (labels.Matches(all[next]) && fields.Matches(all[next]))
             {
-                items.Add(all[next]);
+                items.Add((JsonObject)all[next].DeepClone());
             }
         }
 
