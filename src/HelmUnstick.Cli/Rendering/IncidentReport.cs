@@ -135,7 +135,7 @@ internal static class IncidentReport
             text.AppendLine();
         }
 
-        text.AppendLine("## Next steps");
+        text.AppendLine("## What to do next");
         text.AppendLine();
         foreach (var step in NextSteps(record))
         {
