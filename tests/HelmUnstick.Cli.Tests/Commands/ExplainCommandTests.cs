@@ -130,6 +130,47 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public async Task Explain_StuckInstall_SaysThereIsNoPreviousRevisionAndStillChecksTheCluster()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
+        var report = Path.Combine(cli.Root, "note.md");
+
+        var run = await cli.RunAsync("explain", "stuckinst", "-n", "team-c", "--report", report);
+        var json = await ExplainJsonAsync(cli, "explain", "stuckinst", "-n", "team-c");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("revision 1 (pending-install) has no previous revision (a first install), so there is nothing Helm diffs from", run.Out);
+        Assert.Contains("Chart: demo 0.1.0 (app 1.0.0) (first revision)", run.Out);
+        Assert.Null(json["previousRevision"]);
+        Assert.Equal("matches-stuck", Live(json, "ConfigMap", "stuckinst-cfg"));
+        Assert.Equal("missing", Live(json, "Deployment", "stuckinst-web"));
+        Assert.Contains("has no previous revision (a first install)", File.ReadAllText(report));
+    }
+
+    [Fact]
+    public async Task Explain_KindOutsideTheBuiltInMapping_IsFoundThroughDiscovery()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.EditRelease("team-a", "demo", 4, release => release["manifest"] = (string)release["manifest"]! + """
+            ---
+            apiVersion: apps/v1
+            kind: ReplicaSet
+            metadata:
+              name: demo-batch
+            spec:
+              replicas: 2
+
+            """);
+        cli.Server.Store.Upsert("apps/v1", "replicasets", JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"demo-batch","namespace":"team-a"},"spec":{"replicas":2}}
+            """)!.AsObject());
+
+        var json = await ExplainJsonAsync(cli, ExplainDemo);
+
+        Assert.Equal(("added", "matches-stuck"), ((string)Resource(json, "ReplicaSet", "demo-batch")["change"]!, Live(json, "ReplicaSet", "demo-batch")));
+    }
+
+    [Fact]
     public async Task Explain_SecretInValues_NeverPrintedUnlessShowValues()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
