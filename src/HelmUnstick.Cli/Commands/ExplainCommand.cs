@@ -17,6 +17,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<int?> _revision = new("--revision")
     {
         Description = "The revision to explain (default: the stuck revision, else the newest)",
+        HelpName = "N",
     };
 
     private readonly Option<bool> _showValues = new("--show-values")
@@ -27,6 +28,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<string?> _report = new("--report")
     {
         Description = "Also write a Markdown incident note to FILE (mode 0600)",
+        HelpName = "FILE",
     };
 
     public Command Build()
