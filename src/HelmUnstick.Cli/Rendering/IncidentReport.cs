@@ -114,7 +114,7 @@ internal static class IncidentReport
         {
             if (record.Verification is not null)
             {
-                text.AppendLine($"_The live state below was read again after the change._");
+                text.AppendLine("_The live state below was read again after the change._");
                 text.AppendLine();
             }
 
