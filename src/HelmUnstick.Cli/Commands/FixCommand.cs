@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
@@ -28,18 +29,23 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
     private readonly Option<string?> _backupDir = new("--backup-dir") { Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
+    private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
+    private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
+    private readonly Option<string> _output = CommonOptions.Output();
 
     public Command Build()
     {
         var command = new Command("fix", """
             Unstick one release the runbook's way, never by rollback.
             Without --apply: the plan (each runbook step, the exact Secret, revision and resourceVersion, what Helm will
-            believe afterwards); nothing is changed. With --apply: preflight, backup, change, verify.
+            believe afterwards, and which objects already run the stuck revision's spec); nothing is changed.
+            With --apply: preflight, backup, change, verify, and check the objects against the cluster again.
+            -o json prints the plan, checks, outcome and explanation as one object instead of text.
             Exit codes: 0 done and verified (or nothing to fix), 1 blocked by a check (nothing changed), 2 usage error,
             3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
             """)
         {
-            _release, _strategy, _apply, _yes, _backupDir,
+            _release, _strategy, _apply, _yes, _backupDir, _report, _showValues, _output,
         };
         _safety.AddTo(command);
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
@@ -58,42 +64,151 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         using var session = ClusterSession.Connect(target, env);
         var ns = session.NamespaceOr(target.Namespace);
         var release = result.GetValue(_release)!;
+        var run = new FixRun(env, result.GetValue(_output) == "json", new IncidentRecord("fix", release, ns, session.ContextName));
+        try
+        {
+            var code = await PlanAndApplyAsync(result, session, run, ct);
+            Finish(result, run, code);
+            return code;
+        }
+        catch (CliException e)
+        {
+            run.Record.Outcome = $"error: {e.Message}";
+            Finish(result, run, e.ExitCode);
+            throw;
+        }
+    }
+
+    private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CancellationToken ct)
+    {
+        var record = run.Record;
+        var apply = result.GetValue(_apply);
+        var release = record.Release;
+        var ns = record.Namespace;
         var strategy = result.GetValue(_strategy) == "mark-failed" ? RemediationStrategy.MarkFailed : RemediationStrategy.Delete;
         var store = new ReleaseSecretStore(session, new ReadRetry());
         var preflight = new Preflight(env, session, store, _safety);
         var plan = await preflight.RunAsync(result, release, ns, strategy, ct);
+        record.Plan = plan;
+        record.Outlook = plan.Before;
+        record.Record(env.Now, $"Read {plan.History.Revisions.Count} revision(s) of release {release}: {plan.Before.Summary}");
+        foreach (var check in plan.Checks)
+        {
+            record.Record(env.Now, $"Check \"{check.Title}\": {check.Outcome.ToString().ToLowerInvariant()} - {check.Summary}");
+        }
 
-        Preflight.Render(env.Console, plan);
+        if (!run.Json)
+        {
+            Preflight.Render(env.Console, plan);
+        }
+
         if (plan.NothingToFix)
         {
-            env.WriteData($"Nothing to fix: {plan.Before.Summary}");
+            record.Outcome = $"nothing to fix: {plan.Before.Summary}";
+            run.Say($"Nothing to fix: {plan.Before.Summary}");
             return ExitCodes.Ok;
         }
 
-        RenderPlan(plan);
+        RenderPlan(run, plan);
+        var reader = new LiveObjectReader(session, new ReadRetry());
+        await ExplainAsync(result, run, reader, plan, ct);
         if (plan.Blocked)
         {
-            env.WriteData("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override with a reason.");
+            record.Outcome = "blocked by a check: nothing was changed";
+            run.Say("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override with a reason.");
             return ExitCodes.Blocked;
         }
 
         if (!apply)
         {
-            env.WriteData($"Dry run: nothing was changed. To apply: helm-unstick fix {release} -n {ns} --strategy {StrategyName(strategy)} --apply");
+            record.Outcome = "dry run: nothing was changed";
+            run.Say($"Dry run: nothing was changed. To apply: helm-unstick fix {release} -n {ns} --strategy {StrategyName(strategy)} --apply");
             return ExitCodes.Ok;
         }
 
         if (!result.GetValue(_yes) && env.Confirm?.Invoke($"Apply: {plan.ChangeDescription}?") != true)
         {
-            env.WriteData("Not confirmed: nothing was changed.");
+            record.Outcome = "not confirmed: nothing was changed";
+            run.Say("Not confirmed: nothing was changed.");
             return ExitCodes.Blocked;
         }
 
-        return await ApplyAsync(result, session, store, plan, ct);
+        var code = await ApplyAsync(result, session, store, run, plan, ct);
+        if (code == ExitCodes.Ok && record.Explanation is { } explained)
+        {
+            await VerifyLiveStateAsync(run, reader, explained, ct);
+        }
+
+        return code;
     }
 
-    private async Task<int> ApplyAsync(ParseResult result, ClusterSession session, ReleaseSecretStore store, RemediationPlan plan, CancellationToken ct)
+    /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>
+    private async Task ExplainAsync(ParseResult result, FixRun run, LiveObjectReader reader, RemediationPlan plan, CancellationToken ct)
     {
+        try
+        {
+            var (stuck, previous) = ExplainedRelease.ChooseRevisions(plan.History, plan.Target!.Revision);
+            var explained = await ExplainedRelease.ReadAsync(reader, plan.History, stuck, previous, result.GetValue(_showValues), ct);
+            run.Record.Explanation = explained;
+            run.Record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
+            if (!run.Json)
+            {
+                ExplanationText.WriteCompact(env, explained, $"What the cluster runs (revision {stuck.Revision} vs {(previous is null ? "nothing before it" : previous.Revision)})", "    ");
+            }
+        }
+        catch (CliException e)
+        {
+            run.Record.ExplanationError = e.Message;
+            run.Say($"    What the cluster runs: not known ({e.Message})");
+        }
+    }
+
+    private async Task VerifyLiveStateAsync(FixRun run, LiveObjectReader reader, ExplainedRelease explained, CancellationToken ct)
+    {
+        try
+        {
+            var after = await explained.RereadAsync(reader, ct);
+            run.Record.Verification = after;
+            run.Record.Record(env.Now, $"Compared the live objects again: {after.Explanation.Summary}");
+            if (!run.Json)
+            {
+                ExplanationText.WriteCompact(env, after, "Live state now", "  ");
+            }
+        }
+        catch (CliException e)
+        {
+            run.Record.ExplanationError = e.Message;
+            run.Say($"  Live state now: not known ({e.Message})");
+        }
+    }
+
+    private void Finish(ParseResult result, FixRun run, int exitCode)
+    {
+        if (result.GetValue(_report) is { } report)
+        {
+            try
+            {
+                IncidentReport.Write(report, IncidentReport.ToMarkdown(run.Record, env.Now));
+                run.Say($"  Report: {report}");
+            }
+            catch (CliException e)
+            {
+                // The outcome (and any change) stands; a note that could not be written must not hide it.
+                env.Error.WriteLine($"warning: {e.Message}");
+            }
+        }
+
+        if (run.Json)
+        {
+            var json = IncidentReport.ToJsonObject(run.Record);
+            json["exitCode"] = exitCode;
+            env.WriteData(json.ToJsonString(Json.Options));
+        }
+    }
+
+    private async Task<int> ApplyAsync(ParseResult result, ClusterSession session, ReleaseSecretStore store, FixRun run, RemediationPlan plan, CancellationToken ct)
+    {
+        var record = run.Record;
         var stuck = plan.Target!;
         var reason = result.GetValue(_safety.Reason);
 
@@ -107,7 +222,9 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
         var backupDir = result.GetValue(_backupDir) ?? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace);
         var backup = SecretBackup.Write(secret, backupDir, env.Now);
-        env.WriteData($"  Backup: {backup}");
+        record.Backup = backup;
+        record.Record(env.Now, $"Backed up Secret {stuck.Namespace}/{stuck.SecretName} to {backup}");
+        run.Say($"  Backup: {backup}");
 
         var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
         var audit = new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
@@ -142,19 +259,27 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 : now.Metadata.ResourceVersion == stuck.ResourceVersion ? "the Secret is unchanged"
                 : "the Secret was modified";
             AuditLog.Append(env, audit with { Outcome = $"error: {e.Message}; {state}" });
+            if (now?.Metadata.ResourceVersion != stuck.ResourceVersion)
+            {
+                record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
+            }
+
             var translated = KubeErrors.Translate(e, session, $"changing Secret {stuck.Namespace}/{stuck.SecretName}");
             throw new CliException(now?.Metadata.ResourceVersion == stuck.ResourceVersion ? ExitCodes.ClusterError : ExitCodes.VerificationFailed,
                 $"{translated.Message}; re-read: {state}. Backup: {backup}; to undo: {restoreHint}");
         }
 
         AuditLog.Append(env, audit with { Outcome = "changed" });
-        env.WriteData($"  Changed: {plan.ChangeDescription}");
-        return await VerifyAsync(store, plan, restoreHint, ct);
+        record.Change = plan.ChangeDescription;
+        record.Record(env.Now, $"Changed: {plan.ChangeDescription}");
+        run.Say($"  Changed: {plan.ChangeDescription}");
+        return await VerifyAsync(store, run, plan, restoreHint, ct);
     }
 
     /// <summary>Re-reads the history: Helm's next operation must be able to proceed, as predicted.</summary>
-    private async Task<int> VerifyAsync(ReleaseSecretStore store, RemediationPlan plan, string restoreHint, CancellationToken ct)
+    private async Task<int> VerifyAsync(ReleaseSecretStore store, FixRun run, RemediationPlan plan, string restoreHint, CancellationToken ct)
     {
+        var record = run.Record;
         var d = plan.Diagnosis;
         ReleaseHistory after;
         try
@@ -164,28 +289,33 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         catch (Exception e) when (e is not OperationCanceledException)
         {
             env.Error.WriteLine($"error: the change was made but the history could not be re-read ({e.Message}); check with: helm history {d.Release} -n {d.Namespace}; to undo: {restoreHint}");
+            record.Outcome = $"changed but not verified: the history could not be re-read ({e.Message})";
             return ExitCodes.VerificationFailed;
         }
 
         var outlook = HelmOutlook.For(after);
+        record.Outlook = outlook;
         var expected = plan.After;
         var stillPending = after.Latest is { } latest && latest.Status.IsPending();
         if (stillPending || outlook.StatusShowsRevision != expected.StatusShowsRevision || outlook.NextRevision != expected.NextRevision)
         {
             env.Error.WriteLine($"error: verification failed: expected \"{expected.Summary}\" but the cluster now says \"{outlook.Summary}\"; to undo: {restoreHint}");
+            record.Outcome = $"changed but not verified: expected \"{expected.Summary}\" but the cluster now says \"{outlook.Summary}\"";
             return ExitCodes.VerificationFailed;
         }
 
-        env.WriteData($"  Verified: {outlook.Summary}");
-        env.WriteData("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
+        record.Outcome = $"changed and verified: {outlook.Summary}";
+        record.Record(env.Now, $"Verified: {outlook.Summary}");
+        run.Say($"  Verified: {outlook.Summary}");
+        run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
         return ExitCodes.Ok;
     }
 
-    private void RenderPlan(RemediationPlan plan)
+    private static void RenderPlan(FixRun run, RemediationPlan plan)
     {
-        env.WriteData($"  Plan ({StrategyName(plan.Strategy)}): {plan.ChangeDescription}");
-        env.WriteData($"    Before: {plan.Before.Summary}");
-        env.WriteData($"    After:  {plan.After.Summary}");
+        run.Say($"  Plan ({StrategyName(plan.Strategy)}): {plan.ChangeDescription}");
+        run.Say($"    Before: {plan.Before.Summary}");
+        run.Say($"    After:  {plan.After.Summary}");
     }
 
     private static async Task<V1Secret?> ReadSecretAsync(ClusterSession session, ReleaseSecretStore store, StoredRevision stuck, CancellationToken ct)
@@ -213,4 +343,20 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     }
 
     public static string StrategyName(RemediationStrategy strategy) => strategy == RemediationStrategy.Delete ? "delete" : "mark-failed";
+}
+
+/// <summary>One fix invocation: where its human text goes (nowhere with -o json) and what the incident note collects.</summary>
+internal sealed class FixRun(CliEnvironment env, bool json, IncidentRecord record)
+{
+    public bool Json { get; } = json;
+
+    public IncidentRecord Record { get; } = record;
+
+    public void Say(string line)
+    {
+        if (!Json)
+        {
+            env.WriteData(line);
+        }
+    }
 }
