@@ -21,7 +21,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
             _release, _output,
         };
         _safety.AddTo(command);
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 

@@ -16,7 +16,7 @@ internal sealed class DemoCommand(CliEnvironment env)
             (CI busy, then quiet), fix --apply (backup, delete, verify) and history again. Needs nothing installed;
             changes nothing outside a temporary folder. Exit 0 when every step did what the runbook expects.
             """);
-        command.SetAction((_, ct) => CliApp.RunAsync(env, () => RunAsync(ct)));
+        command.SetAction((_, ct) => CliApp.RunAsync(env, () => RunAsync(ct), ct));
         return command;
     }
 

@@ -43,7 +43,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         {
             _release, _revision, _showValues, _output, _report,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 

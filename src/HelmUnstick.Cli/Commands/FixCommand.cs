@@ -48,7 +48,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             _release, _strategy, _apply, _yes, _backupDir, _report, _showValues, _output,
         };
         _safety.AddTo(command);
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 
@@ -133,6 +133,19 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             return ExitCodes.Blocked;
         }
 
+        if (!result.GetValue(_yes))
+        {
+            // The operator may have sat at the prompt for a while: a deploy may have started meanwhile.
+            plan = await preflight.RunAsync(result, release, ns, strategy, ct);
+            if (plan.Blocked || plan.Target?.ResourceVersion != record.Plan.Target?.ResourceVersion)
+            {
+                record.Plan = plan;
+                record.Outcome = "the checks changed while waiting for confirmation: nothing was changed";
+                run.Say("The checks changed while waiting for confirmation; nothing was changed. Run fix again.");
+                return ExitCodes.Blocked;
+            }
+        }
+
         var code = await ApplyAsync(result, session, store, run, plan, ct);
         if (code == ExitCodes.Ok && record.Explanation is { } explained)
         {
@@ -156,7 +169,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 ExplanationText.WriteCompact(env, explained, $"What the cluster runs (revision {stuck.Revision} vs {(previous is null ? "nothing before it" : previous.Revision)})", "    ");
             }
         }
-        catch (CliException e)
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             run.Record.ExplanationError = e.Message;
             run.Say($"    What the cluster runs: not known ({e.Message})");
@@ -175,7 +188,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 ExplanationText.WriteCompact(env, after, "Live state now", "  ");
             }
         }
-        catch (CliException e)
+        catch (Exception e)
         {
             run.Record.ExplanationError = e.Message;
             run.Say($"  Live state now: not known ({e.Message})");
@@ -191,10 +204,10 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 IncidentReport.Write(report, IncidentReport.ToMarkdown(run.Record, env.Now));
                 run.Say($"  Report: {report}");
             }
-            catch (CliException e)
+            catch (Exception e)
             {
                 // The outcome (and any change) stands; a note that could not be written must not hide it.
-                env.Error.WriteLine($"warning: {e.Message}");
+                env.Error.WriteLine($"warning: the report {report} was not written: {e.Message}");
             }
         }
 
@@ -220,8 +233,11 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 $"Secret {stuck.Namespace}/{stuck.SecretName} changed since it was inspected (someone else is working on this release?); nothing was changed, run fix again");
         }
 
+        // Built (and verified by decoding) before anything is written, so an encoding problem changes nothing.
+        var markFailed = plan.Strategy == RemediationStrategy.MarkFailed ? MarkFailedChange.Build(stuck, reason, env.Now) : null;
+
         var backupDir = result.GetValue(_backupDir) ?? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace);
-        var backup = SecretBackup.Write(secret, backupDir, env.Now);
+        var backup = SecretBackup.Write(secret, backupDir, env.Now, new BackupSource(session.ContextName, session.Server));
         record.Backup = backup;
         record.Record(env.Now, $"Backed up Secret {stuck.Namespace}/{stuck.SecretName} to {backup}");
         run.Say($"  Backup: {backup}");
@@ -229,20 +245,23 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
         var audit = new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
             StrategyName(plan.Strategy), reasons, "pending", backup);
-        var restoreHint = $"helm-unstick restore {backup} --context {session.ContextName} --apply";
+        var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
+        var restoreHint = $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply";
 
+        // From here on the change may happen: Ctrl+C no longer interrupts the write, its re-read or the verification,
+        // so the operator always learns what state the release is in (each call still has the client's timeout).
+        var committed = CancellationToken.None;
         try
         {
-            if (plan.Strategy == RemediationStrategy.Delete)
+            if (markFailed is null)
             {
-                await store.DeleteAsync(stuck, ct);
+                await store.DeleteAsync(stuck, committed);
             }
             else
             {
-                var change = MarkFailedChange.Build(stuck, reason, env.Now);
-                secret.Data["release"] = change.Payload;
-                secret.Metadata.Labels = new Dictionary<string, string>(change.Labels);
-                await store.ReplaceAsync(secret, ct);
+                secret.Data["release"] = markFailed.Payload;
+                secret.Metadata.Labels = new Dictionary<string, string>(markFailed.Labels);
+                await store.ReplaceAsync(secret, committed);
             }
         }
         catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
@@ -251,21 +270,23 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             throw new CliException(ExitCodes.Blocked,
                 $"the API server refused the change because Secret {stuck.Namespace}/{stuck.SecretName} changed under us ({KubeErrors.ServerMessage(e)}); nothing was changed, run fix again");
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e)
         {
             // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
-            var now = await TryReadSecretAsync(store, stuck, ct);
-            var state = now is null ? "the Secret is gone (the change happened)"
-                : now.Metadata.ResourceVersion == stuck.ResourceVersion ? "the Secret is unchanged"
+            var (known, now) = await TryReadSecretAsync(store, stuck);
+            var unchanged = known && now?.Metadata.ResourceVersion == stuck.ResourceVersion;
+            var state = !known ? "the Secret could not be re-read, so its state is unknown"
+                : now is null ? "the Secret is gone (the change happened)"
+                : unchanged ? "the Secret is unchanged"
                 : "the Secret was modified";
             AuditLog.Append(env, audit with { Outcome = $"error: {e.Message}; {state}" });
-            if (now?.Metadata.ResourceVersion != stuck.ResourceVersion)
+            if (!unchanged)
             {
                 record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
             }
 
             var translated = KubeErrors.Translate(e, session, $"changing Secret {stuck.Namespace}/{stuck.SecretName}");
-            throw new CliException(now?.Metadata.ResourceVersion == stuck.ResourceVersion ? ExitCodes.ClusterError : ExitCodes.VerificationFailed,
+            throw new CliException(unchanged ? ExitCodes.ClusterError : ExitCodes.VerificationFailed,
                 $"{translated.Message}; re-read: {state}. Backup: {backup}; to undo: {restoreHint}");
         }
 
@@ -273,7 +294,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         record.Change = plan.ChangeDescription;
         record.Record(env.Now, $"Changed: {plan.ChangeDescription}");
         run.Say($"  Changed: {plan.ChangeDescription}");
-        return await VerifyAsync(store, run, plan, restoreHint, ct);
+        return await VerifyAsync(store, run, plan, restoreHint, committed);
     }
 
     /// <summary>Re-reads the history: Helm's next operation must be able to proceed, as predicted.</summary>
@@ -286,7 +307,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         {
             after = await store.ReadHistoryAsync(d.Release, d.Namespace, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             env.Error.WriteLine($"error: the change was made but the history could not be re-read ({e.Message}); check with: helm history {d.Release} -n {d.Namespace}; to undo: {restoreHint}");
             record.Outcome = $"changed but not verified: the history could not be re-read ({e.Message})";
@@ -324,21 +345,22 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         {
             return await store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, $"re-reading Secret {stuck.Namespace}/{stuck.SecretName}");
         }
     }
 
-    private static async Task<V1Secret?> TryReadSecretAsync(ReleaseSecretStore store, StoredRevision stuck, CancellationToken ct)
+    /// <summary>Re-reads after a failed write; Known is false when even that failed.</summary>
+    private static async Task<(bool Known, V1Secret? Secret)> TryReadSecretAsync(ReleaseSecretStore store, StoredRevision stuck)
     {
         try
         {
-            return await store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
+            return (true, await store.GetAsync(stuck.Namespace, stuck.SecretName, CancellationToken.None));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception)
         {
-            return new V1Secret { Metadata = new V1ObjectMeta { ResourceVersion = "unknown" } };
+            return (false, null);
         }
     }
 

@@ -25,7 +25,7 @@ internal sealed class SandboxCommand(CliEnvironment env)
         {
             _scenario, _port, _kubeconfigOut,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 

@@ -9,8 +9,12 @@ namespace HelmUnstick.Cli.Kube;
 /// </summary>
 internal static class KubeHttp
 {
-    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
+    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken userCt)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(userCt);
+        // KubernetesClient's HttpClient has no timeout of its own (its typed calls add one), so these GETs do.
+        timeout.CancelAfter(session.RequestTimeout);
+        var ct = timeout.Token;
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);
         if (session.Client.Credentials is { } credentials)

@@ -76,7 +76,7 @@ internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry)
         {
             return null;
         }
-        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, doing);
         }

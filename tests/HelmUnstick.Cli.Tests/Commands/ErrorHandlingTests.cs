@@ -154,6 +154,33 @@ public sealed class ErrorHandlingTests
         AssertOneLine(run, 2, "ci.yaml:5");
     }
 
+    [Fact]
+    public async Task StalledApiServer_TimesOutAsAnApiErrorNotAnInterruption()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var stall = cli.Server.Faults.Freeze("GET", "^/api/v1/namespaces/team-a/secrets$");
+
+        var run = await cli.RunAsync("history", "demo", "-n", "team-a", "--request-timeout", "200ms");
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.DoesNotContain("interrupted", run.Err);
+        Assert.Contains("did not answer in time", run.Err);
+    }
+
+    [Theory]
+    [InlineData("x,status=pending-upgrade")]
+    [InlineData("Demo")]
+    [InlineData("a-release-name-that-is-far-too-long-for-helm-to-accept-it")]
+    public async Task InvalidReleaseName_IsAUsageErrorAndNothingIsRead(string name)
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync("fix", name, "-n", "team-a");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("is not a Helm release name", run.Err);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -349,6 +349,37 @@ public sealed class FixCommandTests
     }
 
     [Fact]
+    public async Task Restore_IntoAnotherCluster_RefusesAndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+        await using var other = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        other.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
+
+        var run = await cli.RunAsync("restore", backup, "--kubeconfig", other.Kubeconfig, "--apply", "--yes");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"the backup was taken from {cli.Server.BaseAddress.ToString().TrimEnd('/')}", run.Err);
+        Assert.Null(other.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
+    public async Task Fix_DeleteAnsweredWith500_ReReadsAndReportsTheSecretUnchangedWithoutRetrying()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var fault = cli.Server.Faults.Respond("DELETE", "^/api/v1/namespaces/team-a/secrets/", 500, times: 5);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Equal(1, fault.Matched);
+        Assert.Contains("re-read: the Secret is unchanged", run.Err);
+        Assert.Contains("helm-unstick restore '", run.Err);
+        Assert.NotNull(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
     public async Task Restore_WhenADifferentSecretHoldsTheName_RefusesAndChangesNothing()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
