@@ -20,6 +20,17 @@ public sealed class CiConfigLoaderTests
         """;
 
     [Fact]
+    public void Load_TheExampleConfigShippedWithTheRepository_MapsBothContexts()
+    {
+        var config = CiConfigLoader.Load(Path.Combine(Fixtures.Root, "examples", "config.yaml"), explicitlyGiven: true);
+
+        var gprd = Assert.Single(config.SourcesFor("gprd"));
+        Assert.Equal(["gprd", "gprd-cny"], gprd.Environments);
+        Assert.Equal(["gprd*:upgrade"], gprd.JobPatterns);
+        Assert.Single(config.SourcesFor("gstg"));
+    }
+
+    [Fact]
     public void Parse_ValidFile_MapsEachContextToItsSources()
     {
         var config = CiConfigLoader.Parse(Valid, "config.yaml");
