@@ -247,6 +247,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             StrategyName(plan.Strategy), reasons, "pending", backup);
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
         var restoreHint = $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply";
+        record.RestoreCommand = restoreHint;
 
         // From here on the change may happen: Ctrl+C no longer interrupts the write, its re-read or the verification,
         // so the operator always learns what state the release is in (each call still has the client's timeout).

@@ -34,6 +34,9 @@ internal sealed class IncidentRecord(string command, string release, string ns, 
 
     public string? Backup { get; set; }
 
+    /// <summary>The exact command that puts the backed-up Secret back, as fix printed it.</summary>
+    public string? RestoreCommand { get; set; }
+
     public string Outcome { get; set; } = "nothing was changed";
 
     /// <summary>The explanation before any change.</summary>
@@ -106,7 +109,7 @@ internal static class IncidentReport
         if (record.Backup is { } backup)
         {
             text.AppendLine($"- Backup of the Secret: `{backup}`");
-            text.AppendLine($"- To undo: `helm-unstick restore {backup} --context {record.Context} --apply`");
+            text.AppendLine($"- To undo: `{record.RestoreCommand}`");
         }
 
         text.AppendLine();
@@ -183,6 +186,7 @@ internal static class IncidentReport
             ["expectedAfter"] = plan is null ? null : OutlookJson(plan.After),
             ["change"] = record.Change,
             ["backup"] = record.Backup,
+            ["restoreCommand"] = record.RestoreCommand,
             ["helmNow"] = record.Outlook is { } outlook ? OutlookJson(outlook) : null,
             ["explanation"] = record.Explanation?.ToJsonObject(),
             ["verification"] = record.Verification?.ToJsonObject(),
