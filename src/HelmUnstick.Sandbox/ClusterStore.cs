@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 
 namespace HelmUnstick.Sandbox;
 
@@ -14,7 +15,12 @@ public sealed class ClusterStore
     private readonly Lock _gate = new();
     private readonly SortedDictionary<StoreKey, JsonObject> _objects = new();
     private readonly TimeProvider _clock;
+    private readonly LinkedList<StoredEvent> _history = new();
+    private readonly List<Channel<StoredEvent>> _watchers = [];
     private long _resourceVersion = 1000;
+
+    /// <summary>How many past changes a watch from an older resourceVersion can be replayed from.</summary>
+    private const int HistoryLength = 4096;
 
     public ClusterStore()
         : this(TimeProvider.System)
@@ -93,7 +99,9 @@ public sealed class ClusterStore
             metadata["uid"] ??= NewUid();
             metadata["creationTimestamp"] ??= Now();
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[new StoreKey(groupVersion, resource, ns, name)] = stored;
+            var key = new StoreKey(groupVersion, resource, ns, name);
+            var existed = _objects.ContainsKey(key);
+            Store(key, stored, existed ? "MODIFIED" : "ADDED");
             return (JsonObject)stored.DeepClone();
         }
     }
@@ -104,13 +112,12 @@ public sealed class ClusterStore
         lock (_gate)
         {
             var key = new StoreKey(groupVersion, resource, ns ?? "", name);
-            if (!_objects.Remove(key))
+            if (!_objects.TryGetValue(key, out var current))
             {
                 return false;
             }
 
-            RemoveNamespaceContents(key);
-            _resourceVersion++;
+            Remove(key, current);
             return true;
         }
     }
@@ -202,7 +209,7 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[key] = (JsonObject)obj.DeepClone();
+            Store(key, (JsonObject)obj.DeepClone(), "ADDED");
             return obj;
         }
     }
@@ -301,7 +308,7 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            _objects[key] = (JsonObject)obj.DeepClone();
+            Store(key, (JsonObject)obj.DeepClone(), "MODIFIED");
             return obj;
         }
     }
@@ -335,9 +342,7 @@ public sealed class ClusterStore
                 return deleted;
             }
 
-            _objects.Remove(key);
-            RemoveNamespaceContents(key);
-            _resourceVersion++;
+            Remove(key, current);
             return deleted;
         }
     }
@@ -361,11 +366,208 @@ public sealed class ClusterStore
             return;
         }
 
-        foreach (var key in _objects.Keys.Where(k => k.Namespace == deleted.Name).ToList())
+        foreach (var (key, obj) in _objects.Where(entry => entry.Key.Namespace == deleted.Name).ToList())
         {
-            _objects.Remove(key);
+            Remove(key, obj);
         }
     }
+
+    /// <summary>Stores the object (resourceVersion already set) and tells the watchers; then rolls out a Deployment.</summary>
+    private void Store(StoreKey key, JsonObject obj, string eventType)
+    {
+        _objects[key] = obj;
+        Publish(new StoredEvent(eventType, key.GroupVersion, key.Resource, key.Namespace, obj,
+            long.Parse(Metadata(obj)["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture)));
+        if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
+        {
+            RollOutReplicaSet(key, obj);
+        }
+    }
+
+    /// <summary>Removes the object, then what it owns: a namespace's contents, a Deployment's ReplicaSets.</summary>
+    private void Remove(StoreKey key, JsonObject obj)
+    {
+        if (!_objects.Remove(key))
+        {
+            // Already removed with its owner.
+            return;
+        }
+
+        var gone = (JsonObject)obj.DeepClone();
+        var version = ++_resourceVersion;
+        Metadata(gone)["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
+        Publish(new StoredEvent("DELETED", key.GroupVersion, key.Resource, key.Namespace, gone, version));
+        RemoveNamespaceContents(key);
+        if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
+        {
+            foreach (var (rsKey, rs) in OwnedReplicaSets(key.Namespace, Metadata(obj)["uid"]?.GetValue<string>()))
+            {
+                Remove(rsKey, rs);
+            }
+        }
+    }
+
+    private void Publish(StoredEvent change)
+    {
+        _history.AddLast(change);
+        if (_history.Count > HistoryLength)
+        {
+            _history.RemoveFirst();
+        }
+
+        foreach (var watcher in _watchers)
+        {
+            watcher.Writer.TryWrite(change);
+        }
+    }
+
+    /// <summary>
+    /// Starts a watch of one resource: the current objects and the resourceVersion they were read at, the changes
+    /// since <paramref name="sinceVersion"/> still in the history (when given), and every later change. Taken under
+    /// one lock, so nothing falls between the snapshot and the feed. Dispose the result to stop the feed.
+    /// </summary>
+    internal WatchFeed Watch(string groupVersion, string resource, string? ns, long? sinceVersion)
+    {
+        var channel = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_gate)
+        {
+            var (items, version) = Snapshot(groupVersion, resource, ns);
+            var replay = sinceVersion is { } since
+                ? _history.Where(change => change.ResourceVersion > since).ToList()
+                : [];
+            var expired = sinceVersion is { } from && from < version && _history.First is { } oldest && oldest.Value.ResourceVersion > from + 1;
+            _watchers.Add(channel);
+            return new WatchFeed(items, version, replay, expired, channel.Reader, () =>
+            {
+                lock (_gate)
+                {
+                    _watchers.Remove(channel);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Stands in for the deployment controller's ReplicaSets (Helm 3's --wait reads the newest one): one
+    /// ReplicaSet per pod template, owned by the Deployment, carrying its replica counts; older ones are
+    /// scaled to zero.
+    /// </summary>
+    private void RollOutReplicaSet(StoreKey deploymentKey, JsonObject deployment)
+    {
+        var metadata = Metadata(deployment);
+        var uid = metadata["uid"]!.GetValue<string>();
+        var template = deployment["spec"]?["template"]?.DeepClone() as JsonObject ?? new JsonObject();
+        var hash = PodTemplateHash(template);
+        var name = $"{deploymentKey.Name}-{hash}";
+        var owned = OwnedReplicaSets(deploymentKey.Namespace, uid);
+        var revisions = owned.Select(entry => long.TryParse(
+            entry.Value["metadata"]?["annotations"]?[RevisionAnnotation]?.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0L);
+        var current = owned.FirstOrDefault(entry => entry.Key.Name == name).Value;
+        var revision = current?["metadata"]?["annotations"]?[RevisionAnnotation]?.GetValue<string>()
+            ?? (revisions.DefaultIfEmpty(0L).Max() + 1).ToString(CultureInfo.InvariantCulture);
+        var status = deployment["status"] as JsonObject;
+        long Count(JsonObject? from, string field) => from?[field] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0L;
+        var replicas = deployment["spec"]?["replicas"] is JsonValue r && r.TryGetValue<long>(out var desired) ? desired : 1L;
+
+        foreach (var (key, old) in owned.Where(entry => entry.Key.Name != name))
+        {
+            if (Count(old["spec"] as JsonObject, "replicas") != 0)
+            {
+                var scaledDown = (JsonObject)old.DeepClone();
+                scaledDown["spec"]!["replicas"] = 0L;
+                scaledDown["status"] = ReplicaSetStatus(0, 0, Count(old["metadata"] as JsonObject, "generation") + 1);
+                Metadata(scaledDown)["generation"] = Count(old["metadata"] as JsonObject, "generation") + 1;
+                Metadata(scaledDown)["resourceVersion"] = NextResourceVersion();
+                Store(key, scaledDown, "MODIFIED");
+            }
+        }
+
+        var labels = template["metadata"]?["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
+        labels[PodTemplateHashLabel] = hash;
+        var templateMetadata = template["metadata"] as JsonObject ?? new JsonObject();
+        templateMetadata["labels"] = labels.DeepClone();
+        template["metadata"] = templateMetadata;
+        var selector = deployment["spec"]?["selector"]?.DeepClone() as JsonObject ?? new JsonObject();
+        var matchLabels = selector["matchLabels"] as JsonObject ?? new JsonObject();
+        matchLabels[PodTemplateHashLabel] = hash;
+        selector["matchLabels"] = matchLabels;
+        var generation = current is null ? 1L : Count(current["metadata"] as JsonObject, "generation");
+        var spec = new JsonObject { ["replicas"] = replicas, ["selector"] = selector, ["template"] = template };
+        if (current is not null && !JsonNode.DeepEquals(current["spec"], spec))
+        {
+            generation++;
+        }
+
+        var replicaSet = new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "ReplicaSet",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = deploymentKey.Namespace,
+                ["uid"] = current?["metadata"]?["uid"]?.DeepClone() ?? NewUid(),
+                ["creationTimestamp"] = current?["metadata"]?["creationTimestamp"]?.DeepClone() ?? Now(),
+                ["generation"] = generation,
+                ["labels"] = labels,
+                ["annotations"] = new JsonObject
+                {
+                    ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
+                    ["deployment.kubernetes.io/max-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
+                    [RevisionAnnotation] = revision,
+                },
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = "apps/v1",
+                    ["kind"] = "Deployment",
+                    ["name"] = deploymentKey.Name,
+                    ["uid"] = uid,
+                    ["controller"] = true,
+                    ["blockOwnerDeletion"] = true,
+                }),
+            },
+            ["spec"] = spec,
+            ["status"] = ReplicaSetStatus(Count(status, "replicas"), Count(status, "availableReplicas"), generation),
+        };
+        if (current is not null)
+        {
+            Metadata(replicaSet)["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
+            if (JsonNode.DeepEquals(current, replicaSet))
+            {
+                return;
+            }
+        }
+
+        Metadata(replicaSet)["resourceVersion"] = NextResourceVersion();
+        Store(new StoreKey("apps/v1", "replicasets", deploymentKey.Namespace, name), replicaSet, current is null ? "ADDED" : "MODIFIED");
+    }
+
+    private static JsonObject ReplicaSetStatus(long replicas, long ready, long observedGeneration) => new()
+    {
+        ["replicas"] = replicas,
+        ["fullyLabeledReplicas"] = replicas,
+        ["readyReplicas"] = ready,
+        ["availableReplicas"] = ready,
+        ["observedGeneration"] = observedGeneration,
+    };
+
+    private List<KeyValuePair<StoreKey, JsonObject>> OwnedReplicaSets(string ns, string? ownerUid) =>
+        _objects.Where(entry => entry.Key.GroupVersion == "apps/v1" && entry.Key.Resource == "replicasets" && entry.Key.Namespace == ns
+                && entry.Value["metadata"]?["ownerReferences"] is JsonArray owners
+                && owners.Any(owner => owner?["uid"]?.GetValue<string>() == ownerUid))
+            .ToList();
+
+    /// <summary>A stable, name-safe digest of the pod template, as the deployment controller's pod-template-hash.</summary>
+    private static string PodTemplateHash(JsonObject template)
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        var digest = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template.ToJsonString()));
+        return new string(digest.Take(10).Select(b => alphabet[b % alphabet.Length]).ToArray());
+    }
+
+    private const string PodTemplateHashLabel = "pod-template-hash";
+
+    private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
     private void EnsureNamespace(string ns)
     {
@@ -388,7 +590,7 @@ public sealed class ClusterStore
             },
         };
         DefaultNamespace(obj, ns);
-        _objects[key] = obj;
+        Store(key, obj, "ADDED");
     }
 
     private static void DefaultNamespace(JsonObject obj, string name)
@@ -413,6 +615,8 @@ public sealed class ClusterStore
             }
         }
     }
+
+    internal DateTimeOffset UtcNow => _clock.GetUtcNow();
 
     internal static JsonObject Metadata(JsonObject obj)
     {
@@ -445,4 +649,30 @@ public sealed class ClusterStore
             return result;
         }
     }
+}
+
+/// <summary>One change to a stored object, as a watch reports it; <see cref="Object"/> is shared, never modify it.</summary>
+internal sealed record StoredEvent(string Type, string GroupVersion, string Resource, string Namespace, JsonObject Object, long ResourceVersion);
+
+/// <summary>What a watch starts from and the live feed of changes after it (see <see cref="ClusterStore.Watch"/>).</summary>
+internal sealed class WatchFeed(
+    IReadOnlyList<JsonObject> items,
+    long resourceVersion,
+    IReadOnlyList<StoredEvent> replay,
+    bool expired,
+    ChannelReader<StoredEvent> changes,
+    Action stop) : IDisposable
+{
+    public IReadOnlyList<JsonObject> Items => items;
+
+    public long ResourceVersion => resourceVersion;
+
+    public IReadOnlyList<StoredEvent> Replay => replay;
+
+    /// <summary>The requested resourceVersion is older than the history kept: the apiserver answers 410 Gone.</summary>
+    public bool Expired => expired;
+
+    public ChannelReader<StoredEvent> Changes => changes;
+
+    public void Dispose() => stop();
 }

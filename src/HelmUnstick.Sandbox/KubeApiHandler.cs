@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HelmUnstick.Sandbox.OpenApi;
+using HelmUnstick.Sandbox.Patching;
+using HelmUnstick.Sandbox.Protobuf;
 using Microsoft.AspNetCore.Http;
 
 namespace HelmUnstick.Sandbox;
@@ -45,10 +48,30 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await KubeJson.WriteAsync(context, 200, Discovery.Version());
                 return;
             case ["api"] when isGet:
-                await KubeJson.WriteAsync(context, 200, Discovery.ApiVersions($"{context.Request.Host}"));
+                await (Discovery.WantsAggregated(context.Request.Headers.Accept.ToString()) is { } core
+                    ? KubeJson.WriteAsync(context, 200, Discovery.AggregatedCore(core.Version), core.ContentType)
+                    : KubeJson.WriteAsync(context, 200, Discovery.ApiVersions($"{context.Request.Host}")));
                 return;
             case ["apis"] when isGet:
-                await KubeJson.WriteAsync(context, 200, Discovery.GroupList());
+                await (Discovery.WantsAggregated(context.Request.Headers.Accept.ToString()) is { } groups
+                    ? KubeJson.WriteAsync(context, 200, Discovery.AggregatedGroups(groups.Version), groups.ContentType)
+                    : KubeJson.WriteAsync(context, 200, Discovery.GroupList()));
+                return;
+            case ["openapi", "v2"] when isGet:
+                await WriteOpenApiV2Async(context);
+                return;
+            case ["openapi", "v3"] when isGet:
+                await KubeJson.WriteAsync(context, 200, OpenApiDocuments.V3Index());
+                return;
+            case ["openapi", "v3", .. var groupVersionPath] when isGet:
+                if (!OpenApiDocuments.TryGetV3Document(string.Join('/', groupVersionPath), out var document))
+                {
+                    throw ApiErrors.UnknownPath();
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = KubeJson.ContentType;
+                await context.Response.WriteAsync(document, context.RequestAborted);
                 return;
             case ["api", var version] when isGet:
                 await KubeJson.WriteAsync(context, 200, Discovery.ResourceList(version) ?? throw ApiErrors.UnknownPath());
@@ -113,7 +136,8 @@ internal sealed class KubeApiHandler(ClusterStore store)
         switch (verb)
         {
             case "watch":
-                throw ApiErrors.MethodNotAllowed();
+                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace);
+                return;
             case "list":
                 await ListAsync(context, request);
                 return;
@@ -122,20 +146,33 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await WriteObjectAsync(context, 200, found);
                 return;
             case "create":
-                var created = store.Create(request.Type, ns, await ReadObjectAsync(context), dryRun);
+                var toCreate = await ReadObjectAsync(context);
+                var created = store.Create(request.Type, ns, RecordManager(context, null, toCreate), dryRun);
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "update":
                 var body = await ReadObjectAsync(context);
                 var updated = request.Subresource == "status"
                     ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
-                    : store.Update(request.Type, ns, name, body, dryRun);
+                    : store.Modify(request.Type, ns, name, current => RecordManager(context, current, body), dryRun, writesStatus: false);
                 await WriteObjectAsync(context, 200, updated);
                 return;
             case "patch":
                 var mediaType = MediaType(context.Request.ContentType);
                 var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
-                var patched = store.Modify(request.Type, ns, name, current => PatchHandlers.Apply(mediaType, current, patch), dryRun, writesStatus: request.Subresource == "status");
+                if (mediaType == PatchHandlers.ApplyPatch)
+                {
+                    await ApplyAsync(context, request, patch, dryRun);
+                    return;
+                }
+
+                var patched = store.Modify(
+                    request.Type,
+                    ns,
+                    name,
+                    current => RecordManager(context, current, PatchHandlers.Apply(mediaType, current, patch)),
+                    dryRun,
+                    writesStatus: request.Subresource == "status");
                 await WriteObjectAsync(context, 200, patched);
                 return;
             case "delete":
@@ -145,6 +182,60 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await DeleteCollectionAsync(context, request, dryRun);
                 return;
         }
+    }
+
+    /// <summary>
+    /// Server-side apply: creates the object when missing (201), otherwise merges the applied configuration and
+    /// moves field ownership; a field another manager owns with a different value is a 409 conflict unless forced.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceRequest request, string patch, bool dryRun)
+    {
+        var fieldManager = context.Request.Query["fieldManager"].ToString();
+        if (fieldManager.Length == 0)
+        {
+            throw ApiErrors.BadRequest("PATCH, application/apply-patch+yaml: fieldManager is required for apply requests");
+        }
+
+        var applied = PatchHandlers.ParseApplyConfiguration(patch);
+        var force = IsTrue(context.Request.Query["force"]);
+        var ns = request.Namespace ?? "";
+        var name = request.Name!;
+        JsonObject Applied(JsonObject? live)
+        {
+            var result = ServerSideApply.Apply(live, applied, fieldManager, force, store.UtcNow);
+            return result.Succeeded ? result.Object! : throw new ApiException(409, result.ToConflictStatus());
+        }
+
+        if (store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) is null)
+        {
+            var toCreate = Applied(null);
+            ClusterStore.Metadata(toCreate)["name"] = name;
+            await WriteObjectAsync(context, 201, store.Create(request.Type, ns, toCreate, dryRun));
+            return;
+        }
+
+        await WriteObjectAsync(context, 200, store.Modify(request.Type, ns, name, Applied, dryRun, writesStatus: false));
+    }
+
+    /// <summary>A write naming a fieldManager takes ownership of the fields it sets (metadata.managedFields).</summary>
+    private JsonObject RecordManager(HttpContext context, JsonObject? before, JsonObject after)
+    {
+        var fieldManager = context.Request.Query["fieldManager"].ToString();
+        return fieldManager.Length == 0 ? after : ServerSideApply.RecordUpdate(before, after, fieldManager, store.UtcNow);
+    }
+
+    private static async Task WriteOpenApiV2Async(HttpContext context)
+    {
+        if (context.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            var bytes = OpenApiDocuments.V2Protobuf();
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = OpenApiDocuments.V2ProtobufResponseContentType;
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            return;
+        }
+
+        await KubeJson.WriteAsync(context, 200, OpenApiDocuments.V2Json());
     }
 
     private static JsonObject WithStatusFrom(JsonObject current, JsonObject body)
@@ -210,9 +301,19 @@ internal sealed class KubeApiHandler(ClusterStore store)
             }
         }
 
-        var representation = Negotiate(context, list: true);
+        var representation = Negotiate(context, list: true, protobufKind: ProtobufKinds.Contains(request.Type.Kind));
         var list = new JsonObject();
-        if (representation is { } partial)
+        if (representation.Form == Form.Table)
+        {
+            await KubeJson.WriteAsync(
+                context,
+                200,
+                TableFormat.Build(request.Type, items, representation.Version, resourceVersion.ToString(CultureInfo.InvariantCulture), IncludeObject(context), store.UtcNow),
+                representation.ContentType);
+            return;
+        }
+
+        if (representation is { Form: Form.PartialMetadata } partial)
         {
             list["kind"] = "PartialObjectMetadataList";
             list["apiVersion"] = $"{PartialMetadataGroup}/{partial.Version}";
@@ -232,13 +333,13 @@ internal sealed class KubeApiHandler(ClusterStore store)
             item.Remove("apiVersion");
             return (JsonNode)item;
         }).ToArray());
-        await KubeJson.WriteAsync(context, 200, list);
+        await WriteAsync(context, 200, list, representation);
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceType type, string ns, string name, bool dryRun)
     {
         var options = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-            ? await KubeJson.ReadBodyAsync(context) as JsonObject
+            ? await ReadObjectAsync(context)
             : null;
         dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(mode => mode?.GetValue<string>() == "All");
         var deleted = store.Delete(
@@ -292,28 +393,77 @@ internal sealed class KubeApiHandler(ClusterStore store)
         });
     }
 
-    private static async Task WriteObjectAsync(HttpContext context, int statusCode, JsonObject obj)
+    private async Task WriteObjectAsync(HttpContext context, int statusCode, JsonObject obj)
     {
-        if (Negotiate(context, list: false) is { } partial)
+        var kind = obj["kind"]?.GetValue<string>() ?? "";
+        var representation = Negotiate(context, list: false, protobufKind: ProtobufKinds.Contains(kind));
+        switch (representation.Form)
         {
-            await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, partial.Version), partial.ContentType);
+            case Form.PartialMetadata:
+                await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, representation.Version), representation.ContentType);
+                return;
+            case Form.Table:
+                var type = ResourceCatalog.FindByKind(obj["apiVersion"]?.GetValue<string>() ?? "", kind) ?? throw ApiErrors.NotAcceptable();
+                var table = TableFormat.Build(type, [obj], representation.Version, null, IncludeObject(context), store.UtcNow);
+                await KubeJson.WriteAsync(context, statusCode, table, representation.ContentType);
+                return;
+            default:
+                await WriteAsync(context, statusCode, obj, representation);
+                return;
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, int statusCode, JsonObject body, Representation representation)
+    {
+        if (representation.Form != Form.Protobuf)
+        {
+            await KubeJson.WriteAsync(context, statusCode, body);
             return;
         }
 
-        await KubeJson.WriteAsync(context, statusCode, obj);
+        var bytes = KubernetesProtobuf.EncodeObject(body);
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = KubernetesProtobuf.MediaType;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
+    private static string IncludeObject(HttpContext context) =>
+        context.Request.Query["includeObject"].ToString() is { Length: > 0 } include ? include : "Metadata";
+
+    /// <summary>Reads a JSON body or, for the kinds Helm sends that way (Secret, ConfigMap, DeleteOptions), a protobuf one.</summary>
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
     {
         var mediaType = MediaType(context.Request.ContentType);
+        if (mediaType == KubernetesProtobuf.MediaType)
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            try
+            {
+                return KubernetesProtobuf.DecodeObject(buffer.ToArray());
+            }
+            catch (NotSupportedException)
+            {
+                // client-go answers a 415 to a protobuf body by sending the request again as JSON.
+                throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            {
+                throw ApiErrors.BadRequest($"the body of the request could not be decoded as protobuf: {e.Message}");
+            }
+        }
+
         if (mediaType is not ("application/json" or ""))
         {
-            throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            throw ApiErrors.UnsupportedMediaType(["application/json", "application/yaml", KubernetesProtobuf.MediaType]);
         }
 
         return await KubeJson.ReadBodyAsync(context) as JsonObject
             ?? throw ApiErrors.BadRequest("the body of the request is not a JSON object");
     }
+
+    /// <summary>The kinds (and their lists) this server can encode as protobuf.</summary>
+    private static readonly HashSet<string> ProtobufKinds = ["Secret", "SecretList", "ConfigMap", "ConfigMapList", "Status"];
 
     private static JsonObject PartialMetadata(JsonObject obj, string version) => new()
     {
@@ -323,15 +473,16 @@ internal sealed class KubeApiHandler(ClusterStore store)
     };
 
     /// <summary>
-    /// Picks the first acceptable alternative of the Accept header: plain JSON (null) or partial object metadata.
-    /// Tables and protobuf are not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
+    /// Picks the first acceptable alternative of the Accept header: plain JSON, protobuf (for the kinds it can be
+    /// encoded for), partial object metadata, or a Table. Alternatives it cannot give are skipped, as the apiserver
+    /// skips them; when none is left the answer is 406.
     /// </summary>
-    private static PartialRepresentation? Negotiate(HttpContext context, bool list)
+    private static Representation Negotiate(HttpContext context, bool list, bool protobufKind)
     {
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Trim().Length == 0)
         {
-            return null;
+            return Representation.Json;
         }
 
         foreach (var alternative in accept.Split(','))
@@ -342,6 +493,11 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 .Select(p => p.Split('=', 2, StringSplitOptions.TrimEntries))
                 .Where(p => p.Length == 2)
                 .ToDictionary(p => p[0], p => p[1]);
+            if (mediaType == KubernetesProtobuf.MediaType && protobufKind && !parameters.ContainsKey("as"))
+            {
+                return Representation.Protobuf;
+            }
+
             if (mediaType is not ("application/json" or "application/*" or "*/*"))
             {
                 continue;
@@ -349,16 +505,24 @@ internal sealed class KubeApiHandler(ClusterStore store)
 
             if (!parameters.TryGetValue("as", out var representation))
             {
-                return null;
+                return Representation.Json;
             }
 
-            var wanted = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
-            if (representation == wanted
-                && parameters.GetValueOrDefault("g") == PartialMetadataGroup
-                && parameters.GetValueOrDefault("v") is "v1" or "v1beta1")
+            if (parameters.GetValueOrDefault("g") != PartialMetadataGroup || parameters.GetValueOrDefault("v") is not ("v1" or "v1beta1"))
             {
-                var version = parameters["v"];
-                return new PartialRepresentation(version, $"application/json;as={wanted};g={PartialMetadataGroup};v={version}");
+                continue;
+            }
+
+            var version = parameters["v"];
+            var wanted = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
+            if (representation == wanted)
+            {
+                return new Representation(Form.PartialMetadata, version, $"application/json;as={wanted};g={PartialMetadataGroup};v={version}");
+            }
+
+            if (representation == "Table")
+            {
+                return new Representation(Form.Table, version, $"application/json;as=Table;g={PartialMetadataGroup};v={version}");
             }
         }
 
@@ -387,7 +551,20 @@ internal sealed class KubeApiHandler(ClusterStore store)
 
     private sealed record ResourceRequest(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
-    private sealed record PartialRepresentation(string Version, string ContentType);
+    private enum Form
+    {
+        Json,
+        Protobuf,
+        PartialMetadata,
+        Table,
+    }
+
+    private sealed record Representation(Form Form, string Version, string ContentType)
+    {
+        public static readonly Representation Json = new(Form.Json, "", KubeJson.ContentType);
+
+        public static readonly Representation Protobuf = new(Form.Protobuf, "", KubernetesProtobuf.MediaType);
+    }
 
     /// <summary>The opaque continue token: base64url of the snapshot's resourceVersion and the last key served.</summary>
     private static class ContinueToken

@@ -152,7 +152,7 @@ public sealed class ListTests
     [Theory]
     [InlineData("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")]
     [InlineData("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")]
-    [InlineData("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")]
+    [InlineData("application/json;as=Table;v=v2;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")]
     public async Task List_AskingForPartialObjectMetadata_ReturnsMetadataOnly(string accept)
     {
         await using var sandbox = await StartWithReleasesAsync();
@@ -198,7 +198,7 @@ public sealed class ListTests
     {
         await using var sandbox = await StartWithReleasesAsync();
         var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/team-a/secrets");
-        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
+        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v2;g=meta.k8s.io"));
 
         var response = await sandbox.Http.SendAsync(request);
 
