@@ -62,6 +62,9 @@ internal sealed class ToolProcess : IDisposable
         return tool;
     }
 
+    /// <summary>Completes when the process has ended, whatever ended it.</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
     /// <summary>Waits for the command to end by itself.</summary>
     public async Task<ToolRun> WaitAsync()
     {
