@@ -133,6 +133,12 @@ internal sealed class KubeApiHandler(ClusterStore store)
         var ns = request.Namespace ?? "";
         var name = request.Name ?? "";
         var dryRun = context.Request.Query["dryRun"].Contains("All");
+        if (context.Request.Query["fieldValidation"].ToString() is not ("" or "Ignore" or "Warn" or "Strict") and var fieldValidation)
+        {
+            throw ApiErrors.BadRequest($"fieldValidation must be one of Ignore, Warn, Strict; got {fieldValidation}");
+        }
+
+        // Any valid fieldValidation is accepted without checking fields: the sandbox keeps whatever it is sent.
         switch (verb)
         {
             case "watch":

@@ -41,6 +41,9 @@ internal static class WatchStream
         context.Response.StatusCode = 200;
         context.Response.ContentType = KubeJson.ContentType;
         await context.Response.StartAsync(context.RequestAborted);
+        // Send the headers now, as the apiserver does: client-go's watch call (kubectl rollout status) waits for
+        // them and cannot be stopped before they arrive.
+        await context.Response.Body.FlushAsync(context.RequestAborted);
         try
         {
             if (feed.Expired)

@@ -49,6 +49,20 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     [Theory]
     [InlineData("helm3")]
     [InlineData("helm4")]
+    public async Task RolloutStatusAndEvents_OfAHelmDeployment_ReportTheRollout(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "rollout");
+
+        var rollout = await Succeeds(tools, "rollout", "status", "deployment/demo-web", "-n", ns, "--timeout", "60s");
+        var events = await Succeeds(tools, "get", "events", "-n", ns);
+
+        Assert.Contains("deployment \"demo-web\" successfully rolled out", rollout.Out);
+        Assert.Contains($"No resources found in {ns} namespace.", events.Err);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
     public async Task Delete_ReleaseSecretAndDeployment_RemovesThemAndTheReplicaSets(string tools)
     {
         var ns = await InstalledDemoAsync(tools, "delete");

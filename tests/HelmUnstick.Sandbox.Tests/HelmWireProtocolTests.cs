@@ -189,6 +189,21 @@ public sealed class HelmWireProtocolTests
     }
 
     [Fact]
+    public async Task Watch_WithNothingToReport_SendsTheResponseHeadersAtOnce()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        var version = sandbox.Server.Store.ResourceVersion;
+        using var client = new HttpClient { BaseAddress = sandbox.Server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        // Without the headers flushed this waits for the watch to time out after an hour, and the client gives up first.
+        using var response = await client.GetAsync(
+            $"api/v1/namespaces/default/secrets?watch=true&resourceVersion={version}&timeoutSeconds=3600", HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
     public async Task StrategicMergePatch_OfAContainerByName_KeepsTheOtherContainers()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
@@ -229,6 +244,20 @@ public sealed class HelmWireProtocolTests
         Assert.Equal("hello", (string?)unchanged["data"]!["greeting"]);
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
         Assert.Equal("hi", (string?)sandbox.Server.Store.Get("v1", "configmaps", "default", "cfg")!["data"]!["greeting"]);
+    }
+
+    [Theory]
+    [InlineData("Strict", HttpStatusCode.Created)]
+    [InlineData("Ignore", HttpStatusCode.Created)]
+    [InlineData("Loose", HttpStatusCode.BadRequest)]
+    public async Task Create_WithFieldValidation_AcceptsOnlyTheApiserversModes(string mode, HttpStatusCode expected)
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+
+        var response = await SendAsync(sandbox, HttpMethod.Post, $"api/v1/namespaces/default/secrets?fieldManager=helm&fieldValidation={mode}",
+            Json(ReleaseSecret("s1", "deployed")));
+
+        Assert.Equal(expected, response.StatusCode);
     }
 
     [Fact]
