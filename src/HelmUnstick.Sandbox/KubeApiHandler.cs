@@ -142,7 +142,7 @@ internal sealed class KubeApiHandler(ClusterStore store)
         switch (verb)
         {
             case "watch":
-                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace);
+                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace, WatchedForm(context, request.Type));
                 return;
             case "list":
                 await ListAsync(context, request);
@@ -431,6 +431,19 @@ internal sealed class KubeApiHandler(ClusterStore store)
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = KubernetesProtobuf.MediaType;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>How each watched object is sent: as is, as its metadata, or (kubectl get -w) as a one-row Table.</summary>
+    private Func<JsonObject, JsonObject> WatchedForm(HttpContext context, ResourceType type)
+    {
+        var representation = Negotiate(context, list: false, protobufKind: false);
+        return representation.Form switch
+        {
+            Form.PartialMetadata => obj => PartialMetadata(obj, representation.Version),
+            Form.Table => obj => TableFormat.Build(
+                type, [obj], representation.Version, obj["metadata"]?["resourceVersion"]?.GetValue<string>(), IncludeObject(context), store.UtcNow),
+            _ => obj => obj,
+        };
     }
 
     private static string IncludeObject(HttpContext context) =>

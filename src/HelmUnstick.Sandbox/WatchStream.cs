@@ -14,7 +14,8 @@ internal static class WatchStream
 {
     private const int DefaultTimeoutSeconds = 1800;
 
-    public static async Task ServeAsync(HttpContext context, ClusterStore store, ResourceType type, string? ns)
+    /// <summary>Streams the watch; <paramref name="form"/> turns each object into the representation the client asked for.</summary>
+    public static async Task ServeAsync(HttpContext context, ClusterStore store, ResourceType type, string? ns, Func<JsonObject, JsonObject> form)
     {
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"]);
@@ -57,7 +58,7 @@ internal static class WatchStream
             {
                 foreach (var item in feed.Items.Where(Wanted))
                 {
-                    await WriteEventAsync(context, "ADDED", item, timeout.Token);
+                    await WriteEventAsync(context, "ADDED", form(item), timeout.Token);
                 }
 
                 if (initialEventsEndBookmark)
@@ -68,14 +69,14 @@ internal static class WatchStream
 
             foreach (var change in feed.Replay.Where(change => Concerns(change, type, ns) && Wanted(change.Object)))
             {
-                await WriteEventAsync(context, change.Type, change.Object, timeout.Token);
+                await WriteEventAsync(context, change.Type, form(change.Object), timeout.Token);
             }
 
             await foreach (var change in feed.Changes.ReadAllAsync(timeout.Token))
             {
                 if (Concerns(change, type, ns) && change.ResourceVersion > feed.ResourceVersion && Wanted(change.Object))
                 {
-                    await WriteEventAsync(context, change.Type, change.Object, timeout.Token);
+                    await WriteEventAsync(context, change.Type, form(change.Object), timeout.Token);
                 }
             }
         }

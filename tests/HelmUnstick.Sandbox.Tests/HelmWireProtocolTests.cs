@@ -189,6 +189,24 @@ public sealed class HelmWireProtocolTests
     }
 
     [Fact]
+    public async Task Watch_AskedAsTable_SendsEachObjectAsAOneRowTable()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Server.Store.Upsert("v1", "secrets", ReleaseSecret("sh.helm.release.v1.demo.v1", "deployed"));
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=30");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+
+        using var response = await sandbox.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var added = JsonNode.Parse((await events.ReadLineAsync())!)!;
+
+        Assert.Equal("ADDED", (string?)added["type"]);
+        Assert.Equal("Table", (string?)added["object"]!["kind"]);
+        var row = Assert.Single(added["object"]!["rows"]!.AsArray())!;
+        Assert.Equal(["sh.helm.release.v1.demo.v1", "helm.sh/release.v1", "1"], row["cells"]!.AsArray().Take(3).Select(cell => cell!.ToString()));
+    }
+
+    [Fact]
     public async Task Watch_WithNothingToReport_SendsTheResponseHeadersAtOnce()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
