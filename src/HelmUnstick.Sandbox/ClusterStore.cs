@@ -19,8 +19,11 @@ public sealed class ClusterStore
     private readonly List<Channel<StoredEvent>> _watchers = [];
     private long _resourceVersion = 1000;
 
-    /// <summary>How many past changes a watch from an older resourceVersion can be replayed from.</summary>
-    private const int HistoryLength = 4096;
+    /// <summary>
+    /// How many past changes a watch from an older resourceVersion can be replayed from; older ones answer 410
+    /// Gone and the client lists again. Kept small because release Secrets can be large.
+    /// </summary>
+    private const int HistoryLength = 512;
 
     public ClusterStore()
         : this(TimeProvider.System)
@@ -213,9 +216,6 @@ public sealed class ClusterStore
             return obj;
         }
     }
-
-    internal JsonObject Update(ResourceType type, string ns, string name, JsonObject body, bool dryRun) =>
-        Modify(type, ns, name, _ => body, dryRun, writesStatus: false);
 
     /// <summary>
     /// Replaces the object with what <paramref name="change"/> makes of a copy of the current one, atomically,
