@@ -103,6 +103,19 @@ internal static class Discovery
                 ["kind"] = type.Kind,
                 ["verbs"] = new JsonArray("get", "patch", "update"),
             });
+            if (ScaleSubresource.Supports(type))
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{type.Resource}/{ScaleSubresource.Name}",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["group"] = "autoscaling",
+                    ["version"] = "v1",
+                    ["kind"] = "Scale",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
         }
 
         var list = new JsonObject { ["kind"] = "APIResourceList" };
@@ -193,12 +206,23 @@ internal static class Discovery
                     resource["categories"] = new JsonArray("all");
                 }
 
-                resource["subresources"] = new JsonArray(new JsonObject
+                var subresources = new JsonArray(new JsonObject
                 {
                     ["subresource"] = "status",
                     ["responseKind"] = Kind(type),
                     ["verbs"] = new JsonArray("get", "patch", "update"),
                 });
+                if (ScaleSubresource.Supports(type))
+                {
+                    subresources.Add(new JsonObject
+                    {
+                        ["subresource"] = ScaleSubresource.Name,
+                        ["responseKind"] = new JsonObject { ["group"] = "autoscaling", ["version"] = "v1", ["kind"] = "Scale" },
+                        ["verbs"] = new JsonArray("get", "patch", "update"),
+                    });
+                }
+
+                resource["subresources"] = subresources;
                 resources.Add(resource);
             }
 

@@ -106,6 +106,8 @@ internal sealed class KubeApiHandler(ClusterStore store)
             ["namespaces", var ns, var resource] => new(Type(resource, true), ns, null, null),
             ["namespaces", var ns, var resource, var name] => new(Type(resource, true), ns, name, null),
             ["namespaces", var ns, var resource, var name, "status"] => new(Type(resource, true), ns, name, "status"),
+            ["namespaces", var ns, var resource, var name, ScaleSubresource.Name] when ScaleSubresource.Supports(Type(resource, true)) =>
+                new(Type(resource, true), ns, name, ScaleSubresource.Name),
             [var resource] => new(Type(resource, false), null, null, null),
             [var resource, var name] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, null),
             [var resource, var name, "status"] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, "status"),
@@ -139,6 +141,12 @@ internal sealed class KubeApiHandler(ClusterStore store)
         }
 
         // Any valid fieldValidation is accepted without checking fields: the sandbox keeps whatever it is sent.
+        if (request.Subresource == ScaleSubresource.Name)
+        {
+            await ScaleAsync(context, request, verb, dryRun);
+            return;
+        }
+
         switch (verb)
         {
             case "watch":
@@ -188,6 +196,36 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await DeleteCollectionAsync(context, request, dryRun);
                 return;
         }
+    }
+
+    private async Task ScaleAsync(HttpContext context, ResourceRequest request, string verb, bool dryRun)
+    {
+        var ns = request.Namespace!;
+        var name = request.Name!;
+        JsonObject result;
+        switch (verb)
+        {
+            case "get":
+                result = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
+                break;
+            case "update":
+                var scale = await ReadObjectAsync(context);
+                result = store.Modify(request.Type, ns, name, current => ScaleSubresource.Apply(current, scale), dryRun, writesStatus: false);
+                break;
+            default:
+                var mediaType = MediaType(context.Request.ContentType);
+                var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
+                result = store.Modify(
+                    request.Type,
+                    ns,
+                    name,
+                    current => ScaleSubresource.Apply(current, PatchHandlers.Apply(mediaType, ScaleSubresource.Of(current), patch)),
+                    dryRun,
+                    writesStatus: false);
+                break;
+        }
+
+        await KubeJson.WriteAsync(context, 200, ScaleSubresource.Of(result));
     }
 
     /// <summary>

@@ -63,6 +63,20 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     [Theory]
     [InlineData("helm3")]
     [InlineData("helm4")]
+    public async Task Scale_OfAHelmDeployment_RollsOutTheNewReplicaCount(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "scale");
+
+        var scale = await Succeeds(tools, "scale", "deployment", "demo-web", "-n", ns, "--replicas=3");
+        var deployments = await Succeeds(tools, "get", "deployments", "-n", ns);
+
+        Assert.Contains("deployment.apps/demo-web scaled", scale.Out);
+        Assert.Matches(@"(?m)^demo-web\s+3/3\s+3\s+3\s", deployments.Out);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
     public async Task Delete_ReleaseSecretAndDeployment_RemovesThemAndTheReplicaSets(string tools)
     {
         var ns = await InstalledDemoAsync(tools, "delete");

@@ -302,6 +302,22 @@ public sealed class HelmWireProtocolTests
         Assert.Empty(sandbox.Server.Store.List("apps/v1", "replicasets", "default"));
     }
 
+    [Fact]
+    public async Task ScaleSubresource_PatchedReplicas_ChangeTheDeploymentAndItsReplicaSet()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        await SendAsync(sandbox, HttpMethod.Post, "apis/apps/v1/namespaces/default/deployments", Json(Deployment("web", "nginx:1.25")));
+
+        var before = await JsonOf(await SendAsync(sandbox, HttpMethod.Get, "apis/apps/v1/namespaces/default/deployments/web/scale"));
+        var after = await JsonOf(await SendAsync(sandbox, HttpMethod.Patch, "apis/apps/v1/namespaces/default/deployments/web/scale",
+            Json(JsonNode.Parse("""{"spec":{"replicas":5}}""")!, "application/merge-patch+json")));
+
+        Assert.Equal(("Scale", 2L, "app=web"), ((string?)before["kind"], (long)before["spec"]!["replicas"]!, (string?)before["status"]!["selector"]));
+        Assert.Equal(5, (long)after["spec"]!["replicas"]!);
+        Assert.Equal(5, (long)sandbox.Server.Store.Get("apps/v1", "deployments", "default", "web")!["status"]!["availableReplicas"]!);
+        Assert.Equal(5, (long)Assert.Single(sandbox.Server.Store.List("apps/v1", "replicasets", "default"))["status"]!["readyReplicas"]!);
+    }
+
     private static JsonObject Deployment(string name, string image, bool sidecar = false)
     {
         var containers = new JsonArray(new JsonObject { ["name"] = "web", ["image"] = image });
