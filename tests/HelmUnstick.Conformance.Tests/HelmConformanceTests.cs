@@ -22,9 +22,12 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
         var list = await Succeeds(helm, "list", "-n", ns);
         Assert.Matches(@"(?m)^demo\s+" + ns + @"\s+1\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0", list.Out);
 
-        var status = await Succeeds(helm, "status", "demo", "-n", ns);
+        // Helm 4 always lists the release's objects, which it reads as server-side Tables; Helm 3 on request.
+        var status = await Succeeds(helm, helm == "helm3" ? ["status", "demo", "-n", ns, "--show-resources"] : ["status", "demo", "-n", ns]);
         Assert.Contains("STATUS: deployed", status.Out);
         Assert.Contains("REVISION: 1", status.Out);
+        Assert.Matches(@"==> v1/Deployment\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+demo-web\s+1/1\s+1\s+1\s", status.Out);
+        Assert.Matches(@"==> v1/ConfigMap\s+NAME\s+DATA\s+AGE\s+demo-cfg\s+1\s", status.Out);
 
         var history = await Succeeds(helm, "history", "demo", "-n", ns);
         Assert.Matches(@"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Install complete", history.Out);
