@@ -64,6 +64,25 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
     [Theory]
     [InlineData("helm3")]
     [InlineData("helm4")]
+    public async Task UpgradeWithWait_OfTheImage_PatchesTheContainerInPlaceAndRollsOutANewReplicaSet(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-image");
+        await Succeeds(helm, "install", "demo", Demo, "-n", ns);
+
+        // Helm 3 sends a strategic merge patch keyed by container name ($setElementOrder); Helm 4 applies server-side.
+        var upgrade = await cluster.HelmAsync(helm, "upgrade", "demo", Demo, "-n", ns, "--set", "image=nginx:1.27", "--wait", "--timeout", "60s");
+
+        Assert.True(upgrade.ExitCode == 0, upgrade.ToString());
+        var container = Assert.Single(cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web")!["spec"]!["template"]!["spec"]!["containers"]!.AsArray())!;
+        Assert.Equal(("web", "nginx:1.27", "GREETING"), ((string?)container["name"], (string?)container["image"], (string?)container["env"]![0]!["name"]));
+        var replicaSets = cluster.Server.Store.List("apps/v1", "replicasets", ns)
+            .ToDictionary(rs => (string)rs["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!, rs => (long)rs["spec"]!["replicas"]!);
+        Assert.Equal(new Dictionary<string, long> { ["1"] = 0, ["2"] = 1 }, replicaSets);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
     public async Task UpgradeWithWait_WhenTheDeploymentNeverBecomesReady_FailsAndRecordsRevision2Failed(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-notready");
