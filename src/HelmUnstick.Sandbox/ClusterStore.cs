@@ -64,7 +64,7 @@ public sealed class ClusterStore
 
     /// <summary>Copies of the objects of one resource, in one namespace or all (null), ordered by namespace then name.</summary>
     public IReadOnlyList<JsonObject> List(string groupVersion, string resource, string? ns = null) =>
-        Snapshot(groupVersion, resource, ns).Items;
+        Snapshot(groupVersion, resource, ns).Items.Select(item => (JsonObject)item.DeepClone()).ToList();
 
     /// <summary>
     /// Stores the object as given (for seeding), creating its namespace when missing. Keeps a given uid and
@@ -101,6 +101,11 @@ public sealed class ClusterStore
 
             metadata["uid"] ??= NewUid();
             metadata["creationTimestamp"] ??= Now();
+            if (type.TracksGeneration)
+            {
+                metadata["generation"] ??= 1L;
+            }
+
             metadata["resourceVersion"] = NextResourceVersion();
             var key = new StoreKey(groupVersion, resource, ns, name);
             var existed = _objects.ContainsKey(key);
@@ -125,6 +130,11 @@ public sealed class ClusterStore
         }
     }
 
+    /// <summary>
+    /// The stored objects themselves, in key order, without copying: stored objects are never changed in place
+    /// (every write stores a new object), so a list can select its page and copy only that. Callers must not
+    /// modify them.
+    /// </summary>
     internal (List<JsonObject> Items, long ResourceVersion) Snapshot(string groupVersion, string resource, string? ns)
     {
         lock (_gate)
@@ -132,17 +142,9 @@ public sealed class ClusterStore
             var items = _objects
                 .Where(entry => entry.Key.GroupVersion == groupVersion && entry.Key.Resource == resource
                     && (ns is null || entry.Key.Namespace == ns))
-                .Select(entry => (JsonObject)entry.Value.DeepClone())
+                .Select(entry => entry.Value)
                 .ToList();
             return (items, _resourceVersion);
-        }
-    }
-
-    internal bool NamespaceExists(string ns)
-    {
-        lock (_gate)
-        {
-            return _objects.ContainsKey(NamespaceKey(ns));
         }
     }
 
@@ -278,17 +280,13 @@ public sealed class ClusterStore
                 // The status subresource changes nothing but the status.
                 var status = obj["status"]?.DeepClone();
                 obj = (JsonObject)current.DeepClone();
-                obj["status"] = status;
+                SetStatus(obj, status);
                 metadata = Metadata(obj);
             }
             else if (HasStatusSubresource(type))
             {
                 // The main resource ignores status; only the status subresource (a controller) writes it.
-                obj["status"] = current["status"]?.DeepClone();
-                if (obj["status"] is null)
-                {
-                    obj.Remove("status");
-                }
+                SetStatus(obj, current["status"]?.DeepClone());
             }
 
             if (!writesStatus && WorkloadController.Controls(type.Resource))
@@ -347,6 +345,18 @@ public sealed class ClusterStore
         }
     }
 
+    private static void SetStatus(JsonObject obj, JsonNode? status)
+    {
+        if (status is null)
+        {
+            obj.Remove("status");
+        }
+        else
+        {
+            obj["status"] = status;
+        }
+    }
+
     private static bool HasStatusSubresource(ResourceType type) =>
         type.Group is "apps" or "autoscaling" || type.Resource is "pods" or "namespaces";
 
@@ -375,9 +385,10 @@ public sealed class ClusterStore
     /// <summary>Stores the object (resourceVersion already set) and tells the watchers; then rolls out a Deployment.</summary>
     private void Store(StoreKey key, JsonObject obj, string eventType)
     {
+        _objects.TryGetValue(key, out var previous);
         _objects[key] = obj;
         Publish(new StoredEvent(eventType, key.GroupVersion, key.Resource, key.Namespace, obj,
-            long.Parse(Metadata(obj)["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture)));
+            long.Parse(Metadata(obj)["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture), previous));
         if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
         {
             RollOutReplicaSet(key, obj);
@@ -396,7 +407,7 @@ public sealed class ClusterStore
         var gone = (JsonObject)obj.DeepClone();
         var version = ++_resourceVersion;
         Metadata(gone)["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
-        Publish(new StoredEvent("DELETED", key.GroupVersion, key.Resource, key.Namespace, gone, version));
+        Publish(new StoredEvent("DELETED", key.GroupVersion, key.Resource, key.Namespace, gone, version, obj));
         RemoveNamespaceContents(key);
         if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
         {
@@ -651,8 +662,12 @@ public sealed class ClusterStore
     }
 }
 
-/// <summary>One change to a stored object, as a watch reports it; <see cref="Object"/> is shared, never modify it.</summary>
-internal sealed record StoredEvent(string Type, string GroupVersion, string Resource, string Namespace, JsonObject Object, long ResourceVersion);
+/// <summary>
+/// One change to a stored object, as a watch reports it; <see cref="Previous"/> is the object before the change
+/// (null when added). Both are shared: never modify them.
+/// </summary>
+internal sealed record StoredEvent(
+    string Type, string GroupVersion, string Resource, string Namespace, JsonObject Object, long ResourceVersion, JsonObject? Previous);
 
 /// <summary>What a watch starts from and the live feed of changes after it (see <see cref="ClusterStore.Watch"/>).</summary>
 internal sealed class WatchFeed(
@@ -663,6 +678,7 @@ internal sealed class WatchFeed(
     ChannelReader<StoredEvent> changes,
     Action stop) : IDisposable
 {
+    /// <summary>The stored objects themselves (see <see cref="ClusterStore.Snapshot"/>): never modify them.</summary>
     public IReadOnlyList<JsonObject> Items => items;
 
     public long ResourceVersion => resourceVersion;

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 namespace HelmUnstick.Sandbox;
 
 /// <summary>Serves the Kubernetes REST API over the <see cref="ClusterStore"/>.</summary>
-internal sealed class KubeApiHandler(ClusterStore store)
+internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopping)
 {
     private const string PartialMetadataGroup = "meta.k8s.io";
 
@@ -150,7 +150,7 @@ internal sealed class KubeApiHandler(ClusterStore store)
         switch (verb)
         {
             case "watch":
-                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace, WatchedForm(context, request.Type));
+                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace, WatchedForm(context, request.Type), stopping);
                 return;
             case "list":
                 await ListAsync(context, request);
@@ -160,15 +160,14 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 await WriteObjectAsync(context, 200, found);
                 return;
             case "create":
-                var toCreate = await ReadObjectAsync(context);
+                var toCreate = await ReadObjectAsync(context, request.Type.Kind);
                 var created = store.Create(request.Type, ns, RecordManager(context, null, toCreate), dryRun);
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "update":
-                var body = await ReadObjectAsync(context);
-                var updated = request.Subresource == "status"
-                    ? store.Modify(request.Type, ns, name, current => WithStatusFrom(current, body), dryRun, writesStatus: true)
-                    : store.Modify(request.Type, ns, name, current => RecordManager(context, current, body), dryRun, writesStatus: false);
+                var body = await ReadObjectAsync(context, request.Type.Kind);
+                var updated = store.Modify(
+                    request.Type, ns, name, current => RecordManager(context, current, body), dryRun, writesStatus: request.Subresource == "status");
                 await WriteObjectAsync(context, 200, updated);
                 return;
             case "patch":
@@ -209,7 +208,7 @@ internal sealed class KubeApiHandler(ClusterStore store)
                 result = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
                 break;
             case "update":
-                var scale = await ReadObjectAsync(context);
+                var scale = await ReadObjectAsync(context, "Scale");
                 result = store.Modify(request.Type, ns, name, current => ScaleSubresource.Apply(current, scale), dryRun, writesStatus: false);
                 break;
             default:
@@ -282,17 +281,6 @@ internal sealed class KubeApiHandler(ClusterStore store)
         await KubeJson.WriteAsync(context, 200, OpenApiDocuments.V2Json());
     }
 
-    private static JsonObject WithStatusFrom(JsonObject current, JsonObject body)
-    {
-        current["status"] = body["status"]?.DeepClone();
-        if (body["metadata"]?["resourceVersion"] is { } version)
-        {
-            ClusterStore.Metadata(current)["resourceVersion"] = version.DeepClone();
-        }
-
-        return current;
-    }
-
     private static void Authorize(HttpContext context, ResourceRequest request, string verb)
     {
         if (SandboxServer.UserOf(context) is not { } user)
@@ -330,7 +318,7 @@ internal sealed class KubeApiHandler(ClusterStore store)
         {
             if (labels.Matches(all[next]) && fields.Matches(all[next]))
             {
-                items.Add(all[next]);
+                items.Add((JsonObject)all[next].DeepClone());
             }
         }
 
@@ -383,7 +371,7 @@ internal sealed class KubeApiHandler(ClusterStore store)
     private async Task DeleteAsync(HttpContext context, ResourceType type, string ns, string name, bool dryRun)
     {
         var options = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-            ? await ReadObjectAsync(context)
+            ? await ReadObjectAsync(context, "DeleteOptions")
             : null;
         dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(mode => mode?.GetValue<string>() == "All");
         var deleted = store.Delete(
@@ -487,12 +475,22 @@ internal sealed class KubeApiHandler(ClusterStore store)
     private static string IncludeObject(HttpContext context) =>
         context.Request.Query["includeObject"].ToString() is { Length: > 0 } include ? include : "Metadata";
 
-    /// <summary>Reads a JSON body or, for the kinds Helm sends that way (Secret, ConfigMap, DeleteOptions), a protobuf one.</summary>
-    private static async Task<JsonObject> ReadObjectAsync(HttpContext context)
+    /// <summary>
+    /// Reads a JSON body or, for the kinds Helm sends that way (Secret, ConfigMap, DeleteOptions), a protobuf one.
+    /// <paramref name="kind"/> is what the endpoint takes.
+    /// </summary>
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, string kind)
     {
         var mediaType = MediaType(context.Request.ContentType);
         if (mediaType == KubernetesProtobuf.MediaType)
         {
+            if (!KubernetesProtobuf.CanDecode(kind))
+            {
+                // client-go answers a 415 to a protobuf body by sending the request again as JSON.
+                throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            }
+
+
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             try
@@ -501,10 +499,9 @@ internal sealed class KubeApiHandler(ClusterStore store)
             }
             catch (NotSupportedException)
             {
-                // client-go answers a 415 to a protobuf body by sending the request again as JSON.
                 throw ApiErrors.UnsupportedMediaType(["application/json"]);
             }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or Google.Protobuf.InvalidProtocolBufferException)
             {
                 throw ApiErrors.BadRequest($"the body of the request could not be decoded as protobuf: {e.Message}");
             }

@@ -41,8 +41,6 @@ internal static class ResourceCatalog
         new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"]),
     ];
 
-    public static IEnumerable<string> GroupVersions => All.Select(r => r.GroupVersion).Distinct();
-
     public static ResourceType? Find(string groupVersion, string resource) =>
         All.FirstOrDefault(r => r.GroupVersion == groupVersion && r.Resource == resource);
 

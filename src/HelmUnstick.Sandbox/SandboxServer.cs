@@ -36,16 +36,16 @@ public sealed class SandboxServer : IAsyncDisposable
 
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // A fixed content root keeps the host from depending on the caller's current directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
 
         var store = new ClusterStore();
         options.Scenario?.SeedInto(store);
         var faults = new FaultInjector();
-        var api = new KubeApiHandler(store);
-
         var app = builder.Build();
+        var api = new KubeApiHandler(store, app.Lifetime.ApplicationStopping);
         app.Use(async (context, next) =>
         {
             if (!await faults.InterceptAsync(context))

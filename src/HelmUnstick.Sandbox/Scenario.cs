@@ -23,6 +23,16 @@ public sealed class Scenario
 
     internal IReadOnlyList<ScenarioObject> Objects { get; }
 
+    /// <summary>The namespace of the first Helm release in the scenario: where a rehearsal starts.</summary>
+    public string MainNamespace => FirstRelease?["namespace"]?.GetValue<string>() ?? "default";
+
+    /// <summary>The name of the first Helm release in the scenario.</summary>
+    public string MainRelease => FirstRelease?["labels"]?["name"]?.GetValue<string>() ?? "RELEASE";
+
+    private JsonNode? FirstRelease =>
+        Objects.FirstOrDefault(o => o.Resource == "secrets" && o.Object["metadata"]?["labels"]?["owner"]?.GetValue<string>() == "helm")
+            ?.Object["metadata"];
+
     public static IReadOnlyList<string> BuiltInNames { get; } = typeof(Scenario).Assembly
         .GetManifestResourceNames()
         .Where(name => name.StartsWith(ResourcePrefix, StringComparison.Ordinal) && name.EndsWith(".json", StringComparison.Ordinal))

@@ -26,13 +26,13 @@ internal sealed partial class LabelSelector
         var requirements = new List<Func<IReadOnlyDictionary<string, string>, bool>>();
         foreach (var part in SplitTopLevel(text ?? ""))
         {
-            requirements.Add(ParseRequirement(part.Trim(), text!));
+            requirements.Add(ParseRequirement(part.Trim()));
         }
 
         return new LabelSelector(requirements);
     }
 
-    private static Func<IReadOnlyDictionary<string, string>, bool> ParseRequirement(string part, string whole)
+    private static Func<IReadOnlyDictionary<string, string>, bool> ParseRequirement(string part)
     {
         if (SetRequirement().Match(part) is { Success: true } set)
         {

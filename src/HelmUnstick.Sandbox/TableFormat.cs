@@ -112,20 +112,28 @@ internal static class TableFormat
 
     private static long CountOf(JsonNode? node) => node is JsonObject map ? map.Count : 0;
 
-    /// <summary>kubectl's short human duration (e.g. <c>5m</c>, <c>3h</c>, <c>2d</c>), as the apiserver prints it.</summary>
-    private static string Age(JsonNode? timestamp, DateTimeOffset now)
-    {
-        if (Text(timestamp) is not { } text
-            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created))
-        {
-            return "<unknown>";
-        }
+    private static string Age(JsonNode? timestamp, DateTimeOffset now) =>
+        Text(timestamp) is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created)
+            ? HumanDuration(now - created)
+            : "<unknown>";
 
-        var age = now - created;
-        return age.TotalSeconds < 0 ? "0s"
-            : age.TotalMinutes < 2 ? $"{(int)age.TotalSeconds}s"
-            : age.TotalHours < 3 ? $"{(int)age.TotalMinutes}m"
-            : age.TotalDays < 2 ? $"{(int)age.TotalHours}h"
-            : $"{(int)age.TotalDays}d";
+    /// <summary>The apimachinery <c>duration.HumanDuration</c> format the apiserver prints ages in: 45s, 5m30s, 3h20m, 5d7h, 4y324d.</summary>
+    internal static string HumanDuration(TimeSpan d)
+    {
+        var seconds = (long)d.TotalSeconds;
+        if (seconds < -1) return "<invalid>";
+        if (seconds < 0) return "0s";
+        if (seconds < 60 * 2) return $"{seconds}s";
+        var minutes = (long)d.TotalMinutes;
+        if (minutes < 10) return seconds % 60 == 0 ? $"{minutes}m" : $"{minutes}m{seconds % 60}s";
+        if (minutes < 60 * 3) return $"{minutes}m";
+        var hours = (long)d.TotalHours;
+        if (hours < 8) return minutes % 60 == 0 ? $"{hours}h" : $"{hours}h{minutes % 60}m";
+        if (hours < 48) return $"{hours}h";
+        if (hours < 24 * 8) return hours % 24 == 0 ? $"{hours / 24}d" : $"{hours / 24}d{hours % 24}h";
+        if (hours < 24 * 365 * 2) return $"{hours / 24}d";
+        if (hours < 24 * 365 * 8) return (hours / 24) % 365 == 0 ? $"{hours / 24 / 365}y" : $"{hours / 24 / 365}y{(hours / 24) % 365}d";
+        return $"{hours / 24 / 365}y";
     }
 }

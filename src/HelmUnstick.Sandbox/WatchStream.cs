@@ -14,8 +14,12 @@ internal static class WatchStream
 {
     private const int DefaultTimeoutSeconds = 1800;
 
-    /// <summary>Streams the watch; <paramref name="form"/> turns each object into the representation the client asked for.</summary>
-    public static async Task ServeAsync(HttpContext context, ClusterStore store, ResourceType type, string? ns, Func<JsonObject, JsonObject> form)
+    /// <summary>
+    /// Streams the watch; <paramref name="form"/> turns each object into the representation the client asked for.
+    /// The stream ends when the server is <paramref name="stopping"/>, so an open watch does not hold up its shutdown.
+    /// </summary>
+    public static async Task ServeAsync(
+        HttpContext context, ClusterStore store, ResourceType type, string? ns, Func<JsonObject, JsonObject> form, CancellationToken stopping)
     {
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"]);
@@ -36,7 +40,7 @@ internal static class WatchStream
             : DefaultTimeoutSeconds;
 
         using var feed = store.Watch(type.GroupVersion, type.Resource, ns, sendInitialEvents ? null : since);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
 
         context.Response.StatusCode = 200;
@@ -67,16 +71,16 @@ internal static class WatchStream
                 }
             }
 
-            foreach (var change in feed.Replay.Where(change => Concerns(change, type, ns) && Wanted(change.Object)))
+            foreach (var change in feed.Replay.Where(change => Concerns(change, type, ns)))
             {
-                await WriteEventAsync(context, change.Type, form(change.Object), timeout.Token);
+                await WriteChangeAsync(context, change, Wanted, form, timeout.Token);
             }
 
             await foreach (var change in feed.Changes.ReadAllAsync(timeout.Token))
             {
-                if (Concerns(change, type, ns) && change.ResourceVersion > feed.ResourceVersion && Wanted(change.Object))
+                if (Concerns(change, type, ns) && change.ResourceVersion > feed.ResourceVersion)
                 {
-                    await WriteEventAsync(context, change.Type, form(change.Object), timeout.Token);
+                    await WriteChangeAsync(context, change, Wanted, form, timeout.Token);
                 }
             }
         }
@@ -84,6 +88,25 @@ internal static class WatchStream
         {
             // The watch timed out or the client went away: the stream simply ends, as the apiserver's does.
         }
+    }
+
+    /// <summary>
+    /// Writes a change as the watcher sees it through its selectors: an object modified into the selection is
+    /// ADDED, one modified out of it is DELETED, as the apiserver reports them.
+    /// </summary>
+    private static Task WriteChangeAsync(
+        HttpContext context, StoredEvent change, Func<JsonObject, bool> wanted, Func<JsonObject, JsonObject> form, CancellationToken ct)
+    {
+        var wantedNow = wanted(change.Object);
+        var wantedBefore = change is { Type: "MODIFIED", Previous: { } previous } ? wanted(previous) : wantedNow;
+        var reported = (change.Type, wantedBefore, wantedNow) switch
+        {
+            ("MODIFIED", false, true) => "ADDED",
+            ("MODIFIED", true, false) => "DELETED",
+            (_, true, true) => change.Type,
+            _ => null,
+        };
+        return reported is null ? Task.CompletedTask : WriteEventAsync(context, reported, form(change.Object), ct);
     }
 
     private static bool Concerns(StoredEvent change, ResourceType type, string? ns) =>

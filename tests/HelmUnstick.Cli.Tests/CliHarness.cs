@@ -49,12 +49,14 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public void SetEnvironment(string name, string? value) => _environment[name] = value;
 
-    public async Task<CliRun> RunAsync(params string[] args)
+    public Task<CliRun> RunAsync(params string[] args) => RunAsync(args, CancellationToken.None);
+
+    public async Task<CliRun> RunAsync(string[] args, CancellationToken ct)
     {
         var console = new TestConsole().Width(4096);
         var error = new StringWriter();
         var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
-        var code = await CliApp.InvokeAsync(args, env);
+        var code = await CliApp.InvokeAsync(args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }
 

@@ -21,10 +21,10 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
         var all = await Succeeds(tools, "get", "secrets", "-A", "-l", "owner=helm,name=demo");
 
         Assert.Matches(@"(?m)^NAME\s+TYPE\s+DATA\s+AGE$", secrets.Out);
-        Assert.Matches(@"(?m)^sh\.helm\.release\.v1\.demo\.v1\s+helm\.sh/release\.v1\s+1\s+\d+[sm]$", secrets.Out);
+        Assert.Matches(@"(?m)^sh\.helm\.release\.v1\.demo\.v1\s+helm\.sh/release\.v1\s+1\s+\d+(m\d+)?[sm]$", secrets.Out);
         Assert.Matches(@"(?m)^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$", deployments.Out);
-        Assert.Matches(@"(?m)^demo-web\s+1/1\s+1\s+1\s+\d+[sm]$", deployments.Out);
-        Assert.Matches(@"(?m)^demo-web-\w+\s+1\s+1\s+1\s+\d+[sm]$", replicaSets.Out);
+        Assert.Matches(@"(?m)^demo-web\s+1/1\s+1\s+1\s+\d+(m\d+)?[sm]$", deployments.Out);
+        Assert.Matches(@"(?m)^demo-web-\w+\s+1\s+1\s+1\s+\d+(m\d+)?[sm]$", replicaSets.Out);
         Assert.Matches(@"(?m)^" + ns + @"\s+sh\.helm\.release\.v1\.demo\.v1\s", all.Out);
     }
 

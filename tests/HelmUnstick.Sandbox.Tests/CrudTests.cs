@@ -347,4 +347,21 @@ public sealed class CrudTests
         Assert.Equal("NotFound", status.Reason);
         Assert.Equal("the server could not find the requested resource", status.Message);
     }
+
+    [Fact]
+    public async Task UpdateAndPatch_WithDryRun_DoNotStore()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "s1", new Dictionary<string, string> { ["status"] = "pending-upgrade" });
+        var replacement = NewSecret("s1");
+        replacement.Metadata.Labels["status"] = "failed";
+
+        var replaced = await sandbox.Client.CoreV1.ReplaceNamespacedSecretAsync(replacement, "s1", "default", dryRun: "All");
+        var patched = await sandbox.Client.CoreV1.PatchNamespacedSecretAsync(
+            new V1Patch("""{"metadata":{"labels":{"status":"failed"}}}""", V1Patch.PatchType.MergePatch), "s1", "default", dryRun: "All");
+
+        Assert.Equal("failed", replaced.Metadata.Labels["status"]);
+        Assert.Equal("failed", patched.Metadata.Labels["status"]);
+        Assert.Equal("pending-upgrade", sandbox.Server.Store.Get("v1", "secrets", "default", "s1")!["metadata"]!["labels"]!["status"]!.GetValue<string>());
+    }
 }

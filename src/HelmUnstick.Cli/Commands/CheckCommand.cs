@@ -8,6 +8,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
     private readonly SafetyOptions _safety = new();
+    private readonly Option<string> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -17,10 +18,10 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
             Changes nothing. Exit codes: 0 clear to fix (or nothing to fix), 1 blocked, 2 usage error, 3 API error.
             """)
         {
-            _release,
+            _release, _output,
         };
         _safety.AddTo(command);
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 
@@ -31,6 +32,12 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var ns = session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session, new ReadRetry());
         var plan = await new Preflight(env, session, store, _safety).RunAsync(result, result.GetValue(_release)!, ns, Core.Remediation.RemediationStrategy.Delete, ct);
+
+        if (result.GetValue(_output) == "json")
+        {
+            env.WriteData(Rendering.Json.Serialize(CheckReport.From(plan)));
+            return plan.Blocked && !plan.NothingToFix ? ExitCodes.Blocked : ExitCodes.Ok;
+        }
 
         Preflight.Render(env.Console, plan);
         if (plan.NothingToFix)
@@ -45,3 +52,37 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         return plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
     }
 }
+
+/// <summary>The preflight as <c>check -o json</c> prints it.</summary>
+internal sealed record CheckReport(
+    string Release,
+    string Namespace,
+    string State,
+    int? StuckRevision,
+    string? StuckStatus,
+    string? SecretName,
+    bool Stale,
+    bool Blocked,
+    IReadOnlyList<CheckReportItem> Checks,
+    IReadOnlyList<string> Notes,
+    string Change,
+    string HelmNow,
+    string HelmAfterFix)
+{
+    public static CheckReport From(Core.Remediation.RemediationPlan plan) => new(
+        plan.Diagnosis.Release,
+        plan.Diagnosis.Namespace,
+        plan.Diagnosis.State.ToString().ToLowerInvariant(),
+        plan.Target?.Revision,
+        plan.Target?.Release?.StatusText,
+        plan.Target?.SecretName,
+        plan.Diagnosis.IsStale,
+        plan.Blocked && !plan.NothingToFix,
+        plan.Checks.Select(c => new CheckReportItem(c.Title, c.Outcome.ToString().ToLowerInvariant(), c.Summary, c.Evidence)).ToList(),
+        plan.Diagnosis.Anomalies.Select(a => $"{a.SecretName}: {a.Message}").ToList(),
+        plan.ChangeDescription,
+        plan.Before.Summary,
+        plan.After.Summary);
+}
+
+internal sealed record CheckReportItem(string Title, string Outcome, string Summary, IReadOnlyList<string> Evidence);

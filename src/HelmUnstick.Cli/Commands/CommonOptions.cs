@@ -26,8 +26,25 @@ internal sealed class CommonOptions
         Recursive = true,
     };
 
+    public Option<TimeSpan?> RequestTimeout { get; } = new("--request-timeout")
+    {
+        Description = "How long one API request may take before it counts as failed (Go duration; default 30s)",
+        Recursive = true,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero)
+            {
+                return value;
+            }
+
+            r.AddError($"--request-timeout: '{text}' is not a positive duration; use Go's form, for example 30s");
+            return null;
+        },
+    };
+
     public KubeTarget Target(ParseResult result) =>
-        new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace));
+        new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
 
     public static Option<string> Output() => new Option<string>("--output", "-o")
     {
@@ -52,5 +69,19 @@ internal sealed class CommonOptions
         },
     };
 
-    public static Argument<string> Release() => new("RELEASE") { Description = "The Helm release name" };
+    public static Argument<string> Release()
+    {
+        var release = new Argument<string>("RELEASE") { Description = "The Helm release name" };
+
+        // Helm's own rule; it also keeps a name from smuggling extra terms into the label selector.
+        release.Validators.Add(r =>
+        {
+            var name = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (name.Length > 53 || !System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))
+            {
+                r.AddError($"'{name}' is not a Helm release name (lowercase letters, digits, '-' and '.', at most 53 characters)");
+            }
+        });
+        return release;
+    }
 }

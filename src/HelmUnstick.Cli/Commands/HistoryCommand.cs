@@ -23,7 +23,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         {
             _release, _staleAfter, _output,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 

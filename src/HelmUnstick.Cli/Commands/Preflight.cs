@@ -32,7 +32,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
         {
             workloads = await new WorkloadReader(session, new ReadRetry()).ReadAsync(ns, ct);
         }
-        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, $"reading the workloads in namespace {ns}");
         }
@@ -49,14 +49,24 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
         {
             history = await store.ReadHistoryAsync(release, ns, ct);
         }
-        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, $"reading the revisions of release {release} in namespace {ns}");
         }
 
         if (history.Revisions.Count == 0)
         {
-            throw new CliException(ExitCodes.Usage, await store.NamespaceExistsAsync(ns, ct)
+            bool namespaceExists;
+            try
+            {
+                namespaceExists = await store.NamespaceExistsAsync(ns, ct);
+            }
+            catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+            {
+                throw KubeErrors.Translate(e, session, $"reading namespace {ns}");
+            }
+
+            throw new CliException(ExitCodes.Usage, namespaceExists
                 ? $"release \"{release}\" not found in namespace {ns} (no Secret labelled name={release},owner=helm); list releases with: helm list -a -n {ns}"
                 : $"namespace \"{ns}\" not found (context {session.ContextName}); check -n or --context");
         }
@@ -96,7 +106,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
             var projects = report.Projects.Count > 0 ? $" [{string.Join(", ", report.Projects)}]" : "";
             evidence.Add($"{report.SourceName}{projects}: {report.Verdict.ToString().ToLowerInvariant()}" + (report.Error is { } err ? $": {err}" : ""));
             evidence.AddRange(report.Activities.Select(a =>
-                $"  {a.Status} {a.Kind.ToString().ToLowerInvariant()} #{a.Id} {a.Name}" +
+                $"  {a.Status} {a.Kind.ToString().ToLowerInvariant()} #{a.Id}" + (a.Kind == CiActivityKind.Pipeline ? "" : $" {a.Name}") +
                 (a.Environment is { } environment ? $" (environment {environment})" : "") +
                 $" {a.WebUrl}" + (a.Blocks ? $" - blocks: {a.Why}" : $" - {a.Why}")));
         }

@@ -23,7 +23,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         {
             _backup, _apply, _yes,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 
@@ -40,12 +40,24 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         var store = new ReleaseSecretStore(session, new ReadRetry());
         var ns = backup.Metadata.NamespaceProperty;
         var name = backup.Metadata.Name;
+        IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>(backup.Metadata.Annotations ?? new Dictionary<string, string>());
+        if (annotations.TryGetValue(SecretBackup.SourceServerAnnotation, out var server) && server != session.Server)
+        {
+            // The same release and namespace often exist in several clusters: a stuck state must not be copied across.
+            env.Error.WriteLine($"error: the backup was taken from {server} (context {annotations.GetValueOrDefault(SecretBackup.SourceContextAnnotation)}), " +
+                                $"but context {session.ContextName} is {session.Server}; pass the right --context. Nothing was changed.");
+            return ExitCodes.Blocked;
+        }
+
+        IReadOnlyDictionary<string, string> labels = new Dictionary<string, string>(backup.Metadata.Labels ?? new Dictionary<string, string>());
+        var restoredAnnotations = annotations.Where(a => a.Key is not SecretBackup.SourceServerAnnotation and not SecretBackup.SourceContextAnnotation)
+            .ToDictionary(a => a.Key, a => a.Value);
         V1Secret? current;
         try
         {
             current = await store.GetAsync(ns, name, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, $"reading Secret {ns}/{name}");
         }
@@ -87,7 +99,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
                 Name = name,
                 NamespaceProperty = ns,
                 Labels = backup.Metadata.Labels,
-                Annotations = backup.Metadata.Annotations,
+                Annotations = restoredAnnotations.Count > 0 ? restoredAnnotations : null,
                 ResourceVersion = current?.Metadata.ResourceVersion,
             },
         };
@@ -95,13 +107,13 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         {
             _ = current is null ? await store.CreateAsync(restored, ct) : await store.ReplaceAsync(restored, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, $"restoring Secret {ns}/{name}");
         }
 
         AuditLog.Append(env, new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
-            int.TryParse(backup.Metadata.Labels?["version"], out var v) ? v : 0, "restore", [], "changed", result.GetValue(_backup)));
+            int.TryParse(labels.GetValueOrDefault("version"), out var v) ? v : 0, "restore", [], "changed", result.GetValue(_backup)));
         env.WriteData($"Restored: {action}.");
         return ExitCodes.Ok;
     }

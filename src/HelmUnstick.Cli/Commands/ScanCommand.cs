@@ -29,7 +29,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         {
             _allNamespaces, _staleAfter, _output,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct)));
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 
@@ -63,7 +63,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 }
             }
         }
-        catch (Exception e) when (e is not CliException and not OperationCanceledException)
+        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
         }
@@ -80,7 +80,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 {
                     secret = await store.GetAsync(entry.Key.Ns, entry.Value.Secret, c);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
                 {
                     throw KubeErrors.Translate(e, session, $"reading Secret {entry.Key.Ns}/{entry.Value.Secret}");
                 }

@@ -22,6 +22,9 @@ internal sealed class ClusterSession : IDisposable
 
     public string Server { get; }
 
+    /// <summary>How long one request may take (<c>--request-timeout</c>).</summary>
+    public TimeSpan RequestTimeout { get; private init; }
+
     /// <summary>
     /// <c>--kubeconfig</c>, then <c>$KUBECONFIG</c>, then <c>~/.kube/config</c>; in a pod without any of them,
     /// the in-cluster service account.
@@ -66,15 +69,31 @@ internal sealed class ClusterSession : IDisposable
         {
             throw new CliException(ExitCodes.Usage, $"kubeconfig {path}: {e.Message}");
         }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new CliException(ExitCodes.Usage, $"kubeconfig {path}: a certificate or key of context {target.Context ?? "(current)"} cannot be read: {e.Message}");
+        }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
         {
             throw new CliException(ExitCodes.Usage, $"kubeconfig {path} cannot be read: {e.Message.Split('\n')[0]}");
         }
 
         // Short timeouts: an on-call engineer needs "unreachable" in seconds, not after 100.
-        config.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        var client = new Kubernetes(config);
-        return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host);
+        config.HttpClientTimeout = target.RequestTimeout is { } t && t > TimeSpan.Zero ? t : TimeSpan.FromSeconds(30);
+        Kubernetes client;
+        try
+        {
+            client = new Kubernetes(config);
+        }
+        catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or IOException)
+        {
+            throw new CliException(ExitCodes.Usage, $"kubeconfig {path}: the certificates of context {contextName} cannot be loaded: {e.Message}");
+        }
+
+        return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host)
+        {
+            RequestTimeout = config.HttpClientTimeout,
+        };
     }
 
     public string NamespaceOr(string? flag) => flag is { Length: > 0 } ? flag : DefaultNamespace;
@@ -83,4 +102,4 @@ internal sealed class ClusterSession : IDisposable
 }
 
 /// <summary>The flags kubectl users expect for choosing a cluster.</summary>
-internal sealed record KubeTarget(string? Kubeconfig, string? Context, string? Namespace);
+internal sealed record KubeTarget(string? Kubeconfig, string? Context, string? Namespace, TimeSpan? RequestTimeout = null);

@@ -7,6 +7,12 @@ namespace HelmUnstick.Cli.Kube;
 /// <summary>Turns what KubernetesClient throws into one line an on-call engineer can act on.</summary>
 internal static class KubeErrors
 {
+    /// <summary>
+    /// True only for the user's own cancellation. KubernetesClient reports its own timeouts as cancellations too,
+    /// and those are API errors, to be translated like any other.
+    /// </summary>
+    public static bool IsUserCancellation(Exception e, CancellationToken ct) => e is OperationCanceledException && ct.IsCancellationRequested;
+
     public static HttpStatusCode? StatusOf(Exception e) => e is HttpOperationException h ? h.Response?.StatusCode : null;
 
     /// <summary>The apiserver's own Status message, which names the verb, resource and namespace for a 403.</summary>

@@ -28,7 +28,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
             var path = ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
             var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await retry.RunAsync(c => GetJsonAsync($"{path}?{query}", MetadataOnlyAccept, c), ct);
+            var page = await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, $"{path}?{query}", MetadataOnlyAccept, c), ct);
             foreach (var item in page["items"]?.AsArray() ?? [])
             {
                 if (item?["metadata"] is JsonObject meta)
@@ -118,28 +118,5 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
         }
 
         return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);
-    }
-
-    private async Task<JsonNode> GetJsonAsync(string relative, string accept, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
-        request.Headers.TryAddWithoutValidation("Accept", accept);
-        if (session.Client.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, ct);
-        }
-
-        using var response = await session.Client.HttpClient.SendAsync(request, ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpOperationException($"GET {relative} returned {(int)response.StatusCode}")
-            {
-                Request = new HttpRequestMessageWrapper(request, null),
-                Response = new HttpResponseMessageWrapper(response, body),
-            };
-        }
-
-        return JsonNode.Parse(body) ?? new JsonObject();
     }
 }

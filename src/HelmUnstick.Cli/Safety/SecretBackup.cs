@@ -13,14 +13,26 @@ internal static class SecretBackup
     public static string DefaultDirectory(CliEnvironment env, string context, string ns) =>
         Path.Combine(env.StateDirectory, "backups", Safe(context), Safe(ns));
 
-    public static string Write(V1Secret secret, string directory, DateTimeOffset now)
+    /// <summary>Annotations on the saved copy (never on the cluster) naming the cluster it came from.</summary>
+    public const string SourceServerAnnotation = "helm-unstick.io/backup-server";
+
+    public const string SourceContextAnnotation = "helm-unstick.io/backup-context";
+
+    public static string Write(V1Secret secret, string directory, DateTimeOffset now, BackupSource source)
     {
         try
         {
-            Directory.CreateDirectory(directory);
-            if (!OperatingSystem.IsWindows())
+            if (!Directory.Exists(directory))
             {
-                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
+                if (OperatingSystem.IsWindows())
+                {
+                    Directory.CreateDirectory(directory);
+                }
+                else
+                {
+                    Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
             }
 
             var path = Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.json");
@@ -38,7 +50,7 @@ internal static class SecretBackup
             using (var stream = new FileStream(path, options))
             using (var writer = new StreamWriter(stream))
             {
-                writer.Write(KubernetesJson.Serialize(secret));
+                writer.Write(KubernetesJson.Serialize(WithSource(secret, source)));
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -51,10 +63,21 @@ internal static class SecretBackup
 
             return path;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new CliException(ExitCodes.ClusterError, $"cannot write the backup to {directory}: {e.Message}; nothing was changed (choose another --backup-dir)");
+            throw new CliException(ExitCodes.ClusterError, $"cannot write the backup to '{directory}': {e.Message}; nothing was changed (choose another --backup-dir)");
         }
+    }
+
+    private static V1Secret WithSource(V1Secret secret, BackupSource source)
+    {
+        var copy = KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
+        copy.Metadata.Annotations = new Dictionary<string, string>(copy.Metadata.Annotations ?? new Dictionary<string, string>())
+        {
+            [SourceServerAnnotation] = source.Server,
+            [SourceContextAnnotation] = source.Context,
+        };
+        return copy;
     }
 
     /// <summary>Reads a backup and proves its payload decodes as a Helm release.</summary>
@@ -99,3 +122,6 @@ internal static class SecretBackup
     private static string Safe(string name) =>
         string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 }
+
+/// <summary>The cluster a backup was taken from, so that it is never restored into another one by mistake.</summary>
+internal sealed record BackupSource(string Context, string Server);

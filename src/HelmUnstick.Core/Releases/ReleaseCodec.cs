@@ -39,9 +39,11 @@ public static class ReleaseCodec
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(json);
+            // JsonNode materialises lazily; a deep copy surfaces bad strings here, not later. Duplicate keys are
+            // refused: Go keeps the last one, and a rewrite that guessed differently could change the release.
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })?.DeepClone();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
             throw new ReleasePayloadException($"the release payload is not valid JSON ({e.Message})");
         }

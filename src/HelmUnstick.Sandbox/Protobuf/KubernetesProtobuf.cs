@@ -61,6 +61,9 @@ internal static class KubernetesProtobuf
         return [.. Magic, .. writer.ToArray()];
     }
 
+    /// <summary>The kinds <see cref="DecodeObject"/> reads.</summary>
+    public static bool CanDecode(string kind) => kind is "Secret" or "ConfigMap" or "DeleteOptions" or "Namespace";
+
     /// <summary>Decodes a protobuf request body (Secret, ConfigMap, DeleteOptions or Namespace) into its JSON form.</summary>
     public static JsonObject DecodeObject(ReadOnlySpan<byte> body)
     {

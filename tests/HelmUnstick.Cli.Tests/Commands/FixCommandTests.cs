@@ -211,6 +211,109 @@ public sealed class FixCommandTests
     }
 
     [Fact]
+    public async Task Fix_Plan_NamesTheObjectsThatAlreadyRunTheStuckRevision()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync(Fix(SkipCi));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("What the cluster runs (revision 4 vs 3): The cluster already runs revision 4's spec for the 1 changed resource", run.Out);
+        Assert.Contains("- Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change", run.Out);
+        Assert.True(run.Out.IndexOf("What the cluster runs", StringComparison.Ordinal) < run.Out.IndexOf("Dry run: nothing was changed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Fix_Apply_ChecksTheLiveStateAgainAfterTheChange()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.EditLive("apps/v1", "deployments", "team-a", "demo-web", d =>
+        {
+            // Back to revision 3's spec, rolled out: helm died before applying revision 4.
+            d["spec"]!["replicas"] = 1;
+            foreach (var field in new[] { "replicas", "updatedReplicas", "readyReplicas", "availableReplicas" })
+            {
+                d["status"]![field] = 1;
+            }
+        });
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var verified = run.Out.IndexOf("Verified:", StringComparison.Ordinal);
+        var liveNow = run.Out.IndexOf("Live state now: The cluster still runs revision 3 for the 1 changed resource", StringComparison.Ordinal);
+        Assert.True(verified >= 0 && liveNow > verified, run.ToString());
+    }
+
+    [Fact]
+    public async Task Fix_ApplyWithReport_WritesTheTimelineWithTheBackupPath()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var report = Path.Combine(cli.Root, "INC-1234.md");
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes", "--report", report]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+        var note = File.ReadAllText(report);
+        Assert.Contains($"| 2026-11-24 09:00:00Z | Backed up Secret team-a/sh.helm.release.v1.demo.v4 to {backup} |", note);
+        Assert.Contains("| 2026-11-24 09:00:00Z | Changed: delete Secret team-a/sh.helm.release.v1.demo.v4 (revision 4, pending-upgrade)", note);
+        Assert.Contains("| 2026-11-24 09:00:00Z | Verified: helm status shows revision 3 (deployed)", note);
+        Assert.Contains("1. **No CI job is deploying to this cluster**: overridden - not checked (--skip-ci-check): INC-1234 no CI source in tests", note);
+        Assert.Contains("**Workloads have reconciled**: ok", note);
+        Assert.Contains($"- Backup of the Secret: `{backup}`", note);
+        Assert.Contains("- Outcome: changed and verified", note);
+        Assert.Contains("_The live state below was read again after the change._", note);
+        Assert.Contains("| Deployment team-a/demo-web | changed | matches-stuck |", note);
+        Assert.Contains("Re-run the last failed CI job (the deploy that left revision 4 pending); `helm upgrade` will create revision 4 and diff against revision 3.", note);
+        Assert.Contains($"Report: {report}", run.Out);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(report));
+        }
+    }
+
+    [Fact]
+    public async Task Fix_OutputJson_PrintsPlanChecksOutcomeAndExplanationAsOneObject()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes", "-o", "json"]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var json = JsonNode.Parse(run.Out)!.AsObject();
+        Assert.Equal(0, (int)json["exitCode"]!);
+        Assert.StartsWith("changed and verified", (string)json["outcome"]!);
+        Assert.Equal("delete", (string?)json["strategy"]);
+        Assert.Equal(4, (int)json["target"]!["revision"]!);
+        Assert.Equal(3, json["checks"]!.AsArray().Count);
+        Assert.Equal("overridden", (string?)json["checks"]![0]!["outcome"]);
+        Assert.EndsWith(".json", (string)json["backup"]!);
+        Assert.Equal(3, (int)json["helmNow"]!["statusShowsRevision"]!);
+        Assert.Equal(("matches-stuck", 4, 3), (
+            (string)json["explanation"]!["resources"]!.AsArray().Single(r => (string?)r!["name"] == "demo-web")!["live"]!,
+            (int)json["verification"]!["stuckRevision"]!, (int)json["verification"]!["previousRevision"]!));
+        Assert.DoesNotContain("Dry run", run.Out);
+    }
+
+    [Fact]
+    public async Task Fix_SecretInValues_HiddenInPlanJsonAndReportUnlessShowValues()
+    {
+        const string password = "hunter2-correct-horse";
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.EditRelease("team-a", "demo", 4, release => release["config"] = new JsonObject { ["replicas"] = 3, ["db"] = new JsonObject { ["password"] = password } });
+        var report = Path.Combine(cli.Root, "note.md");
+
+        var json = await cli.RunAsync(Fix([.. SkipCi, "-o", "json", "--report", report]));
+        var shown = await cli.RunAsync(Fix([.. SkipCi, "-o", "json", "--show-values"]));
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.DoesNotContain(password, json.Out);
+        Assert.DoesNotContain(password, File.ReadAllText(report));
+        Assert.Contains(password, shown.Out);
+    }
+
+    [Fact]
     public async Task Restore_AfterDelete_RecreatesTheSecretExactlyAndHelmIsStuckAgain()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
@@ -243,6 +346,37 @@ public sealed class FixCommandTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(ReleaseStatus.PendingUpgrade, Payload(cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!).Status);
+    }
+
+    [Fact]
+    public async Task Restore_IntoAnotherCluster_RefusesAndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        var backup = Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")).Single();
+        await using var other = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        other.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
+
+        var run = await cli.RunAsync("restore", backup, "--kubeconfig", other.Kubeconfig, "--apply", "--yes");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"the backup was taken from {cli.Server.BaseAddress.ToString().TrimEnd('/')}", run.Err);
+        Assert.Null(other.Secret("team-a", "sh.helm.release.v1.demo.v4"));
+    }
+
+    [Fact]
+    public async Task Fix_DeleteAnsweredWith500_ReReadsAndReportsTheSecretUnchangedWithoutRetrying()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var fault = cli.Server.Faults.Respond("DELETE", "^/api/v1/namespaces/team-a/secrets/", 500, times: 5);
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Equal(1, fault.Matched);
+        Assert.Contains("re-read: the Secret is unchanged", run.Err);
+        Assert.Contains("helm-unstick restore '", run.Err);
+        Assert.NotNull(cli.Secret("team-a", "sh.helm.release.v1.demo.v4"));
     }
 
     [Fact]

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Core.Diagnosis;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary>
+/// <c>explain</c>: what Helm will believe once the stuck revision is gone. Compares revision N with the revision Helm
+/// diffs from next and checks each object against the cluster. Only reads.
+/// </summary>
+internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
+{
+    private readonly Argument<string> _release = CommonOptions.Release();
+    private readonly Option<string> _output = CommonOptions.Output();
+
+    private readonly Option<int?> _revision = new("--revision")
+    {
+        Description = "The revision to explain (default: the stuck revision, else the newest)",
+        HelpName = "N",
+    };
+
+    private readonly Option<bool> _showValues = new("--show-values")
+    {
+        Description = "Print user values and the manifest values that may hold them (hidden by default: they may be passwords)",
+    };
+
+    private readonly Option<string?> _report = new("--report")
+    {
+        Description = "Also write a Markdown incident note to FILE (mode 0600)",
+        HelpName = "FILE",
+    };
+
+    public Command Build()
+    {
+        var command = new Command("explain", """
+            Explain what Helm will believe after the stuck revision is removed (Helm is then "minus 1 revision").
+            Compares revision N (default: the stuck one) with the revision Helm diffs from next, then reads each
+            object of both manifests from the cluster: matches-stuck, matches-previous, matches-both, neither or
+            missing. Objects that already run N's spec will show as changes in the next dry run. Read-only.
+            Exit codes: 0 explained, 2 usage error (release, namespace or revision not found), 3 API error.
+            """)
+        {
+            _release, _revision, _showValues, _output, _report,
+        };
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = session.NamespaceOr(target.Namespace);
+        var release = result.GetValue(_release)!;
+        var record = new IncidentRecord("explain", release, ns, session.ContextName);
+        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var history = await new Preflight(env, session, store, new SafetyOptions()).ReadHistoryAsync(release, ns, ct);
+        var outlook = HelmOutlook.For(history);
+        record.Outlook = outlook;
+        record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
+
+        var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
+        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session, new ReadRetry()), history, stuck, previous, result.GetValue(_showValues), ct);
+        record.Explanation = explained;
+        record.Outcome = $"explained revision {stuck.Revision}; nothing was changed";
+        record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
+
+        if (result.GetValue(_report) is { } report)
+        {
+            IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
+        }
+
+        if (result.GetValue(_output) == "json")
+        {
+            env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
+        }
+        else
+        {
+            ExplanationText.WriteFull(env, explained);
+            if (result.GetValue(_report) is { } written)
+            {
+                env.WriteData($"Report: {written}");
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitLab;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary><c>sandbox</c>: serves the Kubernetes API emulator on loopback so the runbook can be rehearsed with real tools.</summary>
+internal sealed class SandboxCommand(CliEnvironment env)
+{
+    private readonly Option<string> _scenario = new("--scenario")
+    {
+        Description = $"A built-in scenario ({string.Join(", ", Scenario.BuiltInNames)}) or a store file in the format of ../shared/fixtures/helm3.18/cluster-*.json",
+        DefaultValueFactory = _ => "gitlab-cny",
+    };
+
+    private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (default: any free port)" };
+    private readonly Option<string?> _kubeconfigOut = new("--kubeconfig-out") { Description = "Where to write the kubeconfig (default: $XDG_STATE_HOME/helm-unstick/sandbox/kubeconfig)" };
+
+    public Command Build()
+    {
+        var command = new Command("sandbox", """
+            Serve a sandbox Kubernetes API (and a GitLab API stub under /gitlab) on 127.0.0.1 until Ctrl+C, and write a
+            kubeconfig for it, so the runbook can be practised with real helm, kubectl and helm-unstick.
+            """)
+        {
+            _scenario, _port, _kubeconfigOut,
+        };
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        await using var sandbox = await SandboxHost.StartAsync(result.GetValue(_scenario)!, result.GetValue(_port), ct);
+        var kubeconfig = Path.GetFullPath(result.GetValue(_kubeconfigOut) ?? Path.Combine(env.StateDirectory, "sandbox", "kubeconfig"));
+        Directory.CreateDirectory(Path.GetDirectoryName(kubeconfig)!);
+        sandbox.Server.WriteKubeconfig(kubeconfig, "sandbox", sandbox.DefaultNamespace);
+
+        env.WriteData($"""
+            Sandbox Kubernetes API: {sandbox.Server.BaseAddress} (scenario {sandbox.ScenarioName})
+            GitLab API stub:        {sandbox.GitLabUrl} (project {GitLabStubState.DemoProject}; a gprd:upgrade deploy job is running)
+            Kubeconfig:             {kubeconfig}
+
+            Point real tools at it:
+              export KUBECONFIG={kubeconfig}
+              helm list -A --pending
+              kubectl get deployments -n {sandbox.DefaultNamespace}
+              helm-unstick scan -A
+              helm-unstick check {sandbox.Release} -n {sandbox.DefaultNamespace} {sandbox.CiFlags}
+              helm-unstick fix {sandbox.Release} -n {sandbox.DefaultNamespace} {sandbox.CiFlags}
+
+            Press Ctrl+C to stop.
+            """);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            env.WriteData("Sandbox stopped.");
+        }
+
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>The sandbox API server with the GitLab stub mapped beside it, as <c>demo</c> and <c>sandbox</c> run it.</summary>
+internal sealed class SandboxHost : IAsyncDisposable
+{
+    private SandboxHost(SandboxServer server, GitLabStubState gitLab, string scenarioName, string defaultNamespace, string release)
+    {
+        Release = release;
+        Server = server;
+        GitLab = gitLab;
+        ScenarioName = scenarioName;
+        DefaultNamespace = defaultNamespace;
+    }
+
+    public SandboxServer Server { get; }
+
+    public GitLabStubState GitLab { get; }
+
+    public string ScenarioName { get; }
+
+    public string DefaultNamespace { get; }
+
+    public string Release { get; }
+
+    public string GitLabUrl => new Uri(Server.BaseAddress, "gitlab").ToString();
+
+    /// <summary>The flags that map the sandbox cluster to its deploy environment in the GitLab stub.</summary>
+    public string CiFlags => $"--gitlab-url {GitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd";
+
+    public static async Task<SandboxHost> StartAsync(string scenarioName, int port, CancellationToken ct)
+    {
+        Scenario scenario;
+        try
+        {
+            scenario = Scenario.Load(scenarioName);
+        }
+        catch (ScenarioException e)
+        {
+            throw new CliException(ExitCodes.Usage, e.Message);
+        }
+
+        var gitLab = GitLabStubState.CreateDemo();
+        try
+        {
+            var server = await SandboxServer.StartAsync(
+                new SandboxOptions { Port = port, Scenario = scenario, ConfigureEndpoints = app => app.MapGitLabStub(gitLab) }, ct);
+            return new SandboxHost(server, gitLab, scenario.Name, scenario.MainNamespace, scenario.MainRelease);
+        }
+        catch (IOException e)
+        {
+            throw new CliException(ExitCodes.Usage, $"cannot listen on 127.0.0.1:{port}: {e.Message}");
+        }
+    }
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}

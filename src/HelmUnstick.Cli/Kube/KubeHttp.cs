@@ -1,0 +1,38 @@
+using System.Text.Json.Nodes;
+using k8s.Autorest;
+
+namespace HelmUnstick.Cli.Kube;
+
+/// <summary>
+/// Raw GETs through the client's own HttpClient and credentials, for paths the typed API does not cover (partial
+/// metadata lists, objects of any kind). Failures surface as <see cref="HttpOperationException"/>, like the typed calls.
+/// </summary>
+internal static class KubeHttp
+{
+    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken userCt)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(userCt);
+        // KubernetesClient's HttpClient has no timeout of its own (its typed calls add one), so these GETs do.
+        timeout.CancelAfter(session.RequestTimeout);
+        var ct = timeout.Token;
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        if (session.Client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, ct);
+        }
+
+        using var response = await session.Client.HttpClient.SendAsync(request, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpOperationException($"GET {relative} returned {(int)response.StatusCode}")
+            {
+                Request = new HttpRequestMessageWrapper(request, null),
+                Response = new HttpResponseMessageWrapper(response, body),
+            };
+        }
+
+        return JsonNode.Parse(body) ?? new JsonObject();
+    }
+}

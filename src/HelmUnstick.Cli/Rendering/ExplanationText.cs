@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using HelmUnstick.Cli.Commands;
+using HelmUnstick.Core.Explain;
+
+namespace HelmUnstick.Cli.Rendering;
+
+/// <summary>The explanation as terminal text: in full for <c>explain</c>, compact inside <c>fix</c>'s plan and verification.</summary>
+internal static class ExplanationText
+{
+    public static void WriteFull(CliEnvironment env, ExplainedRelease explained)
+    {
+        var explanation = explained.Explanation;
+        env.WriteData(explained.Heading);
+        env.WriteData($"Chart: {ChartLine(explained)}");
+        env.WriteData($"Values: {ValuesLine(explanation)}");
+        foreach (var value in explanation.Values)
+        {
+            env.WriteData($"  {FieldLine(value)}");
+        }
+
+        env.WriteData("");
+        if (explanation.Resources.Count == 0)
+        {
+            env.WriteData("No resources in either manifest.");
+        }
+        else
+        {
+            var table = Tables.Plain("KIND", "NAME", "CHANGE", "LIVE");
+            foreach (var resource in explanation.Resources)
+            {
+                table.AddRow([resource.Key.Kind, resource.Key.Name, Name(resource.Change), Name(resource.Live)]);
+            }
+
+            env.Console.Write(table);
+            env.WriteData("");
+            foreach (var resource in explanation.Resources)
+            {
+                env.WriteData($"- {resource.Sentence}");
+                foreach (var difference in resource.LiveDifferences)
+                {
+                    env.WriteData($"    {difference.Path}: revision {difference.Revision} sets {Value(difference.Expected)}, the cluster has {Value(difference.Live)}");
+                }
+            }
+        }
+
+        env.WriteData("");
+        env.WriteData($"Summary: {explanation.Summary}");
+    }
+
+    /// <summary>The summary and one sentence per resource that differs between the revisions or from the cluster.</summary>
+    public static void WriteCompact(CliEnvironment env, ExplainedRelease explained, string title, string indent)
+    {
+        env.WriteData($"{indent}{title}: {explained.Explanation.Summary}");
+        foreach (var resource in explained.Explanation.Resources.Where(r => r.Change != ResourceChange.Unchanged || r.Live is LiveState.Neither or LiveState.Missing))
+        {
+            env.WriteData($"{indent}  - {resource.Sentence}");
+        }
+    }
+
+    public static string ChartLine(ExplainedRelease explained)
+    {
+        var chart = explained.Explanation.Chart;
+        var stuck = ChartText(chart.StuckName, chart.StuckVersion, chart.StuckAppVersion);
+        return explained.Previous is null ? $"{stuck} (first revision)"
+            : chart.IsChanged ? $"{ChartText(chart.PreviousName, chart.PreviousVersion, chart.PreviousAppVersion)} -> {stuck}"
+            : $"{stuck}, unchanged";
+    }
+
+    /// <summary>The names the JSON uses, so table and JSON read the same.</summary>
+    public static string Name(ResourceChange change) => change.ToString().ToLowerInvariant();
+
+    public static string Name(LiveState state) => state switch
+    {
+        LiveState.MatchesStuck => "matches-stuck",
+        LiveState.MatchesPrevious => "matches-previous",
+        LiveState.MatchesBoth => "matches-both",
+        LiveState.Neither => "neither",
+        _ => "missing",
+    };
+
+    private static string ChartText(string name, string version, string? appVersion) =>
+        appVersion is null ? $"{name} {version}" : $"{name} {version} (app {appVersion})";
+
+    private static string ValuesLine(ReleaseExplanation explanation)
+    {
+        var count = explanation.Values.Count switch
+        {
+            0 => "unchanged",
+            1 => "1 key changed",
+            var n => $"{n} keys changed",
+        };
+        return explanation.Values.Count > 0 && !explanation.ValuesShown ? $"{count} (values hidden; --show-values shows them)" : count;
+    }
+
+    private static string FieldLine(ExplainedField field) => field.Hidden
+        ? $"{field.Path}: {field.Kind.ToString().ToLowerInvariant()}"
+        : field.Kind switch
+        {
+            FieldChangeKind.Added => $"{field.Path}: added, {Value(field.Stuck)}",
+            FieldChangeKind.Removed => $"{field.Path}: removed, was {Value(field.Previous)}",
+            _ => $"{field.Path}: {Value(field.Previous)} -> {Value(field.Stuck)}",
+        };
+
+    private static string Value(JsonNode? value) => value switch
+    {
+        null => "nothing",
+        JsonValue text when text.TryGetValue<string>(out var shown) && shown == "(hidden)" => shown,
+        _ => value.ToJsonString(),
+    };
+}

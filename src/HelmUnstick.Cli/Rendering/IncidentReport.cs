@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HelmUnstick.Cli.Commands;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
+
+namespace HelmUnstick.Cli.Rendering;
+
+internal sealed record TimelineEntry(DateTimeOffset Time, string Step);
+
+/// <summary>What an incident note says, collected while a command runs: steps, checks, the change and the explanation.</summary>
+internal sealed class IncidentRecord(string command, string release, string ns, string context)
+{
+    private readonly List<TimelineEntry> _timeline = [];
+
+    public string Command { get; } = command;
+
+    public string Release { get; } = release;
+
+    public string Namespace { get; } = ns;
+
+    public string Context { get; } = context;
+
+    public IReadOnlyList<TimelineEntry> Timeline => _timeline;
+
+    public RemediationPlan? Plan { get; set; }
+
+    /// <summary>The change made to Helm's state, or null when nothing was changed.</summary>
+    public string? Change { get; set; }
+
+    public string? Backup { get; set; }
+
+    public string Outcome { get; set; } = "nothing was changed";
+
+    /// <summary>The explanation before any change.</summary>
+    public ExplainedRelease? Explanation { get; set; }
+
+    /// <summary>The same revisions compared with the cluster again after the change.</summary>
+    public ExplainedRelease? Verification { get; set; }
+
+    public string? ExplanationError { get; set; }
+
+    /// <summary>What Helm believes at the end: what <c>helm status</c> shows and what the next upgrade does.</summary>
+    public HelmOutlook? Outlook { get; set; }
+
+    public void Record(DateTimeOffset time, string step) => _timeline.Add(new TimelineEntry(time, step));
+}
+
+/// <summary>
+/// The incident note an on-call engineer pastes into the incident: timeline, each check with its evidence, what was
+/// changed and where the backup is, what Helm now believes about the revisions, and what to do next.
+/// </summary>
+internal static class IncidentReport
+{
+    public static string ToMarkdown(IncidentRecord record, DateTimeOffset written)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# Incident note: Helm release {record.Release} in namespace {record.Namespace}");
+        text.AppendLine();
+        text.AppendLine($"- Context: {record.Context}");
+        text.AppendLine($"- Written: {Time(written)} by `helm-unstick {record.Command}`");
+        text.AppendLine($"- Outcome: {record.Outcome}");
+        text.AppendLine();
+
+        text.AppendLine("## Timeline");
+        text.AppendLine();
+        text.AppendLine("| Time (UTC) | Step |");
+        text.AppendLine("| --- | --- |");
+        foreach (var entry in record.Timeline)
+        {
+            text.AppendLine($"| {Time(entry.Time)} | {Cell(entry.Step)} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("## Checks");
+        text.AppendLine();
+        if (record.Plan is { } plan)
+        {
+            var step = 1;
+            foreach (var check in plan.Checks)
+            {
+                text.AppendLine($"{step++}. **{check.Title}**: {OutcomeName(check.Outcome)} - {check.Summary}");
+                foreach (var line in check.Evidence)
+                {
+                    text.AppendLine($"   - {line.Trim()}");
+                }
+            }
+
+            text.AppendLine(plan.Target is { } t
+                ? $"{step}. **Stuck revision**: {t.Revision} is {t.Status.ToHelmName()} in Secret {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})"
+                : $"{step}. **Stuck revision**: none; {plan.Before.Summary}");
+        }
+        else
+        {
+            text.AppendLine($"No checks were run: `helm-unstick {record.Command}` only reads.");
+        }
+
+        text.AppendLine();
+        text.AppendLine("## What was changed");
+        text.AppendLine();
+        text.AppendLine(record.Change is { } change ? $"- {change}" : "- Nothing was changed.");
+        if (record.Backup is { } backup)
+        {
+            text.AppendLine($"- Backup of the Secret: `{backup}`");
+            text.AppendLine($"- To undo: `helm-unstick restore {backup} --context {record.Context} --apply`");
+        }
+
+        text.AppendLine();
+        if ((record.Verification ?? record.Explanation) is { } explained)
+        {
+            if (record.Verification is not null)
+            {
+                text.AppendLine("_The live state below was read again after the change._");
+                text.AppendLine();
+            }
+
+            if (explained.Previous is null)
+            {
+                text.AppendLine($"_{explained.Heading}; \"revision 0\" below stands for nothing._");
+                text.AppendLine();
+            }
+
+            text.Append(ExplanationMarkdown.Render(explained.Explanation));
+            text.AppendLine();
+        }
+        else if (record.ExplanationError is { } error)
+        {
+            text.AppendLine("## Revision diff");
+            text.AppendLine();
+            text.AppendLine($"The revisions could not be compared with the cluster: {error}");
+            text.AppendLine();
+        }
+
+        text.AppendLine("## What to do next");
+        text.AppendLine();
+        foreach (var step in NextSteps(record))
+        {
+            text.AppendLine($"- {step}");
+        }
+
+        return text.ToString();
+    }
+
+    public static JsonObject ToJsonObject(IncidentRecord record)
+    {
+        var plan = record.Plan;
+        return new JsonObject
+        {
+            ["command"] = record.Command,
+            ["release"] = record.Release,
+            ["namespace"] = record.Namespace,
+            ["context"] = record.Context,
+            ["outcome"] = record.Outcome,
+            ["timeline"] = new JsonArray(record.Timeline.Select(e => (JsonNode)new JsonObject
+            {
+                ["time"] = e.Time,
+                ["step"] = e.Step,
+            }).ToArray()),
+            ["strategy"] = plan is null ? null : FixCommand.StrategyName(plan.Strategy),
+            ["checks"] = plan is null ? null : new JsonArray(plan.Checks.Select(c => (JsonNode)new JsonObject
+            {
+                ["title"] = c.Title,
+                ["outcome"] = OutcomeName(c.Outcome),
+                ["summary"] = c.Summary,
+                ["evidence"] = new JsonArray(c.Evidence.Select(line => (JsonNode)JsonValue.Create(line.Trim())).ToArray()),
+            }).ToArray()),
+            ["target"] = plan?.Target is { } t
+                ? new JsonObject
+                {
+                    ["revision"] = t.Revision,
+                    ["status"] = t.Status.ToHelmName(),
+                    ["secret"] = t.SecretName,
+                    ["uid"] = t.Uid,
+                    ["resourceVersion"] = t.ResourceVersion,
+                }
+                : null,
+            ["plannedChange"] = plan?.ChangeDescription,
+            ["before"] = plan is null ? null : OutlookJson(plan.Before),
+            ["expectedAfter"] = plan is null ? null : OutlookJson(plan.After),
+            ["change"] = record.Change,
+            ["backup"] = record.Backup,
+            ["helmNow"] = record.Outlook is { } outlook ? OutlookJson(outlook) : null,
+            ["explanation"] = record.Explanation?.ToJsonObject(),
+            ["verification"] = record.Verification?.ToJsonObject(),
+            ["explanationError"] = record.ExplanationError,
+            ["nextSteps"] = new JsonArray(NextSteps(record).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
+        };
+    }
+
+    /// <summary>Writes the note readable only by its owner: it names Secrets, backups and possibly values.</summary>
+    public static void Write(string path, string markdown)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(path, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(markdown);
+            }
+
+            // An existing file keeps its mode when overwritten; the note must not stay readable by others.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"cannot write the report to {path}: {e.Message}");
+        }
+    }
+
+    private static IEnumerable<string> NextSteps(IncidentRecord record)
+    {
+        var explained = record.Verification ?? record.Explanation;
+        if (record.Outlook is { } outlook)
+        {
+            if (outlook.UpgradeCanProceed)
+            {
+                var revision = explained?.StuckRevision is { } n ? $" (the deploy that left revision {n} pending)" : "";
+                yield return $"Re-run the last failed CI job{revision}; `helm upgrade` will create revision {outlook.NextRevision} and diff against revision {outlook.NextUpgradeDiffsAgainst}.";
+            }
+            else if (outlook.StatusShowsRevision is not null)
+            {
+                yield return $"Helm still refuses upgrades; remove the stuck revision with `helm-unstick fix {record.Release} -n {record.Namespace}` (add --apply to change it), then re-run the last failed CI job.";
+            }
+
+            yield return $"Expect: {outlook.Summary}";
+        }
+
+        if (explained?.Explanation.Resources.Any(IsAlreadyApplied) == true)
+        {
+            yield return $"The next dry run will list changes that already run on the cluster (revision {explained.StuckRevision}'s spec); validate against the live objects above before calling the incident remediated.";
+        }
+    }
+
+    private static bool IsAlreadyApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
+    {
+        (ResourceChange.Changed or ResourceChange.Added, LiveState.MatchesStuck or LiveState.MatchesBoth) => true,
+        (ResourceChange.Removed, LiveState.Missing) => true,
+        _ => false,
+    };
+
+    private static JsonNode? OutlookJson(HelmOutlook outlook) => JsonSerializer.SerializeToNode(outlook, Json.Options);
+
+    private static string OutcomeName(CheckOutcome outcome) => outcome switch
+    {
+        CheckOutcome.Passed => "ok",
+        CheckOutcome.Overridden => "overridden",
+        _ => "BLOCKED",
+    };
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");
+}

@@ -1,0 +1,60 @@
+using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitLab;
+
+namespace HelmUnstick.Cli.Tests.Commands;
+
+public sealed class DemoAndSandboxTests
+{
+    [Fact]
+    public async Task Demo_WalksTheWholeRunbookAndExits0()
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+
+        var run = await cli.RunAsync("demo");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("gitlab-cny   gitlab-cny   1234       pending-upgrade", run.Out);
+        Assert.Contains("BLOCKED - CI is deploying", run.Out);
+        Assert.Contains("/-/jobs/4101", run.Out);
+        Assert.Contains("HPA (tolerance 2)", run.Out);
+        Assert.Contains("Verified: helm status shows revision 1233 (deployed)", run.Out);
+        Assert.Contains("The release is unstuck without a rollback", run.Out);
+    }
+
+    [Fact]
+    public async Task Fix_WhileAGitLabDeployJobRuns_RefusesAndNamesTheJob()
+    {
+        var gitLab = GitLabStubState.CreateDemo();
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions
+        {
+            Scenario = Scenario.Load("gitlab-cny"),
+            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
+        });
+        string[] fix = ["fix", "gitlab-cny", "-n", "gitlab-cny", "--gitlab-url", new Uri(cli.Server.BaseAddress, "gitlab").ToString(),
+            "--gitlab-project", GitLabStubState.DemoProject, "--gitlab-environment", "gprd", "--apply", "--yes"];
+        var before = cli.Server.Store.ResourceVersion;
+
+        var busy = await cli.RunAsync(fix);
+
+        Assert.True(busy.ExitCode == 1, busy.ToString());
+        Assert.Contains("gprd:upgrade (environment gprd) " + new Uri(cli.Server.BaseAddress, "gitlab/").ToString() + GitLabStubState.DemoProject + "/-/jobs/4101", busy.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+
+        gitLab.MarkDeployJobFinished();
+        var quiet = await cli.RunAsync(fix);
+
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Null(cli.Secret("gitlab-cny", "sh.helm.release.v1.gitlab-cny.v1234"));
+    }
+
+    [Fact]
+    public async Task Sandbox_UnknownScenario_ListsTheBuiltInOnes()
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+
+        var run = await cli.RunAsync("sandbox", "--scenario", "nope");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("gitlab-cny", run.Err);
+    }
+}

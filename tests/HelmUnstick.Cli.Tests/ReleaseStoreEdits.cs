@@ -1,0 +1,33 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json.Nodes;
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Cli.Tests;
+
+/// <summary>Rewrites a stored release payload in the sandbox, encoded as Helm encodes it (gzip, base64, base64 in JSON).</summary>
+internal static class ReleaseStoreEdits
+{
+    public static void EditRelease(this CliHarness cli, string ns, string release, int revision, Action<JsonObject> edit)
+    {
+        var secret = cli.Secret(ns, $"sh.helm.release.v1.{release}.v{revision}")!;
+        var payload = ReleaseCodec.DecodeApiJsonValue((string)secret["data"]!["release"]!).ToJsonObject();
+        edit(payload);
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(ReleaseCodec.ToGoJson(payload));
+        }
+
+        var helmPayload = Convert.ToBase64String(compressed.ToArray());
+        secret["data"]!["release"] = Convert.ToBase64String(Encoding.ASCII.GetBytes(helmPayload));
+        cli.Server.Store.Upsert("v1", "secrets", secret);
+    }
+
+    public static void EditLive(this CliHarness cli, string groupVersion, string resource, string ns, string name, Action<JsonObject> edit)
+    {
+        var live = cli.Server.Store.Get(groupVersion, resource, ns, name)!;
+        edit(live);
+        cli.Server.Store.Upsert(groupVersion, resource, live);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+
+namespace HelmUnstick.Sandbox.Tests;
+
+public sealed class WatchTests
+{
+    [Fact]
+    public async Task Watch_ReportsCurrentObjectsThenEveryChange()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "existing");
+        using var stop = new CancellationTokenSource();
+        await using var events = sandbox.Client.CoreV1.WatchListNamespacedSecretAsync("default", cancellationToken: stop.Token).GetAsyncEnumerator(stop.Token);
+
+        var initial = await Next(events);
+        await sandbox.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "new" } }, "default");
+        var added = await Next(events);
+        await sandbox.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"labels":{"a":"b"}}}""", V1Patch.PatchType.MergePatch), "new", "default");
+        var modified = await Next(events);
+        await sandbox.Client.CoreV1.DeleteNamespacedSecretAsync("new", "default");
+        var deleted = await Next(events);
+        await stop.CancelAsync();
+
+        Assert.Equal(
+            [(WatchEventType.Added, "existing"), (WatchEventType.Added, "new"), (WatchEventType.Modified, "new"), (WatchEventType.Deleted, "new")],
+            [initial, added, modified, deleted]);
+    }
+
+    [Fact]
+    public async Task Watch_WithLabelSelector_ReportsObjectLeavingTheSelectionAsDeleted()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "s1", new Dictionary<string, string> { ["status"] = "pending-upgrade" });
+        using var stop = new CancellationTokenSource();
+        await using var events = sandbox.Client.CoreV1
+            .WatchListNamespacedSecretAsync("default", labelSelector: "status=pending-upgrade", cancellationToken: stop.Token)
+            .GetAsyncEnumerator(stop.Token);
+
+        var initial = await Next(events);
+        sandbox.Seed("default", "unrelated");
+        sandbox.Seed("default", "s1", new Dictionary<string, string> { ["status"] = "failed" });
+        var left = await Next(events);
+        await stop.CancelAsync();
+
+        Assert.Equal([(WatchEventType.Added, "s1"), (WatchEventType.Deleted, "s1")], [initial, left]);
+    }
+
+    [Fact]
+    public async Task Watch_FromResourceVersion_ReplaysLaterChangesOnly()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "before");
+        var version = sandbox.Server.Store.ResourceVersion.ToString();
+        sandbox.Seed("default", "after");
+        using var stop = new CancellationTokenSource();
+        await using var events = sandbox.Client.CoreV1
+            .WatchListNamespacedSecretAsync("default", resourceVersion: version, cancellationToken: stop.Token)
+            .GetAsyncEnumerator(stop.Token);
+
+        var first = await Next(events);
+        await stop.CancelAsync();
+
+        Assert.Equal((WatchEventType.Added, "after"), first);
+    }
+
+    [Fact]
+    public async Task Watch_WithSendInitialEvents_EndsInitialObjectsWithBookmark()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "a");
+        sandbox.Seed("default", "b");
+        var path = "api/v1/namespaces/default/secrets?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true";
+
+        using var response = await sandbox.Http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        using var lines = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<JsonNode>();
+        for (var i = 0; i < 3; i++)
+        {
+            events.Add(JsonNode.Parse((await lines.ReadLineAsync())!)!);
+        }
+
+        Assert.Equal(["ADDED", "ADDED", "BOOKMARK"], events.Select(e => e["type"]!.GetValue<string>()));
+        Assert.Equal(["a", "b"], events.Take(2).Select(e => e["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal("Secret", events[0]["object"]!["kind"]!.GetValue<string>());
+        Assert.Equal("true", events[2]["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
+        Assert.Equal(sandbox.Server.Store.ResourceVersion.ToString(), events[2]["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
+
+    private static async Task<(WatchEventType, string)> Next(IAsyncEnumerator<(WatchEventType Type, V1Secret Object)> events)
+    {
+        Assert.True(await events.MoveNextAsync());
+        return (events.Current.Type, events.Current.Object.Metadata.Name);
+    }
+}
