@@ -14,12 +14,25 @@ public sealed class ClusterStore
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<StoreKey, JsonObject> _objects = new();
-    private readonly List<StoreEvent> _history = [];
-    private readonly List<Channel<StoreEvent>> _watchers = [];
+    private readonly TimeProvider _clock;
+    private readonly LinkedList<StoredEvent> _history = new();
+    private readonly List<Channel<StoredEvent>> _watchers = [];
     private long _resourceVersion = 1000;
 
+    /// <summary>
+    /// How many past changes a watch from an older resourceVersion can be replayed from; older ones answer 410
+    /// Gone and the client lists again. Kept small because release Secrets can be large.
+    /// </summary>
+    private const int HistoryLength = 512;
+
     public ClusterStore()
+        : this(TimeProvider.System)
     {
+    }
+
+    internal ClusterStore(TimeProvider clock)
+    {
+        _clock = clock;
         foreach (var ns in new[] { "default", "kube-node-lease", "kube-public", "kube-system" })
         {
             EnsureNamespace(ns);
@@ -94,7 +107,9 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            Put(new StoreKey(groupVersion, resource, ns, name), stored);
+            var key = new StoreKey(groupVersion, resource, ns, name);
+            var existed = _objects.ContainsKey(key);
+            Store(key, stored, existed ? "MODIFIED" : "ADDED");
             return (JsonObject)stored.DeepClone();
         }
     }
@@ -105,12 +120,12 @@ public sealed class ClusterStore
         lock (_gate)
         {
             var key = new StoreKey(groupVersion, resource, ns ?? "", name);
-            if (!_objects.ContainsKey(key))
+            if (!_objects.TryGetValue(key, out var current))
             {
                 return false;
             }
 
-            Remove(key);
+            Remove(key, current);
             return true;
         }
     }
@@ -199,7 +214,7 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            Put(key, (JsonObject)obj.DeepClone());
+            Store(key, (JsonObject)obj.DeepClone(), "ADDED");
             return obj;
         }
     }
@@ -291,7 +306,7 @@ public sealed class ClusterStore
             }
 
             metadata["resourceVersion"] = NextResourceVersion();
-            Put(key, (JsonObject)obj.DeepClone());
+            Store(key, (JsonObject)obj.DeepClone(), "MODIFIED");
             return obj;
         }
     }
@@ -325,7 +340,7 @@ public sealed class ClusterStore
                 return deleted;
             }
 
-            Remove(key);
+            Remove(key, current);
             return deleted;
         }
     }
@@ -354,33 +369,63 @@ public sealed class ClusterStore
         }
     }
 
-    /// <summary>Stores an object whose resourceVersion is already set and tells watchers.</summary>
-    private void Put(StoreKey key, JsonObject obj)
+    private void RemoveNamespaceContents(StoreKey deleted)
+    {
+        if (deleted.GroupVersion != "v1" || deleted.Resource != "namespaces")
+        {
+            return;
+        }
+
+        foreach (var (key, obj) in _objects.Where(entry => entry.Key.Namespace == deleted.Name).ToList())
+        {
+            Remove(key, obj);
+        }
+    }
+
+    /// <summary>Stores the object (resourceVersion already set) and tells the watchers; then rolls out a Deployment.</summary>
+    private void Store(StoreKey key, JsonObject obj, string eventType)
     {
         _objects.TryGetValue(key, out var previous);
         _objects[key] = obj;
-        Publish(new StoreEvent(previous is null ? "ADDED" : "MODIFIED", key.GroupVersion, key.Resource, (JsonObject)obj.DeepClone(), previous));
+        Publish(new StoredEvent(eventType, key.GroupVersion, key.Resource, key.Namespace, obj,
+            long.Parse(Metadata(obj)["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture), previous));
+        if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
+        {
+            RollOutReplicaSet(key, obj);
+        }
     }
 
-    /// <summary>Removes an object (and a namespace's contents) and tells watchers; the deletion gets its own resourceVersion.</summary>
-    private void Remove(StoreKey key)
+    /// <summary>Removes the object, then what it owns: a namespace's contents, a Deployment's ReplicaSets.</summary>
+    private void Remove(StoreKey key, JsonObject obj)
     {
-        var removed = _objects[key];
-        _objects.Remove(key);
-        Metadata(removed)["resourceVersion"] = NextResourceVersion();
-        Publish(new StoreEvent("DELETED", key.GroupVersion, key.Resource, removed, removed));
-        if (key.GroupVersion == "v1" && key.Resource == "namespaces")
+        if (!_objects.Remove(key))
         {
-            foreach (var contained in _objects.Keys.Where(k => k.Namespace == key.Name).ToList())
+            // Already removed with its owner.
+            return;
+        }
+
+        var gone = (JsonObject)obj.DeepClone();
+        var version = ++_resourceVersion;
+        Metadata(gone)["resourceVersion"] = version.ToString(CultureInfo.InvariantCulture);
+        Publish(new StoredEvent("DELETED", key.GroupVersion, key.Resource, key.Namespace, gone, version, obj));
+        RemoveNamespaceContents(key);
+        if (key.GroupVersion == "apps/v1" && key.Resource == "deployments")
+        {
+            foreach (var (rsKey, rs) in OwnedReplicaSets(key.Namespace, Metadata(obj)["uid"]?.GetValue<string>()))
             {
-                Remove(contained);
+                Remove(rsKey, rs);
             }
         }
     }
 
-    private void Publish(StoreEvent change)
+    private void Publish(StoredEvent change)
     {
-        _history.Add(change);
+        _history.AddLast(change);
+        if (_history.Count > HistoryLength)
+        {
+            _history.RemoveFirst();
+        }
+
         foreach (var watcher in _watchers)
         {
             watcher.Writer.TryWrite(change);
@@ -388,24 +433,22 @@ public sealed class ClusterStore
     }
 
     /// <summary>
-    /// Starts following changes: the current objects of one resource and every change after them, with no gap.
-    /// With <paramref name="sinceResourceVersion"/>, the changes after that version instead of the current objects.
-    /// Dispose the subscription to stop.
+    /// Starts a watch of one resource: the current objects and the resourceVersion they were read at, the changes
+    /// since <paramref name="sinceVersion"/> still in the history (when given), and every later change. Taken under
+    /// one lock, so nothing falls between the snapshot and the feed. Dispose the result to stop the feed.
     /// </summary>
-    internal StoreSubscription Subscribe(string groupVersion, string resource, long? sinceResourceVersion)
+    internal WatchFeed Watch(string groupVersion, string resource, string? ns, long? sinceVersion)
     {
+        var channel = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate)
         {
-            var channel = Channel.CreateUnbounded<StoreEvent>();
-            var replay = sinceResourceVersion is { } since
-                ? _history.Where(change => change.GroupVersion == groupVersion && change.Resource == resource && change.ResourceVersion > since).ToList()
+            var (items, version) = Snapshot(groupVersion, resource, ns);
+            var replay = sinceVersion is { } since
+                ? _history.Where(change => change.ResourceVersion > since).ToList()
                 : [];
-            var current = _objects
-                .Where(entry => entry.Key.GroupVersion == groupVersion && entry.Key.Resource == resource)
-                .Select(entry => (JsonObject)entry.Value.DeepClone())
-                .ToList();
+            var expired = sinceVersion is { } from && from < version && _history.First is { } oldest && oldest.Value.ResourceVersion > from + 1;
             _watchers.Add(channel);
-            return new StoreSubscription(current, replay, _resourceVersion, channel.Reader, () =>
+            return new WatchFeed(items, version, replay, expired, channel.Reader, () =>
             {
                 lock (_gate)
                 {
@@ -414,6 +457,128 @@ public sealed class ClusterStore
             });
         }
     }
+
+    /// <summary>
+    /// Stands in for the deployment controller's ReplicaSets (Helm 3's --wait reads the newest one): one
+    /// ReplicaSet per pod template, owned by the Deployment, carrying its replica counts; older ones are
+    /// scaled to zero.
+    /// </summary>
+    private void RollOutReplicaSet(StoreKey deploymentKey, JsonObject deployment)
+    {
+        var metadata = Metadata(deployment);
+        var uid = metadata["uid"]!.GetValue<string>();
+        var template = deployment["spec"]?["template"]?.DeepClone() as JsonObject ?? new JsonObject();
+        var hash = PodTemplateHash(template);
+        var name = $"{deploymentKey.Name}-{hash}";
+        var owned = OwnedReplicaSets(deploymentKey.Namespace, uid);
+        var revisions = owned.Select(entry => long.TryParse(
+            entry.Value["metadata"]?["annotations"]?[RevisionAnnotation]?.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0L);
+        var current = owned.FirstOrDefault(entry => entry.Key.Name == name).Value;
+        var revision = current?["metadata"]?["annotations"]?[RevisionAnnotation]?.GetValue<string>()
+            ?? (revisions.DefaultIfEmpty(0L).Max() + 1).ToString(CultureInfo.InvariantCulture);
+        var status = deployment["status"] as JsonObject;
+        long Count(JsonObject? from, string field) => from?[field] is JsonValue v && v.TryGetValue<long>(out var n) ? n : 0L;
+        var replicas = deployment["spec"]?["replicas"] is JsonValue r && r.TryGetValue<long>(out var desired) ? desired : 1L;
+
+        foreach (var (key, old) in owned.Where(entry => entry.Key.Name != name))
+        {
+            if (Count(old["spec"] as JsonObject, "replicas") != 0)
+            {
+                var scaledDown = (JsonObject)old.DeepClone();
+                scaledDown["spec"]!["replicas"] = 0L;
+                scaledDown["status"] = ReplicaSetStatus(0, 0, Count(old["metadata"] as JsonObject, "generation") + 1);
+                Metadata(scaledDown)["generation"] = Count(old["metadata"] as JsonObject, "generation") + 1;
+                Metadata(scaledDown)["resourceVersion"] = NextResourceVersion();
+                Store(key, scaledDown, "MODIFIED");
+            }
+        }
+
+        var labels = template["metadata"]?["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
+        labels[PodTemplateHashLabel] = hash;
+        var templateMetadata = template["metadata"] as JsonObject ?? new JsonObject();
+        templateMetadata["labels"] = labels.DeepClone();
+        template["metadata"] = templateMetadata;
+        var selector = deployment["spec"]?["selector"]?.DeepClone() as JsonObject ?? new JsonObject();
+        var matchLabels = selector["matchLabels"] as JsonObject ?? new JsonObject();
+        matchLabels[PodTemplateHashLabel] = hash;
+        selector["matchLabels"] = matchLabels;
+        var generation = current is null ? 1L : Count(current["metadata"] as JsonObject, "generation");
+        var spec = new JsonObject { ["replicas"] = replicas, ["selector"] = selector, ["template"] = template };
+        if (current is not null && !JsonNode.DeepEquals(current["spec"], spec))
+        {
+            generation++;
+        }
+
+        var replicaSet = new JsonObject
+        {
+            ["apiVersion"] = "apps/v1",
+            ["kind"] = "ReplicaSet",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = deploymentKey.Namespace,
+                ["uid"] = current?["metadata"]?["uid"]?.DeepClone() ?? NewUid(),
+                ["creationTimestamp"] = current?["metadata"]?["creationTimestamp"]?.DeepClone() ?? Now(),
+                ["generation"] = generation,
+                ["labels"] = labels,
+                ["annotations"] = new JsonObject
+                {
+                    ["deployment.kubernetes.io/desired-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
+                    ["deployment.kubernetes.io/max-replicas"] = replicas.ToString(CultureInfo.InvariantCulture),
+                    [RevisionAnnotation] = revision,
+                },
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = "apps/v1",
+                    ["kind"] = "Deployment",
+                    ["name"] = deploymentKey.Name,
+                    ["uid"] = uid,
+                    ["controller"] = true,
+                    ["blockOwnerDeletion"] = true,
+                }),
+            },
+            ["spec"] = spec,
+            ["status"] = ReplicaSetStatus(Count(status, "replicas"), Count(status, "availableReplicas"), generation),
+        };
+        if (current is not null)
+        {
+            Metadata(replicaSet)["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
+            if (JsonNode.DeepEquals(current, replicaSet))
+            {
+                return;
+            }
+        }
+
+        Metadata(replicaSet)["resourceVersion"] = NextResourceVersion();
+        Store(new StoreKey("apps/v1", "replicasets", deploymentKey.Namespace, name), replicaSet, current is null ? "ADDED" : "MODIFIED");
+    }
+
+    private static JsonObject ReplicaSetStatus(long replicas, long ready, long observedGeneration) => new()
+    {
+        ["replicas"] = replicas,
+        ["fullyLabeledReplicas"] = replicas,
+        ["readyReplicas"] = ready,
+        ["availableReplicas"] = ready,
+        ["observedGeneration"] = observedGeneration,
+    };
+
+    private List<KeyValuePair<StoreKey, JsonObject>> OwnedReplicaSets(string ns, string? ownerUid) =>
+        _objects.Where(entry => entry.Key.GroupVersion == "apps/v1" && entry.Key.Resource == "replicasets" && entry.Key.Namespace == ns
+                && entry.Value["metadata"]?["ownerReferences"] is JsonArray owners
+                && owners.Any(owner => owner?["uid"]?.GetValue<string>() == ownerUid))
+            .ToList();
+
+    /// <summary>A stable, name-safe digest of the pod template, as the deployment controller's pod-template-hash.</summary>
+    private static string PodTemplateHash(JsonObject template)
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        var digest = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template.ToJsonString()));
+        return new string(digest.Take(10).Select(b => alphabet[b % alphabet.Length]).ToArray());
+    }
+
+    private const string PodTemplateHashLabel = "pod-template-hash";
+
+    private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
     private void EnsureNamespace(string ns)
     {
@@ -436,7 +601,7 @@ public sealed class ClusterStore
             },
         };
         DefaultNamespace(obj, ns);
-        Put(key, obj);
+        Store(key, obj, "ADDED");
     }
 
     private static void DefaultNamespace(JsonObject obj, string name)
@@ -462,6 +627,8 @@ public sealed class ClusterStore
         }
     }
 
+    internal DateTimeOffset UtcNow => _clock.GetUtcNow();
+
     internal static JsonObject Metadata(JsonObject obj)
     {
         if (obj["metadata"] is not JsonObject metadata)
@@ -477,7 +644,7 @@ public sealed class ClusterStore
 
     private string NextResourceVersion() => (++_resourceVersion).ToString(CultureInfo.InvariantCulture);
 
-    internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private string Now() => _clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string NewUid() => Guid.NewGuid().ToString();
 
@@ -495,27 +662,33 @@ public sealed class ClusterStore
     }
 }
 
-/// <summary>One change to the store, as a watch reports it. <see cref="Previous"/> is the object before the change.</summary>
-internal sealed record StoreEvent(string Type, string GroupVersion, string Resource, JsonObject Object, JsonObject? Previous)
-{
-    public long ResourceVersion => long.Parse(Object["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
-}
+/// <summary>
+/// One change to a stored object, as a watch reports it; <see cref="Previous"/> is the object before the change
+/// (null when added). Both are shared: never modify them.
+/// </summary>
+internal sealed record StoredEvent(
+    string Type, string GroupVersion, string Resource, string Namespace, JsonObject Object, long ResourceVersion, JsonObject? Previous);
 
-/// <summary>What a watch starts from: the objects at <see cref="ResourceVersion"/> or the changes to replay, then live changes.</summary>
-internal sealed class StoreSubscription(
-    IReadOnlyList<JsonObject> current,
-    IReadOnlyList<StoreEvent> replay,
+/// <summary>What a watch starts from and the live feed of changes after it (see <see cref="ClusterStore.Watch"/>).</summary>
+internal sealed class WatchFeed(
+    IReadOnlyList<JsonObject> items,
     long resourceVersion,
-    ChannelReader<StoreEvent> changes,
-    Action unsubscribe) : IDisposable
+    IReadOnlyList<StoredEvent> replay,
+    bool expired,
+    ChannelReader<StoredEvent> changes,
+    Action stop) : IDisposable
 {
-    public IReadOnlyList<JsonObject> Current { get; } = current;
+    /// <summary>The stored objects themselves (see <see cref="ClusterStore.Snapshot"/>): never modify them.</summary>
+    public IReadOnlyList<JsonObject> Items => items;
 
-    public IReadOnlyList<StoreEvent> Replay { get; } = replay;
+    public long ResourceVersion => resourceVersion;
 
-    public long ResourceVersion { get; } = resourceVersion;
+    public IReadOnlyList<StoredEvent> Replay => replay;
 
-    public ChannelReader<StoreEvent> Changes { get; } = changes;
+    /// <summary>The requested resourceVersion is older than the history kept: the apiserver answers 410 Gone.</summary>
+    public bool Expired => expired;
 
-    public void Dispose() => unsubscribe();
+    public ChannelReader<StoredEvent> Changes => changes;
+
+    public void Dispose() => stop();
 }

@@ -103,6 +103,19 @@ internal static class Discovery
                 ["kind"] = type.Kind,
                 ["verbs"] = new JsonArray("get", "patch", "update"),
             });
+            if (ScaleSubresource.Supports(type))
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{type.Resource}/{ScaleSubresource.Name}",
+                    ["singularName"] = "",
+                    ["namespaced"] = true,
+                    ["group"] = "autoscaling",
+                    ["version"] = "v1",
+                    ["kind"] = "Scale",
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+            }
         }
 
         var list = new JsonObject { ["kind"] = "APIResourceList" };
@@ -114,6 +127,115 @@ internal static class Discovery
         list["groupVersion"] = groupVersion;
         list["resources"] = resources;
         return list;
+    }
+
+    /// <summary>
+    /// The aggregated discovery form kubectl and Helm ask for first
+    /// (<c>application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList</c>): null when the Accept header
+    /// prefers the legacy documents.
+    /// </summary>
+    public static AggregatedDiscovery? WantsAggregated(string accept)
+    {
+        foreach (var alternative in accept.Split(','))
+        {
+            var parts = alternative.Split(';', StringSplitOptions.TrimEntries);
+            var parameters = parts.Skip(1)
+                .Select(p => p.Split('=', 2, StringSplitOptions.TrimEntries))
+                .Where(p => p.Length == 2)
+                .ToDictionary(p => p[0], p => p[1]);
+            if (parts[0] is not ("application/json" or "*/*" or "application/*"))
+            {
+                continue;
+            }
+
+            if (!parameters.TryGetValue("as", out var representation))
+            {
+                return null;
+            }
+
+            if (representation == "APIGroupDiscoveryList" && parameters.GetValueOrDefault("g") == "apidiscovery.k8s.io"
+                && parameters.GetValueOrDefault("v") is "v2" or "v2beta1")
+            {
+                var version = parameters["v"];
+                return new AggregatedDiscovery(version, $"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The aggregated form of <c>/api</c>: the core group, with every resource of v1.</summary>
+    public static JsonObject AggregatedCore(string version) => DiscoveryList(version, [GroupDiscovery("", ["v1"])]);
+
+    /// <summary>The aggregated form of <c>/apis</c>: every named group, with every resource of each version.</summary>
+    public static JsonObject AggregatedGroups(string version) =>
+        DiscoveryList(version, Groups().Select(group => GroupDiscovery(group.Key, group.ToList())).ToList());
+
+    private static JsonObject DiscoveryList(string version, IReadOnlyList<JsonObject> groups) => new()
+    {
+        ["kind"] = "APIGroupDiscoveryList",
+        ["apiVersion"] = $"apidiscovery.k8s.io/{version}",
+        ["metadata"] = new JsonObject(),
+        ["items"] = new JsonArray(groups.Select(group => (JsonNode)group).ToArray()),
+    };
+
+    private static JsonObject GroupDiscovery(string group, IReadOnlyList<string> versions)
+    {
+        JsonObject Kind(ResourceType type) => new() { ["group"] = type.Group, ["version"] = type.Version, ["kind"] = type.Kind };
+        var versionList = new JsonArray();
+        foreach (var version in versions)
+        {
+            var resources = new JsonArray();
+            foreach (var type in ResourceCatalog.All.Where(type => type.Group == group && type.Version == version))
+            {
+                var resource = new JsonObject
+                {
+                    ["resource"] = type.Resource,
+                    ["responseKind"] = Kind(type),
+                    ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
+                    ["singularResource"] = type.SingularName,
+                    ["verbs"] = new JsonArray(ResourceVerbs(type).Select(v => (JsonNode)v!).ToArray()),
+                };
+                if (type.ShortNames.Count > 0)
+                {
+                    resource["shortNames"] = new JsonArray(type.ShortNames.Select(s => (JsonNode)s!).ToArray());
+                }
+
+                if (type.Resource is "pods" or "deployments" or "statefulsets" or "daemonsets" or "replicasets" or "horizontalpodautoscalers")
+                {
+                    resource["categories"] = new JsonArray("all");
+                }
+
+                var subresources = new JsonArray(new JsonObject
+                {
+                    ["subresource"] = "status",
+                    ["responseKind"] = Kind(type),
+                    ["verbs"] = new JsonArray("get", "patch", "update"),
+                });
+                if (ScaleSubresource.Supports(type))
+                {
+                    subresources.Add(new JsonObject
+                    {
+                        ["subresource"] = ScaleSubresource.Name,
+                        ["responseKind"] = new JsonObject { ["group"] = "autoscaling", ["version"] = "v1", ["kind"] = "Scale" },
+                        ["verbs"] = new JsonArray("get", "patch", "update"),
+                    });
+                }
+
+                resource["subresources"] = subresources;
+                resources.Add(resource);
+            }
+
+            versionList.Add(new JsonObject { ["version"] = version, ["resources"] = resources, ["freshness"] = "Current" });
+        }
+
+        var metadata = new JsonObject();
+        if (group.Length > 0)
+        {
+            metadata["name"] = group;
+        }
+
+        return new JsonObject { ["metadata"] = metadata, ["versions"] = versionList };
     }
 
     private static IEnumerable<string> ResourceVerbs(ResourceType type) =>
@@ -139,3 +261,6 @@ internal static class Discovery
         };
     }
 }
+
+/// <summary>The aggregated discovery version negotiated and the Content-Type to answer with.</summary>
+internal sealed record AggregatedDiscovery(string Version, string ContentType);

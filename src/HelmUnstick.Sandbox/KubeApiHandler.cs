@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HelmUnstick.Sandbox.OpenApi;
+using HelmUnstick.Sandbox.Patching;
+using HelmUnstick.Sandbox.Protobuf;
 using Microsoft.AspNetCore.Http;
 
 namespace HelmUnstick.Sandbox;
@@ -45,10 +48,30 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 await KubeJson.WriteAsync(context, 200, Discovery.Version());
                 return;
             case ["api"] when isGet:
-                await KubeJson.WriteAsync(context, 200, Discovery.ApiVersions($"{context.Request.Host}"));
+                await (Discovery.WantsAggregated(context.Request.Headers.Accept.ToString()) is { } core
+                    ? KubeJson.WriteAsync(context, 200, Discovery.AggregatedCore(core.Version), core.ContentType)
+                    : KubeJson.WriteAsync(context, 200, Discovery.ApiVersions($"{context.Request.Host}")));
                 return;
             case ["apis"] when isGet:
-                await KubeJson.WriteAsync(context, 200, Discovery.GroupList());
+                await (Discovery.WantsAggregated(context.Request.Headers.Accept.ToString()) is { } groups
+                    ? KubeJson.WriteAsync(context, 200, Discovery.AggregatedGroups(groups.Version), groups.ContentType)
+                    : KubeJson.WriteAsync(context, 200, Discovery.GroupList()));
+                return;
+            case ["openapi", "v2"] when isGet:
+                await WriteOpenApiV2Async(context);
+                return;
+            case ["openapi", "v3"] when isGet:
+                await KubeJson.WriteAsync(context, 200, OpenApiDocuments.V3Index());
+                return;
+            case ["openapi", "v3", .. var groupVersionPath] when isGet:
+                if (!OpenApiDocuments.TryGetV3Document(string.Join('/', groupVersionPath), out var document))
+                {
+                    throw ApiErrors.UnknownPath();
+                }
+
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = KubeJson.ContentType;
+                await context.Response.WriteAsync(document, context.RequestAborted);
                 return;
             case ["api", var version] when isGet:
                 await KubeJson.WriteAsync(context, 200, Discovery.ResourceList(version) ?? throw ApiErrors.UnknownPath());
@@ -83,6 +106,8 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             ["namespaces", var ns, var resource] => new(Type(resource, true), ns, null, null),
             ["namespaces", var ns, var resource, var name] => new(Type(resource, true), ns, name, null),
             ["namespaces", var ns, var resource, var name, "status"] => new(Type(resource, true), ns, name, "status"),
+            ["namespaces", var ns, var resource, var name, ScaleSubresource.Name] when ScaleSubresource.Supports(Type(resource, true)) =>
+                new(Type(resource, true), ns, name, ScaleSubresource.Name),
             [var resource] => new(Type(resource, false), null, null, null),
             [var resource, var name] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, null),
             [var resource, var name, "status"] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, "status"),
@@ -110,32 +135,58 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         var ns = request.Namespace ?? "";
         var name = request.Name ?? "";
         var dryRun = context.Request.Query["dryRun"].Contains("All");
+        if (context.Request.Query["fieldValidation"].ToString() is not ("" or "Ignore" or "Warn" or "Strict") and var fieldValidation)
+        {
+            throw ApiErrors.BadRequest($"fieldValidation must be one of Ignore, Warn, Strict; got {fieldValidation}");
+        }
+
+        // Any valid fieldValidation is accepted without checking fields: the sandbox keeps whatever it is sent.
+        if (request.Subresource == ScaleSubresource.Name)
+        {
+            await ScaleAsync(context, request, verb, dryRun);
+            return;
+        }
+
         switch (verb)
         {
             case "watch":
-                await WatchAsync(context, request);
+                await WatchStream.ServeAsync(context, store, request.Type, request.Namespace, WatchedForm(context, request.Type), stopping);
                 return;
             case "list":
                 await ListAsync(context, request);
                 return;
             case "get":
                 var found = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
-                await WriteObjectAsync(context, request.Type, 200, found);
+                await WriteObjectAsync(context, 200, found);
                 return;
             case "create":
-                var created = store.Create(request.Type, ns, await ReadObjectAsync(context, request.Type), dryRun);
-                await WriteObjectAsync(context, request.Type, 201, created);
+                var toCreate = await ReadObjectAsync(context, request.Type.Kind);
+                var created = store.Create(request.Type, ns, RecordManager(context, null, toCreate), dryRun);
+                await WriteObjectAsync(context, 201, created);
                 return;
             case "update":
-                var body = await ReadObjectAsync(context, request.Type);
-                var updated = store.Modify(request.Type, ns, name, _ => body, dryRun, writesStatus: request.Subresource == "status");
-                await WriteObjectAsync(context, request.Type, 200, updated);
+                var body = await ReadObjectAsync(context, request.Type.Kind);
+                var updated = store.Modify(
+                    request.Type, ns, name, current => RecordManager(context, current, body), dryRun, writesStatus: request.Subresource == "status");
+                await WriteObjectAsync(context, 200, updated);
                 return;
             case "patch":
                 var mediaType = MediaType(context.Request.ContentType);
                 var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
-                var patched = store.Modify(request.Type, ns, name, current => PatchHandlers.Apply(mediaType, current, patch), dryRun, writesStatus: request.Subresource == "status");
-                await WriteObjectAsync(context, request.Type, 200, patched);
+                if (mediaType == PatchHandlers.ApplyPatch)
+                {
+                    await ApplyAsync(context, request, patch, dryRun);
+                    return;
+                }
+
+                var patched = store.Modify(
+                    request.Type,
+                    ns,
+                    name,
+                    current => RecordManager(context, current, PatchHandlers.Apply(mediaType, current, patch)),
+                    dryRun,
+                    writesStatus: request.Subresource == "status");
+                await WriteObjectAsync(context, 200, patched);
                 return;
             case "delete":
                 await DeleteAsync(context, request.Type, ns, name, dryRun);
@@ -144,6 +195,90 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 await DeleteCollectionAsync(context, request, dryRun);
                 return;
         }
+    }
+
+    private async Task ScaleAsync(HttpContext context, ResourceRequest request, string verb, bool dryRun)
+    {
+        var ns = request.Namespace!;
+        var name = request.Name!;
+        JsonObject result;
+        switch (verb)
+        {
+            case "get":
+                result = store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) ?? throw ApiErrors.NotFound(request.Type, name);
+                break;
+            case "update":
+                var scale = await ReadObjectAsync(context, "Scale");
+                result = store.Modify(request.Type, ns, name, current => ScaleSubresource.Apply(current, scale), dryRun, writesStatus: false);
+                break;
+            default:
+                var mediaType = MediaType(context.Request.ContentType);
+                var patch = await new StreamReader(context.Request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted);
+                result = store.Modify(
+                    request.Type,
+                    ns,
+                    name,
+                    current => ScaleSubresource.Apply(current, PatchHandlers.Apply(mediaType, ScaleSubresource.Of(current), patch)),
+                    dryRun,
+                    writesStatus: false);
+                break;
+        }
+
+        await KubeJson.WriteAsync(context, 200, ScaleSubresource.Of(result));
+    }
+
+    /// <summary>
+    /// Server-side apply: creates the object when missing (201), otherwise merges the applied configuration and
+    /// moves field ownership; a field another manager owns with a different value is a 409 conflict unless forced.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceRequest request, string patch, bool dryRun)
+    {
+        var fieldManager = context.Request.Query["fieldManager"].ToString();
+        if (fieldManager.Length == 0)
+        {
+            throw ApiErrors.BadRequest("PATCH, application/apply-patch+yaml: fieldManager is required for apply requests");
+        }
+
+        var applied = PatchHandlers.ParseApplyConfiguration(patch);
+        var force = IsTrue(context.Request.Query["force"]);
+        var ns = request.Namespace ?? "";
+        var name = request.Name!;
+        JsonObject Applied(JsonObject? live)
+        {
+            var result = ServerSideApply.Apply(live, applied, fieldManager, force, store.UtcNow);
+            return result.Succeeded ? result.Object! : throw new ApiException(409, result.ToConflictStatus());
+        }
+
+        if (store.Get(request.Type.GroupVersion, request.Type.Resource, ns, name) is null)
+        {
+            var toCreate = Applied(null);
+            ClusterStore.Metadata(toCreate)["name"] = name;
+            await WriteObjectAsync(context, 201, store.Create(request.Type, ns, toCreate, dryRun));
+            return;
+        }
+
+        await WriteObjectAsync(context, 200, store.Modify(request.Type, ns, name, Applied, dryRun, writesStatus: false));
+    }
+
+    /// <summary>A write naming a fieldManager takes ownership of the fields it sets (metadata.managedFields).</summary>
+    private JsonObject RecordManager(HttpContext context, JsonObject? before, JsonObject after)
+    {
+        var fieldManager = context.Request.Query["fieldManager"].ToString();
+        return fieldManager.Length == 0 ? after : ServerSideApply.RecordUpdate(before, after, fieldManager, store.UtcNow);
+    }
+
+    private static async Task WriteOpenApiV2Async(HttpContext context)
+    {
+        if (context.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            var bytes = OpenApiDocuments.V2Protobuf();
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = OpenApiDocuments.V2ProtobufResponseContentType;
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            return;
+        }
+
+        await KubeJson.WriteAsync(context, 200, OpenApiDocuments.V2Json());
     }
 
     private static void Authorize(HttpContext context, ResourceRequest request, string verb)
@@ -198,16 +333,19 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             }
         }
 
-        var representation = Negotiate(context, list: true);
-        if (representation is { As: "Table" } table)
+        var representation = Negotiate(context, list: true, protobufKind: ProtobufKinds.Contains(request.Type.Kind));
+        var list = new JsonObject();
+        if (representation.Form == Form.Table)
         {
-            var includeObject = query["includeObject"].ToString();
-            await KubeJson.WriteAsync(context, 200, Tables.Build(request.Type, items, metadata, table.Version, includeObject), table.ContentType);
+            await KubeJson.WriteAsync(
+                context,
+                200,
+                TableFormat.Build(request.Type, items, representation.Version, resourceVersion.ToString(CultureInfo.InvariantCulture), IncludeObject(context), store.UtcNow),
+                representation.ContentType);
             return;
         }
 
-        var list = new JsonObject();
-        if (representation is { } partial)
+        if (representation is { Form: Form.PartialMetadata } partial)
         {
             list["kind"] = "PartialObjectMetadataList";
             list["apiVersion"] = $"{PartialMetadataGroup}/{partial.Version}";
@@ -227,107 +365,13 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             item.Remove("apiVersion");
             return (JsonNode)item;
         }).ToArray());
-        await KubeJson.WriteAsync(context, 200, list);
-    }
-
-    /// <summary>
-    /// Streams watch events as JSON lines. Without a resourceVersion (or with sendInitialEvents) the current
-    /// objects come first as ADDED; with one, the changes after it. An object that starts or stops matching the
-    /// selectors is reported as ADDED or DELETED, as the apiserver does.
-    /// </summary>
-    private async Task WatchAsync(HttpContext context, ResourceRequest request)
-    {
-        var query = context.Request.Query;
-        var labels = LabelSelector.Parse(query["labelSelector"]);
-        var fields = FieldSelector.Parse(query["fieldSelector"]);
-        var sendInitialEvents = IsTrue(query["sendInitialEvents"]);
-        long? since = null;
-        if (!sendInitialEvents && query["resourceVersion"].ToString() is { Length: > 0 } text && text != "0")
-        {
-            since = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-                ? version
-                : throw ApiErrors.BadRequest($"invalid resource version: {text}");
-        }
-
-        bool Matches(JsonObject? obj) =>
-            obj is not null
-            && (request.Namespace is null || obj["metadata"]?["namespace"]?.GetValue<string>() == request.Namespace)
-            && labels.Matches(obj) && fields.Matches(obj);
-
-        using var subscription = store.Subscribe(request.Type.GroupVersion, request.Type.Resource, since);
-        using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        if (int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutSeconds) && timeoutSeconds > 0)
-        {
-            end.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
-        }
-
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = KubeJson.ContentType;
-        try
-        {
-            await context.Response.StartAsync(end.Token);
-            foreach (var obj in subscription.Current.Where(Matches))
-            {
-                await WriteEventAsync(context, "ADDED", obj, end.Token);
-            }
-
-            if (sendInitialEvents && IsTrue(query["allowWatchBookmarks"]))
-            {
-                await WriteEventAsync(context, "BOOKMARK", InitialEventsEnd(request.Type, subscription.ResourceVersion), end.Token);
-            }
-
-            foreach (var change in subscription.Replay)
-            {
-                await WriteChangeAsync(context, change, Matches, end.Token);
-            }
-
-            await foreach (var change in subscription.Changes.ReadAllAsync(end.Token))
-            {
-                await WriteChangeAsync(context, change, Matches, end.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away, the timeout passed or the server is stopping: the watch simply ends.
-        }
-    }
-
-    private static JsonObject InitialEventsEnd(ResourceType type, long resourceVersion) => new()
-    {
-        ["kind"] = type.Kind,
-        ["apiVersion"] = type.GroupVersion,
-        ["metadata"] = new JsonObject
-        {
-            ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture),
-            ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
-        },
-    };
-
-    private static Task WriteChangeAsync(HttpContext context, StoreEvent change, Func<JsonObject?, bool> matches, CancellationToken ct)
-    {
-        var matchesNow = matches(change.Object);
-        var matchedBefore = change.Type == "MODIFIED" ? matches(change.Previous) : matchesNow;
-        var type = (change.Type, matchedBefore, matchesNow) switch
-        {
-            ("MODIFIED", false, true) => "ADDED",
-            ("MODIFIED", true, false) => "DELETED",
-            (_, true, true) => change.Type,
-            _ => null,
-        };
-        return type is null ? Task.CompletedTask : WriteEventAsync(context, type, change.Object, ct);
-    }
-
-    private static async Task WriteEventAsync(HttpContext context, string type, JsonObject obj, CancellationToken ct)
-    {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj.DeepClone() }.ToJsonString() + "\n";
-        await context.Response.WriteAsync(line, ct);
-        await context.Response.Body.FlushAsync(ct);
+        await WriteAsync(context, 200, list, representation);
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceType type, string ns, string name, bool dryRun)
     {
         var options = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-            ? await KubeJson.ReadBodyAsync(context) as JsonObject
+            ? await ReadObjectAsync(context, "DeleteOptions")
             : null;
         dryRun |= options?["dryRun"] is JsonArray modes && modes.Any(mode => mode?.GetValue<string>() == "All");
         var deleted = store.Delete(
@@ -342,13 +386,13 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             // These are deleted gracefully, so the apiserver answers with the object being deleted.
             var metadata = ClusterStore.Metadata(deleted);
-            metadata["deletionTimestamp"] = ClusterStore.Now();
+            metadata["deletionTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             if (type.Resource == "namespaces")
             {
                 deleted["status"] = new JsonObject { ["phase"] = "Terminating" };
             }
 
-            await WriteObjectAsync(context, type, 200, deleted);
+            await WriteObjectAsync(context, 200, deleted);
             return;
         }
 
@@ -381,43 +425,99 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         });
     }
 
-    private static async Task WriteObjectAsync(HttpContext context, ResourceType type, int statusCode, JsonObject obj)
+    private async Task WriteObjectAsync(HttpContext context, int statusCode, JsonObject obj)
     {
-        var representation = Negotiate(context, list: false);
-        if (representation is { As: "Table" } table)
+        var kind = obj["kind"]?.GetValue<string>() ?? "";
+        var representation = Negotiate(context, list: false, protobufKind: ProtobufKinds.Contains(kind));
+        switch (representation.Form)
         {
-            var includeObject = context.Request.Query["includeObject"].ToString();
-            await KubeJson.WriteAsync(context, statusCode, Tables.Build(type, [obj], new JsonObject(), table.Version, includeObject), table.ContentType);
-            return;
+            case Form.PartialMetadata:
+                await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, representation.Version), representation.ContentType);
+                return;
+            case Form.Table:
+                var type = ResourceCatalog.FindByKind(obj["apiVersion"]?.GetValue<string>() ?? "", kind) ?? throw ApiErrors.NotAcceptable();
+                var table = TableFormat.Build(type, [obj], representation.Version, null, IncludeObject(context), store.UtcNow);
+                await KubeJson.WriteAsync(context, statusCode, table, representation.ContentType);
+                return;
+            default:
+                await WriteAsync(context, statusCode, obj, representation);
+                return;
         }
-
-        if (representation is { } partial)
-        {
-            await KubeJson.WriteAsync(context, statusCode, PartialMetadata(obj, partial.Version), partial.ContentType);
-            return;
-        }
-
-        await KubeJson.WriteAsync(context, statusCode, obj);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, ResourceType type)
+    private static async Task WriteAsync(HttpContext context, int statusCode, JsonObject body, Representation representation)
+    {
+        if (representation.Form != Form.Protobuf)
+        {
+            await KubeJson.WriteAsync(context, statusCode, body);
+            return;
+        }
+
+        var bytes = KubernetesProtobuf.EncodeObject(body);
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = KubernetesProtobuf.MediaType;
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>How each watched object is sent: as is, as its metadata, or (kubectl get -w) as a one-row Table.</summary>
+    private Func<JsonObject, JsonObject> WatchedForm(HttpContext context, ResourceType type)
+    {
+        var representation = Negotiate(context, list: false, protobufKind: false);
+        return representation.Form switch
+        {
+            Form.PartialMetadata => obj => PartialMetadata(obj, representation.Version),
+            Form.Table => obj => TableFormat.Build(
+                type, [obj], representation.Version, obj["metadata"]?["resourceVersion"]?.GetValue<string>(), IncludeObject(context), store.UtcNow),
+            _ => obj => obj,
+        };
+    }
+
+    private static string IncludeObject(HttpContext context) =>
+        context.Request.Query["includeObject"].ToString() is { Length: > 0 } include ? include : "Metadata";
+
+    /// <summary>
+    /// Reads a JSON body or, for the kinds Helm sends that way (Secret, ConfigMap, DeleteOptions), a protobuf one.
+    /// <paramref name="kind"/> is what the endpoint takes.
+    /// </summary>
+    private static async Task<JsonObject> ReadObjectAsync(HttpContext context, string kind)
     {
         var mediaType = MediaType(context.Request.ContentType);
-        if (mediaType == ProtobufBodies.MediaType)
+        if (mediaType == KubernetesProtobuf.MediaType)
         {
+            if (!KubernetesProtobuf.CanDecode(kind))
+            {
+                // client-go answers a 415 to a protobuf body by sending the request again as JSON.
+                throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            }
+
+
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            return ProtobufBodies.Decode(type, buffer.ToArray());
+            try
+            {
+                return KubernetesProtobuf.DecodeObject(buffer.ToArray());
+            }
+            catch (NotSupportedException)
+            {
+                throw ApiErrors.UnsupportedMediaType(["application/json"]);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or Google.Protobuf.InvalidProtocolBufferException)
+            {
+                throw ApiErrors.BadRequest($"the body of the request could not be decoded as protobuf: {e.Message}");
+            }
         }
 
         if (mediaType is not ("application/json" or ""))
         {
-            throw ApiErrors.UnsupportedMediaType(["application/json", ProtobufBodies.MediaType]);
+            throw ApiErrors.UnsupportedMediaType(["application/json", "application/yaml", KubernetesProtobuf.MediaType]);
         }
 
         return await KubeJson.ReadBodyAsync(context) as JsonObject
             ?? throw ApiErrors.BadRequest("the body of the request is not a JSON object");
     }
+
+    /// <summary>The kinds (and their lists) this server can encode as protobuf.</summary>
+    private static readonly HashSet<string> ProtobufKinds = ["Secret", "SecretList", "ConfigMap", "ConfigMapList", "Status"];
 
     private static JsonObject PartialMetadata(JsonObject obj, string version) => new()
     {
@@ -427,15 +527,16 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
     };
 
     /// <summary>
-    /// Picks the first acceptable alternative of the Accept header: plain JSON (null), partial object metadata or a
-    /// Table. Protobuf is not served, so such alternatives are skipped, as the apiserver skips what it cannot give.
+    /// Picks the first acceptable alternative of the Accept header: plain JSON, protobuf (for the kinds it can be
+    /// encoded for), partial object metadata, or a Table. Alternatives it cannot give are skipped, as the apiserver
+    /// skips them; when none is left the answer is 406.
     /// </summary>
-    private static Representation? Negotiate(HttpContext context, bool list)
+    private static Representation Negotiate(HttpContext context, bool list, bool protobufKind)
     {
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Trim().Length == 0)
         {
-            return null;
+            return Representation.Json;
         }
 
         foreach (var alternative in accept.Split(','))
@@ -446,6 +547,11 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 .Select(p => p.Split('=', 2, StringSplitOptions.TrimEntries))
                 .Where(p => p.Length == 2)
                 .ToDictionary(p => p[0], p => p[1]);
+            if (mediaType == KubernetesProtobuf.MediaType && protobufKind && !parameters.ContainsKey("as"))
+            {
+                return Representation.Protobuf;
+            }
+
             if (mediaType is not ("application/json" or "application/*" or "*/*"))
             {
                 continue;
@@ -453,16 +559,24 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
 
             if (!parameters.TryGetValue("as", out var representation))
             {
-                return null;
+                return Representation.Json;
             }
 
-            var partial = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
-            if ((representation == partial || representation == "Table")
-                && parameters.GetValueOrDefault("g") == PartialMetadataGroup
-                && parameters.GetValueOrDefault("v") is "v1" or "v1beta1")
+            if (parameters.GetValueOrDefault("g") != PartialMetadataGroup || parameters.GetValueOrDefault("v") is not ("v1" or "v1beta1"))
             {
-                var version = parameters["v"];
-                return new Representation(representation, version, $"application/json;as={representation};g={PartialMetadataGroup};v={version}");
+                continue;
+            }
+
+            var version = parameters["v"];
+            var wanted = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
+            if (representation == wanted)
+            {
+                return new Representation(Form.PartialMetadata, version, $"application/json;as={wanted};g={PartialMetadataGroup};v={version}");
+            }
+
+            if (representation == "Table")
+            {
+                return new Representation(Form.Table, version, $"application/json;as=Table;g={PartialMetadataGroup};v={version}");
             }
         }
 
@@ -491,8 +605,20 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
 
     private sealed record ResourceRequest(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
-    /// <summary>A meta.k8s.io form of the answer: <c>As</c> is PartialObjectMetadata, PartialObjectMetadataList or Table.</summary>
-    private sealed record Representation(string As, string Version, string ContentType);
+    private enum Form
+    {
+        Json,
+        Protobuf,
+        PartialMetadata,
+        Table,
+    }
+
+    private sealed record Representation(Form Form, string Version, string ContentType)
+    {
+        public static readonly Representation Json = new(Form.Json, "", KubeJson.ContentType);
+
+        public static readonly Representation Protobuf = new(Form.Protobuf, "", KubernetesProtobuf.MediaType);
+    }
 
     /// <summary>The opaque continue token: base64url of the snapshot's resourceVersion and the last key served.</summary>
     private static class ContinueToken

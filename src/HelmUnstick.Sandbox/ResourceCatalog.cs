@@ -33,6 +33,7 @@ internal static class ResourceCatalog
         new("", "v1", "secrets", "secret", "Secret", true, []),
         new("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"]),
         new("", "v1", "pods", "pod", "Pod", true, ["po"]),
+        new("", "v1", "events", "event", "Event", true, ["ev"]),
         new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"]),
         new("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"]),
         new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"]),
@@ -42,6 +43,9 @@ internal static class ResourceCatalog
 
     public static ResourceType? Find(string groupVersion, string resource) =>
         All.FirstOrDefault(r => r.GroupVersion == groupVersion && r.Resource == resource);
+
+    public static ResourceType? FindByKind(string apiVersion, string kind) =>
+        All.FirstOrDefault(r => r.GroupVersion == apiVersion && r.Kind == kind);
 
     public static ResourceType Namespaces => All[0];
 }

@@ -152,6 +152,7 @@ public sealed class ListTests
     [Theory]
     [InlineData("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")]
     [InlineData("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")]
+    [InlineData("application/json;as=Table;v=v2;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")]
     [InlineData("application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")]
     public async Task List_AskingForPartialObjectMetadata_ReturnsMetadataOnly(string accept)
     {
@@ -193,12 +194,14 @@ public sealed class ListTests
         Assert.Null(obj["data"]);
     }
 
-    [Fact]
-    public async Task List_AskingOnlyForSingleObjectRepresentation_Returns406()
+    [Theory]
+    [InlineData("application/json;as=Table;v=v2;g=meta.k8s.io")]
+    [InlineData("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")]
+    public async Task List_AskingOnlyForUnservedRepresentation_Returns406(string accept)
     {
         await using var sandbox = await StartWithReleasesAsync();
         var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/team-a/secrets");
-        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"));
+        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
 
         var response = await sandbox.Http.SendAsync(request);
 

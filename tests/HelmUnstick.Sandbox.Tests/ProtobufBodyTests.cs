@@ -29,7 +29,7 @@ public sealed class ProtobufBodyTests
         var expected = JsonNode.Parse(File.ReadAllText(JsonFixture))!;
         var stored = sandbox.Server.Store.Get("v1", "secrets", "team-b", "sh.helm.release.v1.example.v1")!;
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/vnd.kubernetes.protobuf", response.Content.Headers.ContentType?.MediaType);
         Assert.True(JsonNode.DeepEquals(expected["data"], stored["data"]));
         Assert.True(JsonNode.DeepEquals(expected["metadata"]!["labels"], stored["metadata"]!["labels"]));
         Assert.Equal("helm.sh/release.v1", stored["type"]!.GetValue<string>());

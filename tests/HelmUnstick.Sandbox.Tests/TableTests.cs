@@ -28,7 +28,7 @@ public sealed class TableTests
         Assert.Equal("application/json;as=Table;g=meta.k8s.io;v=v1", contentType);
         Assert.Equal("Table", table["kind"]!.GetValue<string>());
         Assert.Equal(
-            ["Name", "Ready", "Up-to-date", "Available", "Age", "Containers", "Images", "Selector"],
+            ["Name", "Ready", "Up-to-date", "Available", "Age"],
             table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
         var webservice = table["rows"]!.AsArray().Select((_, i) => Row(table, i)).Single(cells => cells[0] == "gitlab-cny-webservice");
         Assert.Equal(["gitlab-cny-webservice", "19/20", "19", "19"], webservice.Take(4));
@@ -57,6 +57,6 @@ public sealed class TableTests
     [InlineData((4 * 365 + 324) * 86400L, "4y324d")]
     public void HumanDuration_MatchesKubectlFormat(long seconds, string expected)
     {
-        Assert.Equal(expected, Tables.HumanDuration(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(expected, TableFormat.HumanDuration(TimeSpan.FromSeconds(seconds)));
     }
 }

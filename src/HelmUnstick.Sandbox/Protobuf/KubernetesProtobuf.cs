@@ -61,7 +61,10 @@ internal static class KubernetesProtobuf
         return [.. Magic, .. writer.ToArray()];
     }
 
-    /// <summary>Decodes a protobuf request body (Secret, ConfigMap or DeleteOptions) into its JSON form.</summary>
+    /// <summary>The kinds <see cref="DecodeObject"/> reads.</summary>
+    public static bool CanDecode(string kind) => kind is "Secret" or "ConfigMap" or "DeleteOptions" or "Namespace";
+
+    /// <summary>Decodes a protobuf request body (Secret, ConfigMap, DeleteOptions or Namespace) into its JSON form.</summary>
     public static JsonObject DecodeObject(ReadOnlySpan<byte> body)
     {
         var unknown = DecodeEnvelope(body);
@@ -72,6 +75,7 @@ internal static class KubernetesProtobuf
             case "Secret": ReadSecret(fields, result); break;
             case "ConfigMap": ReadConfigMap(fields, result); break;
             case "DeleteOptions": ReadDeleteOptions(fields, result); break;
+            case "Namespace": ReadNamespace(fields, result); break;
             default: throw new NotSupportedException($"protobuf decoding of kind {unknown.Kind} is not supported");
         }
 
@@ -146,6 +150,15 @@ internal static class KubernetesProtobuf
         if (configMap["immutable"] is JsonValue immutable)
         {
             writer.Bool(4, immutable.GetValue<bool>());
+        }
+    }
+
+    /// <summary>The metadata of a Namespace (kubectl create namespace sends protobuf); spec and status are the server's.</summary>
+    private static void ReadNamespace(List<ProtoField> fields, JsonObject ns)
+    {
+        foreach (var field in fields.Where(field => field.Number == 1))
+        {
+            ns["metadata"] = ReadObjectMeta(field.Bytes);
         }
     }
 

@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>
+/// Real kubectl 1.33 (shipped with the Helm 3.18 toolset) and 1.35 (with Helm 4.1) against the sandbox, on the
+/// objects a real Helm install leaves behind.
+/// </summary>
+public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
+{
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task Get_SecretsDeploymentsAndReplicaSets_PrintsTheServersTables(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "get");
+
+        var secrets = await Succeeds(tools, "get", "secrets", "-n", ns);
+        var deployments = await Succeeds(tools, "get", "deployments", "-n", ns);
+        var replicaSets = await Succeeds(tools, "get", "replicasets", "-n", ns);
+        var all = await Succeeds(tools, "get", "secrets", "-A", "-l", "owner=helm,name=demo");
+
+        Assert.Matches(@"(?m)^NAME\s+TYPE\s+DATA\s+AGE$", secrets.Out);
+        Assert.Matches(@"(?m)^sh\.helm\.release\.v1\.demo\.v1\s+helm\.sh/release\.v1\s+1\s+\d+(m\d+)?[sm]$", secrets.Out);
+        Assert.Matches(@"(?m)^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$", deployments.Out);
+        Assert.Matches(@"(?m)^demo-web\s+1/1\s+1\s+1\s+\d+(m\d+)?[sm]$", deployments.Out);
+        Assert.Matches(@"(?m)^demo-web-\w+\s+1\s+1\s+1\s+\d+(m\d+)?[sm]$", replicaSets.Out);
+        Assert.Matches(@"(?m)^" + ns + @"\s+sh\.helm\.release\.v1\.demo\.v1\s", all.Out);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task Describe_DeploymentAndReleaseSecret_ShowsRolloutAndLabels(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "describe");
+
+        var deployment = await Succeeds(tools, "describe", "deployment", "demo-web", "-n", ns);
+        var secret = await Succeeds(tools, "describe", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+
+        Assert.Contains("Replicas:           1 desired | 1 updated | 1 total | 1 available | 0 unavailable", deployment.Out);
+        Assert.Matches(@"Available\s+True\s+MinimumReplicasAvailable", deployment.Out);
+        Assert.Matches(@"NewReplicaSet:\s+demo-web-\w+ \(1/1 replicas created\)", deployment.Out);
+        Assert.Contains("status=deployed", secret.Out);
+        Assert.Contains("Type:  helm.sh/release.v1", secret.Out);
+        Assert.Matches(@"release:\s+\d+ bytes", secret.Out);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task RolloutStatusAndEvents_OfAHelmDeployment_ReportTheRollout(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "rollout");
+
+        var rollout = await Succeeds(tools, "rollout", "status", "deployment/demo-web", "-n", ns, "--timeout", "60s");
+        var events = await Succeeds(tools, "get", "events", "-n", ns);
+
+        Assert.Contains("deployment \"demo-web\" successfully rolled out", rollout.Out);
+        Assert.Contains($"No resources found in {ns} namespace.", events.Err);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task Scale_OfAHelmDeployment_RollsOutTheNewReplicaCount(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "scale");
+
+        var scale = await Succeeds(tools, "scale", "deployment", "demo-web", "-n", ns, "--replicas=3");
+        var deployments = await Succeeds(tools, "get", "deployments", "-n", ns);
+
+        Assert.Contains("deployment.apps/demo-web scaled", scale.Out);
+        Assert.Matches(@"(?m)^demo-web\s+3/3\s+3\s+3\s", deployments.Out);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task Delete_ReleaseSecretAndDeployment_RemovesThemAndTheReplicaSets(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "delete");
+
+        var secret = await Succeeds(tools, "delete", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var deployment = await Succeeds(tools, "delete", "deployment", "demo-web", "-n", ns);
+
+        Assert.Contains("secret \"sh.helm.release.v1.demo.v1\" deleted", secret.Out);
+        Assert.Contains("deployment.apps \"demo-web\" deleted", deployment.Out);
+        Assert.Null(cluster.Secret(ns, "sh.helm.release.v1.demo.v1"));
+        Assert.Null(cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web"));
+        Assert.Empty(cluster.Server.Store.List("apps/v1", "replicasets", ns));
+        var missing = await cluster.KubectlAsync(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("secrets \"sh.helm.release.v1.demo.v1\" not found", missing.Err);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task GetSecretAsYaml_ReplacedAsIs_KeepsTheReleaseHelmReads(string tools)
+    {
+        var ns = await InstalledDemoAsync(tools, "yaml");
+        var original = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
+        var file = Path.Combine(cluster.Root, $"{ns}-release.yaml");
+
+        var yaml = await Succeeds(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns, "-o", "yaml");
+        await File.WriteAllTextAsync(file, yaml.Out);
+        await Succeeds(tools, "replace", "-f", file);
+
+        var replaced = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
+        Assert.Contains($"release: {(string?)original["data"]!["release"]}", yaml.Out);
+        Assert.Equal((string?)original["data"]!["release"], (string?)replaced["data"]!["release"]);
+        Assert.Equal(original["metadata"]!["labels"]!.ToJsonString(), replaced["metadata"]!["labels"]!.ToJsonString());
+        Assert.Equal((string?)original["metadata"]!["uid"], (string?)replaced["metadata"]!["uid"]);
+        Assert.Equal("helm.sh/release.v1", (string?)replaced["type"]);
+        var history = await cluster.HelmAsync(tools, "history", "demo", "-n", ns);
+        Assert.Matches(@"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0", history.Out);
+    }
+
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task ServerSideApply_OfAFieldHelmOwns_ConflictsUnlessForced(string tools)
+    {
+        var ns = cluster.NewNamespace($"{tools}-apply");
+        var install = await cluster.HelmAsync("helm4", "install", "demo", RepositoryPaths.Chart("demo"), "-n", ns);
+        Assert.True(install.ExitCode == 0, install.ToString());
+        var file = Path.Combine(cluster.Root, $"{ns}-configmap.json");
+        await File.WriteAllTextAsync(file, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "demo-cfg", ["namespace"] = ns },
+            ["data"] = new JsonObject { ["greeting"] = "changed by hand" },
+        }.ToJsonString());
+
+        var conflicting = await cluster.KubectlAsync(tools, "apply", "--server-side", "-f", file);
+        var forced = await cluster.KubectlAsync(tools, "apply", "--server-side", "--force-conflicts", "-f", file);
+
+        Assert.Equal(1, conflicting.ExitCode);
+        Assert.Contains("conflict with \"helm\"", conflicting.Err);
+        Assert.Contains(".data.greeting", conflicting.Err);
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        var configMap = cluster.Server.Store.Get("v1", "configmaps", ns, "demo-cfg")!;
+        Assert.Equal("changed by hand", (string?)configMap["data"]!["greeting"]);
+        var managers = configMap["metadata"]!["managedFields"]!.AsArray().Select(entry => (string?)entry!["manager"]).ToList();
+        Assert.Contains("kubectl", managers);
+    }
+
+    private async Task<string> InstalledDemoAsync(string tools, string purpose)
+    {
+        var ns = cluster.NewNamespace($"{tools}-{purpose}");
+        var install = await cluster.HelmAsync(tools, "install", "demo", RepositoryPaths.Chart("demo"), "-n", ns);
+        Assert.True(install.ExitCode == 0, install.ToString());
+        return ns;
+    }
+
+    private async Task<ToolRun> Succeeds(string tools, params string[] args)
+    {
+        var run = await cluster.KubectlAsync(tools, args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using HelmUnstick.Cli;
+using HelmUnstick.Sandbox;
+using Spectre.Console.Testing;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>
+/// One sandbox API server shared by the tests of a class, with a kubeconfig and a HOME of its own for helm,
+/// kubectl and helm-unstick. Tests stay independent by each using namespaces of their own.
+/// </summary>
+public sealed class SandboxCluster : IAsyncLifetime
+{
+    private SandboxServer? _server;
+    private string _root = "";
+    private int _namespaces;
+
+    internal SandboxServer Server => _server ?? throw new InvalidOperationException("the sandbox is not started");
+
+    internal string Root => _root;
+
+    internal string StateDirectory => Path.Combine(_root, "state", "helm-unstick");
+
+    private Dictionary<string, string> Environment => new()
+    {
+        ["HOME"] = _root,
+        ["KUBECONFIG"] = Path.Combine(_root, "kubeconfig"),
+        ["HELM_CACHE_HOME"] = Path.Combine(_root, "helm", "cache"),
+        ["HELM_CONFIG_HOME"] = Path.Combine(_root, "helm", "config"),
+        ["HELM_DATA_HOME"] = Path.Combine(_root, "helm", "data"),
+        ["XDG_STATE_HOME"] = Path.Combine(_root, "state"),
+        ["USER"] = "oncall",
+    };
+
+    public async Task InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("helm-unstick-conformance-").FullName;
+        _server = await SandboxServer.StartAsync(new SandboxOptions());
+        _server.WriteKubeconfig(Path.Combine(_root, "kubeconfig"), "sandbox", "default");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>A namespace no other test uses, created in the sandbox.</summary>
+    internal string NewNamespace(string purpose)
+    {
+        var name = $"{purpose}-{Interlocked.Increment(ref _namespaces)}";
+        Server.Store.Upsert("v1", "namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } });
+        return name;
+    }
+
+    internal Task<ToolRun> HelmAsync(string helmVersion, params string[] args) => StartHelm(helmVersion, args).WaitAsync();
+
+    internal ToolProcess StartHelm(string helmVersion, params string[] args) => ToolProcess.Start(helmVersion, "helm", Environment, args);
+
+    /// <summary>kubectl of the same toolset: 1.33 next to Helm 3.18, 1.35 next to Helm 4.1.</summary>
+    internal Task<ToolRun> KubectlAsync(string helmVersion, params string[] args) =>
+        ToolProcess.Start(helmVersion, "kubectl", Environment, args).WaitAsync();
+
+    /// <summary>Runs helm-unstick in-process, with the same kubeconfig and HOME as the real tools.</summary>
+    internal async Task<UnstickRun> HelmUnstickAsync(params string[] args)
+    {
+        var console = new TestConsole().Width(4096);
+        var error = new StringWriter();
+        var environment = Environment;
+        var env = new CliEnvironment(console, error, name => environment.GetValueOrDefault(name), TimeProvider.System, IsInteractive: false);
+        var code = await CliApp.InvokeAsync(args, env);
+        return new UnstickRun(string.Join(' ', args), code, console.Output, error.ToString());
+    }
+
+    internal JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);
+}
+
+/// <summary>How a helm-unstick command ended.</summary>
+internal sealed record UnstickRun(string CommandLine, int ExitCode, string Out, string Err)
+{
+    public override string ToString() => new StringBuilder().Append("$ helm-unstick ").AppendLine(CommandLine)
+        .Append("exit ").Append(ExitCode).AppendLine()
+        .AppendLine("--- stdout").AppendLine(Out).AppendLine("--- stderr").Append(Err).ToString();
+}

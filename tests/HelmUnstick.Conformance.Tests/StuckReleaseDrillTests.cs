@@ -1,0 +1,212 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>
+/// The drills of the runbook, with real Helm: helm is SIGKILLed while one of its requests is held by the
+/// sandbox, which leaves the release pending exactly as a killed CI job does. Then real helm refuses to
+/// upgrade, helm-unstick finds and fixes the release, restoring the backup makes Helm stuck again, a second fix
+/// works, and real helm upgrades to the revision helm-unstick promised. helm-unstick itself never rolls back;
+/// <c>helm rollback</c> appears here only as one of the Helm operations that can be killed midway.
+/// </summary>
+public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
+{
+    private const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
+
+    private static readonly string Demo = RepositoryPaths.Chart("demo");
+
+    /// <summary>Where helm dies: the operation it runs and the request of it that the sandbox holds until the kill.</summary>
+    public enum KillPoint
+    {
+        /// <summary>helm install, holding its first object write: the pending revision exists, no object does.</summary>
+        InstallBeforeAnyObject,
+
+        /// <summary>helm install, holding the Deployment write: the ConfigMap is applied, the Deployment is not.</summary>
+        InstallMidway,
+
+        /// <summary>helm install, holding the final PUT of the release Secret: every object is applied.</summary>
+        InstallAfterEveryObject,
+
+        /// <summary>helm upgrade, holding the Deployment patch.</summary>
+        UpgradeMidway,
+
+        /// <summary>helm rollback, holding the Deployment patch.</summary>
+        RollbackMidway,
+    }
+
+    public static TheoryData<string, KillPoint, string> Drills()
+    {
+        var drills = new TheoryData<string, KillPoint, string>();
+        foreach (var helm in new[] { "helm3", "helm4" })
+        {
+            foreach (var point in Enum.GetValues<KillPoint>())
+            {
+                foreach (var strategy in new[] { "delete", "mark-failed" })
+                {
+                    drills.Add(helm, point, strategy);
+                }
+            }
+        }
+
+        return drills;
+    }
+
+    [Theory]
+    [MemberData(nameof(Drills))]
+    public async Task HelmKilled_ThenFixRestoreAndFixAgain_HelmUpgradesToThePromisedRevision(string helm, KillPoint point, string strategy)
+    {
+        var ns = cluster.NewNamespace($"{helm}-{Regex.Replace(point.ToString(), "(?<=.)([A-Z])", "-$1").ToLowerInvariant()}-{strategy}");
+        var (stuckRevision, stuckStatus) = await KillHelmAsync(helm, point, ns);
+        var stuckSecretName = $"sh.helm.release.v1.demo.v{stuckRevision}";
+        var stuckSecret = cluster.Secret(ns, stuckSecretName)!;
+        Assert.Equal(stuckStatus, (string?)stuckSecret["metadata"]!["labels"]!["status"]);
+        AssertObjectsLeftBy(point, ns);
+
+        await AssertHelmIsStuckAsync(helm, ns);
+        var pending = await Helm(helm, "list", "-A", "--pending");
+        Assert.Matches(@$"(?m)^demo\s+{ns}\s+{stuckRevision}\s+.*\s{stuckStatus}\s+demo-0\.1\.0", pending.Out);
+
+        var scan = await cluster.HelmUnstickAsync("scan", "-n", ns, "-o", "json");
+        Assert.True(scan.ExitCode == 1, scan.ToString());
+        var finding = Assert.Single(JsonNode.Parse(scan.Out)!.AsArray())!;
+        Assert.Equal(("demo", stuckRevision, stuckStatus, stuckSecretName),
+            ((string?)finding["release"], (int)finding["revision"]!, (string?)finding["status"], (string?)finding["secretName"]));
+
+        await FixAsync(ns, strategy);
+        var backup = Assert.Single(Directory.GetFiles(Path.Combine(cluster.StateDirectory, "backups", "sandbox", ns)));
+        var fixedPending = await Helm(helm, "list", "-A", "--pending");
+        Assert.DoesNotContain(ns, fixedPending.Out);
+
+        var restore = await cluster.HelmUnstickAsync("restore", backup, "--apply", "--yes");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        var restored = cluster.Secret(ns, stuckSecretName)!;
+        Assert.Equal((string?)stuckSecret["data"]!["release"], (string?)restored["data"]!["release"]);
+        Assert.Equal(stuckSecret["metadata"]!["labels"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString());
+        await AssertHelmIsStuckAsync(helm, ns);
+
+        var promise = await FixAsync(ns, strategy);
+        var upgrade = await Helm(helm, "upgrade", "--install", "demo", Demo, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
+
+        var history = await Helm(helm, "history", "demo", "-n", ns);
+        Assert.Matches(@$"(?m)^{promise}\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+(Upgrade|Install) complete", history.Out);
+        Assert.DoesNotMatch(@$"(?m)^{promise + 1}\s", history.Out);
+        if (strategy == "mark-failed")
+        {
+            Assert.Matches(@$"(?m)^{stuckRevision}\s+.*\sfailed\s", history.Out);
+        }
+
+        Assert.Equal(2, (long)cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web")!["status"]!["availableReplicas"]!);
+        Assert.Contains("STATUS: deployed", upgrade.Out);
+    }
+
+    /// <summary>Brings the release to where <paramref name="point"/> needs it, then kills helm at that point.</summary>
+    private async Task<(int Revision, string Status)> KillHelmAsync(string helm, KillPoint point, string ns)
+    {
+        var api = $"/api/v1/namespaces/{ns}";
+        var apps = $"/apis/apps/v1/namespaces/{ns}";
+        // Helm 3 creates objects with POST; Helm 4 server-side applies them with PATCH.
+        var (createMethod, configMapWrite, deploymentWrite) = helm == "helm3"
+            ? ("POST", $"^{api}/configmaps$", $"^{apps}/deployments$")
+            : ("PATCH", $"^{api}/configmaps/demo-cfg$", $"^{apps}/deployments/demo-web$");
+        string[] install = ["install", "demo", Demo, "-n", ns];
+        switch (point)
+        {
+            case KillPoint.InstallBeforeAnyObject:
+                await KillAsync(helm, createMethod, configMapWrite, install);
+                return (1, "pending-install");
+            case KillPoint.InstallMidway:
+                await KillAsync(helm, createMethod, deploymentWrite, install);
+                return (1, "pending-install");
+            case KillPoint.InstallAfterEveryObject:
+                await KillAsync(helm, "PUT", $"^{api}/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v1$", install);
+                return (1, "pending-install");
+            case KillPoint.UpgradeMidway:
+                await Helm(helm, install);
+                await KillAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"]);
+                return (2, "pending-upgrade");
+            default:
+                await Helm(helm, install);
+                await Helm(helm, "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3");
+                await KillAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["rollback", "demo", "1", "-n", ns]);
+                return (3, "pending-rollback");
+        }
+    }
+
+    /// <summary>
+    /// Runs helm until the sandbox holds the request, then SIGKILLs it. The held request is never served: the
+    /// rule holds only that one request, and stays in place until the test ends, long after helm is gone.
+    /// </summary>
+    private async Task KillAsync(string helm, string method, string pathPattern, string[] args)
+    {
+        var hold = cluster.Server.Faults.Freeze(method, pathPattern, times: 1);
+        using var process = cluster.StartHelm(helm, args);
+        var first = await Task.WhenAny(hold.FirstMatch, process.Exited);
+        if (first != hold.FirstMatch)
+        {
+            Assert.Fail($"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}");
+        }
+
+        await process.KillAsync();
+    }
+
+    private void AssertObjectsLeftBy(KillPoint point, string ns)
+    {
+        var configMap = cluster.Server.Store.Get("v1", "configmaps", ns, "demo-cfg");
+        var deployment = cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web");
+        switch (point)
+        {
+            case KillPoint.InstallBeforeAnyObject:
+                Assert.Null(configMap);
+                Assert.Null(deployment);
+                break;
+            case KillPoint.InstallMidway:
+                Assert.NotNull(configMap);
+                Assert.Null(deployment);
+                break;
+            case KillPoint.InstallAfterEveryObject:
+                Assert.NotNull(configMap);
+                Assert.NotNull(deployment);
+                break;
+            default:
+                // The held Deployment patch never landed: the Deployment is as the previous revision left it.
+                Assert.Equal(point == KillPoint.UpgradeMidway ? 1 : 3, (long)deployment!["spec"]!["replicas"]!);
+                break;
+        }
+    }
+
+    private async Task AssertHelmIsStuckAsync(string helm, string ns)
+    {
+        var upgrade = await cluster.HelmAsync(helm, "upgrade", "--install", "demo", Demo, "-n", ns);
+        Assert.True(upgrade.ExitCode == 1, upgrade.ToString());
+        Assert.Equal(AnotherOperationInProgress, upgrade.Err.Trim());
+    }
+
+    /// <summary>Runs fix --apply and returns the revision it promises the next helm upgrade creates.</summary>
+    private async Task<int> FixAsync(string ns, string strategy)
+    {
+        var fix = await cluster.HelmUnstickAsync(
+            "fix", "demo", "-n", ns, "--strategy", strategy, "--stale-after", "0s",
+            "--skip-ci-check", "--reason", "DRILL-1 helm was SIGKILLed on purpose", "--apply", "--yes");
+        Assert.True(fix.ExitCode == 0, fix.ToString());
+        var promise = NextRevision().Match(fix.Out);
+        if (promise.Success)
+        {
+            return int.Parse(promise.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        // Deleting a release's only revision leaves nothing: helm upgrade --install then installs revision 1.
+        Assert.Contains("use helm upgrade --install", fix.Out);
+        return 1;
+    }
+
+    private async Task<ToolRun> Helm(string helm, params string[] args)
+    {
+        var run = await cluster.HelmAsync(helm, args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [GeneratedRegex(@"the next helm upgrade creates revision (\d+)")]
+    private static partial Regex NextRevision();
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>A real helm or kubectl binary run as a child process, with the environment of one test cluster.</summary>
+internal sealed class ToolProcess : IDisposable
+{
+    /// <summary>Upper bound for one command; a command that hangs longer fails the test instead of hanging it.</summary>
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly string _commandLine;
+
+    private ToolProcess(Process process, string commandLine)
+    {
+        _process = process;
+        _commandLine = commandLine;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="binary"/> (helm or kubectl) of <paramref name="helmVersion"/> (helm3, helm4). A
+    /// missing binary fails the test: the conformance suite never passes without the real tools.
+    /// </summary>
+    public static ToolProcess Start(string helmVersion, string binary, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
+        var path = RepositoryPaths.Tool(helmVersion, binary);
+        if (!File.Exists(path))
+        {
+            var where = Environment.GetEnvironmentVariable("CI") == "true" ? "in CI" : "locally";
+            Assert.Fail($"{path} is missing {where}: run scripts/install-tools.sh (test.sh runs it) to install helm and kubectl.");
+        }
+
+        var info = new ProcessStartInfo(path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // Only what the tools need: nothing of the developer's own kubeconfig, helm repositories or proxies leaks in.
+        info.Environment.Clear();
+        info.Environment["PATH"] = "/usr/bin:/bin";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var tool = new ToolProcess(process, $"{helmVersion}/{binary} {string.Join(' ', info.ArgumentList)}");
+        process.OutputDataReceived += (_, e) => tool.Append(tool._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => tool.Append(tool._stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return tool;
+    }
+
+    /// <summary>Completes when the process has ended, whatever ended it.</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    /// <summary>Waits for the command to end by itself.</summary>
+    public async Task<ToolRun> WaitAsync()
+    {
+        using var limit = new CancellationTokenSource(CommandLimit);
+        try
+        {
+            await _process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"{_commandLine} did not finish within {CommandLimit.TotalMinutes} minutes:\n{Output()}");
+        }
+
+        // The parameterless wait also drains the redirected output.
+        await _process.WaitForExitAsync();
+        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
+    }
+
+    /// <summary>SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private string Output() => $"--- stdout\n{Text(_stdout)}\n--- stderr\n{Text(_stderr)}";
+
+    private void Append(StringBuilder buffer, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (buffer)
+        {
+            buffer.AppendLine(line);
+        }
+    }
+
+    private static string Text(StringBuilder buffer)
+    {
+        lock (buffer)
+        {
+            return buffer.ToString();
+        }
+    }
+}
+
+/// <summary>How a finished helm or kubectl command ended.</summary>
+internal sealed record ToolRun(string CommandLine, int ExitCode, string Out, string Err)
+{
+    public override string ToString() => $"$ {CommandLine}\nexit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Err}";
+}
