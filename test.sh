@@ -2,5 +2,14 @@
 # Runs every test. Installs what the tests need first (real helm and kubectl, cached in .tools/).
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ -x scripts/install-tools.sh ]; then scripts/install-tools.sh; fi
-dotnet test HelmUnstick.slnx --nologo -v q -- RunConfiguration.TreatNoTestsAsError=true
+scripts/install-tools.sh
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test HelmUnstick.slnx --nologo -v q -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$log" || status=$?
+# One closing line over all test projects, e.g. "612 passed, 0 failed, 0 skipped".
+awk '/Passed!|Failed!/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
