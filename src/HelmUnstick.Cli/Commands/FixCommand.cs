@@ -243,6 +243,12 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         run.Say($"  Backup: {backup}");
 
         var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
+        if (result.GetValue(_safety.StaleAfter) is var staleAfter && staleAfter < StuckReleaseRule.DefaultStaleAfter)
+        {
+            // A lowered threshold weakens the "no helm still running" check as much as --force does: record it.
+            reasons.Add($"--stale-after lowered to {Durations.Describe(staleAfter)} (default {Durations.Describe(StuckReleaseRule.DefaultStaleAfter)})");
+        }
+
         var audit = new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
             StrategyName(plan.Strategy), reasons, "pending", backup);
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";

@@ -27,6 +27,13 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
                 $"Secret {ns}/{diagnosis.Latest!.SecretName} (revision {diagnosis.Latest.Revision}): payload cannot be decoded ({diagnosis.Latest.DecodeError}); inspect it by hand, nothing was changed");
         }
 
+        var overrides = new RemediationOverrides(result.GetValue(options.Force), result.GetValue(options.SkipCiCheck), result.GetValue(options.Reason));
+        if (diagnosis.State != ReleaseState.Stuck)
+        {
+            // Nothing will be changed, so there is nothing to check (and no permission to ask for).
+            return RemediationPlanner.Plan(history, diagnosis, strategy, [], NotAsked, overrides, staleAfter);
+        }
+
         IReadOnlyList<WorkloadStatus> workloads;
         try
         {
@@ -37,10 +44,11 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
             throw KubeErrors.Translate(e, session, $"reading the workloads in namespace {ns}");
         }
 
-        var overrides = new RemediationOverrides(result.GetValue(options.Force), result.GetValue(options.SkipCiCheck), result.GetValue(options.Reason));
-        var ci = diagnosis.State == ReleaseState.Stuck ? await CiCheckAsync(result, overrides, ct) : new PreflightCheck(CiTitle, CheckOutcome.Passed, "not asked: nothing to fix", []);
+        var ci = await CiCheckAsync(result, overrides, ct);
         return RemediationPlanner.Plan(history, diagnosis, strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, overrides, staleAfter);
     }
+
+    private static readonly PreflightCheck NotAsked = new(CiTitle, CheckOutcome.Passed, "not asked: nothing to fix", []);
 
     public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
     {

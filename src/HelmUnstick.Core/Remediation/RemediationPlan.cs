@@ -65,11 +65,10 @@ public static class RemediationPlanner
         RemediationOverrides overrides,
         TimeSpan staleAfter)
     {
-        var checks = new List<PreflightCheck> { ciCheck, WorkloadCheck(workloads, overrides) };
-        if (diagnosis.StuckRevision is { } stuck)
-        {
-            checks.Add(StalenessCheck(diagnosis, stuck, overrides, staleAfter));
-        }
+        // Nothing is changed unless a revision is stuck, so only then is there anything to check.
+        var checks = diagnosis.StuckRevision is { } stuck
+            ? new List<PreflightCheck> { ciCheck, WorkloadCheck(workloads, overrides), StalenessCheck(diagnosis, stuck, overrides, staleAfter) }
+            : [];
 
         var after = diagnosis.StuckRevision is { } target ? HelmOutlook.For(Apply(history, target, strategy)) : HelmOutlook.For(history);
         return new(history, diagnosis, strategy, checks, HelmOutlook.For(history), after);

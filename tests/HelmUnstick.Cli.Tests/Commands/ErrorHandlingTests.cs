@@ -79,6 +79,22 @@ public sealed class ErrorHandlingTests
     }
 
     [Fact]
+    public async Task Check_SettledReleaseWithoutPermissionOnWorkloads_SaysNothingToFix()
+    {
+        var users = new Dictionary<string, SandboxUser>
+        {
+            ["secrets-only"] = new("bob", [new AccessRule(["get", "list"], ["secrets", "namespaces"])]),
+        };
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Users = users });
+        cli.Server.WriteKubeconfig(cli.Kubeconfig, "sandbox", "default", "secrets-only");
+
+        var run = await cli.RunAsync("check", "example", "-n", "team-b");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Nothing to fix", run.Out);
+    }
+
+    [Fact]
     public async Task BadToken_Says401AndHowToRecover()
     {
         var users = new Dictionary<string, SandboxUser> { ["good"] = SandboxUser.Admin("admin") };

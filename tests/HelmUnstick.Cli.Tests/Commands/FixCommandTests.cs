@@ -125,9 +125,11 @@ public sealed class FixCommandTests
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero);
 
-        var run = await cli.RunAsync(Fix([.. SkipCi, "--stale-after", "0s"]));
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--stale-after", "0s", "--apply", "--yes"]));
 
         Assert.True(run.ExitCode == 0, run.ToString());
+        var audit = File.ReadAllText(Path.Combine(cli.StateDirectory, "audit.log"));
+        Assert.Contains("--stale-after lowered to 0s (default 15m)", audit);
     }
 
     [Fact]

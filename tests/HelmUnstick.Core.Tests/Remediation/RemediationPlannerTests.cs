@@ -94,6 +94,7 @@ public sealed class RemediationPlannerTests
 
         Assert.True(plan.NothingToFix);
         Assert.Null(plan.Target);
+        Assert.Empty(plan.Checks);
     }
 
     [Fact]
