@@ -26,14 +26,30 @@ public sealed record HelmOutlook(
         }
 
         var status = latest.Release?.StatusText ?? "unreadable";
-        if (latest.Release is null || latest.Status.IsPending())
+        if (latest.Release is null)
+        {
+            return new(false, latest.Revision, status, null, null,
+                $"revision {latest.Revision}'s payload cannot be decoded: Helm skips it, and its next revision would collide with " +
+                $"Secret {latest.SecretName}; inspect that Secret by hand.");
+        }
+
+        if (latest.Status.IsPending())
         {
             return new(false, latest.Revision, status, null, null,
                 $"helm status shows revision {latest.Revision} ({status}); helm upgrade fails: " +
                 "another operation (install/upgrade/rollback) is in progress.");
         }
 
-        var basis = history.LatestDeployed ?? latest;
+        // Helm's upgrade: the newest revision if it is deployed, else the one labelled deployed; with none, it
+        // falls back to the newest only when that one failed or was superseded.
+        var basis = latest.Status == ReleaseStatus.Deployed ? latest
+            : history.LatestDeployed ?? (latest.Status is ReleaseStatus.Failed or ReleaseStatus.Superseded ? latest : null);
+        if (basis is null)
+        {
+            return new(false, latest.Revision, status, null, null,
+                $"helm status shows revision {latest.Revision} ({status}); helm upgrade fails: \"{history.Release}\" has no deployed releases.");
+        }
+
         var next = latest.Revision + 1;
         var install = history.LatestDeployed is null && latest.Status == ReleaseStatus.Failed && history.Revisions.Count == 1
             ? " (helm install refuses the name while this revision exists; use helm upgrade --install)"

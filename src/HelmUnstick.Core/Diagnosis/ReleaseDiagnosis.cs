@@ -49,14 +49,25 @@ public static class StuckReleaseRule
             {
                 anomalies.Add(new(r.SecretName, $"payload cannot be decoded: {r.DecodeError}"));
             }
-            else if (r.LabelStatus is { } label && label != r.Release.StatusText)
+            else
             {
-                anomalies.Add(new(r.SecretName,
-                    $"status label says '{label}' but the payload says '{r.Release.StatusText}' (Helm goes by the payload)"));
+                if (r.LabelStatus is { } label && label != r.Release.StatusText)
+                {
+                    anomalies.Add(new(r.SecretName,
+                        $"status label says '{label}' but the payload says '{r.Release.StatusText}' (Helm goes by the payload, except when it looks for the deployed revision)"));
+                }
+
+                var labelVersion = r.Labels.GetValueOrDefault("version");
+                if (labelVersion != r.Release.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    || !r.SecretName.EndsWith($".v{r.Release.Version}", StringComparison.Ordinal))
+                {
+                    anomalies.Add(new(r.SecretName,
+                        $"payload version {r.Release.Version} does not match the version label '{labelVersion}' or the Secret's name"));
+                }
             }
         }
 
-        var deployed = history.Revisions.Where(r => r.Status == ReleaseStatus.Deployed).ToList();
+        var deployed = history.Revisions.Where(r => r.Release is not null && r.LabelStatus == "deployed").ToList();
         if (deployed.Count > 1)
         {
             anomalies.Add(new(deployed[^1].SecretName,

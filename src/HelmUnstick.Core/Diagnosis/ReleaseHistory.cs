@@ -20,8 +20,11 @@ public sealed class ReleaseHistory
 
     public StoredRevision? Latest => Revisions.Count == 0 ? null : Revisions[^1];
 
-    /// <summary>The newest revision whose payload says deployed: what Helm's next upgrade diffs against.</summary>
-    public StoredRevision? LatestDeployed => Revisions.LastOrDefault(r => r.Status == ReleaseStatus.Deployed);
+    /// <summary>
+    /// The newest readable revision labelled deployed: Helm finds "the deployed release" with the label selector
+    /// <c>status=deployed</c>, so the label decides here, not the payload.
+    /// </summary>
+    public StoredRevision? LatestDeployed => Revisions.LastOrDefault(r => r.Release is not null && r.LabelStatus == "deployed");
 
     public ReleaseHistory Without(StoredRevision revision) =>
         new(Release, Namespace, Revisions.Where(r => r.SecretName != revision.SecretName));

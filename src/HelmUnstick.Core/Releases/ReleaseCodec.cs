@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -27,7 +28,9 @@ public static class ReleaseCodec
         byte[] raw;
         try
         {
-            raw = Convert.FromBase64String(Encoding.ASCII.GetString(helmPayload).Trim());
+            // Go's StdEncoding skips only line breaks; .NET would also skip spaces and tabs.
+            var text = Encoding.ASCII.GetString(helmPayload);
+            raw = text.AsSpan().IndexOfAny(' ', '\t') >= 0 ? throw new FormatException() : Convert.FromBase64String(text);
         }
         catch (FormatException)
         {
@@ -39,9 +42,10 @@ public static class ReleaseCodec
         JsonNode? node;
         try
         {
-            // JsonNode materialises lazily; a deep copy surfaces bad strings here, not later. Duplicate keys are
-            // refused: Go keeps the last one, and a rewrite that guessed differently could change the release.
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })?.DeepClone();
+            // Duplicate keys are refused: Go keeps the last one, and a rewrite that guessed differently could change
+            // the release. JsonNode materialises lazily, so writing it once surfaces bad strings (lone surrogates) here.
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            _ = node?.ToJsonString();
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
@@ -111,8 +115,10 @@ public static class ReleaseCodec
             using var output = new MemoryStream();
             input.CopyTo(output);
 
-            // .NET ends a truncated stream quietly; Helm (Go) would fail with unexpected EOF.
-            return output.Length > 0
+            // .NET ends a truncated stream quietly; Go fails with unexpected EOF. The trailer's ISIZE (length mod 2^32)
+            // is checked so that what is read here is what Helm can read.
+            var size = compressed.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(compressed.AsSpan(compressed.Length - 4)) : (uint?)null;
+            return output.Length > 0 && size == (uint)output.Length
                 ? output.ToArray()
                 : throw new ReleasePayloadException("the release payload is not valid gzip (truncated)");
         }

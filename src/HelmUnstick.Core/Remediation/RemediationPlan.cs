@@ -117,7 +117,9 @@ public static class RemediationPlanner
             return new(title, CheckOutcome.Passed, $"revision {stuck.Revision} has been pending for {age}", evidence);
         }
 
-        var summary = $"revision {stuck.Revision} has been pending for only {age} (less than --stale-after {Durations.Describe(staleAfter)}); a helm process may still be running";
+        var summary = diagnosis.PendingAge is null
+            ? $"revision {stuck.Revision} has no info.last_deployed, so its age is unknown; a helm process may still be running"
+            : $"revision {stuck.Revision} has been pending for only {age} (less than --stale-after {Durations.Describe(staleAfter)}); a helm process may still be running";
         return overrides.Force
             ? new(title, CheckOutcome.Overridden, $"{summary}; overridden with --force: {overrides.Reason}", evidence)
             : new(title, CheckOutcome.Failed, $"{summary}; wait, or pass --force --reason TEXT", evidence);

@@ -54,8 +54,9 @@ public static class WorkloadHealthRule
         var tolerance = AllowedShortfall(w);
         foreach (var (what, count) in new[] { ("updated", w.UpdatedReplicas), ("available", w.AvailableReplicas) })
         {
-            var gap = Math.Abs(w.DesiredReplicas - count);
-            if (gap > tolerance)
+            // More than desired (a surge mid-rollout) is no shortfall.
+            var shortfall = w.DesiredReplicas - count;
+            if (shortfall > tolerance)
             {
                 problems.Add($"{what} replicas {count} of {w.DesiredReplicas}" +
                              (w.HasAutoscaler ? $" (more than the 10% an HPA may explain, {tolerance})" : ""));

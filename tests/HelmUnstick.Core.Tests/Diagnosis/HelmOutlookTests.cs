@@ -39,6 +39,36 @@ public sealed class HelmOutlookTests
         Assert.Equal((3, 2), (outlook.NextRevision, outlook.NextUpgradeDiffsAgainst));
     }
 
+    [Theory]
+    [InlineData("uninstalled")]
+    [InlineData("uninstalling")]
+    [InlineData("unknown")]
+    public void For_NewestNeitherDeployedFailedNorSupersededAndNoneDeployed_UpgradeIsRefused(string status)
+    {
+        var outlook = HelmOutlook.For(History(Make(1, "superseded"), Make(2, status)));
+
+        Assert.False(outlook.UpgradeCanProceed);
+        Assert.Contains("has no deployed releases", outlook.Summary);
+    }
+
+    [Fact]
+    public void For_DeployedRevisionFoundByItsLabelAsHelmDoes()
+    {
+        // Revision 2's payload says deployed but its label does not; Helm's label query finds revision 1.
+        var outlook = HelmOutlook.For(History(Make(1, "superseded", labelStatus: "deployed"), Make(2, "deployed", labelStatus: "superseded"), Make(3, "failed")));
+
+        Assert.Equal((4, 1), (outlook.NextRevision, outlook.NextUpgradeDiffsAgainst));
+    }
+
+    [Fact]
+    public void For_UnreadableNewestRevision_SaysHelmCannotProceed()
+    {
+        var outlook = HelmOutlook.For(History(Make(1, "deployed"), Corrupt(2)));
+
+        Assert.False(outlook.UpgradeCanProceed);
+        Assert.Contains("cannot be decoded", outlook.Summary);
+    }
+
     [Fact]
     public void For_StuckInstallDeleted_SaysUseUpgradeInstall()
     {

@@ -81,6 +81,18 @@ public sealed class StuckReleaseRuleTests
     }
 
     [Fact]
+    public void Diagnose_PayloadVersionDisagreeingWithLabelAndName_IsReported()
+    {
+        var renamed = Make(3, "pending-upgrade") with { SecretName = "sh.helm.release.v1.demo.v7" };
+
+        var diagnosis = StuckReleaseRule.Diagnose(History(Make(2, "deployed"), renamed), Now, FifteenMinutes);
+
+        var anomaly = Assert.Single(diagnosis.Anomalies);
+        Assert.Equal("sh.helm.release.v1.demo.v7", anomaly.SecretName);
+        Assert.Contains("payload version 3 does not match", anomaly.Message);
+    }
+
+    [Fact]
     public void Diagnose_SeveralRevisionsDeployed_IsReported()
     {
         var history = History(Make(1, "deployed"), Make(2, "deployed"), Make(3, "pending-upgrade"));

@@ -90,11 +90,25 @@ public sealed class ReleaseCodecTests
     [InlineData("eyJuYW1lIjo=", "not valid JSON")]
     [InlineData("WzEsMl0=", "not a JSON object")]
     [InlineData("eyJhIjoxLCJhIjoyfQ==", "not valid JSON")] // {"a":1,"a":2}: Go would take the last, .NET refuses
+    [InlineData("eyJuYW1lIjoieFx1ZDgwMCJ9", "not valid JSON")] // {"name":"x\ud800"}: a lone surrogate
+    [InlineData("eyJu YW1lIjoieCJ9", "not base64")] // Go's decoder rejects the space
     public void Decode_CorruptPayload_SaysWhatIsWrong(string payload, string expected)
     {
         var e = Assert.Throws<ReleasePayloadException>(() => ReleaseCodec.Decode(Encoding.ASCII.GetBytes(payload)));
 
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Decode_GzipWithoutItsTrailer_IsRejectedAsGoWouldRejectIt()
+    {
+        var helmPayload = Convert.FromBase64String((string)Fixtures.Json("helm3.18/secret-deployed-with-hooks.json")["data"]!["release"]!);
+        var gz = Convert.FromBase64String(Encoding.ASCII.GetString(helmPayload));
+        var truncated = Encoding.ASCII.GetBytes(Convert.ToBase64String(gz[..^8]));
+
+        var e = Assert.Throws<ReleasePayloadException>(() => ReleaseCodec.Decode(truncated));
+
+        Assert.Contains("truncated", e.Message);
     }
 
     [Fact]

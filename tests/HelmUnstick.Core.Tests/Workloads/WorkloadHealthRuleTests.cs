@@ -32,6 +32,7 @@ public sealed class WorkloadHealthRuleTests
     [InlineData(5, 3, 5, true, false)]
     [InlineData(20, 19, 19, false, false)] // without an HPA nothing may be missing
     [InlineData(3, 3, 2, false, false)]
+    [InlineData(3, 4, 4, false, true)]     // a surge above the desired count is no shortfall
     public void Evaluate_ReplicaCounts_AllowTenPercentOnlyUnderAnHpa(int desired, int updated, int available, bool hpa, bool healthy)
     {
         Assert.Equal(healthy, WorkloadHealthRule.Evaluate(Deployment(desired, updated, available, hpa: hpa)).Healthy);
