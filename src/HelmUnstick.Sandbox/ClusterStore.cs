@@ -357,7 +357,7 @@ public sealed class ClusterStore
         }
     }
 
-    private static bool HasStatusSubresource(ResourceType type) =>
+    internal static bool HasStatusSubresource(ResourceType type) =>
         type.Group is "apps" or "autoscaling" || type.Resource is "pods" or "namespaces";
 
     private static void CheckNamespaceMatches(ResourceType type, string ns, JsonObject metadata)

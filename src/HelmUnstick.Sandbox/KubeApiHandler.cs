@@ -105,12 +105,14 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             ["namespaces", var ns, var resource] => new(Type(resource, true), ns, null, null),
             ["namespaces", var ns, var resource, var name] => new(Type(resource, true), ns, name, null),
-            ["namespaces", var ns, var resource, var name, "status"] => new(Type(resource, true), ns, name, "status"),
+            ["namespaces", var ns, var resource, var name, "status"] when ClusterStore.HasStatusSubresource(Type(resource, true)) =>
+                new(Type(resource, true), ns, name, "status"),
             ["namespaces", var ns, var resource, var name, ScaleSubresource.Name] when ScaleSubresource.Supports(Type(resource, true)) =>
                 new(Type(resource, true), ns, name, ScaleSubresource.Name),
             [var resource] => new(Type(resource, false), null, null, null),
             [var resource, var name] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, null),
-            [var resource, var name, "status"] when !Type(resource, false).Namespaced => new(Type(resource, false), null, name, "status"),
+            [var resource, var name, "status"] when !Type(resource, false).Namespaced && ClusterStore.HasStatusSubresource(Type(resource, false)) =>
+                new(Type(resource, false), null, name, "status"),
             _ => throw ApiErrors.UnknownPath(),
         };
     }
@@ -386,7 +388,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             // These are deleted gracefully, so the apiserver answers with the object being deleted.
             var metadata = ClusterStore.Metadata(deleted);
-            metadata["deletionTimestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            metadata["deletionTimestamp"] = store.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             if (type.Resource == "namespaces")
             {
                 deleted["status"] = new JsonObject { ["phase"] = "Terminating" };

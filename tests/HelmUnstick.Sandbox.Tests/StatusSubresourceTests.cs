@@ -59,6 +59,18 @@ public sealed class StatusSubresourceTests
     }
 
     [Fact]
+    public async Task StatusOfASecret_IsNotFoundAsSecretsHaveNoStatusSubresource()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        await sandbox.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s" } }, "default");
+
+        using var http = new HttpClient();
+        var response = await http.GetAsync(new Uri(sandbox.Server.BaseAddress, "api/v1/namespaces/default/secrets/s/status"));
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task CreateNamespace_ThenCreateInIt_Succeeds()
     {
         await using var sandbox = await RunningSandbox.StartAsync();

@@ -90,7 +90,8 @@ public sealed class WatchTests
 
     private static async Task<(WatchEventType, string)> Next(IAsyncEnumerator<(WatchEventType Type, V1Secret Object)> events)
     {
-        Assert.True(await events.MoveNextAsync());
+        // A missing event fails the test instead of hanging the run.
+        Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         return (events.Current.Type, events.Current.Object.Metadata.Name);
     }
 }

@@ -26,9 +26,6 @@ public sealed class GitLabStubState
     /// <summary>When set, requests without this <c>PRIVATE-TOKEN</c> are answered 401 like GitLab does.</summary>
     public string? RequiredToken { get; init; }
 
-    /// <summary>Page size when the client does not ask for one (GitLab's default is 20).</summary>
-    public int DefaultPerPage { get; init; } = 20;
-
     public const string DemoProject = "gitlab-com/gl-infra/k8s-workloads/gitlab-com";
     public const long DemoDeployJobId = 4101;
 

@@ -12,12 +12,10 @@ namespace HelmUnstick.Sandbox.OpenApi;
 /// </summary>
 internal static class OpenApiDocuments
 {
-    /// <summary>What clients put in Accept for <c>/openapi/v2</c>.</summary>
-    public const string V2ProtobufMediaType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
-
     /// <summary>
-    /// The Content-Type to answer with: Go's mime parser (kubectl, Helm) rejects the '@' of the Accept form with
-    /// "mime: unexpected content after media subtype", so the apiserver answers with this spelling.
+    /// The Content-Type to answer with. Clients ask with Accept
+    /// <c>application/com.github.proto-openapi.spec.v2@v1.0+protobuf</c>, but Go's mime parser (kubectl, Helm) rejects
+    /// that '@' with "mime: unexpected content after media subtype", so the apiserver answers with this spelling.
     /// </summary>
     public const string V2ProtobufResponseContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
@@ -26,9 +24,6 @@ internal static class OpenApiDocuments
     private static readonly Lazy<JsonObject> V2 = new(BuildV2);
     private static readonly Lazy<byte[]> V2Bytes = new(() => GnosticOpenApiV2.Encode(V2.Value));
     private static readonly Lazy<Dictionary<string, string>> V3ByGroupVersion = new(BuildV3);
-
-    /// <summary>Group version paths as the v3 index names them: <c>api/v1</c>, <c>apis/apps/v1</c>, ...</summary>
-    public static IEnumerable<string> V3GroupVersionPaths => V3ByGroupVersion.Value.Keys;
 
     public static JsonObject V2Json() => V2.Value.DeepClone().AsObject();
 
