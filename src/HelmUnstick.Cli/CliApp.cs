@@ -16,6 +16,13 @@ internal static class CliApp
             (never a rollback), verifies, and explains what Helm will believe next.
 
             Start with: helm-unstick demo    (a built-in sandbox cluster, no setup)
+
+            Typical incident:
+              helm-unstick scan -A                                # which releases are stuck
+              helm-unstick check gitlab-cny -n gitlab-cny         # the runbook's preflight, with evidence
+              helm-unstick fix gitlab-cny -n gitlab-cny           # the plan; changes nothing
+              helm-unstick fix gitlab-cny -n gitlab-cny --apply   # back up, remove the stuck revision, verify
+              helm-unstick explain gitlab-cny -n gitlab-cny       # what the next deploy will show as changes
             """)
         {
             common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout,

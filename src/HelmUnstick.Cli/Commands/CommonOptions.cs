@@ -10,24 +10,28 @@ internal sealed class CommonOptions
 {
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
     {
+        HelpName = "FILE",
         Description = "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, the service account)",
         Recursive = true,
     };
 
     public Option<string?> Context { get; } = new("--context")
     {
+        HelpName = "NAME",
         Description = "The kubeconfig context to use (default: its current-context)",
         Recursive = true,
     };
 
     public Option<string?> Namespace { get; } = new("--namespace", "-n")
     {
+        HelpName = "NAMESPACE",
         Description = "The release's namespace (default: the context's namespace, else \"default\")",
         Recursive = true,
     };
 
     public Option<TimeSpan?> RequestTimeout { get; } = new("--request-timeout")
     {
+        HelpName = "DURATION",
         Description = "How long one API request may take before it counts as failed (Go duration; default 30s)",
         Recursive = true,
         CustomParser = r =>
@@ -52,10 +56,10 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => "table",
     }.AcceptOnlyFromAmong("table", "json");
 
-    public static Option<TimeSpan> StaleAfter() => new("--stale-after")
+    public static Option<TimeSpan?> StaleAfter() => new("--stale-after")
     {
-        Description = "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h)",
-        DefaultValueFactory = _ => StuckReleaseRule.DefaultStaleAfter,
+        Description = "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h; default 15m)",
+        HelpName = "DURATION",
         CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
@@ -65,9 +69,13 @@ internal sealed class CommonOptions
             }
 
             r.AddError($"--stale-after: '{text}' is not a duration; use Go's form, for example 90s, 15m or 1h");
-            return default;
+            return null;
         },
     };
+
+    /// <summary>The staleness threshold given, or the default (never zero by omission: zero means "all stale").</summary>
+    public static TimeSpan StaleAfterValue(ParseResult result, Option<TimeSpan?> option) =>
+        result.GetValue(option) ?? StuckReleaseRule.DefaultStaleAfter;
 
     public static Argument<string> Release()
     {

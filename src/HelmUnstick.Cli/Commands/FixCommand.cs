@@ -28,7 +28,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
-    private readonly Option<string?> _backupDir = new("--backup-dir") { Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
+    private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
     private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
     private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
     private readonly Option<string> _output = CommonOptions.Output();
@@ -243,7 +243,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         run.Say($"  Backup: {backup}");
 
         var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
-        if (result.GetValue(_safety.StaleAfter) is var staleAfter && staleAfter < StuckReleaseRule.DefaultStaleAfter)
+        if (CommonOptions.StaleAfterValue(result, _safety.StaleAfter) is var staleAfter && staleAfter < StuckReleaseRule.DefaultStaleAfter)
         {
             // A lowered threshold weakens the "no helm still running" check as much as --force does: record it.
             reasons.Add($"--stale-after lowered to {Durations.Describe(staleAfter)} (default {Durations.Describe(StuckReleaseRule.DefaultStaleAfter)})");

@@ -10,7 +10,7 @@ namespace HelmUnstick.Cli.Commands;
 internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
-    private readonly Option<TimeSpan> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<string> _output = CommonOptions.Output();
 
     public Command Build()
@@ -34,7 +34,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         var ns = session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session, new ReadRetry());
         var history = await new Preflight(env, session, store, new SafetyOptions()).ReadHistoryAsync(result.GetValue(_release)!, ns, ct);
-        var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, result.GetValue(_staleAfter));
+        var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(
             r.Revision,
             r.Release?.LastDeployed,

@@ -19,7 +19,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
     public async Task<RemediationPlan> RunAsync(ParseResult result, string release, string ns, RemediationStrategy strategy, CancellationToken ct)
     {
         var history = await ReadHistoryAsync(release, ns, ct);
-        var staleAfter = result.GetValue(options.StaleAfter);
+        var staleAfter = CommonOptions.StaleAfterValue(result, options.StaleAfter);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, staleAfter);
         if (diagnosis.State == ReleaseState.Unreadable)
         {

@@ -7,7 +7,7 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary>The preflight flags shared by <c>check</c> and <c>fix</c>: CI sources, overrides and their reason.</summary>
 internal sealed class SafetyOptions
 {
-    public Option<TimeSpan> StaleAfter { get; } = CommonOptions.StaleAfter();
+    public Option<TimeSpan?> StaleAfter { get; } = CommonOptions.StaleAfter();
 
     public Option<bool> Force { get; } = new("--force")
     {
@@ -21,37 +21,43 @@ internal sealed class SafetyOptions
 
     public Option<string?> Reason { get; } = new("--reason")
     {
+        HelpName = "TEXT",
         Description = "Why an override is needed, e.g. an incident id; written to the audit log and, with mark-failed, the revision's description",
     };
 
     public Option<string?> Config { get; } = new("--config")
     {
+        HelpName = "FILE",
         Description = "CI sources per kube context (default: $XDG_CONFIG_HOME/helm-unstick/config.yaml)",
     };
 
-    public Option<string?> GitLabUrl { get; } = new("--gitlab-url") { Description = "GitLab instance that runs the deploy jobs, e.g. https://ops.gitlab.net" };
+    public Option<string?> GitLabUrl { get; } = new("--gitlab-url") { HelpName = "URL", Description = "GitLab instance that runs the deploy jobs, e.g. https://ops.gitlab.net" };
 
     public Option<string[]> GitLabProjects { get; } = new("--gitlab-project")
     {
+        HelpName = "PATH|ID",
         Description = "Project path or id whose pipelines deploy to this cluster (repeatable)",
         AllowMultipleArgumentsPerToken = false,
     };
 
     public Option<string[]> GitLabEnvironments { get; } = new("--gitlab-environment")
     {
+        HelpName = "NAME",
         Description = "GitLab environment that maps to this cluster (repeatable)",
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public Option<string?> GitLabCaFile { get; } = new("--gitlab-ca-file") { Description = "CA bundle for a GitLab with a private CA" };
+    public Option<string?> GitLabCaFile { get; } = new("--gitlab-ca-file") { HelpName = "FILE", Description = "CA bundle for a GitLab with a private CA" };
 
     public Option<string?> GitLabTokenFile { get; } = new("--gitlab-token-file")
     {
+        HelpName = "FILE",
         Description = "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value",
     };
 
     public Option<TimeSpan?> WaitForCi { get; } = new("--wait-for-ci")
     {
+        HelpName = "DURATION",
         Description = "Poll CI until it is quiet or this much time has passed (Go duration, e.g. 10m)",
         CustomParser = r =>
         {

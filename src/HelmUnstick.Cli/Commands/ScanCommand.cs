@@ -16,7 +16,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private const int ParallelReads = 8;
 
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
-    private readonly Option<TimeSpan> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<string> _output = CommonOptions.Output();
 
     public Command Build()
@@ -39,7 +39,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session, new ReadRetry());
-        var staleAfter = result.GetValue(_staleAfter);
+        var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
         var now = env.Now;
 
         // Only the newest revision of each release decides whether it is stuck, so only its payload is read.
