@@ -1,0 +1,32 @@
+namespace HelmUnstick.Cli.Tests.Commands;
+
+public sealed class HelpTests
+{
+    [Theory]
+    [InlineData(new[] { "--help" }, "Typical incident:")]
+    [InlineData(new[] { "fix", "--help" }, "4 changed but not verified")]
+    [InlineData(new[] { "scan", "--help" }, "--stale-after <DURATION>")]
+    [InlineData(new[] { "restore", "--help" }, "refuses")]
+    [InlineData(new[] { "explain", "--help" }, "matches-stuck")]
+    public async Task Help_ExplainsEachCommandAndExits0(string[] args, string expected)
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+
+        var run = await cli.RunAsync(args);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(expected, run.Out);
+        Assert.Empty(run.Err);
+    }
+
+    [Fact]
+    public async Task UnknownCommand_IsAUsageErrorPointingAtHelp()
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+
+        var run = await cli.RunAsync("rollback", "gitlab-cny");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--help", run.Err);
+    }
+}
