@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -19,15 +20,34 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<string> _output = CommonOptions.Output();
 
+    private readonly Option<TimeSpan?> _watch = new("--watch", "-w")
+    {
+        Description = "Keep scanning every DURATION (Go duration, e.g. 30s) and print each release that becomes stuck or unstuck, until Ctrl+C",
+        HelpName = "DURATION",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero)
+            {
+                return value;
+            }
+
+            r.AddError($"--watch: '{text}' is not a positive duration; use Go's form, for example 30s");
+            return null;
+        },
+    };
+
     public Command Build()
     {
         var command = new Command("scan", """
             Find releases whose newest revision is pending-install, pending-upgrade or pending-rollback.
             Reads only Secret metadata (paged, server-side label selector), then the newest revision of each release.
+            With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
+            becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
             Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
             """)
         {
-            _allNamespaces, _staleAfter, _output,
+            _allNamespaces, _staleAfter, _output, _watch,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -40,6 +60,112 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session, new ReadRetry());
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
+        var json = result.GetValue(_output) == "json";
+        if (result.GetValue(_watch) is { } interval)
+        {
+            return await WatchAsync(session, store, ns, staleAfter, interval, json, ct);
+        }
+
+        var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+        foreach (var line in scan.Unreadable)
+        {
+            env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
+        }
+
+        var findings = scan.Findings;
+        if (json)
+        {
+            env.WriteData(Json.Serialize(findings));
+        }
+        else if (findings.Count == 0)
+        {
+            env.WriteData($"No stuck releases among {scan.Releases} release(s) ({scan.Secrets} release Secrets) in {(ns is null ? "all namespaces" : $"namespace {ns}")}.");
+        }
+        else
+        {
+            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "STALE", "SECRET");
+            foreach (var f in findings)
+            {
+                table.AddRow([
+                    f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
+                    f.AppVersion ?? "", f.AgeSeconds is { } age ? Durations.Describe(TimeSpan.FromSeconds(age)) : "unknown",
+                    f.Stale ? "yes" : "no (may be running)", f.SecretName,
+                ]);
+            }
+
+            env.Console.Write(table);
+            env.WriteData($"{findings.Count} stuck release(s) among {scan.Releases}. Next: helm-unstick fix RELEASE -n NAMESPACE");
+        }
+
+        return scan.Unreadable.Count > 0 ? ExitCodes.ClusterError : findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
+    /// A failed pass is reported and the watch goes on, as kubectl get -w does.
+    /// </summary>
+    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, TimeSpan interval, bool json, CancellationToken ct)
+    {
+        var known = new Dictionary<string, StuckReleaseFinding>();
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+                    var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
+                    foreach (var (key, finding) in current)
+                    {
+                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? "stuck"
+                            : finding.Stale && !before.Stale ? "stale"
+                            : null;
+                        if (change is not null)
+                        {
+                            Report(change, finding, json);
+                        }
+                    }
+
+                    foreach (var (key, finding) in known.Where(k => !current.ContainsKey(k.Key)))
+                    {
+                        Report("unstuck", finding, json);
+                    }
+
+                    known = current;
+                }
+                catch (CliException e)
+                {
+                    env.Error.WriteLine($"error: {e.Message} (still watching)");
+                }
+
+                await Task.Delay(interval, env.Clock, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+    }
+
+    private void Report(string change, StuckReleaseFinding f, bool json)
+    {
+        if (json)
+        {
+            env.WriteData(System.Text.Json.JsonSerializer.Serialize(new { @event = change, time = env.Now, release = f }, Json.Compact));
+            return;
+        }
+
+        var what = change switch
+        {
+            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {(f.Stale ? "stale" : "young: a helm may still be running")})",
+            "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}",
+            _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
+        };
+        env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
+    }
+
+    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, CancellationToken ct)
+    {
         var now = env.Now;
 
         // Only the newest revision of each release decides whether it is stuck, so only its payload is read.
@@ -109,41 +235,15 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             });
 
         findings.Sort((a, b) => (a.Namespace, a.Release).CompareTo((b.Namespace, b.Release)));
-        foreach (var line in unreadable.Order(StringComparer.Ordinal))
-        {
-            env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
-        }
-
-        if (result.GetValue(_output) == "json")
-        {
-            env.WriteData(Json.Serialize(findings));
-        }
-        else if (findings.Count == 0)
-        {
-            env.WriteData($"No stuck releases among {newest.Count} release(s) ({seen} release Secrets) in {(ns is null ? "all namespaces" : $"namespace {ns}")}.");
-        }
-        else
-        {
-            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "STALE", "SECRET");
-            foreach (var f in findings)
-            {
-                table.AddRow([
-                    f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
-                    f.AppVersion ?? "", f.AgeSeconds is { } s ? Durations.Describe(TimeSpan.FromSeconds(s)) : "unknown",
-                    f.Stale ? "yes" : "no (may be running)", f.SecretName,
-                ]);
-            }
-
-            env.Console.Write(table);
-            env.WriteData($"{findings.Count} stuck release(s) among {newest.Count}. Next: helm-unstick fix RELEASE -n NAMESPACE");
-        }
-
-        return unreadable.Count > 0 ? ExitCodes.ClusterError : findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;
+        unreadable.Sort(StringComparer.Ordinal);
+        return new ScanResult(findings, unreadable, newest.Count, seen);
     }
 
     private static string Label(V1ObjectMeta meta, string key) =>
         meta.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : "";
 }
+
+internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, int Releases, int Secrets);
 
 /// <summary>One stuck release as <c>scan -o json</c> reports it.</summary>
 internal sealed record StuckReleaseFinding(

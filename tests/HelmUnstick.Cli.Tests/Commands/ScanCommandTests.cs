@@ -133,4 +133,37 @@ public sealed class ScanCommandTests
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("sh.helm.release.v1.demo.v4", run.Out);
     }
+
+    [Fact]
+    public async Task ScanWatch_ReportsAReleaseBecomingUnstuckAndStopsCleanlyOnCtrlC()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var passes = cli.Server.Faults.Delay("GET", "^/api/v1/secrets$", TimeSpan.Zero);
+        using var stop = new CancellationTokenSource();
+
+        var watching = cli.RunAsync(["scan", "-A", "--watch", "50ms"], stop.Token);
+        await WaitUntil(() => passes.Matched >= 2, watching);  // the first pass has finished
+        cli.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
+        var after = passes.Matched;
+        await WaitUntil(() => passes.Matched >= after + 2, watching);  // a whole pass after the delete
+        await stop.CancelAsync();
+        var run = await watching;
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.EndsWith("team-a/demo: stuck at revision 4 (pending-upgrade, stale)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("team-a/demo: no longer stuck (revision 4 was pending-upgrade)", StringComparison.Ordinal));
+        Assert.Equal(2, lines.Length);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, Task running)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.False(running.IsCompleted, "the watch ended early");
+            Assert.True(DateTime.UtcNow < deadline, "the watch made no progress");
+            await Task.Delay(10);
+        }
+    }
 }
