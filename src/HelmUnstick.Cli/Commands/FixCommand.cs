@@ -77,6 +77,13 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             Finish(result, run, e.ExitCode);
             throw;
         }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            // Unexpected, but the note and the JSON still say how far the run got.
+            run.Record.Outcome = $"error: {e.Message}";
+            Finish(result, run, ExitCodes.ClusterError);
+            throw;
+        }
     }
 
     private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CancellationToken ct)
