@@ -39,6 +39,9 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public bool Interactive { get; set; }
 
+    /// <summary>For commands that wait in real time (polling); otherwise the clock stands still at <see cref="Now"/>.</summary>
+    public bool UseSystemClock { get; set; }
+
     public static Task<CliHarness> StartAsync(string scenario) => StartAsync(new SandboxOptions { Scenario = Scenario.Load(scenario) });
 
     public static async Task<CliHarness> StartAsync(SandboxOptions options)
@@ -55,7 +58,8 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var console = new TestConsole().Width(4096);
         var error = new StringWriter();
-        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
+        var clock = UseSystemClock ? TimeProvider.System : new FixedClock(Now);
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
         var code = await CliApp.InvokeAsync(args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }

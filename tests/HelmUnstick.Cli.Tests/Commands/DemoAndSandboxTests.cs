@@ -48,6 +48,27 @@ public sealed class DemoAndSandboxTests
     }
 
     [Fact]
+    public async Task Fix_WaitForCiThatStaysBusy_ShowsProgressThenRefuses()
+    {
+        var gitLab = GitLabStubState.CreateDemo();
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions
+        {
+            Scenario = Scenario.Load("gitlab-cny"),
+            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
+        });
+        cli.UseSystemClock = true;
+        var before = cli.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync("fix", "gitlab-cny", "-n", "gitlab-cny", "--gitlab-url", new Uri(cli.Server.BaseAddress, "gitlab").ToString(),
+            "--gitlab-project", GitLabStubState.DemoProject, "--gitlab-environment", "gprd", "--wait-for-ci", "1s", "--apply", "--yes");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("CI still busy after poll 1", run.Err);
+        Assert.Contains("BLOCKED - CI is deploying", run.Out);
+        Assert.Equal(before, cli.Server.Store.ResourceVersion);
+    }
+
+    [Fact]
     public async Task Sandbox_UnknownScenario_ListsTheBuiltInOnes()
     {
         await using var cli = await CliHarness.StartAsync("healthy");
