@@ -411,7 +411,16 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             if (labels.Matches(item) && fields.Matches(item))
             {
                 var itemNamespace = item["metadata"]?["namespace"]?.GetValue<string>() ?? "";
-                var gone = store.Delete(request.Type, itemNamespace, item["metadata"]!["name"]!.GetValue<string>(), null, null, dryRun);
+                JsonObject gone;
+                try
+                {
+                    gone = store.Delete(request.Type, itemNamespace, item["metadata"]!["name"]!.GetValue<string>(), null, null, dryRun);
+                }
+                catch (ApiException e) when (e.Code == 404)
+                {
+                    continue; // deleted by someone else meanwhile, as the apiserver tolerates
+                }
+
                 gone.Remove("kind");
                 gone.Remove("apiVersion");
                 deleted.Add(gone);
@@ -492,12 +501,12 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 throw ApiErrors.UnsupportedMediaType(["application/json"]);
             }
 
-
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            JsonObject decoded;
             try
             {
-                return KubernetesProtobuf.DecodeObject(buffer.ToArray());
+                decoded = KubernetesProtobuf.DecodeObject(buffer.ToArray());
             }
             catch (NotSupportedException)
             {
@@ -507,6 +516,12 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             {
                 throw ApiErrors.BadRequest($"the body of the request could not be decoded as protobuf: {e.Message}");
             }
+
+            // The envelope names its kind; the apiserver refuses one that is not what the URL takes.
+            var bodyKind = decoded["kind"]?.GetValue<string>();
+            return string.IsNullOrEmpty(bodyKind) || bodyKind == kind
+                ? decoded
+                : throw ApiErrors.BadRequest($"the body of the request is a {bodyKind}, but this endpoint takes a {kind}");
         }
 
         if (mediaType is not ("application/json" or ""))

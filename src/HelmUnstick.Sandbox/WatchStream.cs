@@ -34,7 +34,13 @@ internal static class WatchStream
             "false" => false,
             _ => since is null,
         };
-        var initialEventsEndBookmark = sendInitialEvents && query["sendInitialEvents"] == "true" && query["allowWatchBookmarks"] == "true";
+        if (query["sendInitialEvents"] == "true" && query["allowWatchBookmarks"] != "true")
+        {
+            // As the apiserver: the end of the initial events is announced by a bookmark, so bookmarks must be allowed.
+            throw ApiErrors.Invalid(type, "", "allowWatchBookmarks", "FieldValueForbidden", "Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true");
+        }
+
+        var initialEventsEndBookmark = sendInitialEvents && query["sendInitialEvents"] == "true";
         var timeoutSeconds = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? seconds
             : DefaultTimeoutSeconds;

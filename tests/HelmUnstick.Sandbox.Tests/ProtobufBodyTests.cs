@@ -36,6 +36,18 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
+    public async Task Create_SecretBodyPostedToConfigMaps_Returns400()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+
+        var response = await sandbox.Http.PostAsync("api/v1/namespaces/default/configmaps", ProtobufContent(File.ReadAllBytes(ProtobufFixture)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("is a Secret, but this endpoint takes a ConfigMap", await response.Content.ReadAsStringAsync());
+        Assert.Empty(sandbox.Server.Store.List("v1", "configmaps", "default"));
+    }
+
+    [Fact]
     public async Task Create_WithTruncatedProtobufBody_Returns400()
     {
         await using var sandbox = await RunningSandbox.StartAsync();

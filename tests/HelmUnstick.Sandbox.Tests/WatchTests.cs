@@ -88,6 +88,17 @@ public sealed class WatchTests
         Assert.Equal(sandbox.Server.Store.ResourceVersion.ToString(), events[2]["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task Watch_SendInitialEventsWithoutBookmarks_Returns422()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+
+        using var response = await sandbox.Http.GetAsync("api/v1/namespaces/default/secrets?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan");
+
+        Assert.Equal((System.Net.HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("sendInitialEvents requires setting allowWatchBookmarks to true", await response.Content.ReadAsStringAsync());
+    }
+
     private static async Task<(WatchEventType, string)> Next(IAsyncEnumerator<(WatchEventType Type, V1Secret Object)> events)
     {
         // A missing event fails the test instead of hanging the run.
