@@ -29,23 +29,12 @@ internal sealed class CommonOptions
         Recursive = true,
     };
 
-    public Option<TimeSpan?> RequestTimeout { get; } = new("--request-timeout")
-    {
-        HelpName = "DURATION",
-        Description = "How long one API request may take before it counts as failed (Go duration; default 30s)",
-        Recursive = true,
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero)
-            {
-                return value;
-            }
-
-            r.AddError($"--request-timeout: '{text}' is not a positive duration; use Go's form, for example 30s");
-            return null;
-        },
-    };
+    public Option<TimeSpan?> RequestTimeout { get; } = Duration(
+        "--request-timeout",
+        "How long one API request may take before it counts as failed (Go duration; default 30s)",
+        "30s",
+        positive: true,
+        recursive: true);
 
     public KubeTarget Target(ParseResult result) =>
         new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
@@ -56,22 +45,31 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => "table",
     }.AcceptOnlyFromAmong("table", "json");
 
-    public static Option<TimeSpan?> StaleAfter() => new("--stale-after")
+    public static Option<TimeSpan?> StaleAfter() => Duration(
+        "--stale-after",
+        "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h; default 15m)",
+        "90s, 15m or 1h");
+
+    /// <summary>An option that takes a Go duration (<c>90s</c>, <c>15m</c>), refused at parse time when it is not one.</summary>
+    public static Option<TimeSpan?> Duration(string name, string description, string example, bool positive = false, bool recursive = false, string? alias = null)
     {
-        Description = "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h; default 15m)",
-        HelpName = "DURATION",
-        CustomParser = r =>
+        var option = alias is null ? new Option<TimeSpan?>(name) : new Option<TimeSpan?>(name, alias);
+        option.Description = description;
+        option.HelpName = "DURATION";
+        option.Recursive = recursive;
+        option.CustomParser = r =>
         {
             var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (GoDuration.TryParse(text, out var value))
+            if (GoDuration.TryParse(text, out var value) && (!positive || value > TimeSpan.Zero))
             {
                 return value;
             }
 
-            r.AddError($"--stale-after: '{text}' is not a duration; use Go's form, for example 90s, 15m or 1h");
+            r.AddError($"{name}: '{text}' is not a {(positive ? "positive " : "")}duration; use Go's form, for example {example}");
             return null;
-        },
-    };
+        };
+        return option;
+    }
 
     /// <summary>The staleness threshold given, or the default (never zero by omission: zero means "all stale").</summary>
     public static TimeSpan StaleAfterValue(ParseResult result, Option<TimeSpan?> option) =>

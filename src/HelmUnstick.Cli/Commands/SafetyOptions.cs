@@ -1,6 +1,5 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Ci;
-using HelmUnstick.Core;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -55,22 +54,8 @@ internal sealed class SafetyOptions
         Description = "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value",
     };
 
-    public Option<TimeSpan?> WaitForCi { get; } = new("--wait-for-ci")
-    {
-        HelpName = "DURATION",
-        Description = "Poll CI until it is quiet or this much time has passed (Go duration, e.g. 10m)",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (GoDuration.TryParse(text, out var value))
-            {
-                return value;
-            }
-
-            r.AddError($"--wait-for-ci: '{text}' is not a duration; use Go's form, for example 5m");
-            return null;
-        },
-    };
+    public Option<TimeSpan?> WaitForCi { get; } = CommonOptions.Duration(
+        "--wait-for-ci", "Poll CI until it is quiet or this much time has passed (Go duration, e.g. 10m)", "5m");
 
     public void AddTo(Command command)
     {

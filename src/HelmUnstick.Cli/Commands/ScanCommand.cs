@@ -1,7 +1,6 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -20,22 +19,12 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<string> _output = CommonOptions.Output();
 
-    private readonly Option<TimeSpan?> _watch = new("--watch", "-w")
-    {
-        Description = "Keep scanning every DURATION (Go duration, e.g. 30s) and print each release that becomes stuck or unstuck, until Ctrl+C",
-        HelpName = "DURATION",
-        CustomParser = r =>
-        {
-            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero)
-            {
-                return value;
-            }
-
-            r.AddError($"--watch: '{text}' is not a positive duration; use Go's form, for example 30s");
-            return null;
-        },
-    };
+    private readonly Option<TimeSpan?> _watch = CommonOptions.Duration(
+        "--watch",
+        "Keep scanning every DURATION (Go duration, e.g. 30s) and print each release that becomes stuck or unstuck, until Ctrl+C",
+        "30s",
+        positive: true,
+        alias: "-w");
 
     public Command Build()
     {
