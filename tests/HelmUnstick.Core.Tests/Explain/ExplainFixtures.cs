@@ -1,7 +1,6 @@
-using System.IO.Compression;
-using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Core.Tests.Explain;
 
@@ -10,21 +9,7 @@ internal static class ExplainFixtures
 {
     public const string Namespace = "team-a";
 
-    public static string PathTo(params string[] parts)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HelmUnstick.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new InvalidOperationException("HelmUnstick.slnx not found above the test output directory.");
-        }
-
-        return Path.Combine([directory.FullName, "..", "shared", "fixtures", .. parts]);
-    }
+    public static string PathTo(params string[] parts) => Fixtures.PathOf(Path.Combine(parts));
 
     public static JsonObject ReadRelease(string fileName) =>
         JsonNode.Parse(File.ReadAllText(PathTo("helm3.18", fileName)))!.AsObject();
@@ -70,13 +55,7 @@ internal static class ExplainFixtures
         };
     }
 
-    /// <summary>In the API's JSON, data.release is base64 of Helm's base64 of gzip of the release JSON.</summary>
-    private static JsonObject DecodeRelease(string data)
-    {
-        var helmString = Encoding.ASCII.GetString(Convert.FromBase64String(data));
-        using var gzip = new GZipStream(new MemoryStream(Convert.FromBase64String(helmString)), CompressionMode.Decompress);
-        return JsonNode.Parse(gzip)!.AsObject();
-    }
+    private static JsonObject DecodeRelease(string data) => ReleaseCodec.DecodeApiJsonValue(data).ToJsonObject();
 
     public static RevisionSnapshot WithManifest(this RevisionSnapshot snapshot, Func<string, string> edit) =>
         snapshot with { Manifest = edit(snapshot.Manifest) };
