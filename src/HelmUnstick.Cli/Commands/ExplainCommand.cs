@@ -55,7 +55,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new ReleaseSecretStore(session, new ReadRetry());
-        var history = await new Preflight(env, session, store, new SafetyOptions()).ReadHistoryAsync(release, ns, ct);
+        var history = await Preflight.ReadHistoryAsync(session, store, release, ns, ct);
         var outlook = HelmOutlook.For(history);
         record.Outlook = outlook;
         record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");

@@ -33,7 +33,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         using var session = ClusterSession.Connect(target, env);
         var ns = session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session, new ReadRetry());
-        var history = await new Preflight(env, session, store, new SafetyOptions()).ReadHistoryAsync(result.GetValue(_release)!, ns, ct);
+        var history = await Preflight.ReadHistoryAsync(session, store, result.GetValue(_release)!, ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(
             r.Revision,

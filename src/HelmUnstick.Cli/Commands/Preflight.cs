@@ -18,7 +18,7 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
 {
     public async Task<RemediationPlan> RunAsync(ParseResult result, string release, string ns, RemediationStrategy strategy, CancellationToken ct)
     {
-        var history = await ReadHistoryAsync(release, ns, ct);
+        var history = await ReadHistoryAsync(session, store, release, ns, ct);
         var staleAfter = CommonOptions.StaleAfterValue(result, options.StaleAfter);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, staleAfter);
         if (diagnosis.State == ReleaseState.Unreadable)
@@ -50,7 +50,8 @@ internal sealed class Preflight(CliEnvironment env, ClusterSession session, Rele
 
     private static readonly PreflightCheck NotAsked = new(CiTitle, CheckOutcome.Passed, "not asked: nothing to fix", []);
 
-    public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
+    /// <summary>A release's revisions, or one clear line saying whether the release or its namespace is missing.</summary>
+    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, ReleaseSecretStore store, string release, string ns, CancellationToken ct)
     {
         ReleaseHistory history;
         try
