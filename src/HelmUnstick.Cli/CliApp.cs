@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Commands;
+using HelmUnstick.Cli.Engine;
 
 namespace HelmUnstick.Cli;
 
@@ -74,6 +75,11 @@ internal static class CliApp
         {
             env.Error.WriteLine($"error: {e.Message}");
             return e.ExitCode;
+        }
+        catch (UnstickException e)
+        {
+            env.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.For(e.Failure);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Ci;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -63,11 +64,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Unavailable($"no complete answer within the {Describe(options.TotalBudget)} time budget");
+            return Unavailable($"no complete answer within the {Durations.Describe(options.TotalBudget)} time budget");
         }
         catch (TimeoutRejectedException)
         {
-            return Unavailable($"no answer within {Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
+            return Unavailable($"no answer within {Durations.Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
         }
         catch (HttpRequestException e)
         {
@@ -268,9 +269,6 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
 
     private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
@@ -12,7 +13,7 @@ namespace HelmUnstick.Cli.Commands;
 internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<int?> _revision = new("--revision")
     {
@@ -49,13 +50,12 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new ReleaseSecretStore(session, new ReadRetry());
-        var history = await Preflight.ReadHistoryAsync(session, store, release, ns, ct);
+        var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
         var outlook = HelmOutlook.For(history);
         record.Outlook = outlook;
         record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
@@ -71,7 +71,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
         }
 
-        if (result.GetValue(_output) == "json")
+        if (result.GetValue(_output) == OutputFormat.Json)
         {
             env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
         }
