@@ -86,7 +86,7 @@ internal static class CliApp
             env.Error.WriteLine("error: interrupted; nothing more was changed");
             return 130;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or Polly.Timeout.TimeoutRejectedException)
         {
             env.Error.WriteLine("error: the API server did not answer in time; nothing was changed");
             return ExitCodes.ClusterError;

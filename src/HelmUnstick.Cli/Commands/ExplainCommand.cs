@@ -54,14 +54,14 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         using var _ = session;
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
         var outlook = HelmOutlook.For(history);
         record.Outlook = outlook;
         record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
 
         var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
-        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session, new ReadRetry()), history, stuck, previous, result.GetValue(_showValues), ct);
+        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session), history, stuck, previous, result.GetValue(_showValues), ct);
         record.Explanation = explained;
         record.Outcome = $"explained revision {stuck.Revision}; nothing was changed";
         record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");

@@ -116,7 +116,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
 
         RenderPlan(run, plan);
-        var reader = new LiveObjectReader(session, new ReadRetry());
+        var reader = new LiveObjectReader(session);
         await ExplainAsync(result, run, reader, plan, ct);
         if (plan.Blocked)
         {

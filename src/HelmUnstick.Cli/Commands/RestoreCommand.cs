@@ -37,7 +37,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         using var session = ClusterSession.Connect(common.Target(result), env);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var ns = backup.Metadata.NamespaceProperty;
         var name = backup.Metadata.Name;
         IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>(backup.Metadata.Annotations ?? new Dictionary<string, string>());

@@ -47,7 +47,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
         var json = result.GetValue(_output) == OutputFormat.Json;
         if (result.GetValue(_watch) is { } interval)

@@ -18,7 +18,7 @@ namespace HelmUnstick.Cli.Engine;
 /// </summary>
 internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock)
 {
-    private readonly ReleaseSecretStore _store = new(session, new ReadRetry());
+    private readonly ReleaseSecretStore _store = new(session);
 
     /// <summary>The release's revisions, the diagnosis and, when a revision is stuck, every check with its evidence.</summary>
     /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
@@ -41,7 +41,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         IReadOnlyList<WorkloadStatus> workloads;
         try
         {
-            workloads = await new WorkloadReader(session, new ReadRetry()).ReadAsync(request.Namespace, ct);
+            workloads = await new WorkloadReader(session).ReadAsync(request.Namespace, ct);
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {

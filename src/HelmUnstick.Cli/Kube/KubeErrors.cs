@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using k8s.Autorest;
+using Polly.Timeout;
 
 namespace HelmUnstick.Cli.Kube;
 
@@ -49,7 +50,7 @@ internal static class KubeErrors
                 $"{where} answered {(int)h.Response.StatusCode} {h.Response.ReasonPhrase} while {doing}: {ServerMessage(e) ?? "no message"}",
             HttpRequestException r =>
                 $"cannot reach {where} while {doing}: {Innermost(r).Message}",
-            TaskCanceledException or TimeoutException =>
+            TaskCanceledException or TimeoutException or TimeoutRejectedException =>
                 $"{where} did not answer in time while {doing}",
             _ => $"{doing} failed: {e.Message}",
         };
