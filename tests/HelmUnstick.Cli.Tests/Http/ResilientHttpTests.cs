@@ -33,6 +33,22 @@ public sealed class ResilientHttpTests
     }
 
     [Fact]
+    public async Task Read_429WithALongRetryAfter_WaitsNoLongerThanTheMaximumDelay()
+    {
+        var clock = new RetryClock(Start);
+        var server = new ScriptedServer(Answer(HttpStatusCode.TooManyRequests, retryAfter: 600), Answer(HttpStatusCode.OK));
+        using var client = Client(server, clock);
+
+        var sending = client.GetAsync("api/v1/namespaces/team-a/secrets");
+        await clock.WaitStartedAsync(Policy.MaxDelay);
+        clock.Advance(Policy.MaxDelay);
+        using var response = await sending.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, server.Calls));
+        Assert.DoesNotContain(TimeSpan.FromSeconds(600), clock.Waits);
+    }
+
+    [Fact]
     public async Task Read_5xxBurst_IsRetriedWithGrowingJitteredBackoffUntilItSucceeds()
     {
         var clock = new RetryClock(Start);
