@@ -153,7 +153,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     {
         if (json)
         {
-            env.WriteData(System.Text.Json.JsonSerializer.Serialize(new { @event = change, time = env.Now, release = f }, Json.Compact));
+            env.WriteData(Json.Serialize(new ScanEvent(change, env.Now, f), Json.Compact));
             return;
         }
 
@@ -251,6 +251,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 }
 
 internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets);
+
+/// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
+internal sealed record ScanEvent(string Event, DateTimeOffset Time, StuckReleaseFinding Release);
 
 /// <summary>One stuck release as <c>scan -o json</c> reports it.</summary>
 internal sealed record StuckReleaseFinding(

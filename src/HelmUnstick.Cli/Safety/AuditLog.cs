@@ -25,7 +25,7 @@ internal static class AuditLog
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, JsonSerializer.Serialize(entry, Rendering.Json.Compact) + "\n");
+            File.AppendAllText(path, Rendering.Json.Serialize(entry, Rendering.Json.Compact) + "\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
