@@ -1,14 +1,14 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Commands;
+using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli;
 
 /// <summary>Builds the command tree and runs it; every failure ends as one line on stderr and an exit code.</summary>
 internal static class CliApp
 {
-    public static RootCommand BuildRoot(CliEnvironment env)
+    public static RootCommand BuildRoot(CliEnvironment env, CommonOptions common)
     {
-        var common = new CommonOptions();
         var root = new RootCommand("""
             helm-unstick: the "Helm upgrade is stuck" runbook as one safe command.
             Finds releases left pending-* by a helm process that died, checks that nothing else is wrong
@@ -25,7 +25,7 @@ internal static class CliApp
               helm-unstick explain gitlab-cny -n gitlab-cny       # what the next deploy will show as changes
             """)
         {
-            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout,
+            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout, common.Verbose, common.NoColor,
         };
         root.Subcommands.Add(new ScanCommand(common, env).Build());
         root.Subcommands.Add(new CheckCommand(common, env).Build());
@@ -40,8 +40,16 @@ internal static class CliApp
 
     public static async Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
     {
-        var root = BuildRoot(env);
+        var common = new CommonOptions();
+        var root = BuildRoot(env, common);
         var result = root.Parse(args);
+        var noColor = result.GetValue(common.NoColor);
+        OutputStyle.Apply(env.Console, OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor));
+        if (env.ProgressConsole is { } progress)
+        {
+            OutputStyle.Apply(progress, OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor));
+        }
+
         if (result.Errors.Count > 0)
         {
             // Parse errors are caught before anything runs: one line, and where to read more.

@@ -21,5 +21,7 @@ var env = new CliEnvironment(
     Environment.GetEnvironmentVariable,
     TimeProvider.System,
     IsInteractive: !Console.IsInputRedirected && !Console.IsOutputRedirected,
-    Confirm: question => console.Confirm(question, defaultValue: false));
+    Confirm: question => console.Confirm(question, defaultValue: false),
+    OutputIsTerminal: !Console.IsOutputRedirected,
+    ProgressConsole: Console.IsErrorRedirected ? null : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }));
 return await CliApp.InvokeAsync(args, env, cancel.Token);
