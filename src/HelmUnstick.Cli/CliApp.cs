@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using HelmUnstick.Cli.Commands;
+using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli;
@@ -35,6 +37,8 @@ internal static class CliApp
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
         root.Subcommands.Add(new DemoCommand(env).Build());
         root.Subcommands.Add(new SandboxCommand(env).Build());
+        root.Subcommands.Add(new CompletionCommand(env).Build());
+        new ClusterCompletions(common, env).AddTo(root);
         return root;
     }
 
@@ -43,11 +47,9 @@ internal static class CliApp
         var common = new CommonOptions();
         var root = BuildRoot(env, common);
         var result = root.Parse(args);
-        var noColor = result.GetValue(common.NoColor);
-        OutputStyle.Apply(env.Console, OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor));
-        if (env.ProgressConsole is { } progress)
+        if (result.GetResult(root.Directives.OfType<SuggestDirective>().Single()) is { } completionRequest)
         {
-            OutputStyle.Apply(progress, OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor));
+            return CompletionCommand.Answer(root, result, completionRequest, env);
         }
 
         if (result.Errors.Count > 0)
@@ -57,6 +59,13 @@ internal static class CliApp
             env.Error.WriteLine($"error: {result.Errors[0].Message}");
             env.Error.WriteLine($"See 'helm-unstick {command}{(command.Length > 0 ? " " : "")}--help'.");
             return ExitCodes.Usage;
+        }
+
+        var noColor = result.GetValue(common.NoColor);
+        OutputStyle.Apply(env.Console, OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor));
+        if (env.ProgressConsole is { } progress)
+        {
+            OutputStyle.Apply(progress, OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor));
         }
 
         var config = new InvocationConfiguration

@@ -87,9 +87,11 @@ internal sealed class CommonOptions
     public static TimeSpan StaleAfterValue(ParseResult result, Option<TimeSpan?> option) =>
         result.GetValue(option) ?? StuckReleaseRule.DefaultStaleAfter;
 
+    public const string ReleaseArgumentName = "RELEASE";
+
     public static Argument<string> Release()
     {
-        var release = new Argument<string>("RELEASE") { Description = "The Helm release name" };
+        var release = new Argument<string>(ReleaseArgumentName) { Description = "The Helm release name" };
 
         // Helm's own rule; it also keeps a name from smuggling extra terms into the label selector.
         release.Validators.Add(r =>
