@@ -52,6 +52,21 @@ internal static class CliApp
             return CompletionCommand.Answer(root, result, completionRequest, env);
         }
 
+        // Decided before anything is written. Plain stdout implies plain progress, whose only extra condition is a terminal.
+        var noColor = result.Errors.Count == 0 && result.GetValue(common.NoColor);
+        if (!OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor))
+        {
+            // The commands hold the console they were built with: build them again around the plain one.
+            var progressStyled = OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor);
+            env = env with
+            {
+                Console = OutputStyle.Apply(env.Console, styled: false),
+                ProgressConsole = env.ProgressConsole is { } progress ? OutputStyle.Apply(progress, progressStyled) : null,
+            };
+            root = BuildRoot(env, common = new CommonOptions());
+            result = root.Parse(args);
+        }
+
         if (result.Errors.Count > 0)
         {
             // Parse errors are caught before anything runs: one line, and where to read more.
@@ -59,13 +74,6 @@ internal static class CliApp
             env.Error.WriteLine($"error: {result.Errors[0].Message}");
             env.Error.WriteLine($"See 'helm-unstick {command}{(command.Length > 0 ? " " : "")}--help'.");
             return ExitCodes.Usage;
-        }
-
-        var noColor = result.GetValue(common.NoColor);
-        OutputStyle.Apply(env.Console, OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor));
-        if (env.ProgressConsole is { } progress)
-        {
-            OutputStyle.Apply(progress, OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor));
         }
 
         var config = new InvocationConfiguration

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
+using Spectre.Console;
 using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests;
@@ -39,6 +40,9 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public bool Interactive { get; set; }
 
+    /// <summary>Standard output is a colour terminal; otherwise a pipe (the console still could write colour: it must not).</summary>
+    public bool OutputIsTerminal { get; set; }
+
     /// <summary>For commands that wait in real time (polling); otherwise the clock stands still at <see cref="Now"/>.</summary>
     public bool UseSystemClock { get; set; }
 
@@ -56,10 +60,10 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public async Task<CliRun> RunAsync(string[] args, CancellationToken ct)
     {
-        var console = new TestConsole().Width(4096);
+        var console = new TestConsole().Width(4096).EmitAnsiSequences().Colors(ColorSystem.TrueColor);
         var error = new StringWriter();
         var clock = UseSystemClock ? TimeProvider.System : new FixedClock(Now);
-        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive, OutputIsTerminal: OutputIsTerminal);
         var code = await CliApp.InvokeAsync(args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }

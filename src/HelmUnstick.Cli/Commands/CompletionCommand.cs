@@ -110,7 +110,7 @@ internal sealed class CompletionCommand(CliEnvironment env)
     {
         var command = new Command("completion", """
             Print a shell completion script: commands and flags, and contexts, namespaces and release names read from
-            the kubeconfig and the cluster (at most 2 seconds per completion).
+            the kubeconfig and the cluster (at most 5 seconds per completion).
               bash:        source <(helm-unstick completion bash)           (in ~/.bashrc)
               zsh:         source <(helm-unstick completion zsh)            (in ~/.zshrc, after compinit)
               fish:        helm-unstick completion fish | source            (in ~/.config/fish/config.fish)

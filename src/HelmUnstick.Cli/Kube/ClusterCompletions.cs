@@ -13,7 +13,7 @@ namespace HelmUnstick.Cli.Kube;
 /// </summary>
 internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment env)
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
 
     /// <summary>Completes <c>--context</c>, <c>-n</c> and the RELEASE argument of every command in the tree.</summary>
     public void AddTo(RootCommand root)

@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace HelmUnstick.Cli.Rendering;
 
@@ -12,26 +13,44 @@ internal static class OutputStyle
     public static bool IsStyled(bool isTerminal, Func<string, string?> getEnvironmentVariable, bool noColorFlag) =>
         isTerminal && !noColorFlag && string.IsNullOrEmpty(getEnvironmentVariable("NO_COLOR"));
 
-    /// <summary>Turns styling off on a console that is not to be styled; a styled one keeps what its terminal supports.</summary>
-    /// <remarks>
-    /// Spectre.Console still writes bold and other decorations without colours, so styled text goes through
-    /// <see cref="Markup"/>. Turning ANSI off instead would not do: the fallback sets colours through System.Console,
-    /// which writes them as escape sequences to a Unix terminal all the same.
-    /// </remarks>
-    public static void Apply(IAnsiConsole console, bool styled)
-    {
-        if (!styled)
-        {
-            console.Profile.Capabilities.ColorSystem = ColorSystem.NoColors;
-        }
-    }
+    /// <summary>The console itself when styled, else one that writes the same text with no style at all.</summary>
+    public static IAnsiConsole Apply(IAnsiConsole console, bool styled) => styled ? console : new PlainConsole(console);
 
     public static bool IsStyled(IAnsiConsole console) =>
-        console.Profile.Capabilities.Ansi && console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
+        console is not PlainConsole && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.ColorSystem != ColorSystem.NoColors;
 
-    /// <summary>Markup for <paramref name="text"/> in <paramref name="style"/> on a styled console; the text alone otherwise.</summary>
-    public static string Markup(IAnsiConsole console, string style, string text) =>
-        IsStyled(console) ? $"[{style}]{Spectre.Console.Markup.Escape(text)}[/]" : Spectre.Console.Markup.Escape(text);
+    /// <summary>
+    /// Drops every style from what is written, so commands may use markup freely. Taking colours away would not
+    /// do: Spectre.Console still writes bold, and without ANSI it sets colours through System.Console, which on Unix
+    /// writes them to a terminal as escape sequences all the same.
+    /// </summary>
+    private sealed class PlainConsole(IAnsiConsole inner) : IAnsiConsole
+    {
+        public Profile Profile => inner.Profile;
+
+        public IAnsiConsoleCursor Cursor => inner.Cursor;
+
+        public IAnsiConsoleInput Input => inner.Input;
+
+        public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
+
+        public RenderPipeline Pipeline => inner.Pipeline;
+
+        public void Clear(bool home) => inner.Clear(home);
+
+        public void Write(IRenderable renderable) => inner.Write(new Unstyled(renderable));
+
+        /// <summary>Cursor movement of a live display (progress on a terminal's stderr with --no-color); never text.</summary>
+        public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
+    }
+
+    private sealed class Unstyled(IRenderable inner) : IRenderable
+    {
+        public Measurement Measure(RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
+
+        public IEnumerable<Segment> Render(RenderOptions options, int maxWidth) =>
+            inner.Render(options, maxWidth).Select(s => s.IsLineBreak || s.IsControlCode || s.Style == Style.Plain ? s : new Segment(s.Text));
+    }
 }
 
 /// <summary>The states a check or a note is in, as the operator reads them.</summary>
@@ -51,6 +70,11 @@ internal static class Marks
     /// </summary>
     public static string Markup(IAnsiConsole console, Mark mark)
     {
+        if (!OutputStyle.IsStyled(console))
+        {
+            return Word(mark);
+        }
+
         var unicode = console.Profile.Capabilities.Unicode;
         var (symbol, style) = mark switch
         {
@@ -59,7 +83,7 @@ internal static class Marks
             Mark.Overridden => ("!", "bold yellow"),
             _ => ("!", "yellow"),
         };
-        return OutputStyle.IsStyled(console) ? OutputStyle.Markup(console, style, $"{symbol} {Word(mark)}") : Word(mark);
+        return $"[{style}]{symbol} {Word(mark)}[/]";
     }
 
     public static string Word(Mark mark) => mark switch

@@ -22,8 +22,7 @@ internal sealed class ProgressReporter(IAnsiConsole? console, TimeProvider clock
             return await running;
         }
 
-        await Task.WhenAny(running, Task.Delay(ShowAfter, clock, ct));
-        if (running.IsCompleted || ct.IsCancellationRequested)
+        if (await Task.WhenAny(running, Task.Delay(ShowAfter, clock, ct)) == running || ct.IsCancellationRequested)
         {
             return await running;
         }
