@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
@@ -12,7 +13,7 @@ namespace HelmUnstick.Cli.Commands;
 internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<int?> _revision = new("--revision")
     {
@@ -49,21 +50,20 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
         {
-            var history = await Preflight.ReadHistoryAsync(session, store, release, ns, ct);
+            var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
             var outlook = HelmOutlook.For(history);
             record.Outlook = outlook;
             record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
 
             var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
-            var reader = new LiveObjectReader(session, new ReadRetry(), (read, total) => progress.Report($"Reading the release's objects from the cluster: {read} of {total}"));
+            var reader = new LiveObjectReader(session, (read, total) => progress.Report($"Reading the release's objects from the cluster: {read} of {total}"));
             return await ExplainedRelease.ReadAsync(reader, history, stuck, previous, result.GetValue(_showValues), ct);
         }, ct);
         record.Explanation = explained;
@@ -75,7 +75,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
         }
 
-        if (result.GetValue(_output) == "json")
+        if (result.GetValue(_output) == OutputFormat.Json)
         {
             env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
         }

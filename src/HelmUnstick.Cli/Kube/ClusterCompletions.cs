@@ -65,7 +65,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var meta in new ReleaseSecretStore(session, new ReadRetry(attempts: 1)).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, ct))
+            await foreach (var meta in new ReleaseSecretStore(session).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, ct))
             {
                 if (meta.Labels is { } labels && labels.TryGetValue("name", out var name))
                 {

@@ -11,7 +11,7 @@ namespace HelmUnstick.Cli.Kube;
 /// version through discovery, as kubectl does. <paramref name="reading"/> hears how many of how many objects have been
 /// read, before each read.
 /// </summary>
-internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry, Action<int, int>? reading = null)
+internal sealed class LiveObjectReader(ClusterSession session, Action<int, int>? reading = null)
 {
     private static readonly Dictionary<(string ApiVersion, string Kind), string> WellKnownResources = new()
     {
@@ -74,7 +74,7 @@ internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry, 
             var path = $"{GroupVersionPath(apiVersion)}/"
                        + (key.Namespace is null ? "" : $"namespaces/{Uri.EscapeDataString(key.Namespace)}/")
                        + $"{plural}/{Uri.EscapeDataString(key.Name)}";
-            return await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, path, "application/json", c), ct) as JsonObject;
+            return await KubeHttp.GetJsonAsync(session, path, "application/json", ct) as JsonObject;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -107,7 +107,7 @@ internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry, 
         JsonNode list;
         try
         {
-            list = await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, GroupVersionPath(apiVersion), "application/json", c), ct);
+            list = await KubeHttp.GetJsonAsync(session, GroupVersionPath(apiVersion), "application/json", ct);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
