@@ -63,8 +63,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
 
             var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
-            var reader = new LiveObjectReader(session, (read, total) => progress.Report($"Reading the release's objects from the cluster: {read} of {total}"));
-            return await ExplainedRelease.ReadAsync(reader, history, stuck, previous, result.GetValue(_showValues), ct);
+            return await ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, progress), history, stuck, previous, result.GetValue(_showValues), ct);
         }, ct);
         record.Explanation = explained;
         record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
@@ -81,7 +80,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         }
         else
         {
-            ExplanationText.WriteFull(env, explained);
+            ExplanationText.Write(env, explained, result.GetValue(common.Verbose));
             if (result.GetValue(_report) is { } written)
             {
                 env.WriteData($"Report: {written}");

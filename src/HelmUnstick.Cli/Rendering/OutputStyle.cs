@@ -64,26 +64,30 @@ internal enum Mark
 
 internal static class Marks
 {
+    /// <summary>The widest state as printed in a column: "! overridden".</summary>
+    public const int ColumnWidth = 12;
+
     /// <summary>
     /// Markup for a state: a coloured symbol and word on a styled console, the bare word otherwise. The word is
     /// always there, so the meaning never rests on colour alone.
     /// </summary>
-    public static string Markup(IAnsiConsole console, Mark mark)
+    public static string Markup(IAnsiConsole console, Mark mark, string? word = null)
     {
+        word ??= Word(mark);
         if (!OutputStyle.IsStyled(console))
         {
-            return Word(mark);
+            return Spectre.Console.Markup.Escape(word);
         }
 
-        var unicode = console.Profile.Capabilities.Unicode;
-        var (symbol, style) = mark switch
-        {
-            Mark.Ok => (unicode ? "✓" : "+", "green"),
-            Mark.Blocked => (unicode ? "✗" : "x", "bold red"),
-            Mark.Overridden => ("!", "bold yellow"),
-            _ => ("!", "yellow"),
-        };
-        return $"[{style}]{symbol} {Word(mark)}[/]";
+        var (symbol, style) = Symbol(console, mark);
+        return $"[{style}]{symbol} {Spectre.Console.Markup.Escape(word)}[/]";
+    }
+
+    /// <summary>The state padded to <see cref="ColumnWidth"/>, so the steps after it line up.</summary>
+    public static string Column(IAnsiConsole console, Mark mark)
+    {
+        var width = Word(mark).Length + (OutputStyle.IsStyled(console) ? 2 : 0);
+        return Markup(console, mark) + new string(' ', Math.Max(0, ColumnWidth - width));
     }
 
     public static string Word(Mark mark) => mark switch
@@ -93,4 +97,16 @@ internal static class Marks
         Mark.Overridden => "overridden",
         _ => "warning",
     };
+
+    private static (string Symbol, string Style) Symbol(IAnsiConsole console, Mark mark)
+    {
+        var unicode = console.Profile.Capabilities.Unicode;
+        return mark switch
+        {
+            Mark.Ok => (unicode ? "✓" : "+", "green"),
+            Mark.Blocked => (unicode ? "✗" : "x", "bold red"),
+            Mark.Overridden => ("!", "bold yellow"),
+            _ => ("!", "yellow"),
+        };
+    }
 }

@@ -45,7 +45,8 @@ public sealed class OutputStyleTests
 
         Assert.True(run.ExitCode == 0, $"{why}: {run}");
         Assert.DoesNotContain(Escape, run.Out);
-        Assert.Equal(Words(styled.Out), run.Out);
+        // The next command to paste repeats the flags given, --no-color included.
+        Assert.Equal(Words(styled.Out), Regex.Replace(run.Out.Replace(" --no-color", ""), "  +", " "));
     }
 
     [Fact]
@@ -95,5 +96,5 @@ public sealed class OutputStyleTests
 
     /// <summary>Styled output without escape sequences and status symbols: what the plain output must say.</summary>
     private static string Words(string output) =>
-        Regex.Replace(WithoutEscapes(output), "[✓✗!] (?=ok|BLOCKED|overridden|warning)", "");
+        Regex.Replace(Regex.Replace(WithoutEscapes(output), "[✓✗!] (?=ok|BLOCKED|overridden|warning|clear to fix)", ""), "  +", " ");
 }
