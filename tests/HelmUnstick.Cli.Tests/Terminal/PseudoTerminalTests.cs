@@ -1,3 +1,6 @@
+using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitLab;
+
 namespace HelmUnstick.Cli.Tests.Terminal;
 
 /// <summary>
@@ -38,6 +41,28 @@ public sealed class PseudoTerminalTests
         Assert.StartsWith("Release gitlab-cny in namespace gitlab-cny: revision 1234 (pending-upgrade)", text);
         Assert.DoesNotContain("\u001b", text);
         Assert.DoesNotContain("Reading the release's objects", text);
+    }
+
+    [Fact]
+    public async Task FixWaitingForBusyCi_AtATerminal_ShowsTheWaitAsAStatusLine_NotALogLine()
+    {
+        var gitLab = GitLabStubState.CreateDemo();
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions
+        {
+            Scenario = Scenario.Load("gitlab-cny"),
+            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
+        });
+        var gitLabUrl = new Uri(cli.Server.BaseAddress, "gitlab");
+        await using var terminal = InTerminal(cli,
+            $"fix gitlab-cny -n gitlab-cny --gitlab-url {gitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd --wait-for-ci 3s");
+
+        var (exitCode, screen, _) = await terminal.WaitAsync();
+
+        Assert.True(exitCode == 1, screen);
+        Assert.Contains("Checking release gitlab-cny: revisions, workloads, CI", screen);
+        // Beside the spinner's (coloured) frame, not on a line of its own as in a CI log.
+        Assert.Matches(@"\u001b\[0m CI still busy after poll 1 \(", screen);
+        Assert.Contains("BLOCKED", screen);
     }
 
     /// <summary>helm-unstick with stdin, stdout and stderr on a pseudo-terminal of a colour xterm.</summary>
