@@ -55,7 +55,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             return await WatchAsync(session, store, ns, staleAfter, interval, json, ct);
         }
 
-        var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+        var scan = await ProgressReporter.For(env).RunAsync("Listing release Secrets", progress => ScanOnceAsync(session, store, ns, staleAfter, progress, ct), ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -102,7 +102,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, progress: null, ct);
                     var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
@@ -153,7 +153,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
     }
 
-    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, CancellationToken ct)
+    /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
+    private async Task<ScanResult> ScanOnceAsync(
+        ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, IProgress<string>? progress, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -172,9 +174,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     newest[key] = (version, meta.Name);
                 }
 
-                if (env.IsInteractive && seen % 5000 == 0)
+                if (seen % PageSize == 0)
                 {
-                    env.Error.WriteLine($"listed {seen} release Secrets...");
+                    progress?.Report($"Listing release Secrets: {seen} so far");
                 }
             }
         }
@@ -185,6 +187,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
+        var read = 0;
         await Parallel.ForEachAsync(
             newest.OrderBy(n => n.Key.Ns, StringComparer.Ordinal).ThenBy(n => n.Key.Release, StringComparer.Ordinal),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
@@ -207,6 +210,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
                 var revision = ReleaseSecretStore.ToStoredRevision(secret);
                 var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, staleAfter);
+                progress?.Report($"Reading the newest revision of each release: {Interlocked.Increment(ref read)} of {newest.Count}");
                 lock (findings)
                 {
                     if (diagnosis.State == ReleaseState.Unreadable)
