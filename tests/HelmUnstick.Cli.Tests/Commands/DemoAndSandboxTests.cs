@@ -16,7 +16,7 @@ public sealed class DemoAndSandboxTests
         Assert.Contains("gitlab-cny   gitlab-cny   1234       pending-upgrade", run.Out);
         Assert.Matches(@"BLOCKED +1\. No CI job is deploying to this cluster: CI is deploying", run.Out);
         Assert.Contains("/-/jobs/4101", run.Out);
-        Assert.Contains("Changed and verified: helm status shows revision 1233 (deployed)", run.Out);
+        Assert.Contains("Verified: helm status shows revision 1233 (deployed)", run.Out);
         Assert.Contains("The release is unstuck without a rollback", run.Out);
     }
 

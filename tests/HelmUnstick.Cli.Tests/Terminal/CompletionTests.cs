@@ -66,7 +66,8 @@ public sealed class CompletionTests
     [Theory]
     [InlineData("helm-unstick fi", "fix")]
     [InlineData("helm-unstick fix --str", "--strategy")]
-    [InlineData("helm-unstick fix -n gitlab-cny gitl", "gitlab-cny")]
+    // A generous --request-timeout: a loaded test machine may need more than the default 5 seconds to answer.
+    [InlineData("helm-unstick fix --request-timeout 1m -n gitlab-cny gitl", "gitlab-cny")]
     public async Task Bash_CompletesTheWordBeingTyped_ThroughTheBuiltBinary(string line, string expected)
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
