@@ -77,6 +77,25 @@ public sealed class CompletionTests
         Assert.Equal([expected], candidates);
     }
 
+    [Theory]
+    [InlineData("helm-unstick fi", "fix")]
+    [InlineData("helm-unstick fix --request-timeout 1m -n gitlab-cny gitl", "gitlab-cny")]
+    public async Task Fish_CompletesTheWordBeingTyped_ThroughTheBuiltBinary(string line, string expected)
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+
+        // fish's own "complete -C LINE" lists what Tab would offer at the end of LINE.
+        await using var fish = ChildProcess.Start("fish", ["-c", "helm-unstick completion fish | source; complete -C $argv[1]", line], new Dictionary<string, string?>
+        {
+            ["HOME"] = cli.Root,
+            ["KUBECONFIG"] = cli.Kubeconfig,
+        });
+        var (exitCode, output, error) = await fish.WaitAsync();
+
+        Assert.True(exitCode == 0, $"fish: {output}{error}");
+        Assert.Equal([expected], Candidates(output));
+    }
+
     /// <summary>
     /// Loads the script into bash and calls the function <c>complete -p</c> names, with COMP_LINE, COMP_POINT,
     /// COMP_WORDS and COMP_CWORD set as bash sets them when Tab is pressed at the end of <paramref name="line"/>.
