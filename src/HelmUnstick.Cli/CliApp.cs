@@ -10,15 +10,17 @@ namespace HelmUnstick.Cli;
 /// <summary>Builds the command tree and runs it; every failure ends as one line on stderr and an exit code.</summary>
 internal static class CliApp
 {
-    public static RootCommand BuildRoot(CliEnvironment env, CommonOptions common)
+    public static RootCommand BuildRoot(CliEnvironment env)
     {
+        var common = new CommonOptions();
         var root = new RootCommand("""
             helm-unstick: the "Helm upgrade is stuck" runbook as one safe command.
             Finds releases left pending-* by a helm process that died, checks that nothing else is wrong
             (CI deploying, unhealthy workloads, a helm still running), backs up and removes the stuck revision
             (never a rollback), verifies, and explains what Helm will believe next.
 
-            Start with: helm-unstick demo    (a built-in sandbox cluster, no setup)
+            Start with the demo, a built-in sandbox cluster that needs no setup (from a clone of the repository):
+              dotnet run --project src/HelmUnstick.Sandbox -- demo
 
             Typical incident:
               helm-unstick scan -A                                # which releases are stuck
@@ -36,25 +38,28 @@ internal static class CliApp
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
-        root.Subcommands.Add(new DemoCommand(env).Build());
-        root.Subcommands.Add(new SandboxCommand(env).Build());
         root.Subcommands.Add(new CompletionCommand(env).Build());
         new ClusterCompletions(common, env).AddTo(root);
         return root;
     }
 
-    public static async Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
+    public static Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default) =>
+        InvokeAsync(BuildRoot, "helm-unstick", args, env, ct);
+
+    /// <param name="buildRoot">Builds the tree around an environment: run once more around a plain console when the output is not to be styled.</param>
+    public static async Task<int> InvokeAsync(Func<CliEnvironment, Command> buildRoot, string toolName, string[] args, CliEnvironment env, CancellationToken ct = default)
     {
-        var common = new CommonOptions();
-        var root = BuildRoot(env, common);
+        var root = buildRoot(env);
         var result = root.Parse(args);
-        if (result.GetResult(root.Directives.OfType<SuggestDirective>().Single()) is { } completionRequest)
+        if (root is RootCommand { Directives: var directives } && result.GetResult(directives.OfType<SuggestDirective>().Single()) is { } completionRequest)
         {
             return CompletionCommand.Answer(root, result, completionRequest, env);
         }
 
         // Decided before anything is written. Plain stdout implies plain progress, whose only extra condition is a terminal.
-        var noColor = result.Errors.Count == 0 && result.GetValue(common.NoColor);
+        var noColor = result.Errors.Count == 0
+                      && root.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == CommonOptions.NoColorName) is { } flag
+                      && result.GetValue(flag);
         if (!OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor))
         {
             // The commands hold the console they were built with: build them again around the plain one.
@@ -64,7 +69,7 @@ internal static class CliApp
                 Console = OutputStyle.Apply(env.Console, styled: false),
                 ProgressConsole = env.ProgressConsole is { } progress ? OutputStyle.Apply(progress, progressStyled) : null,
             };
-            root = BuildRoot(env, common = new CommonOptions());
+            root = buildRoot(env);
             result = root.Parse(args);
         }
 
@@ -73,7 +78,7 @@ internal static class CliApp
             // Parse errors are caught before anything runs: one line, and where to read more.
             var command = string.Join(' ', result.CommandResult.Command.Name == root.Name ? [] : new[] { result.CommandResult.Command.Name });
             env.Error.WriteLine($"error: {result.Errors[0].Message}");
-            env.Error.WriteLine($"See 'helm-unstick {command}{(command.Length > 0 ? " " : "")}--help'.");
+            env.Error.WriteLine($"See '{toolName} {command}{(command.Length > 0 ? " " : "")}--help'.");
             return ExitCodes.Usage;
         }
 

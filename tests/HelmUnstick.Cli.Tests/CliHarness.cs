@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.Host;
 using Spectre.Console;
 using Spectre.Console.Testing;
 
@@ -71,6 +72,16 @@ internal sealed class CliHarness : IAsyncDisposable
         var clock = Clock ?? (UseSystemClock ? TimeProvider.System : new FixedClock(Now));
         var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive, OutputIsTerminal: OutputIsTerminal);
         var code = await CliApp.InvokeAsync(args, env, ct);
+        return new CliRun(code, console.Output, error.ToString());
+    }
+
+    /// <summary>Runs <c>helm-unstick-sandbox</c> (the emulator's own tool, with <c>demo</c>) in-process.</summary>
+    public async Task<CliRun> RunSandboxToolAsync(string[] args, CancellationToken ct = default)
+    {
+        var console = new TestConsole().Width(4096);
+        var error = new StringWriter();
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
+        var code = await CliApp.InvokeAsync(e => new SandboxCommand(e).Build(), "helm-unstick-sandbox", args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }
 

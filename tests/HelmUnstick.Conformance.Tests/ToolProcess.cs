@@ -13,6 +13,7 @@ internal sealed class ToolProcess : IDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly string _commandLine;
+    private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ToolProcess(Process process, string commandLine)
     {
@@ -33,6 +34,12 @@ internal sealed class ToolProcess : IDisposable
             Assert.Fail($"{path} is missing {where}: run scripts/install-tools.sh (test.sh runs it) to install helm and kubectl.");
         }
 
+        return StartAt(path, $"{helmVersion}/{binary}", environment, args);
+    }
+
+    /// <summary>Starts the executable at <paramref name="path"/> with only <paramref name="environment"/> (and a minimal PATH).</summary>
+    public static ToolProcess StartAt(string path, string name, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
         var info = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
@@ -47,14 +54,21 @@ internal sealed class ToolProcess : IDisposable
         // Only what the tools need: nothing of the developer's own kubeconfig, helm repositories or proxies leaks in.
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/bin:/bin";
-        foreach (var (name, value) in environment)
+        foreach (var (variable, value) in environment)
         {
-            info.Environment[name] = value;
+            info.Environment[variable] = value;
         }
 
         var process = new Process { StartInfo = info };
-        var tool = new ToolProcess(process, $"{helmVersion}/{binary} {string.Join(' ', info.ArgumentList)}");
-        process.OutputDataReceived += (_, e) => tool.Append(tool._stdout, e.Data);
+        var tool = new ToolProcess(process, $"{name} {string.Join(' ', info.ArgumentList)}");
+        process.OutputDataReceived += (_, e) =>
+        {
+            tool.Append(tool._stdout, e.Data);
+            if (e.Data is not null)
+            {
+                tool._firstLine.TrySetResult(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => tool.Append(tool._stderr, e.Data);
         process.Start();
         process.BeginOutputReadLine();
@@ -80,6 +94,40 @@ internal sealed class ToolProcess : IDisposable
         }
 
         // The parameterless wait also drains the redirected output.
+        await _process.WaitForExitAsync();
+        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
+    }
+
+    /// <summary>The first line the process writes to stdout: a server's banner, a watch's first report.</summary>
+    public async Task<string> FirstLineAsync()
+    {
+        var first = await Task.WhenAny(_firstLine.Task, _process.WaitForExitAsync().WaitAsync(CommandLimit));
+        Assert.True(first == _firstLine.Task, $"{_commandLine} ended without a line on stdout:\n{Output()}");
+        return await _firstLine.Task;
+    }
+
+    /// <summary>
+    /// SIGTERM, as kill, a service manager or a pod's shutdown sends it, then waits at most <paramref name="limit"/>
+    /// for the process to end; a process that does not is killed and the test fails.
+    /// </summary>
+    public async Task<ToolRun> TerminateAsync(TimeSpan limit)
+    {
+        using (var kill = Process.Start("/bin/kill", ["-s", "TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"{_commandLine} was still running {limit.TotalSeconds} s after SIGTERM:\n{Output()}");
+        }
+
         await _process.WaitForExitAsync();
         return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
     }

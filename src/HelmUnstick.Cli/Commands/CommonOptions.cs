@@ -42,7 +42,9 @@ internal sealed class CommonOptions
         Recursive = true,
     };
 
-    public Option<bool> NoColor { get; } = new("--no-color")
+    public const string NoColorName = "--no-color";
+
+    public Option<bool> NoColor { get; } = new(NoColorName)
     {
         Description = "No colour or status marks, even on a terminal (also: the NO_COLOR environment variable)",
         Recursive = true,

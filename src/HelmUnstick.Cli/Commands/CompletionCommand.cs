@@ -75,7 +75,7 @@ internal sealed class CompletionCommand(CliEnvironment env)
     /// candidates rather than an error in the middle of the prompt (System.CommandLine throws on some partial lines,
     /// such as <c>--strategy=de</c>).
     /// </summary>
-    public static int Answer(RootCommand root, ParseResult result, DirectiveResult request, CliEnvironment env)
+    public static int Answer(Command root, ParseResult result, DirectiveResult request, CliEnvironment env)
     {
         var line = result.Tokens.LastOrDefault(t => t.Type != TokenType.Directive)?.Value ?? "";
         var position = request.Values.Count > 0 && int.TryParse(request.Values[0], out var at) ? at : line.Length;
