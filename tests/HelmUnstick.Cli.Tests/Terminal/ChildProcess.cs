@@ -24,8 +24,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         _reading = Task.WhenAll(ReadAsync(process.StandardOutput, _output), ReadAsync(process.StandardError, _error));
     }
 
-    /// <summary>The built helm-unstick, beside the test assembly.</summary>
-    public static string HelmUnstick { get; } = Path.Combine(AppContext.BaseDirectory, "helm-unstick");
+    /// <summary>
+    /// Where the build of src/HelmUnstick.Cli put helm-unstick (same configuration as the tests). Not the copy beside the
+    /// test assembly: that directory's dependencies are resolved for the tests, which bring ASP.NET Core with them.
+    /// </summary>
+    private static string HelmUnstickDirectory { get; } = Path.Combine(
+        Fixtures.Root, "src", "HelmUnstick.Cli", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, new DirectoryInfo(AppContext.BaseDirectory).Name);
 
     public static ChildProcess Start(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?> environment)
     {
@@ -41,7 +46,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["PATH"] = $"{AppContext.BaseDirectory}{Path.PathSeparator}/usr/local/bin:/usr/bin:/bin";
+        info.Environment["PATH"] = $"{HelmUnstickDirectory}{Path.PathSeparator}/usr/local/bin:/usr/bin:/bin";
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
