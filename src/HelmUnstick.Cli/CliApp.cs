@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Cli.Engine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli;
 
@@ -27,7 +30,7 @@ internal static class CliApp
               helm-unstick explain gitlab-cny -n gitlab-cny       # what the next deploy will show as changes
             """)
         {
-            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout,
+            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout, common.Verbose, common.NoColor,
         };
         root.Subcommands.Add(new ScanCommand(common, env).Build());
         root.Subcommands.Add(new CheckCommand(common, env).Build());
@@ -35,15 +38,41 @@ internal static class CliApp
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
+        root.Subcommands.Add(new CompletionCommand(env).Build());
+        new ClusterCompletions(common, env).AddTo(root);
         return root;
     }
 
     public static Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default) =>
-        InvokeAsync(BuildRoot(env), "helm-unstick", args, env, ct);
+        InvokeAsync(BuildRoot, "helm-unstick", args, env, ct);
 
-    public static async Task<int> InvokeAsync(Command root, string toolName, string[] args, CliEnvironment env, CancellationToken ct = default)
+    /// <param name="buildRoot">Builds the tree around an environment: run once more around a plain console when the output is not to be styled.</param>
+    public static async Task<int> InvokeAsync(Func<CliEnvironment, Command> buildRoot, string toolName, string[] args, CliEnvironment env, CancellationToken ct = default)
     {
+        var root = buildRoot(env);
         var result = root.Parse(args);
+        if (root is RootCommand { Directives: var directives } && result.GetResult(directives.OfType<SuggestDirective>().Single()) is { } completionRequest)
+        {
+            return CompletionCommand.Answer(root, result, completionRequest, env);
+        }
+
+        // Decided before anything is written. Plain stdout implies plain progress, whose only extra condition is a terminal.
+        var noColor = result.Errors.Count == 0
+                      && root.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == CommonOptions.NoColorName) is { } flag
+                      && result.GetValue(flag);
+        if (!OutputStyle.IsStyled(env.OutputIsTerminal, env.GetEnvironmentVariable, noColor))
+        {
+            // The commands hold the console they were built with: build them again around the plain one.
+            var progressStyled = OutputStyle.IsStyled(isTerminal: true, env.GetEnvironmentVariable, noColor);
+            env = env with
+            {
+                Console = OutputStyle.Apply(env.Console, styled: false),
+                ProgressConsole = env.ProgressConsole is { } progress ? OutputStyle.Apply(progress, progressStyled) : null,
+            };
+            root = buildRoot(env);
+            result = root.Parse(args);
+        }
+
         if (result.Errors.Count > 0)
         {
             // Parse errors are caught before anything runs: one line, and where to read more.

@@ -4,13 +4,17 @@ namespace HelmUnstick.Cli;
 /// Everything a command takes from the process: console, error stream, environment variables, clock and whether
 /// a person is at the terminal. Tests pass their own.
 /// </summary>
+/// <param name="OutputIsTerminal">Standard output is a terminal: only then is text styled.</param>
+/// <param name="ProgressConsole">Standard error as a console, only when it is a terminal: progress goes there.</param>
 internal sealed record CliEnvironment(
     Spectre.Console.IAnsiConsole Console,
     TextWriter Error,
     Func<string, string?> GetEnvironmentVariable,
     TimeProvider Clock,
     bool IsInteractive,
-    Func<string, bool>? Confirm = null)
+    Func<string, bool>? Confirm = null,
+    bool OutputIsTerminal = false,
+    Spectre.Console.IAnsiConsole? ProgressConsole = null)
 {
     public string HomeDirectory =>
         GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

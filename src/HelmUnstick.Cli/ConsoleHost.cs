@@ -35,7 +35,9 @@ internal static class ConsoleHost
             Environment.GetEnvironmentVariable,
             TimeProvider.System,
             IsInteractive: !Console.IsInputRedirected && !Console.IsOutputRedirected,
-            Confirm: question => console.Confirm(question, defaultValue: false));
-        return await CliApp.InvokeAsync(buildRoot(env), toolName, args, env, cancel.Token);
+            Confirm: question => console.Confirm(question, defaultValue: false),
+            OutputIsTerminal: !Console.IsOutputRedirected,
+            ProgressConsole: Console.IsErrorRedirected ? null : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }));
+        return await CliApp.InvokeAsync(buildRoot, toolName, args, env, cancel.Token);
     }
 }

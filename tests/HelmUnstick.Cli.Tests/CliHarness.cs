@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.Host;
+using Spectre.Console;
 using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests;
@@ -40,6 +41,9 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public bool Interactive { get; set; }
 
+    /// <summary>Standard output is a colour terminal; otherwise a pipe (the console still could write colour: it must not).</summary>
+    public bool OutputIsTerminal { get; set; }
+
     /// <summary>For commands that wait in real time (polling); otherwise the clock stands still at <see cref="Now"/>.</summary>
     public bool UseSystemClock { get; set; }
 
@@ -63,10 +67,10 @@ internal sealed class CliHarness : IAsyncDisposable
 
     public async Task<CliRun> RunAsync(string[] args, CancellationToken ct)
     {
-        var console = new TestConsole().Width(4096);
+        var console = new TestConsole().Width(4096).EmitAnsiSequences().Colors(ColorSystem.TrueColor);
         var error = new StringWriter();
         var clock = Clock ?? (UseSystemClock ? TimeProvider.System : new FixedClock(Now));
-        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive, OutputIsTerminal: OutputIsTerminal);
         var code = await CliApp.InvokeAsync(args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }
@@ -77,7 +81,7 @@ internal sealed class CliHarness : IAsyncDisposable
         var console = new TestConsole().Width(4096);
         var error = new StringWriter();
         var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
-        var code = await CliApp.InvokeAsync(new SandboxCommand(env).Build(), "helm-unstick-sandbox", args, env, ct);
+        var code = await CliApp.InvokeAsync(e => new SandboxCommand(e).Build(), "helm-unstick-sandbox", args, env, ct);
         return new CliRun(code, console.Output, error.ToString());
     }
 

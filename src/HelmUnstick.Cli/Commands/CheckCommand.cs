@@ -33,7 +33,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, result.GetValue(_release)!, ns, RemediationStrategy.Delete, backupDirectory: null);
-        var plan = await new UnstickEngine(session, AuditLog.For(env), env.Clock).PlanAsync(request, ct);
+        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (result.GetValue(_output) == OutputFormat.Json)
         {
@@ -41,10 +41,21 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
             return code;
         }
 
-        PreflightText.Write(env.Console, plan);
-        env.WriteData(plan.NothingToFix ? $"Nothing to fix: {plan.Before.Summary}"
-            : plan.Blocked ? "Blocked: resolve the checks marked BLOCKED before fixing."
-            : $"Clear: helm-unstick fix {plan.Diagnosis.Release} -n {ns} --apply would {plan.ChangeDescription}.");
+        PreflightText.Write(env.Console, plan, result.GetValue(common.Verbose));
+        if (plan.NothingToFix)
+        {
+            env.WriteData($"Nothing to fix: {plan.Before.Summary}");
+        }
+        else if (plan.Blocked)
+        {
+            env.WriteData("Blocked: resolve the checks marked BLOCKED before fixing.");
+        }
+        else
+        {
+            env.WriteData($"Clear. Next, to {plan.ChangeDescription}:");
+            env.WriteData($"  {NextCommand.FixApply(result)}");
+        }
+
         return code;
     }
 }

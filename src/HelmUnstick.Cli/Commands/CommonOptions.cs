@@ -5,7 +5,7 @@ using HelmUnstick.Core.Diagnosis;
 
 namespace HelmUnstick.Cli.Commands;
 
-/// <summary>The kubectl-style flags shared by every command that talks to a cluster.</summary>
+/// <summary>The flags every command shares: kubectl's for choosing a cluster, and how much and how plainly to print.</summary>
 internal sealed class CommonOptions
 {
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
@@ -35,6 +35,20 @@ internal sealed class CommonOptions
         "30s",
         positive: true,
         recursive: true);
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Print every piece of evidence, not only the decision and what it rests on",
+        Recursive = true,
+    };
+
+    public const string NoColorName = "--no-color";
+
+    public Option<bool> NoColor { get; } = new(NoColorName)
+    {
+        Description = "No colour or status marks, even on a terminal (also: the NO_COLOR environment variable)",
+        Recursive = true,
+    };
 
     public KubeTarget Target(ParseResult result) =>
         new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
@@ -92,9 +106,11 @@ internal sealed class CommonOptions
     public static TimeSpan StaleAfterValue(ParseResult result, Option<TimeSpan?> option) =>
         result.GetValue(option) ?? StuckReleaseRule.DefaultStaleAfter;
 
+    public const string ReleaseArgumentName = "RELEASE";
+
     public static Argument<string> Release()
     {
-        var release = new Argument<string>("RELEASE") { Description = "The Helm release name" };
+        var release = new Argument<string>(ReleaseArgumentName) { Description = "The Helm release name" };
 
         // Helm's own rule; it also keeps a name from smuggling extra terms into the label selector.
         release.Validators.Add(r =>

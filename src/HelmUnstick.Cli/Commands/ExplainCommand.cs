@@ -55,16 +55,19 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new ReleaseSecretStore(session);
-        var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
-        var outlook = HelmOutlook.For(history);
-        record.Outlook = outlook;
-        record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
+        var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
+        {
+            var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
+            var outlook = HelmOutlook.For(history);
+            record.Outlook = outlook;
+            record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
 
-        var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
-        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session), history, stuck, previous, result.GetValue(_showValues), ct);
+            var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
+            return await ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, progress), history, stuck, previous, result.GetValue(_showValues), ct);
+        }, ct);
         record.Explanation = explained;
-        record.Outcome = $"explained revision {stuck.Revision}; nothing was changed";
-        record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
+        record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
+        record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
 
         if (result.GetValue(_report) is { } report)
         {
@@ -77,7 +80,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         }
         else
         {
-            ExplanationText.WriteFull(env, explained);
+            ExplanationText.Write(env, explained, result.GetValue(common.Verbose));
             if (result.GetValue(_report) is { } written)
             {
                 env.WriteData($"Report: {written}");

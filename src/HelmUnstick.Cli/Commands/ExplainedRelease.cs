@@ -65,6 +65,10 @@ internal sealed record ExplainedRelease(
         return new ExplainedRelease(history.Release, history.Namespace, stuck, previous, diff, ReleaseExplainer.Explain(diff, live, showValues));
     }
 
+    /// <summary>A reader that tells <paramref name="status"/> how far it got, for a progress line.</summary>
+    public static LiveObjectReader Reader(ClusterSession session, IProgress<string> status) =>
+        new(session, (read, total) => status.Report($"Reading the release's objects from the cluster: {read} of {total}"));
+
     /// <summary>The same two revisions against what the cluster runs now.</summary>
     public async Task<ExplainedRelease> RereadAsync(LiveObjectReader reader, CancellationToken ct)
     {

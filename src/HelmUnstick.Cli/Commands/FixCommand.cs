@@ -91,10 +91,11 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CancellationToken ct)
     {
         var record = run.Record;
+        var verbose = result.GetValue(common.Verbose);
         var strategy = result.GetValue(_strategy);
         var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, result.GetValue(_backupDir));
         var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock);
-        var plan = await engine.PlanAsync(request, ct);
+        var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
         record.Plan = plan;
         record.Outlook = plan.Before;
         record.Record(env.Now, $"Read {plan.History.Revisions.Count} revision(s) of release {record.Release}: {plan.Before.Summary}");
@@ -103,32 +104,38 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             record.Record(env.Now, $"Check \"{CheckText.Title(check)}\": {check.Outcome.ToString().ToLowerInvariant()} - {CheckText.Summary(check)}");
         }
 
-        if (!run.Json)
-        {
-            PreflightText.Write(env.Console, plan);
-        }
-
         if (plan.NothingToFix)
         {
+            if (!run.Json)
+            {
+                PreflightText.Write(env.Console, plan, verbose);
+            }
+
             record.Outcome = $"nothing to fix: {plan.Before.Summary}";
             run.Say($"Nothing to fix: {plan.Before.Summary}");
             return ExitCodes.Ok;
         }
 
-        RenderPlan(run, plan);
-        var reader = new LiveObjectReader(session);
-        await ExplainAsync(result, run, reader, plan, ct);
+        // Everything is read before anything is printed: the decision comes first, and no progress line cuts into the text.
+        await ExplainAsync(result, session, run, plan, ct);
+        if (!run.Json)
+        {
+            PreflightText.Write(env.Console, plan, verbose);
+            WritePlan(run, plan, verbose);
+        }
+
         if (plan.Blocked)
         {
             record.Outcome = "blocked by a check: nothing was changed";
-            run.Say("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override with a reason.");
+            run.Say("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override them with --reason TEXT as their lines say.");
             return ExitCodes.Blocked;
         }
 
         if (!result.GetValue(_apply))
         {
             record.Outcome = "dry run: nothing was changed";
-            run.Say($"Dry run: nothing was changed. To apply: helm-unstick fix {record.Release} -n {record.Namespace} --strategy {StrategyNames.Of(strategy)} --apply");
+            run.Say("Dry run: nothing was changed. To apply:");
+            run.Say($"  {NextCommand.FixApply(result)}");
             return ExitCodes.Ok;
         }
 
@@ -142,7 +149,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             }
 
             // The operator may have sat at the prompt for a while: a deploy may have started meanwhile.
-            var again = await engine.PlanAsync(request, ct);
+            var again = await SafetyOptions.PlanAsync(engine, request, env, ct);
             if (again.Blocked || again.Target?.ResourceVersion != plan.Target?.ResourceVersion)
             {
                 record.Plan = again;
@@ -158,51 +165,58 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
         var restoreHint = applied.Backup is { } backup ? $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply" : null;
         var code = UnstickResultText.Report(env, run, applied, restoreHint);
-        if (applied.Outcome == UnstickOutcome.Fixed && record.Explanation is { } explained)
+        if (applied.Outcome == UnstickOutcome.Fixed)
         {
-            await VerifyLiveStateAsync(run, reader, explained, ct);
+            if (record.Explanation is { } explained)
+            {
+                await VerifyLiveStateAsync(session, run, explained, verbose, ct);
+            }
+
+            run.Say($"Fixed. Next: re-run the last failed deploy job; {(record.Explanation is { } before ? LiveStateText.NextUpgrade(before) : "expect Helm to report a change (it is one revision behind)")}.");
         }
 
         return code;
     }
 
     /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>
-    private async Task ExplainAsync(ParseResult result, FixRun run, LiveObjectReader reader, RemediationPlan plan, CancellationToken ct)
+    private async Task ExplainAsync(ParseResult result, ClusterSession session, FixRun run, RemediationPlan plan, CancellationToken ct)
     {
         try
         {
             var (stuck, previous) = ExplainedRelease.ChooseRevisions(plan.History, plan.Target!.Revision);
-            var explained = await ExplainedRelease.ReadAsync(reader, plan.History, stuck, previous, result.GetValue(_showValues), ct);
+            var explained = await ProgressReporter.For(env).RunAsync("Reading the release's objects from the cluster", status =>
+                ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, status), plan.History, stuck, previous, result.GetValue(_showValues), ct), ct);
             run.Record.Explanation = explained;
             run.Record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
-            if (!run.Json)
-            {
-                ExplanationText.WriteCompact(env, explained, $"What the cluster runs (revision {stuck.Revision} vs {(previous is null ? "nothing before it" : previous.Revision)})", "    ");
-            }
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             run.Record.ExplanationError = e.Message;
-            run.Say($"    What the cluster runs: not known ({e.Message})");
         }
     }
 
-    private async Task VerifyLiveStateAsync(FixRun run, LiveObjectReader reader, ExplainedRelease explained, CancellationToken ct)
+    /// <summary>After the change: the live state again, printed only when it moved (or with -v).</summary>
+    private async Task VerifyLiveStateAsync(ClusterSession session, FixRun run, ExplainedRelease explained, bool verbose, CancellationToken ct)
     {
         try
         {
-            var after = await explained.RereadAsync(reader, ct);
+            var after = await explained.RereadAsync(new LiveObjectReader(session), ct);
             run.Record.Verification = after;
             run.Record.Record(env.Now, $"Compared the live objects again: {after.Explanation.Summary}");
-            if (!run.Json)
+            if (verbose)
             {
-                ExplanationText.WriteCompact(env, after, "Live state now", "  ");
+                run.Say("  Live now:");
+                WriteObjects(run, after);
+            }
+            else if (!LiveStateText.SameAs(explained, after))
+            {
+                run.Say($"  Live now: {LiveStateText.Grouped(after)}");
             }
         }
         catch (Exception e)
         {
             run.Record.ExplanationError = e.Message;
-            run.Say($"  Live state now: not known ({e.Message})");
+            run.Say($"  Live now: not known ({e.Message})");
         }
     }
 
@@ -230,10 +244,33 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private static void RenderPlan(FixRun run, RemediationPlan plan)
+    /// <summary>The plan in three lines, then what the cluster runs: grouped, or every object with -v.</summary>
+    private void WritePlan(FixRun run, RemediationPlan plan, bool verbose)
     {
         run.Say($"  Plan ({StrategyNames.Of(plan.Strategy)}): {plan.ChangeDescription}");
         run.Say($"    Before: {plan.Before.Summary}");
         run.Say($"    After:  {plan.After.Summary}");
+        if (run.Record.Explanation is not { } explained)
+        {
+            run.Say($"  Live: not known ({run.Record.ExplanationError})");
+        }
+        else if (verbose)
+        {
+            var previous = explained.Previous is { } p ? $"{p.Revision}" : "nothing before it";
+            run.Say($"  Live (revision {explained.StuckRevision} vs {previous}): {explained.Explanation.Summary}");
+            WriteObjects(run, explained);
+        }
+        else
+        {
+            run.Say($"  Live: {LiveStateText.Grouped(explained)}");
+        }
+    }
+
+    private void WriteObjects(FixRun run, ExplainedRelease explained)
+    {
+        if (!run.Json)
+        {
+            ExplanationText.WriteObjects(env, explained, "    ");
+        }
     }
 }

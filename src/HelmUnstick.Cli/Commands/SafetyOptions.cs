@@ -85,8 +85,6 @@ internal sealed class SafetyOptions
         ParseResult r, CliEnvironment env, ClusterSession session, string release, string ns, RemediationStrategy strategy, string? backupDirectory)
     {
         var wait = r.GetValue(WaitForCi);
-        var progress = new Progress<CiWaitProgress>(p => env.Error.WriteLine(
-            $"CI still busy after poll {p.Poll} ({Durations.Describe(p.Elapsed)} elapsed, {Durations.Describe(p.Remaining)} left)..."));
         return new UnstickRequest(
             release,
             ns,
@@ -94,7 +92,7 @@ internal sealed class SafetyOptions
             new RemediationOverrides(r.GetValue(Force), r.GetValue(SkipCiCheck), r.GetValue(Reason)),
             CommonOptions.StaleAfterValue(r, StaleAfter),
             backupDirectory ?? SecretBackup.DefaultDirectory(env, session.ContextName, ns),
-            new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait, progress),
+            new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait),
             AuditLog.CurrentUser(env));
     }
 
@@ -105,4 +103,28 @@ internal sealed class SafetyOptions
         r.GetValue(GitLabEnvironments),
         r.GetValue(GitLabCaFile),
         r.GetValue(GitLabTokenFile));
+
+    /// <summary>
+    /// The engine's plan, with progress on a terminal's stderr while it reads and while CI stays busy. Without a
+    /// terminal a CI wait still logs a line per poll: a silent ten-minute wait in a CI log looks like a hang.
+    /// </summary>
+    public static Task<RemediationPlan> PlanAsync(UnstickEngine engine, UnstickRequest request, CliEnvironment env, CancellationToken ct) =>
+        ProgressReporter.For(env).RunAsync($"Checking release {request.Release}: revisions, workloads, CI", status =>
+            engine.PlanAsync(request with { Ci = request.Ci with { Progress = new CiPollProgress(env, status) } }, ct), ct);
+
+    private sealed class CiPollProgress(CliEnvironment env, IProgress<string> status) : IProgress<CiWaitProgress>
+    {
+        public void Report(CiWaitProgress poll)
+        {
+            var line = $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...";
+            if (env.ProgressConsole is null)
+            {
+                env.Error.WriteLine(line);
+            }
+            else
+            {
+                status.Report(line);
+            }
+        }
+    }
 }

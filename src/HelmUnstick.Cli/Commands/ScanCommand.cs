@@ -63,7 +63,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             return await WatchAsync(session, store, ns, staleAfter, verifyPayloads, interval, json, ct);
         }
 
-        var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, ct);
+        var scan = await ProgressReporter.For(env).RunAsync(
+            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, progress, ct), ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -115,7 +116,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, ct);
+                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, progress: null, ct);
                     var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
@@ -166,7 +167,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
     }
 
-    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, CancellationToken ct)
+    /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
+    private async Task<ScanResult> ScanOnceAsync(
+        ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -179,9 +182,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 seen++;
                 triage.Add(meta.NamespaceProperty, meta.Name, meta.Labels?.AsReadOnly());
-                if (env.IsInteractive && seen % 5000 == 0)
+                if (seen % PageSize == 0)
                 {
-                    env.Error.WriteLine($"listed {seen} release Secrets...");
+                    progress?.Report($"Listing release Secrets: {seen} so far");
                 }
             }
         }
@@ -193,8 +196,10 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
         var disagreements = new List<string>();
+        var payloads = triage.PayloadsToRead(verifyPayloads);
+        var payloadsRead = 0;
         await Parallel.ForEachAsync(
-            triage.PayloadsToRead(verifyPayloads),
+            payloads,
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
             async (read, c) =>
             {
@@ -220,6 +225,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
                 var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
                 var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, staleAfter);
+                progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 lock (findings)
                 {
                     if (verifyPayloads)

@@ -29,9 +29,8 @@ internal sealed class ClusterSession : IDisposable
     /// </summary>
     public static ClusterSession Connect(KubeTarget target, CliEnvironment env)
     {
-        var path = target.Kubeconfig
-                   ?? env.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        var defaultPath = Path.Combine(env.HomeDirectory, ".kube", "config");
+        var path = ExplicitKubeconfig(target, env);
+        var defaultPath = DefaultKubeconfig(env);
         KubernetesClientConfiguration config;
         string contextName;
         try
@@ -91,6 +90,12 @@ internal sealed class ClusterSession : IDisposable
 
         return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host);
     }
+
+    /// <summary><c>--kubeconfig</c>, else the first file in <c>$KUBECONFIG</c>, else null.</summary>
+    public static string? ExplicitKubeconfig(KubeTarget target, CliEnvironment env) =>
+        target.Kubeconfig ?? env.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+
+    public static string DefaultKubeconfig(CliEnvironment env) => Path.Combine(env.HomeDirectory, ".kube", "config");
 
     public string NamespaceOr(string? flag) => flag is { Length: > 0 } ? flag : DefaultNamespace;
 

@@ -8,9 +8,10 @@ namespace HelmUnstick.Cli.Kube;
 /// <summary>
 /// Reads the live object behind each resource of a release's manifests, whatever its kind, with a raw GET on its
 /// REST path. Well-known kinds map to their resource name directly; any other kind is looked up once per group
-/// version through discovery, as kubectl does.
+/// version through discovery, as kubectl does. <paramref name="reading"/> hears how many of how many objects have been
+/// read, before each read.
 /// </summary>
-internal sealed class LiveObjectReader(ClusterSession session)
+internal sealed class LiveObjectReader(ClusterSession session, Action<int, int>? reading = null)
 {
     private static readonly Dictionary<(string ApiVersion, string Kind), string> WellKnownResources = new()
     {
@@ -43,8 +44,11 @@ internal sealed class LiveObjectReader(ClusterSession session)
     public async Task<IReadOnlyDictionary<ResourceKey, JsonObject>> ReadAsync(IEnumerable<ResourceDiff> resources, CancellationToken ct)
     {
         var live = new Dictionary<ResourceKey, JsonObject>();
-        foreach (var resource in resources)
+        var all = resources.ToList();
+        for (var i = 0; i < all.Count; i++)
         {
+            reading?.Invoke(i, all.Count);
+            var resource = all[i];
             var apiVersion = (resource.Stuck ?? resource.Previous)!.ApiVersion;
             if (await ReadAsync(resource.Key, apiVersion, ct) is { } found)
             {

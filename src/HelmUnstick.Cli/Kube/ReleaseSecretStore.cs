@@ -13,7 +13,7 @@ namespace HelmUnstick.Cli.Kube;
 internal sealed class ReleaseSecretStore(ClusterSession session)
 {
     public const string HelmOwnerSelector = "owner=helm";
-    private const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+    public const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
     /// <summary>
     /// Pages through release Secrets' metadata only (no payloads), with a server-side label selector: cheap

@@ -4,56 +4,63 @@ using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Cli.Rendering;
 
-/// <summary>The explanation as terminal text: in full for <c>explain</c>, compact inside <c>fix</c>'s plan and verification.</summary>
+/// <summary>The explanation as terminal text: for <c>explain</c>, and every object inside <c>fix</c>'s plan with <c>-v</c>.</summary>
 internal static class ExplanationText
 {
-    public static void WriteFull(CliEnvironment env, ExplainedRelease explained)
+    /// <summary>
+    /// <c>explain</c>: what the next upgrade will show, the chart and values, and the live state grouped; with
+    /// <paramref name="verbose"/> also every object, its change and its live state.
+    /// </summary>
+    public static void Write(CliEnvironment env, ExplainedRelease explained, bool verbose)
     {
         var explanation = explained.Explanation;
         env.WriteData(explained.Heading);
+        env.WriteData($"Next upgrade: {explanation.Summary}");
         env.WriteData($"Chart: {ChartLine(explained)}");
         env.WriteData($"Values: {ValuesLine(explanation)}");
-        foreach (var value in explanation.Values)
+        if (verbose || explanation.ValuesShown)
         {
-            env.WriteData($"  {FieldLine(value)}");
+            foreach (var value in explanation.Values)
+            {
+                env.WriteData($"  {FieldLine(value)}");
+            }
+        }
+
+        env.WriteData($"Live: {LiveStateText.Grouped(explained)}");
+        if (!verbose)
+        {
+            env.WriteData($"-v lists all {explanation.Resources.Count} objects with their change and live state.");
+            return;
         }
 
         env.WriteData("");
         if (explanation.Resources.Count == 0)
         {
             env.WriteData("No resources in either manifest.");
+            return;
         }
-        else
+
+        var table = Tables.Plain("KIND", "NAME", "CHANGE", "LIVE");
+        foreach (var resource in explanation.Resources)
         {
-            var table = Tables.Plain("KIND", "NAME", "CHANGE", "LIVE");
-            foreach (var resource in explanation.Resources)
-            {
-                table.AddRow([resource.Key.Kind, resource.Key.Name, Name(resource.Change), Name(resource.Live)]);
-            }
-
-            env.Console.Write(table);
-            env.WriteData("");
-            foreach (var resource in explanation.Resources)
-            {
-                env.WriteData($"- {resource.Sentence}");
-                foreach (var difference in resource.LiveDifferences)
-                {
-                    env.WriteData($"    {difference.Path}: revision {difference.Revision} sets {Value(difference.Expected)}, the cluster has {Value(difference.Live)}");
-                }
-            }
+            table.AddRow([resource.Key.Kind, resource.Key.Name, Name(resource.Change), Name(resource.Live)]);
         }
 
+        env.Console.Write(table);
         env.WriteData("");
-        env.WriteData($"Summary: {explanation.Summary}");
+        WriteObjects(env, explained, "");
     }
 
-    /// <summary>The summary and one sentence per resource that differs between the revisions or from the cluster.</summary>
-    public static void WriteCompact(CliEnvironment env, ExplainedRelease explained, string title, string indent)
+    /// <summary>Every object: its sentence, and each field where the cluster differs from the revision it follows.</summary>
+    public static void WriteObjects(CliEnvironment env, ExplainedRelease explained, string indent)
     {
-        env.WriteData($"{indent}{title}: {explained.Explanation.Summary}");
-        foreach (var resource in explained.Explanation.Resources.Where(r => r.Change != ResourceChange.Unchanged || r.Live is LiveState.Neither or LiveState.Missing))
+        foreach (var resource in explained.Explanation.Resources)
         {
-            env.WriteData($"{indent}  - {resource.Sentence}");
+            env.WriteData($"{indent}- {resource.Sentence}");
+            foreach (var difference in resource.LiveDifferences)
+            {
+                env.WriteData($"{indent}    {difference.Path}: revision {difference.Revision} sets {Value(difference.Expected)}, the cluster has {Value(difference.Live)}");
+            }
         }
     }
 

@@ -34,9 +34,7 @@ internal static class UnstickResultText
                 record.Change = plan.ChangeDescription;
                 record.Outlook = outlook;
                 record.Outcome = $"changed and verified: {outlook.Summary}";
-                run.Say($"  Changed: {plan.ChangeDescription}");
                 run.Say($"  Verified: {outlook.Summary}");
-                run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
                 return ExitCodes.Ok;
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
                 throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");

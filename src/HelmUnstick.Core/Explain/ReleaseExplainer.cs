@@ -155,7 +155,8 @@ public static class ReleaseExplainer
         _ => false,
     };
 
-    private static bool IsNotApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
+    /// <summary>True when the cluster still holds what the previous revision set: the next upgrade will change it.</summary>
+    public static bool IsNotApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
     {
         (ResourceChange.Changed or ResourceChange.Removed, LiveState.MatchesPrevious) => true,
         (ResourceChange.Added, LiveState.Missing) => true,

@@ -59,8 +59,7 @@ internal sealed class DemoCommand(CliEnvironment env)
                 ("Find the stuck release (runbook step 3: helm list --all)", ["scan", "-A"], ExitCodes.Blocked, null),
                 ("Its history, with the stuck revision marked", ["history", release, "-n", ns], ExitCodes.Blocked, null),
                 ("Preflight (steps 1-2): a deploy job to this cluster is still running, so nothing may change", ["check", release, "-n", ns, .. ci], ExitCodes.Blocked, null),
-                ("The deploy job finishes; preflight again", ["check", release, "-n", ns, .. ci], ExitCodes.Ok, () => sandbox.GitLab.MarkDeployJobFinished()),
-                ("Fix (steps 4-5): back up, delete the stuck revision's Secret with preconditions, verify", ["fix", release, "-n", ns, .. ci, "--apply", "--yes"], ExitCodes.Ok, null),
+                ("The deploy job finishes. Fix (steps 4-5): preflight again, back up, delete the stuck revision's Secret with preconditions, verify", ["fix", release, "-n", ns, .. ci, "--apply", "--yes"], ExitCodes.Ok, () => sandbox.GitLab.MarkDeployJobFinished()),
                 ("What Helm believes now", ["history", release, "-n", ns], ExitCodes.Ok, null),
             };
 

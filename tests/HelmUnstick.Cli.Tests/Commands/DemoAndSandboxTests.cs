@@ -14,9 +14,8 @@ public sealed class DemoAndSandboxTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("gitlab-cny   gitlab-cny   1234       pending-upgrade", run.Out);
-        Assert.Contains("BLOCKED - CI is deploying", run.Out);
+        Assert.Matches(@"BLOCKED +1\. No CI job is deploying to this cluster: CI is deploying", run.Out);
         Assert.Contains("/-/jobs/4101", run.Out);
-        Assert.Contains("HPA (tolerance 2)", run.Out);
         Assert.Contains("Verified: helm status shows revision 1233 (deployed)", run.Out);
         Assert.Contains("The release is unstuck without a rollback", run.Out);
     }
@@ -64,7 +63,7 @@ public sealed class DemoAndSandboxTests
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("CI still busy after poll 1", run.Err);
-        Assert.Contains("BLOCKED - CI is deploying", run.Out);
+        Assert.Matches(@"BLOCKED +1\. No CI job is deploying to this cluster: CI is deploying", run.Out);
         Assert.Equal(before, cli.Server.Store.ResourceVersion);
     }
 

@@ -27,13 +27,16 @@ public sealed class ExplainCommandTests
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
 
         var run = await cli.RunAsync(ExplainDemo);
+        var verbose = await cli.RunAsync([.. ExplainDemo, "-v"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("revision 4 (pending-upgrade) compared with revision 3 (deployed)", run.Out);
-        Assert.Matches(@"Deployment\s+demo-web\s+changed\s+matches-stuck", run.Out);
-        Assert.Matches(@"ConfigMap\s+demo-cfg\s+unchanged\s+matches-both", run.Out);
-        Assert.Contains("Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change", run.Out);
-        Assert.Contains("Summary: The cluster already runs revision 4's spec for the 1 changed resource", run.Out);
+        Assert.StartsWith("Release demo in namespace team-a: revision 4 (pending-upgrade) compared with revision 3 (deployed)", run.Out);
+        Assert.Contains("\nNext upgrade: The cluster already runs revision 4's spec for the 1 changed resource", run.Out);
+        Assert.Contains("\nLive: The only changed object already runs revision 4 (Deployment demo-web).\n", run.Out);
+        Assert.DoesNotMatch(@"ConfigMap\s+demo-cfg", run.Out);
+        Assert.Matches(@"Deployment\s+demo-web\s+changed\s+matches-stuck", verbose.Out);
+        Assert.Matches(@"ConfigMap\s+demo-cfg\s+unchanged\s+matches-both", verbose.Out);
+        Assert.Contains("Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change", verbose.Out);
     }
 
     [Fact]
@@ -46,8 +49,8 @@ public sealed class ExplainCommandTests
         var json = await ExplainJsonAsync(cli, ExplainDemo);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Matches(@"Deployment\s+demo-web\s+changed\s+matches-previous", run.Out);
-        Assert.Contains("Summary: The cluster still runs revision 3 for the 1 changed resource: revision 4 was never applied", run.Out);
+        Assert.Contains("\nLive: None of the 1 changed object runs revision 4 yet; 1 still runs 3 (Deployment demo-web).\n", run.Out);
+        Assert.Contains("\nNext upgrade: The cluster still runs revision 3 for the 1 changed resource: revision 4 was never applied", run.Out);
         Assert.Equal("matches-previous", Live(json, "Deployment", "demo-web"));
     }
 
@@ -178,7 +181,7 @@ public sealed class ExplainCommandTests
             release["config"] = new JsonObject { ["replicas"] = 3, ["db"] = new JsonObject { ["password"] = Password } });
         var report = Path.Combine(cli.Root, "note.md");
 
-        var table = await cli.RunAsync(ExplainDemo);
+        var table = await cli.RunAsync([.. ExplainDemo, "-v"]);
         var json = await cli.RunAsync([.. ExplainDemo, "-o", "json", "--report", report]);
         var shown = await cli.RunAsync([.. ExplainDemo, "--show-values"]);
 

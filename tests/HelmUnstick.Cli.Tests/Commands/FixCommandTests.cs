@@ -194,38 +194,60 @@ public sealed class FixCommandTests
     }
 
     [Fact]
-    public async Task Fix_Plan_NamesTheObjectsThatAlreadyRunTheStuckRevision()
+    public async Task Fix_Plan_NamesTheObjectsThatAlreadyRunTheStuckRevision_AndVerboseSaysWhy()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
 
         var run = await cli.RunAsync(Fix(SkipCi));
+        var verbose = await cli.RunAsync(Fix([.. SkipCi, "-v"]));
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("What the cluster runs (revision 4 vs 3): The cluster already runs revision 4's spec for the 1 changed resource", run.Out);
-        Assert.Contains("- Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change", run.Out);
-        Assert.True(run.Out.IndexOf("What the cluster runs", StringComparison.Ordinal) < run.Out.IndexOf("Dry run: nothing was changed", StringComparison.Ordinal));
+        Assert.Contains("  Live: The only changed object already runs revision 4 (Deployment demo-web).\n", run.Out);
+        Assert.True(run.Out.IndexOf("Live:", StringComparison.Ordinal) < run.Out.IndexOf("Dry run: nothing was changed", StringComparison.Ordinal));
+        Assert.DoesNotContain("the live spec.replicas", run.Out);
+        Assert.Contains("  Live (revision 4 vs 3): The cluster already runs revision 4's spec for the 1 changed resource", verbose.Out);
+        Assert.Contains("    - Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change", verbose.Out);
     }
 
     [Fact]
-    public async Task Fix_Apply_ChecksTheLiveStateAgainAfterTheChange()
+    public async Task Fix_Apply_LiveStateUnchangedByTheFix_IsNotPrintedTwice_ButCheckedAgain()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var report = Path.Combine(cli.Root, "note.md");
+
+        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes", "--report", report]));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Single(run.Out.Split('\n'), line => line.TrimStart().StartsWith("Live", StringComparison.Ordinal));
+        Assert.Contains("Fixed. Next: re-run the last failed deploy job; expect Helm to report 1 changed object, which applies nothing new.", run.Out);
+        Assert.Contains("Compared the live objects again", File.ReadAllText(report));
+    }
+
+    [Fact]
+    public async Task Fix_Apply_LiveStateThatMovedDuringTheFix_IsPrintedAgain()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var freeze = cli.Server.Faults.Freeze("DELETE", "^/api/v1/namespaces/team-a/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v4$", times: 1);
+
+        var running = cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        await freeze.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
         cli.EditLive("apps/v1", "deployments", "team-a", "demo-web", d =>
         {
-            // Back to revision 3's spec, rolled out: helm died before applying revision 4.
+            // Someone rolls demo-web back to revision 3's spec while the fix runs.
             d["spec"]!["replicas"] = 1;
             foreach (var field in new[] { "replicas", "updatedReplicas", "readyReplicas", "availableReplicas" })
             {
                 d["status"]![field] = 1;
             }
         });
-
-        var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
+        freeze.Release();
+        var run = await running;
 
         Assert.True(run.ExitCode == 0, run.ToString());
+        var before = run.Out.IndexOf("  Live: The only changed object already runs revision 4 (Deployment demo-web).", StringComparison.Ordinal);
         var verified = run.Out.IndexOf("Verified:", StringComparison.Ordinal);
-        var liveNow = run.Out.IndexOf("Live state now: The cluster still runs revision 3 for the 1 changed resource", StringComparison.Ordinal);
-        Assert.True(verified >= 0 && liveNow > verified, run.ToString());
+        var now = run.Out.IndexOf("  Live now: None of the 1 changed object runs revision 4 yet; 1 still runs 3 (Deployment demo-web).", StringComparison.Ordinal);
+        Assert.True(before >= 0 && verified > before && now > verified, run.ToString());
     }
 
     [Fact]
