@@ -12,7 +12,10 @@ runs=${1:-3}
 
 scripts/install-tools.sh >/dev/null
 work=$(mktemp -d)
-trap 'kill "${sandbox_pid:-0}" 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+sandbox_pid=""
+# Never `kill ""` or `kill 0`: that would signal this script's whole process group.
+stop_sandbox() { if [[ -n "$sandbox_pid" ]]; then kill "$sandbox_pid" 2>/dev/null; wait "$sandbox_pid" 2>/dev/null; sandbox_pid=""; fi; }
+trap 'stop_sandbox; rm -rf "$work"' EXIT
 
 echo "publishing helm-unstick and helm-unstick-sandbox (Release)..."
 dotnet publish src/HelmUnstick.Cli -c Release -o "$work/bin" --nologo -v q >/dev/null
@@ -26,7 +29,7 @@ ratio() { python3 -c "print(f'{$1 / max($2, 1):.2f}x')"; }
 
 # serve FLEET_ARGS...: starts a sandbox on a fleet built by make-fleet.py (releases revisions stuck_every manifest_kb).
 serve() {
-  kill "${sandbox_pid:-0}" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null || true
+  stop_sandbox
   rm -f "$KUBECONFIG"
   python3 bench/make-fleet.py "$work/fleet.json" "$@" >/dev/null
   "$work/sandbox/helm-unstick-sandbox" --scenario "$work/fleet.json" --kubeconfig-out "$KUBECONFIG" >"$work/sandbox.log" 2>&1 &
