@@ -33,6 +33,7 @@ internal static class CliApp
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
+        root.Subcommands.Add(new ServeCommand(common, env).Build());
         root.Subcommands.Add(new DemoCommand(env).Build());
         root.Subcommands.Add(new SandboxCommand(env).Build());
         return root;
