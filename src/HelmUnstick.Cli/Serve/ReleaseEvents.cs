@@ -24,6 +24,8 @@ internal sealed class ReleaseEvents(ClusterSession session, string identity, Tim
 {
     private const string Component = "helm-unstick";
 
+    private bool _forbidden;
+
     /// <summary>
     /// Creates the Event. ReleaseStuck has a name derived from the Secret's uid, so a new leader (or a restart)
     /// that sees the same stuck revision finds it already reported instead of reporting it twice.
@@ -31,6 +33,11 @@ internal sealed class ReleaseEvents(ClusterSession session, string identity, Tim
     /// </summary>
     public async Task WriteAsync(StoredRevision stuck, ReleaseEventReason reason, string message, CancellationToken ct)
     {
+        if (_forbidden)
+        {
+            return;
+        }
+
         var now = clock.GetUtcNow();
         var suffix = reason == ReleaseEventReason.ReleaseStuck
             ? $"stuck-{Short(stuck.Uid)}"
@@ -64,6 +71,12 @@ internal sealed class ReleaseEvents(ClusterSession session, string identity, Tim
         catch (Exception e) when (KubeErrors.StatusOf(e) == HttpStatusCode.Conflict)
         {
             // Already reported (by us earlier or by the previous leader).
+        }
+        catch (Exception e) when (KubeErrors.StatusOf(e) == HttpStatusCode.Forbidden)
+        {
+            // The chart grants "create events" only with a policy that can fix: say so once, then stop asking.
+            _forbidden = true;
+            log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"writing a {reason} Event in namespace {stuck.Namespace}").Message}; no more Events will be written");
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
