@@ -89,7 +89,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         });
 
         var metrics = new ServeMetrics();
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var watcher = new ReleaseSecretWatcher(session, ns, env.Clock, metrics, env.Error);
         StuckReleaseMonitor? monitor = null;
         var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error)

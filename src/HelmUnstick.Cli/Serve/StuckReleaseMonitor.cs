@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
@@ -29,10 +31,10 @@ internal sealed class StuckReleaseMonitor(
     private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
     private FixRateLimit _limit = new(policy.MaxFixesPerHour);
     private bool _wasLeader;
-    private volatile bool _resyncRequested;
+    private readonly Channel<bool> _resyncRequests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    /// <summary>Asks for a resync at once (a replica that just became leader has alerts to send).</summary>
-    public void RequestResync() => _resyncRequested = true;
+    /// <summary>Asks for a resync at once (a replica that just became leader has alerts to send); callable from any thread.</summary>
+    public void RequestResync() => _resyncRequests.Writer.TryWrite(true);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -43,14 +45,11 @@ internal sealed class StuckReleaseMonitor(
             using (var timer = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, env.Clock))
             using (var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token))
             {
-                try
-                {
-                    await watcher.Changes.WaitToReadAsync(either.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    // The resync is due.
-                }
+                // Wakes on a change, a resync request, the resync time or shutdown, whichever comes first.
+                await Task.WhenAny(
+                    watcher.Changes.WaitToReadAsync(either.Token).AsTask(),
+                    _resyncRequests.Reader.WaitToReadAsync(either.Token).AsTask());
+                await either.CancelAsync();
             }
 
             ct.ThrowIfCancellationRequested();
@@ -65,9 +64,8 @@ internal sealed class StuckReleaseMonitor(
                 await EvaluateAsync(release, reread: true, ct);
             }
 
-            if (env.Now >= nextResync || _resyncRequested)
+            if (_resyncRequests.Reader.TryRead(out _) || env.Now >= nextResync)
             {
-                _resyncRequested = false;
                 foreach (var release in _tracked.Keys.Union(watcher.Candidates()).Except(changed).ToList())
                 {
                     await EvaluateAsync(release, reread: false, ct);
@@ -229,7 +227,7 @@ internal sealed class StuckReleaseMonitor(
             ? $"policy rule at line {rule.Line}: alert only"
             : $"policy rule at line {rule.Line}: fix ({StrategyName(decision.Strategy)}) once pending for {Durations.Describe(decision.StaleAfter)} and every check passes";
 
-    private static string StrategyName(RemediationStrategy strategy) => strategy == RemediationStrategy.Delete ? "delete" : "mark-failed";
+    private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
 
     private sealed class TrackedRelease(StoredRevision revision)
     {
