@@ -64,14 +64,19 @@ internal sealed class StuckReleaseMonitor(
                 await EvaluateAsync(release, reread: true, ct);
             }
 
-            if (_resyncRequests.Reader.TryRead(out _) || env.Now >= nextResync)
+            var due = env.Now >= nextResync;
+            if (_resyncRequests.Reader.TryRead(out _) || due)
             {
                 foreach (var release in _tracked.Keys.Union(watcher.Candidates()).Except(changed).ToList())
                 {
                     await EvaluateAsync(release, reread: false, ct);
                 }
 
-                nextResync = env.Now + resync;
+                // By the schedule, not from now: a slow pass must not push the next one back.
+                if (due)
+                {
+                    nextResync = nextResync + resync > env.Now ? nextResync + resync : env.Now;
+                }
             }
         }
     }
@@ -149,7 +154,11 @@ internal sealed class StuckReleaseMonitor(
         var strategy = StrategyName(decision.Strategy);
         if (!_limit.Allows(env.Now))
         {
-            Report(release, tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy);
+            if (Report(release, tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy))
+            {
+                await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {_limit.Describe()}", ct);
+            }
+
             return;
         }
 
@@ -165,7 +174,11 @@ internal sealed class StuckReleaseMonitor(
             _limit.Record(env.Now);
         }
 
-        Report(release, tracked, attempt, strategy);
+        if (!Report(release, tracked, attempt, strategy))
+        {
+            return;
+        }
+
         if (attempt.Outcome == RemediationOutcome.Blocked)
         {
             await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {string.Join("; ", attempt.Reasons)}", ct);
@@ -177,19 +190,23 @@ internal sealed class StuckReleaseMonitor(
         }
     }
 
-    /// <summary>Logs a fix decision, but a blocked or failed attempt only when its reasons differ from the last one's.</summary>
-    private void Report(ReleaseKey release, TrackedRelease tracked, FixAttempt attempt, string strategy)
+    /// <summary>
+    /// Logs and counts a fix decision, but a blocked or failed attempt only when its reasons differ from the last
+    /// one's; false when it was a repeat.
+    /// </summary>
+    private bool Report(ReleaseKey release, TrackedRelease tracked, FixAttempt attempt, string strategy)
     {
         var reasons = string.Join("\n", attempt.Reasons);
         if (attempt.Outcome != RemediationOutcome.Fixed && tracked.LastReasons == reasons)
         {
-            return;
+            return false;
         }
 
         tracked.LastReasons = reasons;
         metrics.CountRemediation(release, strategy, attempt.Outcome);
         Log(new(env.Now, release.Namespace, release.Release, tracked.Revision.Revision, "fix", strategy,
             attempt.Outcome.ToString().ToLowerInvariant(), attempt.Reasons, attempt.Backup));
+        return true;
     }
 
     private async Task<StoredRevision?> ReadAsync(ReleaseSecretLabels newest, CancellationToken ct)
