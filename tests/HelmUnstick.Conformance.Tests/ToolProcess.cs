@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace HelmUnstick.Conformance.Tests;
@@ -33,6 +34,21 @@ internal sealed class ToolProcess : IDisposable
             Assert.Fail($"{path} is missing {where}: run scripts/install-tools.sh (test.sh runs it) to install helm and kubectl.");
         }
 
+        return StartProcess(path, $"{helmVersion}/{binary}", environment, args);
+    }
+
+    /// <summary>
+    /// Starts the helm-unstick built with the tests (<c>dotnet helm-unstick.dll</c>) as a process of its own, so that
+    /// it can be signalled like a pod's container.
+    /// </summary>
+    public static ToolProcess StartHelmUnstick(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "/usr/bin/dotnet";
+        return StartProcess(dotnet, "helm-unstick", environment, [Path.Combine(AppContext.BaseDirectory, "helm-unstick.dll"), .. args]);
+    }
+
+    private static ToolProcess StartProcess(string path, string displayName, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    {
         var info = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
@@ -53,7 +69,7 @@ internal sealed class ToolProcess : IDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var tool = new ToolProcess(process, $"{helmVersion}/{binary} {string.Join(' ', info.ArgumentList)}");
+        var tool = new ToolProcess(process, $"{displayName} {string.Join(' ', info.ArgumentList)}");
         process.OutputDataReceived += (_, e) => tool.Append(tool._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => tool.Append(tool._stderr, e.Data);
         process.Start();
@@ -83,6 +99,25 @@ internal sealed class ToolProcess : IDisposable
         await _process.WaitForExitAsync();
         return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
     }
+
+    /// <summary>What the process has printed so far.</summary>
+    public string Out => Text(_stdout);
+
+    public string Err => Text(_stderr);
+
+    /// <summary>SIGTERM, as the kubelet stops a container.</summary>
+    public void Terminate()
+    {
+        if (Kill(_process.Id, SigTerm) != 0)
+        {
+            Assert.Fail($"SIGTERM to {_commandLine} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up.</summary>
     public async Task KillAsync()

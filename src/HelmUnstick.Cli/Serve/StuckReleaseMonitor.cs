@@ -42,13 +42,20 @@ internal sealed class StuckReleaseMonitor(
         while (!ct.IsCancellationRequested)
         {
             var wait = nextResync - env.Now;
-            using (var timer = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, env.Clock))
-            using (var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token))
+            if (wait > TimeSpan.Zero)
             {
-                // Wakes on a change, a resync request, the resync time or shutdown, whichever comes first.
-                await Task.WhenAny(
-                    watcher.Changes.WaitToReadAsync(either.Token).AsTask(),
-                    _resyncRequests.Reader.WaitToReadAsync(either.Token).AsTask());
+                using var timer = new CancellationTokenSource(wait, env.Clock);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+
+                // Wakes on a change, a resync request, the resync time or shutdown, whichever comes first (unless
+                // the clock passed the resync time while the timer was being made).
+                if (env.Now < nextResync)
+                {
+                    await Task.WhenAny(
+                        watcher.Changes.WaitToReadAsync(either.Token).AsTask(),
+                        _resyncRequests.Reader.WaitToReadAsync(either.Token).AsTask());
+                }
+
                 await either.CancelAsync();
             }
 
@@ -137,6 +144,13 @@ internal sealed class StuckReleaseMonitor(
             _limit = new FixRateLimit(policy.MaxFixesPerHour);
         }
 
+        if (!diagnosis.IsStale)
+        {
+            // Younger than the rule's staleAfter: every deploy is pending for a while, and a helm may still be
+            // running. The metric shows it already; alerts, Events and fixes wait.
+            return;
+        }
+
         if (!tracked.Alerted)
         {
             tracked.Alerted = true;
@@ -145,9 +159,8 @@ internal sealed class StuckReleaseMonitor(
             await events.WriteAsync(stuck, ReleaseEventReason.ReleaseStuck, $"Revision {stuck.Revision} is {stuck.Status.ToHelmName()}: helm upgrade fails with \"another operation is in progress\". {string.Join("; ", reasons)}", ct);
         }
 
-        if (decision.Action != PolicyAction.Fix || !diagnosis.IsStale)
+        if (decision.Action != PolicyAction.Fix)
         {
-            // Younger than the rule's staleAfter: a helm may still be running, so waiting is not being blocked.
             return;
         }
 
@@ -242,7 +255,7 @@ internal sealed class StuckReleaseMonitor(
         ? "no policy rule matches: alert only"
         : decision.Action == PolicyAction.Alert
             ? $"policy rule at line {rule.Line}: alert only"
-            : $"policy rule at line {rule.Line}: fix ({StrategyName(decision.Strategy)}) once pending for {Durations.Describe(decision.StaleAfter)} and every check passes";
+            : $"policy rule at line {rule.Line}: fix ({StrategyName(decision.Strategy)}) if every check passes";
 
     private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
 

@@ -20,6 +20,7 @@ public sealed class ServeCommandTests
         await using var serve = ServeRun.Start(cli, clock, "-A");
 
         await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(() => Events(cli).Count == 1, "the ReleaseStuck Event");
         await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
         var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
         Assert.Equal(
@@ -41,12 +42,30 @@ public sealed class ServeCommandTests
         Assert.Equal(
             """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null}""",
             Assert.Single(serve.Decisions));
-        var stuckEvent = Assert.Single(cli.Server.Store.List("v1", "events", "gitlab-cny"));
+        var stuckEvent = Assert.Single(Events(cli));
         Assert.Equal(
             ("ReleaseStuck", "Warning", "Secret", Stuck),
             ((string?)stuckEvent["reason"], (string?)stuckEvent["type"], (string?)stuckEvent["involvedObject"]!["kind"], (string?)stuckEvent["involvedObject"]!["name"]));
         Assert.NotNull(cli.Secret("gitlab-cny", Stuck));
         Assert.Equal("", (string?)cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick")!["spec"]!["holderIdentity"]);
+    }
+
+    [Fact]
+    public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnce_ButAlertedOnlyOnceStale()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var clock = new FakeTimeProvider(LastDeployed(cli) + TimeSpan.FromMinutes(14));
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck series");
+        Assert.Empty(serve.Decisions);
+        Assert.Empty(Events(cli));
+        clock.Advance(Resync);
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert once pending for 15m");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Contains("\"reasons\":[\"revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (15m ago)\"", serve.Decisions[0]);
     }
 
     [Fact]
@@ -78,7 +97,7 @@ public sealed class ServeCommandTests
             samples);
         Assert.Equal(
             ["ReleaseStuck Warning", "ReleaseUnstuck Normal"],
-            cli.Server.Store.List("v1", "events", "gitlab-cny").Select(e => $"{e["reason"]} {e["type"]}").Order());
+            Events(cli).Select(e => $"{e["reason"]} {e["type"]}").Order());
         Assert.Contains("\"outcome\":\"changed\"", File.ReadAllText(Path.Combine(cli.StateDirectory, "audit.log")));
     }
 
@@ -91,6 +110,7 @@ public sealed class ServeCommandTests
         await using var serve = ServeRun.Start(cli, clock, "-n", "gitlab-cny", "--policy", policy);
 
         await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the blocked fix");
+        await serve.WaitUntilAsync(() => Events(cli).Count == 2, "the ReleaseStuck and RemediationBlocked Events");
         for (var resync = 1; resync <= 2; resync++)
         {
             clock.Advance(Resync);
@@ -105,7 +125,7 @@ public sealed class ServeCommandTests
         Assert.Equal(2, serve.Decisions.Count);
         Assert.Equal(
             ["ReleaseStuck", "RemediationBlocked"],
-            cli.Server.Store.List("v1", "events", "gitlab-cny").Select(e => (string?)e["reason"]).Order());
+            Events(cli).Select(e => (string?)e["reason"]).Order());
         Assert.Equal("pending-upgrade", (string?)cli.Secret("gitlab-cny", Stuck)!["metadata"]!["labels"]!["status"]);
         Assert.False(File.Exists(Path.Combine(cli.StateDirectory, "audit.log")));
     }
@@ -145,6 +165,8 @@ public sealed class ServeCommandTests
         File.WriteAllText(path, yaml);
         return path;
     }
+
+    private static IReadOnlyList<JsonObject> Events(CliHarness cli) => cli.Server.Store.List("v1", "events", "gitlab-cny");
 
     private static DateTimeOffset LastDeployed(CliHarness cli) =>
         ReleaseCodec.DecodeApiJsonValue((string)cli.Secret("gitlab-cny", Stuck)!["data"]!["release"]!).LastDeployed!.Value;
