@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace HelmUnstick.Sandbox;
 
 /// <summary>
-/// Makes chosen requests misbehave: answer with a status code, wait, hang until released, or lose the
-/// connection. A rule matches an HTTP method ("*" for any) and a regular expression searched in the request
+/// Makes chosen requests misbehave: answer with a status code, wait, hang until released, lose the
+/// connection, or serve the request and then lose the connection instead of answering. A rule matches an HTTP method ("*" for any) and a regular expression searched in the request
 /// path, applies to the next <c>times</c> matching requests, and is removed by disposing it.
 /// The first rule added that still applies wins.
 /// </summary>
@@ -31,6 +31,13 @@ public sealed class FaultInjector
     /// <summary>Aborts the connection of the next matching requests without an answer.</summary>
     public FaultRule Drop(string method, string pathPattern, int times = 1) =>
         Add(new FaultRule(this, method, pathPattern, times, FaultAction.Drop));
+
+    /// <summary>
+    /// Serves the next matching requests (a write takes effect) but aborts the connection instead of answering:
+    /// the client cannot tell whether its request was applied.
+    /// </summary>
+    public FaultRule LoseResponse(string method, string pathPattern, int times = 1) =>
+        Add(new FaultRule(this, method, pathPattern, times, FaultAction.LoseResponse));
 
     /// <summary>Removes every rule and releases every frozen request.</summary>
     public void Clear()
@@ -66,7 +73,8 @@ public sealed class FaultInjector
     }
 
     /// <summary>Applies the first matching rule; returns true when the request has been answered or dropped.</summary>
-    internal async Task<bool> InterceptAsync(HttpContext context)
+    /// <param name="serve">Serves the request normally (the rest of the pipeline).</param>
+    internal async Task<bool> InterceptAsync(HttpContext context, Func<Task> serve)
     {
         FaultRule? rule;
         lock (_gate)
@@ -95,6 +103,12 @@ public sealed class FaultInjector
             case FaultAction.Freeze:
                 await rule.Released.WaitAsync(context.RequestAborted);
                 return false;
+            case FaultAction.LoseResponse:
+                // The answer goes nowhere; the connection is aborted before any byte of it is sent.
+                context.Response.Body = Stream.Null;
+                await serve();
+                context.Abort();
+                return true;
             default:
                 context.Abort();
                 return true;
@@ -127,6 +141,7 @@ internal enum FaultAction
     Delay,
     Freeze,
     Drop,
+    LoseResponse,
 }
 
 /// <summary>One fault rule. Dispose to remove it (which also releases requests it froze).</summary>

@@ -48,7 +48,7 @@ public sealed class SandboxServer : IAsyncDisposable
         var api = new KubeApiHandler(store, app.Lifetime.ApplicationStopping);
         app.Use(async (context, next) =>
         {
-            if (!await faults.InterceptAsync(context))
+            if (!await faults.InterceptAsync(context, () => next(context)))
             {
                 await next(context);
             }

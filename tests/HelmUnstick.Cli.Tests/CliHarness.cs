@@ -42,6 +42,12 @@ internal sealed class CliHarness : IAsyncDisposable
     /// <summary>For commands that wait in real time (polling); otherwise the clock stands still at <see cref="Now"/>.</summary>
     public bool UseSystemClock { get; set; }
 
+    /// <summary>A clock the test drives (overrides <see cref="Now"/> and <see cref="UseSystemClock"/>).</summary>
+    public TimeProvider? Clock { get; set; }
+
+    /// <summary>The environment variables every run sees (HOME, state, kubeconfig, user).</summary>
+    public IReadOnlyDictionary<string, string?> Environment => _environment;
+
     public static Task<CliHarness> StartAsync(string scenario) => StartAsync(new SandboxOptions { Scenario = Scenario.Load(scenario) });
 
     public static async Task<CliHarness> StartAsync(SandboxOptions options)
@@ -58,7 +64,7 @@ internal sealed class CliHarness : IAsyncDisposable
     {
         var console = new TestConsole().Width(4096);
         var error = new StringWriter();
-        var clock = UseSystemClock ? TimeProvider.System : new FixedClock(Now);
+        var clock = Clock ?? (UseSystemClock ? TimeProvider.System : new FixedClock(Now));
         var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
         var code = await CliApp.InvokeAsync(args, env, ct);
         return new CliRun(code, console.Output, error.ToString());

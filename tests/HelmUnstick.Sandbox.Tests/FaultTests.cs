@@ -95,6 +95,19 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task LoseResponse_AppliesTheWriteButTheClientGetsNoAnswer()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "s1");
+        using var rule = sandbox.Server.Faults.LoseResponse("DELETE", "/secrets/s1$");
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => sandbox.Client.CoreV1.DeleteNamespacedSecretAsync("s1", "default"));
+
+        Assert.Null(sandbox.Server.Store.Get("v1", "secrets", "default", "s1"));
+        Assert.Equal(1, rule.Matched);
+    }
+
+    [Fact]
     public async Task Delay_ServesRequestNormallyAfterwards()
     {
         await using var sandbox = await RunningSandbox.StartAsync();

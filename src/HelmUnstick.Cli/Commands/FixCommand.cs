@@ -155,76 +155,15 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
 
         var applied = await engine.ApplyAsync(request, plan, ct);
-        var code = Report(result, session, run, applied);
+        var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
+        var restoreHint = applied.Backup is { } backup ? $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply" : null;
+        var code = UnstickResultText.Report(env, run, applied, restoreHint);
         if (applied.Outcome == UnstickOutcome.Fixed && record.Explanation is { } explained)
         {
             await VerifyLiveStateAsync(run, reader, explained, ct);
         }
 
         return code;
-    }
-
-    /// <summary>Says how the apply ended; failures before or during the write end the run as one error line.</summary>
-    private int Report(ParseResult result, ClusterSession session, FixRun run, UnstickResult applied)
-    {
-        var record = run.Record;
-        var plan = applied.Plan;
-        foreach (var step in applied.Events)
-        {
-            record.Record(step.Time, step.Step);
-        }
-
-        foreach (var warning in applied.Warnings)
-        {
-            env.Error.WriteLine($"warning: {warning}");
-        }
-
-        string? restoreHint = null;
-        if (applied.Backup is { } backup)
-        {
-            var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
-            restoreHint = $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply";
-            record.Backup = backup;
-            record.RestoreCommand = restoreHint;
-            run.Say($"  Backup: {backup}");
-        }
-
-        switch (applied.FailedStep, applied.Outcome)
-        {
-            case (null, UnstickOutcome.Fixed):
-                var outlook = applied.Verification!.Observed!;
-                record.Change = plan.ChangeDescription;
-                record.Outlook = outlook;
-                record.Outcome = $"changed and verified: {outlook.Summary}";
-                run.Say($"  Changed: {plan.ChangeDescription}");
-                run.Say($"  Verified: {outlook.Summary}");
-                run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
-                return ExitCodes.Ok;
-            case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
-                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
-            case (UnstickStep.Backup, _):
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
-            case (UnstickStep.Write, _):
-                var state = UnstickEngine.StateWords(applied.AfterFailedWrite!.Value);
-                if (applied.Outcome == UnstickOutcome.ChangedUnverified)
-                {
-                    record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
-                }
-
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
-            case (UnstickStep.Verification, _):
-                var verification = applied.Verification!;
-                record.Change = plan.ChangeDescription;
-                record.Outlook = verification.Observed ?? record.Outlook;
-                record.Outcome = $"changed but not verified: {applied.Problem}";
-                run.Say($"  Changed: {plan.ChangeDescription}");
-                env.Error.WriteLine(verification.ReadError is not null
-                    ? $"error: the change was made but {applied.Problem}; check with: helm history {record.Release} -n {record.Namespace}; to undo: {restoreHint}"
-                    : $"error: verification failed: {applied.Problem}; to undo: {restoreHint}");
-                return ExitCodes.For(applied.Outcome);
-            default:
-                throw new CliException(ExitCodes.For(applied.Outcome), applied.Problem ?? applied.Outcome.ToString());
-        }
     }
 
     /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>
@@ -296,21 +235,5 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         run.Say($"  Plan ({StrategyNames.Of(plan.Strategy)}): {plan.ChangeDescription}");
         run.Say($"    Before: {plan.Before.Summary}");
         run.Say($"    After:  {plan.After.Summary}");
-    }
-}
-
-/// <summary>One fix invocation: where its human text goes (nowhere with -o json) and what the incident note collects.</summary>
-internal sealed class FixRun(CliEnvironment env, bool json, IncidentRecord record)
-{
-    public bool Json { get; } = json;
-
-    public IncidentRecord Record { get; } = record;
-
-    public void Say(string line)
-    {
-        if (!Json)
-        {
-            env.WriteData(line);
-        }
     }
 }

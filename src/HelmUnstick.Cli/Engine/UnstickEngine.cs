@@ -280,7 +280,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         }
         catch (Exception e)
         {
-            return new(null, e.Message, false);
+            return new(null, KubeErrors.Describe(e, session, $"re-reading the revisions of release {plan.Diagnosis.Release} in namespace {plan.Diagnosis.Namespace}"), false);
         }
     }
 

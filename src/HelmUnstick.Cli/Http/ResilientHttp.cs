@@ -13,7 +13,7 @@ internal sealed record RetryPolicy(int MaxRetries, TimeSpan BaseDelay, TimeSpan 
 
 /// <summary>
 /// The one resilience pipeline every API client uses (Kubernetes and GitLab): retries on 408, 429 (honouring
-/// Retry-After), 5xx, timeouts and dropped connections, with exponential backoff and jitter, within a budget.
+/// Retry-After up to the maximum delay), 5xx, timeouts and dropped connections, with exponential backoff and jitter, within a budget.
 /// Only safe methods are retried: a DELETE, PUT, POST or PATCH may have been applied although its answer was lost,
 /// so repeating it blindly could change what the caller never re-read.
 /// </summary>
@@ -36,7 +36,10 @@ internal static class ResilientHttp
                 MaxDelay = policy.MaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldRetryAfterHeader = true,
+                ShouldRetryAfterHeader = false,
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, time) is { } wait
+                    ? (TimeSpan?)(wait < policy.MaxDelay ? wait : policy.MaxDelay)
+                    : null),
                 ShouldHandle = args => ValueTask.FromResult(Transient(args.Outcome)),
             };
             retry.DisableForUnsafeHttpMethods();
@@ -48,6 +51,14 @@ internal static class ResilientHttp
 
     /// <summary>The pipeline as a handler, for clients that take a handler chain (KubernetesClient).</summary>
     public static DelegatingHandler Handler(RetryPolicy policy, TimeProvider time) => new ResilienceHandler(Pipeline(policy, time));
+
+    /// <summary>The server's Retry-After (seconds or a date), read on the pipeline's clock; null without one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider time) => response?.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
 
     // A refused connection will not heal within the backoff; a reset, dropped or timed-out one may.
     private static bool Transient(Outcome<HttpResponseMessage> outcome) =>

@@ -1,0 +1,83 @@
+using HelmUnstick.Cli.Engine;
+
+namespace HelmUnstick.Cli.Rendering;
+
+/// <summary>How <c>fix --apply</c> tells the operator what the engine did: the timeline, the lines printed and the error.</summary>
+internal static class UnstickResultText
+{
+    /// <summary>Says how the apply ended; failures before or during the write end the run as one error line.</summary>
+    public static int Report(CliEnvironment env, FixRun run, UnstickResult applied, string? restoreHint)
+    {
+        var record = run.Record;
+        var plan = applied.Plan;
+        foreach (var step in applied.Events)
+        {
+            record.Record(step.Time, step.Step);
+        }
+
+        foreach (var warning in applied.Warnings)
+        {
+            env.Error.WriteLine($"warning: {warning}");
+        }
+
+        if (applied.Backup is { } backup)
+        {
+            record.Backup = backup;
+            record.RestoreCommand = restoreHint;
+            run.Say($"  Backup: {backup}");
+        }
+
+        switch (applied.FailedStep, applied.Outcome)
+        {
+            case (null, UnstickOutcome.Fixed):
+                var outlook = applied.Verification!.Observed!;
+                record.Change = plan.ChangeDescription;
+                record.Outlook = outlook;
+                record.Outcome = $"changed and verified: {outlook.Summary}";
+                run.Say($"  Changed: {plan.ChangeDescription}");
+                run.Say($"  Verified: {outlook.Summary}");
+                run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
+                return ExitCodes.Ok;
+            case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
+                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
+            case (UnstickStep.Backup, _):
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
+            case (UnstickStep.Write, _):
+                var state = UnstickEngine.StateWords(applied.AfterFailedWrite!.Value);
+                if (applied.Outcome == UnstickOutcome.ChangedUnverified)
+                {
+                    record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
+                }
+
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
+            case (UnstickStep.Verification, _):
+                var verification = applied.Verification!;
+                record.Change = plan.ChangeDescription;
+                record.Outlook = verification.Observed ?? record.Outlook;
+                record.Outcome = $"changed but not verified: {applied.Problem}";
+                run.Say($"  Changed: {plan.ChangeDescription}");
+                env.Error.WriteLine(verification.ReadError is not null
+                    ? $"error: the change was made but {applied.Problem}; check with: helm history {record.Release} -n {record.Namespace}; to undo: {restoreHint}"
+                    : $"error: verification failed: {applied.Problem}; to undo: {restoreHint}");
+                return ExitCodes.For(applied.Outcome);
+            default:
+                throw new CliException(ExitCodes.For(applied.Outcome), applied.Problem ?? applied.Outcome.ToString());
+        }
+    }
+}
+
+/// <summary>One fix invocation: where its human text goes (nowhere with -o json) and what the incident note collects.</summary>
+internal sealed class FixRun(CliEnvironment env, bool json, IncidentRecord record)
+{
+    public bool Json { get; } = json;
+
+    public IncidentRecord Record { get; } = record;
+
+    public void Say(string line)
+    {
+        if (!Json)
+        {
+            env.WriteData(line);
+        }
+    }
+}

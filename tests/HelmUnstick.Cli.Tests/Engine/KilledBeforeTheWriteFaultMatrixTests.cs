@@ -1,0 +1,28 @@
+using HelmUnstick.Core.Remediation;
+using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
+
+namespace HelmUnstick.Cli.Tests.Engine;
+
+/// <summary>helm-unstick killed (SIGKILL) after the backup, before the write: running fix again is safe and the backup restores exactly.</summary>
+public sealed class KilledBeforeTheWriteFaultMatrixTests
+{
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task KilledAfterTheBackupBeforeTheWrite_FixAgainIsVerified_AndRestoringThatBackupIsExact(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        using var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
+
+        using (var child = StartChild(cli, Fix(strategy)))
+        {
+            await write.FirstMatch.WaitAsync(TimeSpan.FromSeconds(60));
+            await KillAsync(child);
+        }
+
+        Assert.Equal(original.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+        var backup = AssertOneExactBackup(cli, original);
+        Assert.Empty(AuditOutcomes(cli));
+        await AssertFixAgainVerifiesAndRestoreIsExactAsync(cli, strategy, original, backup, fixAgainSays: "Verified: helm status shows revision");
+    }
+}

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace HelmUnstick.Cli.Tests;
+
+/// <summary>
+/// A fake clock for code that retries. It records every wait the code under test starts, and can run time forward
+/// over the short ones (backoff, Retry-After) so that retries take no real time, while longer waits (timeouts) pass
+/// only when a test advances the clock itself.
+/// </summary>
+internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly Lock _gate = new();
+    private readonly List<(DateTimeOffset At, TimeSpan Wait)> _waits = [];
+    private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Every wait started so far, in order.</summary>
+    public IReadOnlyList<TimeSpan> Waits
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waits.Select(w => w.Wait).ToList();
+            }
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new WatchedTimer(this, base.CreateTimer(callback, state, dueTime, period));
+        Started(dueTime);
+        return timer;
+    }
+
+    /// <summary>Completes once a wait of exactly <paramref name="wait"/> has been started.</summary>
+    public async Task WaitStartedAsync(TimeSpan wait)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_gate)
+            {
+                if (_waits.Any(w => w.Wait == wait))
+                {
+                    return;
+                }
+
+                signal = _started.Task;
+            }
+
+            await signal.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>Runs time forward over every wait shorter than <paramref name="limit"/> until <paramref name="task"/> ends.</summary>
+    public async Task<T> SkipWaitsShorterThanAsync<T>(TimeSpan limit, Task<T> task)
+    {
+        await SkipWaitsShorterThanAsync(limit, (Task)task);
+        return await task;
+    }
+
+    /// <summary>Runs time forward over every wait shorter than <paramref name="limit"/> until <paramref name="task"/> ends.</summary>
+    public async Task SkipWaitsShorterThanAsync(TimeSpan limit, Task task)
+    {
+        while (!task.IsCompleted)
+        {
+            Task signal;
+            DateTimeOffset? next;
+            lock (_gate)
+            {
+                signal = _started.Task;
+                var now = GetUtcNow();
+                next = _waits.Where(w => w.Wait < limit && w.At > now).Select(w => (DateTimeOffset?)w.At).Min();
+            }
+
+            if (next is { } at)
+            {
+                Advance(at - GetUtcNow());
+                continue;
+            }
+
+            // Guards against a hang only; the test never sleeps.
+            await Task.WhenAny(task, signal).WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    private void Started(TimeSpan wait)
+    {
+        if (wait == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        TaskCompletionSource started;
+        lock (_gate)
+        {
+            _waits.Add((GetUtcNow() + wait, wait));
+            started = _started;
+            _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        started.TrySetResult();
+    }
+
+    private sealed class WatchedTimer(RetryClock clock, ITimer inner) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            var changed = inner.Change(dueTime, period);
+            clock.Started(dueTime);
+            return changed;
+        }
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
