@@ -71,7 +71,7 @@ internal sealed class CliHarness : IAsyncDisposable
     }
 
     /// <summary>The environment a command run gets, with the given console, error stream and clock.</summary>
-    public CliEnvironment Environment(Spectre.Console.IAnsiConsole console, TextWriter error, TimeProvider clock) =>
+    public CliEnvironment EnvironmentFor(Spectre.Console.IAnsiConsole console, TextWriter error, TimeProvider clock) =>
         new(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
 
     public JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);

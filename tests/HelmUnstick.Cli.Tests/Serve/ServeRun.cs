@@ -55,7 +55,7 @@ internal sealed class ServeRun : IAsyncDisposable
             Out = new AnsiConsoleOutput(new LockedWriter(run._out)),
         });
         console.Profile.Width = 4096;
-        var env = cli.Environment(console, new LockedWriter(run._err), clock);
+        var env = cli.EnvironmentFor(console, new LockedWriter(run._err), clock);
         // Requests time out on the same (fake) clock: an hour keeps a test's Advance from timing out one in flight.
         string[] all = ["serve", "--metrics-address", $"127.0.0.1:{run.Port}", "--request-timeout", "1h", .. args];
         run._running = Task.Run(() => CliApp.InvokeAsync(all, env, run._stop.Token));
