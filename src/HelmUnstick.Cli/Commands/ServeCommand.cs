@@ -18,13 +18,13 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
 
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-    private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Watch every namespace (the default in a pod is the context's namespace only)" };
+    private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Watch every namespace (default: only the one given with -n, else the context's namespace)" };
     private readonly Option<string?> _policy = new("--policy") { HelpName = "FILE", Description = "Which stuck releases to fix (YAML rules, first match wins). Without it nothing is ever changed: serve only alerts" };
 
     private readonly Option<string> _metricsAddress = new("--metrics-address")
     {
         HelpName = "HOST:PORT",
-        Description = "Where to serve /metrics, /healthz and /readyz (default 0.0.0.0:9090)",
+        Description = "Where to serve /metrics, /healthz and /readyz",
         DefaultValueFactory = _ => "0.0.0.0:9090",
     };
 
@@ -34,7 +34,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<string> _leaseName = new("--lease-name")
     {
         HelpName = "NAME",
-        Description = "Name of the leader-election Lease; only its holder fixes and writes Events (default helm-unstick)",
+        Description = "Name of the leader-election Lease; only its holder fixes and writes Events",
         DefaultValueFactory = _ => "helm-unstick",
     };
 
