@@ -34,10 +34,6 @@ public sealed class ReleaseLabelIndex
     private readonly Dictionary<(string Namespace, string SecretName), ReleaseSecretLabels> _secrets = new();
     private readonly Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
 
-    public int SecretCount => _secrets.Count;
-
-    public int ReleaseCount => _byRelease.Count;
-
     /// <summary>Records an added or modified Secret; returns the releases whose newest revision may have changed.</summary>
     public IReadOnlyList<ReleaseKey> Upsert(ReleaseSecretLabels secret)
     {

@@ -59,8 +59,9 @@ public sealed class ReleaseLabelIndexTests
 
         index.Remove("apps", "sh.helm.release.v1.web.v1");
 
-        Assert.Equal((0, 0, (ReleaseSecretLabels?)null), (index.SecretCount, index.ReleaseCount, index.Newest(Web)));
+        Assert.Null(index.Newest(Web));
         Assert.Empty(index.Candidates());
+        Assert.Empty(index.ReplaceAll([]));
     }
 
     [Fact]
