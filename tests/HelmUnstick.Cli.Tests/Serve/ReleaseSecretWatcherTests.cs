@@ -28,10 +28,10 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
                 .WithBody("""{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 7 (9)","reason":"Expired","code":410}}""" + "\n"));
         var kubeconfig = Path.Combine(_root, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $$"""
+        await File.WriteAllTextAsync(kubeconfig, $$$"""
             apiVersion: v1
             kind: Config
-            clusters: [{name: fake, cluster: {server: "{{_api.Urls[0]}}"}}]
+            clusters: [{name: fake, cluster: {server: "{{{_api.Urls[0]}}}"}}]
             users: [{name: fake, user: {token: t}}]
             contexts: [{name: fake, context: {cluster: fake, user: fake}}]
             current-context: fake
