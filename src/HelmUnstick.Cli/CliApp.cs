@@ -16,7 +16,8 @@ internal static class CliApp
             (CI deploying, unhealthy workloads, a helm still running), backs up and removes the stuck revision
             (never a rollback), verifies, and explains what Helm will believe next.
 
-            Start with: helm-unstick demo    (a built-in sandbox cluster, no setup)
+            Start with the demo, a built-in sandbox cluster that needs no setup (from a clone of the repository):
+              dotnet run --project src/HelmUnstick.Sandbox -- demo
 
             Typical incident:
               helm-unstick scan -A                                # which releases are stuck
@@ -35,21 +36,21 @@ internal static class CliApp
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
         root.Subcommands.Add(new ServeCommand(common, env).Build());
-        root.Subcommands.Add(new DemoCommand(env).Build());
-        root.Subcommands.Add(new SandboxCommand(env).Build());
         return root;
     }
 
-    public static async Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
+    public static Task<int> InvokeAsync(string[] args, CliEnvironment env, CancellationToken ct = default) =>
+        InvokeAsync(BuildRoot(env), "helm-unstick", args, env, ct);
+
+    public static async Task<int> InvokeAsync(Command root, string toolName, string[] args, CliEnvironment env, CancellationToken ct = default)
     {
-        var root = BuildRoot(env);
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
             // Parse errors are caught before anything runs: one line, and where to read more.
             var command = string.Join(' ', result.CommandResult.Command.Name == root.Name ? [] : new[] { result.CommandResult.Command.Name });
             env.Error.WriteLine($"error: {result.Errors[0].Message}");
-            env.Error.WriteLine($"See 'helm-unstick {command}{(command.Length > 0 ? " " : "")}--help'.");
+            env.Error.WriteLine($"See '{toolName} {command}{(command.Length > 0 ? " " : "")}--help'.");
             return ExitCodes.Usage;
         }
 

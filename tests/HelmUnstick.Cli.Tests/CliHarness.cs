@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.Host;
 using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests;
@@ -73,6 +74,16 @@ internal sealed class CliHarness : IAsyncDisposable
     /// <summary>The environment a command run gets, with the given console, error stream and clock.</summary>
     public CliEnvironment EnvironmentFor(Spectre.Console.IAnsiConsole console, TextWriter error, TimeProvider clock) =>
         new(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
+
+    /// <summary>Runs <c>helm-unstick-sandbox</c> (the emulator's own tool, with <c>demo</c>) in-process.</summary>
+    public async Task<CliRun> RunSandboxToolAsync(string[] args, CancellationToken ct = default)
+    {
+        var console = new TestConsole().Width(4096);
+        var error = new StringWriter();
+        var env = new CliEnvironment(console, error, n => _environment.GetValueOrDefault(n), new FixedClock(Now), Interactive);
+        var code = await CliApp.InvokeAsync(new SandboxCommand(env).Build(), "helm-unstick-sandbox", args, env, ct);
+        return new CliRun(code, console.Output, error.ToString());
+    }
 
     public JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);
 

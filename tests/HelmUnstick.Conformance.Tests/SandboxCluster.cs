@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Conformance.Tests;
 
@@ -67,15 +65,11 @@ public sealed class SandboxCluster : IAsyncLifetime
     internal Task<ToolRun> KubectlAsync(string helmVersion, params string[] args) =>
         ToolProcess.Start(helmVersion, "kubectl", Environment, args).WaitAsync();
 
-    /// <summary>Runs helm-unstick in-process, with the same kubeconfig and HOME as the real tools.</summary>
+    /// <summary>Runs the published helm-unstick binary, with the same kubeconfig and HOME as the real tools.</summary>
     internal async Task<UnstickRun> HelmUnstickAsync(params string[] args)
     {
-        var console = new TestConsole().Width(4096);
-        var error = new StringWriter();
-        var environment = Environment;
-        var env = new CliEnvironment(console, error, name => environment.GetValueOrDefault(name), TimeProvider.System, IsInteractive: false);
-        var code = await CliApp.InvokeAsync(args, env);
-        return new UnstickRun(string.Join(' ', args), code, console.Output, error.ToString());
+        var run = await (await StartHelmUnstickAsync(args)).WaitAsync();
+        return new UnstickRun(string.Join(' ', args), run.ExitCode, run.Out, run.Err);
     }
 
     /// <summary>
@@ -94,6 +88,9 @@ public sealed class SandboxCluster : IAsyncLifetime
 
         await process.KillAsync();
     }
+
+    internal async Task<ToolProcess> StartHelmUnstickAsync(params string[] args) =>
+        ToolProcess.StartAt(await PublishedHelmUnstick.PathAsync(), "helm-unstick", Environment, args);
 
     internal JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);
 }

@@ -100,6 +100,34 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         Assert.Contains("STATUS: deployed", upgrade.Out);
     }
 
+    [Theory]
+    [InlineData("helm3")]
+    [InlineData("helm4")]
+    public async Task ScanAllNamespaces_OnReleasesWrittenByHelm_FindsExactlyWhatHelmListPendingFinds(string helm)
+    {
+        // Beside whatever earlier tests left: a release upgraded cleanly, and one stuck at each kind of operation.
+        var settled = cluster.NewNamespace($"{helm}-list-settled");
+        await Helm(helm, "install", "demo", Demo, "-n", settled);
+        await Helm(helm, "upgrade", "demo", Demo, "-n", settled, "--set", "replicas=2");
+        foreach (var point in new[] { KillPoint.InstallMidway, KillPoint.UpgradeMidway, KillPoint.RollbackMidway })
+        {
+            await KillHelmAsync(helm, point, cluster.NewNamespace($"{helm}-list-{point.ToString().ToLowerInvariant()}"));
+        }
+
+        var pending = await Helm(helm, "list", "-A", "--pending", "-o", "json");
+        var scan = await cluster.HelmUnstickAsync("scan", "-A", "-o", "json");
+
+        Assert.True(scan.ExitCode == 1, scan.ToString());
+        var expected = JsonNode.Parse(pending.Out)!.AsArray()
+            .Select(r => $"{r!["namespace"]}/{r["name"]} {r["revision"]} {r["status"]} {r["chart"]} {r["app_version"]}")
+            .Order(StringComparer.Ordinal);
+        var actual = JsonNode.Parse(scan.Out)!.AsArray()
+            .Select(r => $"{r!["namespace"]}/{r["release"]} {r["revision"]} {r["status"]} {r["chart"]} {r["appVersion"]}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(expected, actual);
+        Assert.Contains(actual, line => line.StartsWith($"{helm}-list-rollbackmidway", StringComparison.Ordinal) && line.Contains(" 3 pending-rollback "));
+    }
+
     /// <summary>Brings the release to where <paramref name="point"/> needs it, then kills helm at that point.</summary>
     private async Task<(int Revision, string Status)> KillHelmAsync(string helm, KillPoint point, string ns)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace HelmUnstick.Conformance.Tests;
@@ -14,6 +13,7 @@ internal sealed class ToolProcess : IDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly string _commandLine;
+    private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ToolProcess(Process process, string commandLine)
     {
@@ -34,20 +34,11 @@ internal sealed class ToolProcess : IDisposable
             Assert.Fail($"{path} is missing {where}: run scripts/install-tools.sh (test.sh runs it) to install helm and kubectl.");
         }
 
-        return StartProcess(path, $"{helmVersion}/{binary}", environment, args);
+        return StartAt(path, $"{helmVersion}/{binary}", environment, args);
     }
 
-    /// <summary>
-    /// Starts the helm-unstick built with the tests (<c>dotnet helm-unstick.dll</c>) as a process of its own, so that
-    /// it can be signalled like a pod's container.
-    /// </summary>
-    public static ToolProcess StartHelmUnstick(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "/usr/bin/dotnet";
-        return StartProcess(dotnet, "helm-unstick", environment, [Path.Combine(AppContext.BaseDirectory, "helm-unstick.dll"), .. args]);
-    }
-
-    private static ToolProcess StartProcess(string path, string displayName, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
+    /// <summary>Starts the executable at <paramref name="path"/> with only <paramref name="environment"/> (and a minimal PATH).</summary>
+    public static ToolProcess StartAt(string path, string name, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(path)
         {
@@ -63,14 +54,21 @@ internal sealed class ToolProcess : IDisposable
         // Only what the tools need: nothing of the developer's own kubeconfig, helm repositories or proxies leaks in.
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/bin:/bin";
-        foreach (var (name, value) in environment)
+        foreach (var (variable, value) in environment)
         {
-            info.Environment[name] = value;
+            info.Environment[variable] = value;
         }
 
         var process = new Process { StartInfo = info };
-        var tool = new ToolProcess(process, $"{displayName} {string.Join(' ', info.ArgumentList)}");
-        process.OutputDataReceived += (_, e) => tool.Append(tool._stdout, e.Data);
+        var tool = new ToolProcess(process, $"{name} {string.Join(' ', info.ArgumentList)}");
+        process.OutputDataReceived += (_, e) =>
+        {
+            tool.Append(tool._stdout, e.Data);
+            if (e.Data is not null)
+            {
+                tool._firstLine.TrySetResult(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => tool.Append(tool._stderr, e.Data);
         process.Start();
         process.BeginOutputReadLine();
@@ -105,19 +103,39 @@ internal sealed class ToolProcess : IDisposable
 
     public string Err => Text(_stderr);
 
-    /// <summary>SIGTERM, as the kubelet stops a container.</summary>
-    public void Terminate()
+    /// <summary>The first line the process writes to stdout: a server's banner, a watch's first report.</summary>
+    public async Task<string> FirstLineAsync()
     {
-        if (Kill(_process.Id, SigTerm) != 0)
-        {
-            Assert.Fail($"SIGTERM to {_commandLine} failed (errno {Marshal.GetLastPInvokeError()})");
-        }
+        var first = await Task.WhenAny(_firstLine.Task, _process.WaitForExitAsync().WaitAsync(CommandLimit));
+        Assert.True(first == _firstLine.Task, $"{_commandLine} ended without a line on stdout:\n{Output()}");
+        return await _firstLine.Task;
     }
 
-    private const int SigTerm = 15;
+    /// <summary>
+    /// SIGTERM, as kill, a service manager or a pod's shutdown sends it, then waits at most <paramref name="limit"/>
+    /// for the process to end; a process that does not is killed and the test fails.
+    /// </summary>
+    public async Task<ToolRun> TerminateAsync(TimeSpan limit)
+    {
+        using (var kill = Process.Start("/bin/kill", ["-s", "TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
 
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+        using var deadline = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"{_commandLine} was still running {limit.TotalSeconds} s after SIGTERM:\n{Output()}");
+        }
+
+        await _process.WaitForExitAsync();
+        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
+    }
 
     /// <summary>SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up.</summary>
     public async Task KillAsync()

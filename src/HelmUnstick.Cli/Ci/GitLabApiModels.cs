@@ -1,4 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace HelmUnstick.Cli.Ci;
+
+/// <summary>The answers read from GitLab's API, with source-generated JSON metadata (no reflection at run time).</summary>
+[JsonSerializable(typeof(GitLabProject))]
+[JsonSerializable(typeof(List<GitLabEnvironment>))]
+[JsonSerializable(typeof(List<GitLabDeployment>))]
+[JsonSerializable(typeof(List<GitLabJob>))]
+[JsonSerializable(typeof(List<GitLabResourceGroup>))]
+[JsonSerializable(typeof(List<GitLabPipeline>))]
+internal sealed partial class GitLabJsonContext : JsonSerializerContext;
 
 // The subset of GitLab REST v4 answers that the CI check reads; names follow the API via snake_case.
 internal sealed record GitLabProject(long Id, string PathWithNamespace, string WebUrl);

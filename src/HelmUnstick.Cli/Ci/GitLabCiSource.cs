@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using HelmUnstick.Cli.Http;
 using HelmUnstick.Cli.Rendering;
+using System.Text.Json.Serialization.Metadata;
 using HelmUnstick.Core.Ci;
 using Polly.Timeout;
 
@@ -19,7 +20,7 @@ namespace HelmUnstick.Cli.Ci;
 /// </summary>
 public sealed class GitLabCiSource : ICiActivitySource, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = GitLabJsonContext.Default };
     private static readonly string[] JobScopes = ["running", "pending", "waiting_for_resource"];
 
     private readonly GitLabSourceSettings settings;
@@ -249,7 +250,7 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw new JsonException("null");
+            return await response.Content.ReadFromJsonAsync((JsonTypeInfo<T>)Json.GetTypeInfo(typeof(T)), ct) ?? throw new JsonException("null");
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

@@ -19,6 +19,11 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
+    private readonly Option<bool> _verifyPayloads = new("--verify-payloads")
+    {
+        Description = "Decode the newest revision of every release, not only those labelled pending-*, and report each Secret whose labels disagree with its payload",
+    };
+
     private readonly Option<TimeSpan?> _watch = CommonOptions.Duration(
         "--watch",
         "Keep scanning every DURATION (Go duration, e.g. 30s) and print each release that becomes stuck or unstuck, until Ctrl+C",
@@ -30,13 +35,15 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     {
         var command = new Command("scan", """
             Find releases whose newest revision is pending-install, pending-upgrade or pending-rollback.
-            Reads only Secret metadata (paged, server-side label selector), then the newest revision of each release.
+            Reads only Secret metadata (paged, server-side label selector): Helm's name, version and status labels tell the
+            newest revision of each release and its status, so only releases labelled pending-* (or with missing or malformed
+            labels) have their payload read. --verify-payloads reads every release's newest payload and reports label/payload disagreements.
             With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
             becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
             Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
             """)
         {
-            _allNamespaces, _staleAfter, _output, _watch,
+            _allNamespaces, _staleAfter, _output, _verifyPayloads, _watch,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -50,15 +57,21 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var store = new ReleaseSecretStore(session);
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
         var json = result.GetValue(_output) == OutputFormat.Json;
+        var verifyPayloads = result.GetValue(_verifyPayloads);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(session, store, ns, staleAfter, interval, json, ct);
+            return await WatchAsync(session, store, ns, staleAfter, verifyPayloads, interval, json, ct);
         }
 
-        var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+        var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
+        }
+
+        foreach (var line in scan.Disagreements)
+        {
+            env.Error.WriteLine($"warning: {line}");
         }
 
         var findings = scan.Findings;
@@ -93,7 +106,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
     /// A failed pass is reported and the watch goes on, as kubectl get -w does.
     /// </summary>
-    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, TimeSpan interval, bool json, CancellationToken ct)
+    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, TimeSpan interval, bool json, CancellationToken ct)
     {
         var known = new Dictionary<string, StuckReleaseFinding>();
         try
@@ -102,7 +115,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, ct);
                     var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
@@ -140,7 +153,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     {
         if (json)
         {
-            env.WriteData(System.Text.Json.JsonSerializer.Serialize(new { @event = change, time = env.Now, release = f }, Json.Compact));
+            env.WriteData(Json.Serialize(new ScanEvent(change, env.Now, f), Json.Compact));
             return;
         }
 
@@ -153,25 +166,19 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
     }
 
-    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, CancellationToken ct)
+    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, CancellationToken ct)
     {
         var now = env.Now;
 
-        // Only the newest revision of each release decides whether it is stuck, so only its payload is read.
-        var newest = new Dictionary<(string Ns, string Release), (int Version, string Secret)>();
+        // The labels decide which payloads are worth reading: one metadata-only list, then one GET per candidate.
+        var triage = new LabelTriage();
         var seen = 0;
         try
         {
             await foreach (var meta in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
             {
                 seen++;
-                var key = (meta.NamespaceProperty, Label(meta, "name"));
-                var version = int.TryParse(Label(meta, "version"), out var v) ? v : 0;
-                if (!newest.TryGetValue(key, out var current) || version > current.Version)
-                {
-                    newest[key] = (version, meta.Name);
-                }
-
+                triage.Add(meta.NamespaceProperty, meta.Name, meta.Labels?.AsReadOnly());
                 if (env.IsInteractive && seen % 5000 == 0)
                 {
                     env.Error.WriteLine($"listed {seen} release Secrets...");
@@ -185,39 +192,52 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
+        var disagreements = new List<string>();
         await Parallel.ForEachAsync(
-            newest.OrderBy(n => n.Key.Ns, StringComparer.Ordinal).ThenBy(n => n.Key.Release, StringComparer.Ordinal),
+            triage.PayloadsToRead(verifyPayloads),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
-            async (entry, c) =>
+            async (read, c) =>
             {
-                V1Secret? secret;
-                try
+                var revisions = new List<StoredRevision>();
+                foreach (var name in read.SecretNames)
                 {
-                    secret = await store.GetAsync(entry.Key.Ns, entry.Value.Secret, c);
-                }
-                catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-                {
-                    throw KubeErrors.Translate(e, session, $"reading Secret {entry.Key.Ns}/{entry.Value.Secret}");
+                    V1Secret? secret;
+                    try
+                    {
+                        secret = await store.GetAsync(read.Namespace, name, c);
+                    }
+                    catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+                    {
+                        throw KubeErrors.Translate(e, session, $"reading Secret {read.Namespace}/{name}");
+                    }
+
+                    // A Secret deleted since it was listed has nothing stuck in it any more.
+                    if (secret is not null)
+                    {
+                        revisions.Add(ReleaseSecretStore.ToStoredRevision(secret));
+                    }
                 }
 
-                if (secret is null)
-                {
-                    return; // deleted since it was listed: nothing stuck there any more
-                }
-
-                var revision = ReleaseSecretStore.ToStoredRevision(secret);
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, staleAfter);
+                var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
+                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, staleAfter);
                 lock (findings)
                 {
-                    if (diagnosis.State == ReleaseState.Unreadable)
+                    if (verifyPayloads)
                     {
-                        unreadable.Add($"Secret {revision.Namespace}/{revision.SecretName}: {revision.DecodeError}");
+                        disagreements.AddRange(diagnosis.Anomalies
+                            .Where(a => revisions.Any(r => r.SecretName == a.SecretName && r.Release is not null))
+                            .Select(a => $"Secret {read.Namespace}/{a.SecretName}: {a.Message}"));
                     }
-                    else if (diagnosis.StuckRevision is { Release: { } release } stuck)
+
+                    if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } latest)
+                    {
+                        unreadable.Add($"Secret {latest.Namespace}/{latest.SecretName}: {latest.DecodeError}");
+                    }
+                    else if (diagnosis.StuckRevision is { Release: { } payload } stuck)
                     {
                         findings.Add(new StuckReleaseFinding(
-                            stuck.Namespace, diagnosis.Release, stuck.Revision, release.StatusText,
-                            $"{release.ChartName}-{release.ChartVersion}", release.AppVersion, release.LastDeployed,
+                            stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
+                            $"{payload.ChartName}-{payload.ChartVersion}", payload.AppVersion, payload.LastDeployed,
                             (long?)diagnosis.PendingAge?.TotalSeconds, diagnosis.IsStale, stuck.SecretName));
                     }
                 }
@@ -225,14 +245,15 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
         findings.Sort((a, b) => (a.Namespace, a.Release).CompareTo((b.Namespace, b.Release)));
         unreadable.Sort(StringComparer.Ordinal);
-        return new ScanResult(findings, unreadable, newest.Count, seen);
+        disagreements.Sort(StringComparer.Ordinal);
+        return new ScanResult(findings, unreadable, disagreements, triage.Releases, seen);
     }
-
-    private static string Label(V1ObjectMeta meta, string key) =>
-        meta.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : "";
 }
 
-internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, int Releases, int Secrets);
+internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets);
+
+/// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
+internal sealed record ScanEvent(string Event, DateTimeOffset Time, StuckReleaseFinding Release);
 
 /// <summary>One stuck release as <c>scan -o json</c> reports it.</summary>
 internal sealed record StuckReleaseFinding(

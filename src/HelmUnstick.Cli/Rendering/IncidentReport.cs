@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
@@ -248,7 +249,7 @@ internal static class IncidentReport
         }
     }
 
-    private static JsonNode? OutlookJson(HelmOutlook outlook) => JsonSerializer.SerializeToNode(outlook, Json.Options);
+    private static JsonNode? OutlookJson(HelmOutlook outlook) => JsonSerializer.SerializeToNode(outlook, (JsonTypeInfo<HelmOutlook>)Json.Options.GetTypeInfo(typeof(HelmOutlook)));
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -28,7 +28,7 @@ internal sealed class AuditLog(string path)
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Rendering.Json.Compact) + "\n");
+            File.AppendAllText(Path, Rendering.Json.Serialize(entry, Rendering.Json.Compact) + "\n");
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli.Serve;
@@ -18,7 +17,7 @@ internal sealed record ServeDecision(
     IReadOnlyList<string> Reasons,
     string? Backup)
 {
-    public string ToJsonLine() => JsonSerializer.Serialize(this, Json.Compact);
+    public string ToJsonLine() => Json.Serialize(this, Json.Compact);
 }
 
 /// <summary>How a fix attempt ended, for the log line, the metric and the Event.</summary>

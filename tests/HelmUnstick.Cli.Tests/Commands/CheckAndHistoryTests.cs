@@ -62,7 +62,7 @@ public sealed class CheckAndHistoryTests
         var kubeconfig = Path.Combine(cli.Root, "sandbox.kubeconfig");
         using var stop = new CancellationTokenSource();
 
-        var serving = cli.RunAsync(["sandbox", "--kubeconfig-out", kubeconfig], stop.Token);
+        var serving = cli.RunSandboxToolAsync(["--kubeconfig-out", kubeconfig], stop.Token);
         while (!File.Exists(kubeconfig) && !serving.IsCompleted)
         {
             await Task.Delay(50);

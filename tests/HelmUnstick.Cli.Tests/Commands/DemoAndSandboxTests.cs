@@ -10,7 +10,7 @@ public sealed class DemoAndSandboxTests
     {
         await using var cli = await CliHarness.StartAsync("healthy");
 
-        var run = await cli.RunAsync("demo");
+        var run = await cli.RunSandboxToolAsync(["demo"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("gitlab-cny   gitlab-cny   1234       pending-upgrade", run.Out);
@@ -73,7 +73,7 @@ public sealed class DemoAndSandboxTests
     {
         await using var cli = await CliHarness.StartAsync("healthy");
 
-        var run = await cli.RunAsync("sandbox", "--scenario", "nope");
+        var run = await cli.RunSandboxToolAsync(["--scenario", "nope"]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("gitlab-cny", run.Err);

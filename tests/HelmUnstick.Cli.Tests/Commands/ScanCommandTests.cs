@@ -95,18 +95,69 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
-    public async Task Scan_CorruptPayload_NamesTheSecretGoesOnAndExits3()
+    public async Task Scan_CorruptPayloadOfASettledRelease_IsSkippedByLabelsAndReportedWithVerifyPayloads()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         var secret = cli.Secret("team-b", "sh.helm.release.v1.example.v1")!;
         secret["data"]!["release"] = Convert.ToBase64String("not a helm payload"u8.ToArray());
         cli.Server.Store.Upsert("v1", "secrets", secret);
 
-        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+        var byLabels = await cli.RunAsync("scan", "-A", "-o", "json");
+        var run = await cli.RunAsync("scan", "-A", "-o", "json", "--verify-payloads");
 
+        Assert.True(byLabels.ExitCode == 1, byLabels.ToString());
+        Assert.Empty(byLabels.Err);
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("Secret team-b/sh.helm.release.v1.example.v1", run.Err);
         Assert.Equal("demo", (string?)JsonNode.Parse(run.Out)![0]!["release"]);
+    }
+
+    [Fact]
+    public async Task Scan_ReadsThePayloadOfTheStuckReleaseOnly()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
+        using var reads = cli.Server.Faults.Delay("GET", "^/api/v1/namespaces/[^/]+/secrets/", TimeSpan.Zero);
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(2, reads.Matched); // team-a/demo v4 and team-c/stuckinst v1; the settled releases are decided by their labels
+    }
+
+    [Fact]
+    public async Task Scan_StatusLabelThatHidesAPendingPayload_IsFoundOnlyWithVerifyPayloads()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        secret["metadata"]!["labels"]!["status"] = "deployed";
+        cli.Server.Store.Upsert("v1", "secrets", secret);
+
+        var byLabels = await cli.RunAsync("scan", "-A", "-o", "json");
+        var verified = await cli.RunAsync("scan", "-A", "-o", "json", "--verify-payloads");
+
+        Assert.True(byLabels.ExitCode == 0, byLabels.ToString());
+        Assert.Empty(JsonNode.Parse(byLabels.Out)!.AsArray());
+        Assert.True(verified.ExitCode == 1, verified.ToString());
+        Assert.Equal(["team-a/demo"], JsonNode.Parse(verified.Out)!.AsArray().Select(f => $"{f!["namespace"]}/{f["release"]}"));
+        Assert.Equal(
+            "warning: Secret team-a/sh.helm.release.v1.demo.v4: status label says 'deployed' but the payload says 'pending-upgrade' (Helm goes by the payload, except when it looks for the deployed revision)",
+            verified.Err.Trim());
+    }
+
+    [Fact]
+    public async Task Scan_SecretWithoutVersionLabel_IsDecidedByItsPayload()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
+        secret["metadata"]!["labels"]!.AsObject().Remove("version");
+        secret["metadata"]!["labels"]!["status"] = "deployed";
+        cli.Server.Store.Upsert("v1", "secrets", secret);
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var finding = Assert.Single(JsonNode.Parse(run.Out)!.AsArray())!;
+        Assert.Equal(("demo", 4, "pending-upgrade"), ((string?)finding["release"], (int)finding["revision"]!, (string?)finding["status"]));
     }
 
     [Fact]

@@ -58,12 +58,18 @@ internal static class FaultMatrix
         return rows;
     }
 
-    public static TheoryData<StorageDriver, RemediationStrategy, WriteFault> WriteFaultRows()
+    public static TheoryData<StorageDriver, RemediationStrategy, WriteFault> WriteFaultRows => Rows<WriteFault>();
+
+    public static TheoryData<StorageDriver, RemediationStrategy, ReadFault> ReadFaultRows => Rows<ReadFault>();
+
+    /// <summary>Every row of <see cref="Rows()"/> once for each fault.</summary>
+    private static TheoryData<StorageDriver, RemediationStrategy, TFault> Rows<TFault>()
+        where TFault : struct, Enum
     {
-        var rows = new TheoryData<StorageDriver, RemediationStrategy, WriteFault>();
+        var rows = new TheoryData<StorageDriver, RemediationStrategy, TFault>();
         foreach (var (driver, strategy) in Rows().Select(r => ((StorageDriver)r[0], (RemediationStrategy)r[1])))
         {
-            foreach (var fault in Enum.GetValues<WriteFault>())
+            foreach (var fault in Enum.GetValues<TFault>())
             {
                 rows.Add(driver, strategy, fault);
             }
@@ -72,18 +78,20 @@ internal static class FaultMatrix
         return rows;
     }
 
-    public static TheoryData<StorageDriver, RemediationStrategy, ReadFault> ReadFaultRows()
+    /// <summary>
+    /// Runs fix with <paramref name="rule"/> in place on a fake clock, skipping over backoff and Retry-After; a held
+    /// request is given up on after one attempt's timeout.
+    /// </summary>
+    public static async Task<CliRun> FixThroughAsync(CliHarness cli, RetryClock clock, RemediationStrategy strategy, Sandbox.FaultRule rule, bool heldUntilTheAttemptTimesOut)
     {
-        var rows = new TheoryData<StorageDriver, RemediationStrategy, ReadFault>();
-        foreach (var (driver, strategy) in Rows().Select(r => ((StorageDriver)r[0], (RemediationStrategy)r[1])))
+        var running = cli.RunAsync(Fix(strategy));
+        if (heldUntilTheAttemptTimesOut)
         {
-            foreach (var fault in Enum.GetValues<ReadFault>())
-            {
-                rows.Add(driver, strategy, fault);
-            }
+            await rule.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
+            clock.Advance(AttemptTimeout);
         }
 
-        return rows;
+        return await clock.SkipWaitsShorterThanAsync(AttemptTimeout, running);
     }
 
     public static Task<CliHarness> StartAsync(StorageDriver driver) => driver switch

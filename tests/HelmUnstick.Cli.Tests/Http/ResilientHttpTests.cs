@@ -18,47 +18,41 @@ public sealed class ResilientHttpTests
     [Fact]
     public async Task Read_429WithRetryAfter_WaitsExactlyThatLongThenRetries()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Answer(HttpStatusCode.TooManyRequests, retryAfter: 2), Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Answer(HttpStatusCode.TooManyRequests, retryAfter: 2), Answer(HttpStatusCode.OK));
 
-        var sending = client.GetAsync("api/v1/namespaces/team-a/secrets");
-        await clock.WaitStartedAsync(TimeSpan.FromSeconds(2));
-        clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
-        var earlyCalls = server.Calls;
-        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var sending = rig.Client.GetAsync("api/v1/namespaces/team-a/secrets");
+        await rig.Clock.WaitStartedAsync(TimeSpan.FromSeconds(2));
+        rig.Clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+        var earlyCalls = rig.Server.Calls;
+        rig.Clock.Advance(TimeSpan.FromMilliseconds(1));
         using var response = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal((1, HttpStatusCode.OK, 2), (earlyCalls, response.StatusCode, server.Calls));
+        Assert.Equal((1, HttpStatusCode.OK, 2), (earlyCalls, response.StatusCode, rig.Server.Calls));
     }
 
     [Fact]
     public async Task Read_429WithALongRetryAfter_WaitsNoLongerThanTheMaximumDelay()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Answer(HttpStatusCode.TooManyRequests, retryAfter: 600), Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Answer(HttpStatusCode.TooManyRequests, retryAfter: 600), Answer(HttpStatusCode.OK));
 
-        var sending = client.GetAsync("api/v1/namespaces/team-a/secrets");
-        await clock.WaitStartedAsync(Policy.MaxDelay);
-        clock.Advance(Policy.MaxDelay);
+        var sending = rig.Client.GetAsync("api/v1/namespaces/team-a/secrets");
+        await rig.Clock.WaitStartedAsync(Policy.MaxDelay);
+        rig.Clock.Advance(Policy.MaxDelay);
         using var response = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, server.Calls));
-        Assert.DoesNotContain(TimeSpan.FromSeconds(600), clock.Waits);
+        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, rig.Server.Calls));
+        Assert.DoesNotContain(TimeSpan.FromSeconds(600), rig.Clock.Waits);
     }
 
     [Fact]
     public async Task Read_5xxBurst_IsRetriedWithGrowingJitteredBackoffUntilItSucceeds()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Answer(HttpStatusCode.ServiceUnavailable), Answer(HttpStatusCode.InternalServerError), Answer(HttpStatusCode.BadGateway), Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Answer(HttpStatusCode.ServiceUnavailable), Answer(HttpStatusCode.InternalServerError), Answer(HttpStatusCode.BadGateway), Answer(HttpStatusCode.OK));
 
-        using var response = await clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, client.GetAsync("api/v1/secrets"));
+        using var response = await rig.Clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, rig.Client.GetAsync("api/v1/secrets"));
 
-        Assert.Equal((HttpStatusCode.OK, 4), (response.StatusCode, server.Calls));
-        var backoff = clock.Waits.Where(w => w < Policy.AttemptTimeout).ToList();
+        Assert.Equal((HttpStatusCode.OK, 4), (response.StatusCode, rig.Server.Calls));
+        var backoff = rig.Clock.Waits.Where(w => w < Policy.AttemptTimeout).ToList();
         Assert.Equal(3, backoff.Count);
         Assert.All(backoff, w => Assert.InRange(w, TimeSpan.Zero, Policy.MaxDelay));
         Assert.True(backoff[2] > backoff[0], $"backoff does not grow: {string.Join(", ", backoff)}");
@@ -67,93 +61,94 @@ public sealed class ResilientHttpTests
     [Fact]
     public async Task Read_5xxThatNeverEnds_GivesUpAfterTheLastRetryWithTheServersAnswer()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Enumerable.Repeat(Answer(HttpStatusCode.ServiceUnavailable), 10).ToArray());
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Enumerable.Repeat(Answer(HttpStatusCode.ServiceUnavailable), 10).ToArray());
 
-        using var response = await clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, client.GetAsync("api/v1/secrets"));
+        using var response = await rig.Clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, rig.Client.GetAsync("api/v1/secrets"));
 
-        Assert.Equal((HttpStatusCode.ServiceUnavailable, 4), (response.StatusCode, server.Calls));
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, 4), (response.StatusCode, rig.Server.Calls));
     }
 
     [Fact]
     public async Task Read_AttemptTimesOut_IsRetriedWithinTheBudget()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Hang, Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Hang, Answer(HttpStatusCode.OK));
 
-        var sending = client.GetAsync("api/v1/secrets");
-        await server.Called(1);
-        clock.Advance(Policy.AttemptTimeout);
-        using var response = await clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, sending);
+        var sending = rig.Client.GetAsync("api/v1/secrets");
+        await rig.Server.Called(1);
+        rig.Clock.Advance(Policy.AttemptTimeout);
+        using var response = await rig.Clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, sending);
 
-        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, server.Calls));
+        Assert.Equal((HttpStatusCode.OK, 2), (response.StatusCode, rig.Server.Calls));
     }
 
     [Fact]
     public async Task Read_StalledServer_StopsAtTheTotalBudgetThoughRetriesRemain()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Enumerable.Repeat<Func<CancellationToken, Task<HttpResponseMessage>>>(Hang, 10).ToArray());
-        using var client = Client(server, clock, Policy with { TotalBudget = TimeSpan.FromSeconds(45) });
+        using var rig = new Rig(Policy with { TotalBudget = TimeSpan.FromSeconds(45) }, Enumerable.Repeat<Func<CancellationToken, Task<HttpResponseMessage>>>(Hang, 10).ToArray());
 
-        var sending = client.GetAsync("api/v1/secrets");
-        await server.Called(1);
-        clock.Advance(Policy.AttemptTimeout);
-        await clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, server.Called(2));
-        clock.Advance(Start + TimeSpan.FromSeconds(45) - clock.GetUtcNow());
+        var sending = rig.Client.GetAsync("api/v1/secrets");
+        await rig.Server.Called(1);
+        rig.Clock.Advance(Policy.AttemptTimeout);
+        await rig.Clock.SkipWaitsShorterThanAsync(Policy.AttemptTimeout, rig.Server.Called(2));
+        rig.Clock.Advance(Start + TimeSpan.FromSeconds(45) - rig.Clock.GetUtcNow());
 
         await Assert.ThrowsAsync<TimeoutRejectedException>(() => sending.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(2, server.Calls);
+        Assert.Equal(2, rig.Server.Calls);
     }
 
     [Theory]
     [MemberData(nameof(Writes))]
     public async Task Write_AnsweredWith5xxOr429_IsNeverRepeated(string method)
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Answer(HttpStatusCode.TooManyRequests, retryAfter: 1), Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Answer(HttpStatusCode.TooManyRequests, retryAfter: 1), Answer(HttpStatusCode.OK));
 
-        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/v1/namespaces/team-a/secrets/s1")).WaitAsync(TimeSpan.FromSeconds(30));
+        using var response = await rig.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/v1/namespaces/team-a/secrets/s1")).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal((HttpStatusCode.TooManyRequests, 1), (response.StatusCode, server.Calls));
+        Assert.Equal((HttpStatusCode.TooManyRequests, 1), (response.StatusCode, rig.Server.Calls));
     }
 
     [Theory]
     [MemberData(nameof(Writes))]
     public async Task Write_ThatTimesOut_IsNeverRepeated(string method)
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(Hang, Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, Hang, Answer(HttpStatusCode.OK));
 
-        var sending = client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/v1/namespaces/team-a/secrets/s1"));
-        await server.Called(1);
-        clock.Advance(Policy.AttemptTimeout);
+        var sending = rig.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/v1/namespaces/team-a/secrets/s1"));
+        await rig.Server.Called(1);
+        rig.Clock.Advance(Policy.AttemptTimeout);
 
         await Assert.ThrowsAsync<TimeoutRejectedException>(() => sending.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(1, server.Calls);
+        Assert.Equal(1, rig.Server.Calls);
     }
 
     [Fact]
     public async Task Read_ConnectionRefused_IsNotRetried()
     {
-        var clock = new RetryClock(Start);
-        var server = new ScriptedServer(_ => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"), Answer(HttpStatusCode.OK));
-        using var client = Client(server, clock);
+        using var rig = new Rig(Policy, _ => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"), Answer(HttpStatusCode.OK));
 
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/v1/secrets").WaitAsync(TimeSpan.FromSeconds(30)));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => rig.Client.GetAsync("api/v1/secrets").WaitAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Equal((HttpRequestError.ConnectionError, 1), (error.HttpRequestError, server.Calls));
+        Assert.Equal((HttpRequestError.ConnectionError, 1), (error.HttpRequestError, rig.Server.Calls));
     }
 
-    private static HttpClient Client(ScriptedServer server, TimeProvider clock, RetryPolicy? policy = null)
+    /// <summary>A client with the pipeline over a scripted server, on a fake clock.</summary>
+    private sealed class Rig : IDisposable
     {
-        var handler = ResilientHttp.Handler(policy ?? Policy, clock);
-        handler.InnerHandler = server;
-        return new HttpClient(handler) { BaseAddress = new Uri("https://api.example:6443/"), Timeout = Timeout.InfiniteTimeSpan };
+        public Rig(RetryPolicy policy, params Func<CancellationToken, Task<HttpResponseMessage>>[] answers)
+        {
+            Server = new ScriptedServer(answers);
+            var handler = ResilientHttp.Handler(policy, Clock);
+            handler.InnerHandler = Server;
+            Client = new HttpClient(handler) { BaseAddress = new Uri("https://api.example:6443/"), Timeout = Timeout.InfiniteTimeSpan };
+        }
+
+        public RetryClock Clock { get; } = new(Start);
+
+        public ScriptedServer Server { get; }
+
+        public HttpClient Client { get; }
+
+        public void Dispose() => Client.Dispose();
     }
 
     private static Func<CancellationToken, Task<HttpResponseMessage>> Answer(HttpStatusCode code, int? retryAfter = null) => _ =>

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using HelmUnstick.Sandbox;
+using HelmUnstick.Cli;
 using HelmUnstick.Sandbox.GitLab;
 
-namespace HelmUnstick.Cli.Commands;
+namespace HelmUnstick.Sandbox.Host;
 
-/// <summary><c>sandbox</c>: serves the Kubernetes API emulator on loopback so the runbook can be rehearsed with real tools.</summary>
+/// <summary><c>helm-unstick-sandbox</c>: serves the Kubernetes API emulator on loopback so the runbook can be rehearsed with real tools.</summary>
 internal sealed class SandboxCommand(CliEnvironment env)
 {
     private readonly Option<string> _scenario = new("--scenario")
@@ -16,14 +16,16 @@ internal sealed class SandboxCommand(CliEnvironment env)
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (default: any free port)" };
     private readonly Option<string?> _kubeconfigOut = new("--kubeconfig-out") { Description = "Where to write the kubeconfig (default: $XDG_STATE_HOME/helm-unstick/sandbox/kubeconfig)" };
 
-    public Command Build()
+    /// <summary>The root command of <c>helm-unstick-sandbox</c>, with <c>demo</c> beside the server.</summary>
+    public RootCommand Build()
     {
-        var command = new Command("sandbox", """
-            Serve a sandbox Kubernetes API (and a GitLab API stub under /gitlab) on 127.0.0.1 until Ctrl+C, and write a
+        var command = new RootCommand("""
+            helm-unstick-sandbox: serve a sandbox Kubernetes API (and a GitLab API stub under /gitlab) on 127.0.0.1 until Ctrl+C, and write a
             kubeconfig for it, so the runbook can be practised with real helm, kubectl and helm-unstick.
+            Stops cleanly on Ctrl+C or SIGTERM.
             """)
         {
-            _scenario, _port, _kubeconfigOut,
+            _scenario, _port, _kubeconfigOut, new DemoCommand(env).Build(),
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;

@@ -1,7 +1,8 @@
 using System.CommandLine;
+using HelmUnstick.Cli;
 using Spectre.Console;
 
-namespace HelmUnstick.Cli.Commands;
+namespace HelmUnstick.Sandbox.Host;
 
 /// <summary>
 /// <c>demo</c>: the whole runbook on a built-in sandbox cluster modelled on it (release gitlab-cny stuck at
@@ -80,7 +81,7 @@ internal sealed class DemoCommand(CliEnvironment env)
             env.WriteData("");
             env.WriteData("The release is unstuck without a rollback; Helm is one revision behind, as the runbook warns:");
             env.WriteData("the next auto-deploy will report changes that are already running. Rehearse it yourself with real tools:");
-            env.WriteData("  helm-unstick sandbox");
+            env.WriteData("  dotnet run --project src/HelmUnstick.Sandbox");
             return ExitCodes.Ok;
         }
         finally

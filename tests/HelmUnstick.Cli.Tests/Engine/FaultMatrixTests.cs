@@ -1,0 +1,261 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using HelmUnstick.Core.Remediation;
+using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
+
+namespace HelmUnstick.Cli.Tests.Engine;
+
+/// <summary>
+/// A fault at one step of <c>fix --apply</c> or <c>restore</c> (lost answers, failed reads, concurrent writers, an
+/// unwritable backup, 429, 5xx and timeouts): what the operator is left with.
+/// </summary>
+public sealed class FaultMatrixTests
+{
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task WriteAppliedButItsAnswerLost_Exit4_SaysTheReReadStateAndTheRestoreCommand_AndFixAgainReportsDone(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        using var lost = cli.Server.Faults.LoseResponse(WriteMethod(strategy), ObjectPath);
+
+        var run = await cli.RunAsync(Fix(strategy));
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        Assert.Equal(1, lost.Matched);
+        AssertChanged(cli, strategy);
+        var backup = AssertOneExactBackup(cli, original);
+        var state = strategy == RemediationStrategy.Delete ? "the Secret is gone (the change happened)" : "the Secret was modified";
+        AssertAudit(cli, $"^error: .+; {Regex.Escape(state)}$");
+        AssertErrorLine(run, $"cannot reach the API server .+ while changing Secret team-a/{Name}: .+; re-read: {Regex.Escape(state)}. Backup: {Regex.Escape(backup)}; to undo: {Regex.Escape(RestoreHint(backup))}");
+
+        var again = await cli.RunAsync(Fix(strategy));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Nothing to fix: helm status shows revision", again.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task VerificationReadFailsAfterTheWrite_RetriedThenExit4_WithTheRestoreCommand_AndFixAgainReportsDone(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var clock = UseRetryClock(cli);
+        var original = cli.Secret(Ns, Name)!;
+        var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
+
+        var running = cli.RunAsync(Fix(strategy));
+        await write.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
+        var unavailable = cli.Server.Faults.Respond("GET", HistoryPath, 503, times: 10);
+        write.Dispose();
+        var run = await clock.SkipWaitsShorterThanAsync(AttemptTimeout, running);
+        unavailable.Dispose();
+
+        Assert.True(run.ExitCode == 4, run.ToString());
+        Assert.Equal(4, unavailable.Matched);
+        AssertChanged(cli, strategy);
+        var backup = AssertOneExactBackup(cli, original);
+        AssertAudit(cli, "^changed$");
+        AssertErrorLine(run,
+            "the change was made but the history could not be re-read \\(the API server .+ answered 503 Service Unavailable while re-reading the revisions of release demo in namespace team-a: " +
+            $"the server is currently unable to handle the request\\); check with: helm history demo -n team-a; to undo: {Regex.Escape(RestoreHint(backup))}");
+
+        var again = await cli.RunAsync(Fix(strategy));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("Nothing to fix: helm status shows revision", again.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task ConcurrentWriterBetweenReReadAndWrite_ApiRefuses_Exit1AndNothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        using var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
+
+        var running = cli.RunAsync(Fix(strategy));
+        await write.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
+        var theirs = TouchedByAnotherWriter(cli);
+        write.Release();
+        var run = await running;
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(theirs.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+        AssertOneExactBackup(cli, original);
+        AssertAudit(cli, "^refused: changed concurrently$");
+        AssertErrorLine(run, $"the API server refused the change because Secret team-a/{Name} changed under us \\(.+\\); nothing was changed, run fix again");
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task ConcurrentWriterBetweenPlanAndReRead_Refused_Exit1_NoBackupNoAudit(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        using var reread = cli.Server.Faults.Freeze("GET", ObjectPath, times: 1);
+
+        var running = cli.RunAsync(Fix(strategy));
+        await reread.FirstMatch.WaitAsync(TimeSpan.FromSeconds(30));
+        var theirs = TouchedByAnotherWriter(cli);
+        reread.Release();
+        var run = await running;
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(theirs.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+        Assert.Empty(Backups(cli));
+        Assert.Empty(AuditOutcomes(cli));
+        AssertErrorLine(run, $"Secret team-a/{Name} changed since it was inspected \\(someone else is working on this release\\?\\); nothing was changed, run fix again");
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task BackupCannotBeWritten_Exit3_NothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        var notADirectory = Path.Combine(cli.Root, "a-file");
+        await File.WriteAllTextAsync(notADirectory, "");
+        var backupDir = Path.Combine(notADirectory, "backups");
+
+        var run = await cli.RunAsync([.. Fix(strategy), "--backup-dir", backupDir]);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Equal(original.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+        Assert.Empty(AuditOutcomes(cli));
+        AssertErrorLine(run, $"cannot write the backup to '{Regex.Escape(backupDir)}': .+; nothing was changed \\(choose another --backup-dir\\)");
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadFaultRows), MemberType = typeof(FaultMatrix))]
+    public async Task ReadFault_IsRetriedWithinTheBudget_AndTheFixIsVerified(StorageDriver driver, RemediationStrategy strategy, ReadFault fault)
+    {
+        await using var cli = await StartAsync(driver);
+        var clock = UseRetryClock(cli);
+        var original = cli.Secret(Ns, Name)!;
+        using var rule = fault switch
+        {
+            ReadFault.TooManyRequests429WithRetryAfter => cli.Server.Faults.Respond("GET", HistoryPath, 429, times: 1, retryAfter: TimeSpan.FromSeconds(2)),
+            ReadFault.ServerErrorBurst => cli.Server.Faults.Respond("GET", HistoryPath, 503, times: 3),
+            _ => cli.Server.Faults.Freeze("GET", ObjectPath, times: 1),
+        };
+
+        var run = await FixThroughAsync(cli, clock, strategy, rule, heldUntilTheAttemptTimesOut: fault == ReadFault.Timeout);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(fault == ReadFault.ServerErrorBurst ? 3 : 1, rule.Matched);
+        if (fault == ReadFault.TooManyRequests429WithRetryAfter)
+        {
+            Assert.Contains(TimeSpan.FromSeconds(2), clock.Waits);
+        }
+
+        AssertChanged(cli, strategy);
+        AssertOneExactBackup(cli, original);
+        AssertAudit(cli, "^changed$");
+        Assert.Contains("  Verified: helm status shows revision", run.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(WriteFaultRows), MemberType = typeof(FaultMatrix))]
+    public async Task WriteFault_IsNeverRepeated_ReReadSaysUnchanged_Exit3_WithTheRestoreCommand(StorageDriver driver, RemediationStrategy strategy, WriteFault fault)
+    {
+        await using var cli = await StartAsync(driver);
+        var clock = UseRetryClock(cli);
+        var original = cli.Secret(Ns, Name)!;
+        using var rule = fault switch
+        {
+            WriteFault.ServerError503 => cli.Server.Faults.Respond(WriteMethod(strategy), ObjectPath, 503, times: 5),
+            WriteFault.TooManyRequests429 => cli.Server.Faults.Respond(WriteMethod(strategy), ObjectPath, 429, times: 5, retryAfter: TimeSpan.FromSeconds(1)),
+            _ => cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath),
+        };
+
+        var run = await FixThroughAsync(cli, clock, strategy, rule, heldUntilTheAttemptTimesOut: fault == WriteFault.Timeout);
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Equal(1, rule.Matched);
+        Assert.Equal(original.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+        var backup = AssertOneExactBackup(cli, original);
+        AssertAudit(cli, "^error: .+; the Secret is unchanged$");
+        var answer = fault switch
+        {
+            WriteFault.ServerError503 => "answered 503 Service Unavailable",
+            WriteFault.TooManyRequests429 => "answered 429 Too Many Requests",
+            _ => "did not answer in time",
+        };
+        AssertErrorLine(run, $"the API server .+ {answer} while changing Secret team-a/{Name}.*; re-read: the Secret is unchanged. Backup: {Regex.Escape(backup)}; to undo: {Regex.Escape(RestoreHint(backup))}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task RestoreRunTwice_TheSecondChangesNothing(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        var fix = await cli.RunAsync(Fix(strategy));
+        var backup = AssertOneExactBackup(cli, original);
+
+        var first = await cli.RunAsync("restore", backup, "--apply", "--yes");
+        var restored = cli.Secret(Ns, Name)!.ToJsonString();
+        var second = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        Assert.True(fix.ExitCode == 0 && first.ExitCode == 0, fix + "\n" + first);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal($"Secret team-a/{Name} already holds exactly the backed-up content; nothing to do.\n", second.Out);
+        Assert.Equal(restored, cli.Secret(Ns, Name)!.ToJsonString());
+        AssertSameContent(original, cli.Secret(Ns, Name)!);
+        Assert.Equal(["changed", "changed"], AuditOutcomes(cli));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task RestoreOntoASecretChangedSince_RefusesAnotherSecret_PutsBackTheSameOne(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        var original = cli.Secret(Ns, Name)!;
+        await cli.RunAsync(Fix(strategy));
+        var backup = AssertOneExactBackup(cli, original);
+        JsonObject now;
+        if (strategy == RemediationStrategy.Delete)
+        {
+            // The next deploy wrote a new revision 4 under the same name: a different Secret.
+            now = original.DeepClone().AsObject();
+            now["metadata"]!["uid"] = "a-new-revision-4";
+            now["metadata"]!["labels"]!["status"] = "deployed";
+            now["metadata"]!.AsObject().Remove("resourceVersion");
+            cli.Server.Store.Upsert("v1", "secrets", now);
+        }
+        else
+        {
+            TouchedByAnotherWriter(cli);
+        }
+
+        now = cli.Secret(Ns, Name)!;
+        var run = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        if (strategy == RemediationStrategy.Delete)
+        {
+            Assert.True(run.ExitCode == 1, run.ToString());
+            Assert.Equal(now.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
+            AssertErrorLine(run, $"a different Secret \\(uid a-new-revision-4, not .+\\) now holds the name team-a/{Name}; refusing to overwrite it. Nothing was changed.");
+        }
+        else
+        {
+            Assert.True(run.ExitCode == 0, run.ToString());
+            AssertSameContent(original, cli.Secret(Ns, Name)!);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
+    public async Task RestoreOfABackupFromAnotherCluster_Exit1_NothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    {
+        await using var cli = await StartAsync(driver);
+        await cli.RunAsync(Fix(strategy));
+        var backup = Assert.Single(Backups(cli));
+        await using var other = await StartAsync(driver);
+        var before = other.Server.Store.ResourceVersion;
+
+        var run = await cli.RunAsync("restore", backup, "--kubeconfig", other.Kubeconfig, "--apply", "--yes");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(before, other.Server.Store.ResourceVersion);
+        AssertErrorLine(run, $"the backup was taken from {Regex.Escape(cli.Server.BaseAddress.ToString().TrimEnd('/'))} \\(context sandbox\\), but context sandbox is .+; pass the right --context. Nothing was changed.");
+    }
+}
