@@ -39,6 +39,15 @@ internal static class ResourceCatalog
         new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"]),
         new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"]),
         new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"]),
+
+        // What serve uses (its leader-election Lease) and what installing its chart creates.
+        new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, []),
+        new("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"]),
+        new("", "v1", "services", "service", "Service", true, ["svc"]),
+        new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, []),
+        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, []),
+        new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, []),
+        new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, []),
     ];
 
     public static ResourceType? Find(string groupVersion, string resource) =>

@@ -75,6 +75,10 @@ internal sealed class CliHarness : IAsyncDisposable
         return new CliRun(code, console.Output, error.ToString());
     }
 
+    /// <summary>The environment a command run gets, with the given console, error stream and clock.</summary>
+    public CliEnvironment EnvironmentFor(Spectre.Console.IAnsiConsole console, TextWriter error, TimeProvider clock) =>
+        new(console, error, n => _environment.GetValueOrDefault(n), clock, Interactive);
+
     /// <summary>Runs <c>helm-unstick-sandbox</c> (the emulator's own tool, with <c>demo</c>) in-process.</summary>
     public async Task<CliRun> RunSandboxToolAsync(string[] args, CancellationToken ct = default)
     {

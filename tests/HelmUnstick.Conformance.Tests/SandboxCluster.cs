@@ -20,7 +20,8 @@ public sealed class SandboxCluster : IAsyncLifetime
 
     internal string StateDirectory => Path.Combine(_root, "state", "helm-unstick");
 
-    private Dictionary<string, string> Environment => new()
+    /// <summary>What helm, kubectl and helm-unstick child processes get as their whole environment.</summary>
+    internal Dictionary<string, string> Environment => new()
     {
         ["HOME"] = _root,
         ["KUBECONFIG"] = Path.Combine(_root, "kubeconfig"),
@@ -69,6 +70,23 @@ public sealed class SandboxCluster : IAsyncLifetime
     {
         var run = await (await StartHelmUnstickAsync(args)).WaitAsync();
         return new UnstickRun(string.Join(' ', args), run.ExitCode, run.Out, run.Err);
+    }
+
+    /// <summary>
+    /// Runs helm until the sandbox holds the request, then SIGKILLs it. The held request is never served: the
+    /// rule holds only that one request, and stays in place until the test ends, long after helm is gone.
+    /// </summary>
+    internal async Task KillHelmAsync(string helm, string method, string pathPattern, string[] args)
+    {
+        var hold = Server.Faults.Freeze(method, pathPattern, times: 1);
+        using var process = StartHelm(helm, args);
+        var first = await Task.WhenAny(hold.FirstMatch, process.Exited);
+        if (first != hold.FirstMatch)
+        {
+            Assert.Fail($"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}");
+        }
+
+        await process.KillAsync();
     }
 
     internal async Task<ToolProcess> StartHelmUnstickAsync(params string[] args) =>

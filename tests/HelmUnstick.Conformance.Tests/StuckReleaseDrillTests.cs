@@ -141,41 +141,24 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         switch (point)
         {
             case KillPoint.InstallBeforeAnyObject:
-                await KillAsync(helm, createMethod, configMapWrite, install);
+                await cluster.KillHelmAsync(helm, createMethod, configMapWrite, install);
                 return (1, "pending-install");
             case KillPoint.InstallMidway:
-                await KillAsync(helm, createMethod, deploymentWrite, install);
+                await cluster.KillHelmAsync(helm, createMethod, deploymentWrite, install);
                 return (1, "pending-install");
             case KillPoint.InstallAfterEveryObject:
-                await KillAsync(helm, "PUT", $"^{api}/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v1$", install);
+                await cluster.KillHelmAsync(helm, "PUT", $"^{api}/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v1$", install);
                 return (1, "pending-install");
             case KillPoint.UpgradeMidway:
                 await Helm(helm, install);
-                await KillAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"]);
+                await cluster.KillHelmAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"]);
                 return (2, "pending-upgrade");
             default:
                 await Helm(helm, install);
                 await Helm(helm, "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3");
-                await KillAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["rollback", "demo", "1", "-n", ns]);
+                await cluster.KillHelmAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["rollback", "demo", "1", "-n", ns]);
                 return (3, "pending-rollback");
         }
-    }
-
-    /// <summary>
-    /// Runs helm until the sandbox holds the request, then SIGKILLs it. The held request is never served: the
-    /// rule holds only that one request, and stays in place until the test ends, long after helm is gone.
-    /// </summary>
-    private async Task KillAsync(string helm, string method, string pathPattern, string[] args)
-    {
-        var hold = cluster.Server.Faults.Freeze(method, pathPattern, times: 1);
-        using var process = cluster.StartHelm(helm, args);
-        var first = await Task.WhenAny(hold.FirstMatch, process.Exited);
-        if (first != hold.FirstMatch)
-        {
-            Assert.Fail($"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}");
-        }
-
-        await process.KillAsync();
     }
 
     private void AssertObjectsLeftBy(KillPoint point, string ns)

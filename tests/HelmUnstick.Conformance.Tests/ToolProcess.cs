@@ -98,6 +98,11 @@ internal sealed class ToolProcess : IDisposable
         return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
     }
 
+    /// <summary>What the process has printed so far.</summary>
+    public string Out => Text(_stdout);
+
+    public string Err => Text(_stderr);
+
     /// <summary>The first line the process writes to stdout: a server's banner, a watch's first report.</summary>
     public async Task<string> FirstLineAsync()
     {

@@ -96,7 +96,7 @@ internal sealed class SafetyOptions
             AuditLog.CurrentUser(env));
     }
 
-    private CiFlags CiFlags(ParseResult r) => new(
+    public CiFlags CiFlags(ParseResult r) => new(
         r.GetValue(Config),
         r.GetValue(GitLabUrl),
         r.GetValue(GitLabProjects),

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Cli.Safety;
+using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Diagnosis;
 
 namespace HelmUnstick.Cli.Rendering;
@@ -35,4 +36,5 @@ internal static class Json
 [JsonSerializable(typeof(CheckReport))]
 [JsonSerializable(typeof(AuditEntry))]
 [JsonSerializable(typeof(HelmOutlook))]
+[JsonSerializable(typeof(ServeDecision))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -11,7 +11,10 @@ namespace HelmUnstick.Cli.Safety;
 internal static class SecretBackup
 {
     public static string DefaultDirectory(CliEnvironment env, string context, string ns) =>
-        Path.Combine(env.StateDirectory, "backups", Safe(context), Safe(ns));
+        DirectoryUnder(Path.Combine(env.StateDirectory, "backups"), context, ns);
+
+    /// <summary>The default layout under another root (<c>serve --backup-dir</c>): one folder per context and namespace.</summary>
+    public static string DirectoryUnder(string root, string context, string ns) => Path.Combine(root, Safe(context), Safe(ns));
 
     /// <summary>Annotations on the saved copy (never on the cluster) naming the cluster it came from.</summary>
     public const string SourceServerAnnotation = "helm-unstick.io/backup-server";

@@ -10,6 +10,7 @@ internal static class PatchSchema
     {
         "Secret", "ConfigMap", "Pod", "Namespace", "Service", "Deployment", "StatefulSet", "DaemonSet",
         "ReplicaSet", "HorizontalPodAutoscaler", "Job", "CronJob",
+        "Lease", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
     };
 
     private static readonly Dictionary<string, ListMergeStrategy> StrategiesByField = new(StringComparer.Ordinal)

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Serve;
+using HelmUnstick.Core.Policy;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary>
+/// <c>serve</c>: runs in the cluster, watches release Secrets (metadata only), exports metrics, and alerts on stuck
+/// releases; with <c>--policy</c>, the lease holder also fixes the ones a rule allows, through the same checks as
+/// <c>fix --apply</c>.
+/// </summary>
+internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
+{
+    /// <summary>How long shutdown may spend handing the lease over; the whole shutdown stays within 10 s.</summary>
+    private static readonly TimeSpan ReleaseLeaseLimit = TimeSpan.FromSeconds(5);
+
+    private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+    private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Watch every namespace (default: only the one given with -n, else the context's namespace)" };
+    private readonly Option<string?> _policy = new("--policy") { HelpName = "FILE", Description = "Which stuck releases to fix (YAML rules, first match wins). Without it nothing is ever changed: serve only alerts" };
+
+    private readonly Option<string> _metricsAddress = new("--metrics-address")
+    {
+        HelpName = "HOST:PORT",
+        Description = "Where to serve /metrics, /healthz and /readyz",
+        DefaultValueFactory = _ => "0.0.0.0:9090",
+    };
+
+    private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where fixes save each Secret first, under <context>/<namespace>/ (default: $XDG_STATE_HOME/helm-unstick/backups)" };
+    private readonly Option<string?> _leaseNamespace = new("--lease-namespace") { HelpName = "NAMESPACE", Description = "Namespace of the leader-election Lease (default: the pod's namespace, else \"default\")" };
+
+    private readonly Option<string> _leaseName = new("--lease-name")
+    {
+        HelpName = "NAME",
+        Description = "Name of the leader-election Lease; only its holder fixes and writes Events",
+        DefaultValueFactory = _ => "helm-unstick",
+    };
+
+    private readonly Option<TimeSpan?> _resync = CommonOptions.Duration(
+        "--resync", "How often every stuck release is looked at again and a blocked fix retried (Go duration; default 30s)", "30s", positive: true);
+
+    private readonly SafetyOptions _ci = new();
+
+    public Command Build()
+    {
+        var command = new Command("serve", """
+            Run in the cluster: find stuck releases within seconds, export them as metrics, alert, and fix what a policy allows.
+            Lists, then watches, release Secrets' metadata (no payloads) and reads a payload only when a release's newest
+            revision is labelled pending-*. Serves /metrics, /healthz and /readyz (ready after the first complete list).
+            Replicas elect a leader with a Lease: every replica exports metrics; only the leader writes Kubernetes Events
+            (ReleaseStuck, RemediationBlocked, ReleaseUnstuck), prints one JSON line per decision and runs fixes.
+            A fix takes the same path as fix --apply (CI quiet, workloads reconciled, stale, backup, preconditions, verify);
+            a policy cannot force one. SIGTERM or Ctrl+C: stops watching, finishes a change already started, hands the
+            lease over and exits 0.
+            """)
+        {
+            _allNamespaces, _policy, _metricsAddress, _backupDir, _leaseNamespace, _leaseName, _resync,
+            _ci.Config, _ci.GitLabUrl, _ci.GitLabProjects, _ci.GitLabEnvironments, _ci.GitLabCaFile, _ci.GitLabTokenFile,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(_metricsAddress) is { } text && !MetricsAddress.TryParse(text, out _))
+            {
+                r.AddError($"--metrics-address: '{text}' is not HOST:PORT, for example 0.0.0.0:9090");
+            }
+        });
+        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    {
+        var policy = result.GetValue(_policy) is { } policyFile ? PolicyLoader.Load(policyFile) : RemediationPolicy.AlertOnly;
+        MetricsAddress.TryParse(result.GetValue(_metricsAddress)!, out var address);
+        var target = common.Target(result);
+        using var session = ClusterSession.Connect(target, env);
+        var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
+        var leaseNamespace = result.GetValue(_leaseNamespace) ?? PodNamespace() ?? "default";
+        var identity = $"{Environment.MachineName}_{Guid.NewGuid().ToString("N")[..8]}";
+
+        // SIGTERM (the kubelet stopping the pod) stops serve as Ctrl+C does.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        });
+
+        var metrics = new ServeMetrics();
+        var store = new ReleaseSecretStore(session);
+        var watcher = new ReleaseSecretWatcher(session, ns, env.Clock, metrics, env.Error);
+        StuckReleaseMonitor? monitor = null;
+        var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error)
+        {
+            OnStartedLeading = () => monitor?.RequestResync(),
+        };
+        var events = new ReleaseEvents(session, identity, env.Clock, env.Error);
+        var fixer = new ReleaseFixer(session, env, _ci, result, result.GetValue(_backupDir));
+        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
+
+        env.Error.WriteLine(
+            $"info: serving http://{address}/metrics, /healthz and /readyz; watching release Secrets in {(ns is null ? "all namespaces" : $"namespace {ns}")} " +
+            $"of context {session.ContextName}; {(policy.CanFix ? $"policy {result.GetValue(_policy)}: fixes what its rules allow" : "no fix rule: alerting only")}; " +
+            $"leader election on {leader.Describe()} as {identity}");
+
+        var running = new[] { endpoints.RunAsync(stop.Token), watcher.RunAsync(stop.Token), leader.RunAsync(stop.Token), monitor.RunAsync(stop.Token) };
+        var code = ExitCodes.Ok;
+        try
+        {
+            await await Task.WhenAny(running);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+        catch (Exception e)
+        {
+            env.Error.WriteLine($"error: serve stopped unexpectedly: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            code = ExitCodes.ClusterError;
+        }
+
+        // The monitor finishes (and verifies) a change already started before it stops; nothing new starts.
+        await stop.CancelAsync();
+        await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        using var handOver = new CancellationTokenSource(ReleaseLeaseLimit);
+        await leader.ReleaseAsync(handOver.Token);
+        env.Error.WriteLine("info: stopped");
+        return code;
+    }
+
+    private static string? PodNamespace() =>
+        File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } ns ? ns : null;
+}

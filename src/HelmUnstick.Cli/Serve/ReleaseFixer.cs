@@ -1,0 +1,71 @@
+using System.CommandLine;
+using HelmUnstick.Cli.Ci;
+using HelmUnstick.Cli.Commands;
+using HelmUnstick.Cli.Engine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Policy;
+using HelmUnstick.Core.Remediation;
+
+namespace HelmUnstick.Cli.Serve;
+
+/// <summary>
+/// A policy's fix through the same engine as <c>fix --apply</c>: CI per the CI config, workload health, staleness,
+/// backup, a write with preconditions, verification. A policy has no force; its skipCiCheck carries a reason.
+/// </summary>
+internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, SafetyOptions ci, ParseResult result, string? backupRoot)
+{
+    /// <summary>Who the audit log names as having made the change.</summary>
+    private const string Operator = "helm-unstick serve";
+
+    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock);
+
+    public async Task<FixAttempt?> FixAsync(StoredRevision stuck, PolicyDecision decision, CancellationToken ct)
+    {
+        var backupDirectory = backupRoot is null
+            ? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace)
+            : SecretBackup.DirectoryUnder(backupRoot, session.ContextName, stuck.Namespace);
+        var request = new UnstickRequest(
+            stuck.ReleaseName,
+            stuck.Namespace,
+            decision.Strategy,
+            new RemediationOverrides(Force: false, decision.SkipCiCheck, decision.Reason),
+            decision.StaleAfter,
+            backupDirectory,
+            new CiRequest(() => CiSettings.Load(session.ContextName, ci.CiFlags(result), env.GetEnvironmentVariable)),
+            Operator);
+
+        RemediationPlan plan;
+        try
+        {
+            plan = await _engine.PlanAsync(request, ct);
+        }
+        catch (UnstickException e)
+        {
+            return new FixAttempt(RemediationOutcome.Failed, [e.Message], null, Changed: false);
+        }
+
+        // Someone (helm, a person, the previous leader) changed the release since it was seen stuck.
+        if (plan.NothingToFix || plan.Target?.SecretName != stuck.SecretName)
+        {
+            return null;
+        }
+
+        var outcome = await _engine.ApplyAsync(request, plan, ct);
+        return outcome.Outcome switch
+        {
+            UnstickOutcome.NothingToFix => null,
+            UnstickOutcome.Fixed => new FixAttempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, Changed: true),
+            UnstickOutcome.Blocked => new FixAttempt(RemediationOutcome.Blocked,
+                plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, Changed: false),
+            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? "the Secret changed concurrently"], null, Changed: false),
+            UnstickOutcome.ChangedUnverified => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, Changed: true),
+            _ => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, Changed: false),
+        };
+    }
+
+    private static IEnumerable<string> Overrides(RemediationPlan plan) =>
+        plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}");
+}

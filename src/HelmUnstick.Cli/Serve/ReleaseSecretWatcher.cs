@@ -1,0 +1,238 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Core.Diagnosis;
+using k8s.Autorest;
+
+namespace HelmUnstick.Cli.Serve;
+
+/// <summary>
+/// Keeps a <see cref="ReleaseLabelIndex"/> of every release Secret from metadata only: one paged list, then a watch
+/// from its resourceVersion with bookmarks; a new list on 410 Gone; backoff and a counted error on any other
+/// failure, and never giving up. Each release whose revisions changed is written to <see cref="Changes"/>.
+/// </summary>
+internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+{
+    private const int PageSize = 500;
+
+    /// <summary>The apiserver ends each watch after this long; the next one resumes from the last resourceVersion.</summary>
+    private const int WatchSeconds = 290;
+
+    private const string MetadataOnly = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+    private const string MetadataListOnly = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly ReleaseLabelIndex _index = new();
+    private readonly Lock _gate = new();
+    private readonly Channel<ReleaseKey> _changes = Channel.CreateUnbounded<ReleaseKey>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _listed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ChannelReader<ReleaseKey> Changes => _changes.Reader;
+
+    /// <summary>Completes once the first list has been read completely (<c>/readyz</c> turns ready).</summary>
+    public Task FirstListCompleted => _listed.Task;
+
+    private string Scope => ns is null ? "all namespaces" : $"namespace {ns}";
+
+    public ReleaseSecretLabels? Newest(ReleaseKey release)
+    {
+        lock (_gate)
+        {
+            return _index.Newest(release);
+        }
+    }
+
+    public bool IsCandidate(ReleaseKey release)
+    {
+        lock (_gate)
+        {
+            return _index.IsCandidate(release);
+        }
+    }
+
+    public IReadOnlyList<ReleaseKey> Candidates()
+    {
+        lock (_gate)
+        {
+            return _index.Candidates();
+        }
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        string? resourceVersion = null;
+        var backoff = FirstBackoff;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (resourceVersion is null)
+                {
+                    resourceVersion = await ListAsync(ct);
+                    _listed.TrySetResult();
+                }
+
+                resourceVersion = await WatchAsync(resourceVersion, ct);
+                backoff = FirstBackoff;
+            }
+            catch (WatchExpiredException)
+            {
+                // Our resourceVersion fell out of the apiserver's window: start over from a fresh list.
+                resourceVersion = null;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                metrics.CountWatchError();
+                var doing = resourceVersion is null ? "listing" : "watching";
+                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release Secrets in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
+                try
+                {
+                    await Task.Delay(backoff, clock, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads every release Secret's metadata, replaces the index, and returns the list's resourceVersion.</summary>
+    private async Task<string> ListAsync(CancellationToken ct)
+    {
+        var items = new List<ReleaseSecretLabels>();
+        string? continueToken = null;
+        string resourceVersion;
+        do
+        {
+            var query = $"labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&limit={PageSize}" +
+                        (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
+            var page = await KubeHttp.GetJsonAsync(session, $"{SecretsPath}?{query}", MetadataListOnly, ct);
+            foreach (var item in page["items"]?.AsArray() ?? [])
+            {
+                if (Labels(item) is { } labels)
+                {
+                    items.Add(labels);
+                }
+            }
+
+            resourceVersion = page["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
+            continueToken = page["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
+        }
+        while (continueToken is not null);
+
+        IReadOnlyList<ReleaseKey> affected;
+        lock (_gate)
+        {
+            affected = _index.ReplaceAll(items);
+        }
+
+        Publish(affected);
+        return resourceVersion;
+    }
+
+    /// <summary>Follows changes from <paramref name="resourceVersion"/> until the apiserver ends the watch; returns where it got to.</summary>
+    private async Task<string> WatchAsync(string resourceVersion, CancellationToken ct)
+    {
+        var query = $"watch=true&allowWatchBookmarks=true&timeoutSeconds={WatchSeconds}" +
+                    $"&labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
+
+        // A connection that dies silently would otherwise hold the watch open for ever.
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stall.CancelAfter(TimeSpan.FromSeconds(WatchSeconds + 30));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{SecretsPath}?{query}"));
+        request.Headers.TryAddWithoutValidation("Accept", MetadataOnly);
+        if (session.Client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, stall.Token);
+        }
+
+        using var response = await session.Client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token);
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            throw new WatchExpiredException();
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(stall.Token);
+            throw new HttpOperationException($"watch returned {(int)response.StatusCode}")
+            {
+                Request = new HttpRequestMessageWrapper(request, null),
+                Response = new HttpResponseMessageWrapper(response, body),
+            };
+        }
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stall.Token));
+        while (await reader.ReadLineAsync(stall.Token) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var change = JsonNode.Parse(line);
+            var type = change?["type"]?.GetValue<string>();
+            var obj = change?["object"];
+            if (type == "ERROR")
+            {
+                if (obj?["code"]?.GetValue<int>() == (int)HttpStatusCode.Gone)
+                {
+                    throw new WatchExpiredException();
+                }
+
+                throw new InvalidOperationException($"the watch reported an error: {obj?["message"]?.GetValue<string>() ?? line}");
+            }
+
+            var meta = obj?["metadata"];
+            resourceVersion = meta?["resourceVersion"]?.GetValue<string>() ?? resourceVersion;
+            IReadOnlyList<ReleaseKey> affected;
+            lock (_gate)
+            {
+                affected = type switch
+                {
+                    "ADDED" or "MODIFIED" when Labels(obj) is { } labels => _index.Upsert(labels),
+                    "DELETED" => _index.Remove(meta?["namespace"]?.GetValue<string>() ?? "", meta?["name"]?.GetValue<string>() ?? ""),
+                    _ => [],
+                };
+            }
+
+            Publish(affected);
+        }
+
+        return resourceVersion;
+    }
+
+    private string SecretsPath => ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
+
+    private void Publish(IReadOnlyList<ReleaseKey> releases)
+    {
+        foreach (var release in releases)
+        {
+            _changes.Writer.TryWrite(release);
+        }
+    }
+
+    private static ReleaseSecretLabels? Labels(JsonNode? item)
+    {
+        var meta = item?["metadata"];
+        if (meta?["namespace"]?.GetValue<string>() is not { } itemNs || meta["name"]?.GetValue<string>() is not { } name)
+        {
+            return null;
+        }
+
+        var labels = meta["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "");
+        return ReleaseSecretLabels.From(itemNs, name, labels);
+    }
+
+    private sealed class WatchExpiredException : Exception;
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using HelmUnstick.Core.Releases;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HelmUnstick.Cli.Tests.Serve;
+
+/// <summary>serve against the sandbox's gitlab-cny scenario: release gitlab-cny stuck at pending-upgrade 1234 over deployed 1233.</summary>
+public sealed class ServeCommandTests
+{
+    private const string Stuck = "sh.helm.release.v1.gitlab-cny.v1234";
+    private const string StuckSeries = "helm_unstick_release_stuck{namespace=\"gitlab-cny\",release=\"gitlab-cny\",revision=\"1234\",status=\"pending-upgrade\"} 1";
+    private static readonly TimeSpan Resync = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task WithoutAPolicy_ExportsTheStuckRelease_AlertsOnce_AndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(() => Events(cli).Count == 1, "the ReleaseStuck Event");
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+        Assert.Equal(
+            [
+                StuckSeries,
+                $"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age}",
+                "helm_unstick_leader 1",
+                "helm_unstick_watch_errors_total 0",
+            ],
+            await serve.SamplesAsync());
+
+        // Two resyncs later the release is still stuck, older, and was not alerted again.
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the first resync");
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 60}"), "the second resync");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Equal(
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null}""",
+            Assert.Single(serve.Decisions));
+        var stuckEvent = Assert.Single(Events(cli));
+        Assert.Equal(
+            ("ReleaseStuck", "Warning", "Secret", Stuck),
+            ((string?)stuckEvent["reason"], (string?)stuckEvent["type"], (string?)stuckEvent["involvedObject"]!["kind"], (string?)stuckEvent["involvedObject"]!["name"]));
+        Assert.NotNull(cli.Secret("gitlab-cny", Stuck));
+        Assert.Equal("", (string?)cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick")!["spec"]!["holderIdentity"]);
+    }
+
+    [Fact]
+    public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnce_ButAlertedOnlyOnceStale()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var clock = new FakeTimeProvider(LastDeployed(cli) + TimeSpan.FromMinutes(14));
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck series");
+        Assert.Empty(serve.Decisions);
+        Assert.Empty(Events(cli));
+        clock.Advance(Resync);
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert once pending for 15m");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Contains("\"reasons\":[\"revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (15m ago)\"", serve.Decisions[0]);
+    }
+
+    [Fact]
+    public async Task WithAFixRule_BacksUpDeletesAndVerifies_ThenTheStuckSeriesDisappears()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var policy = WritePolicy(cli, """
+            rules:
+              - namespaces: ["*-cny"]
+                action: fix
+                skipCiCheck: true
+                reason: "canary namespaces unstick themselves"
+            """);
+        var backups = Path.Combine(cli.Root, "backups");
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A", "--policy", policy, "--backup-dir", backups);
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the fix");
+        await serve.WaitUntilAsync(async () => !(await serve.SamplesAsync()).Contains(StuckSeries), "the stuck series to disappear");
+        var samples = await serve.SamplesAsync();
+
+        Assert.Equal(0, await serve.StopAsync());
+        var backup = Assert.Single(Directory.GetFiles(Path.Combine(backups, "sandbox", "gitlab-cny")));
+        Assert.Equal(
+            $$"""{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"fixed","reasons":["No CI job is deploying to this cluster: not checked (--skip-ci-check): canary namespaces unstick themselves","helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest."],"backup":"{{backup}}"}""",
+            serve.Decisions[1]);
+        Assert.Null(cli.Secret("gitlab-cny", Stuck));
+        Assert.Contains(
+            "helm_unstick_remediations_total{namespace=\"gitlab-cny\",release=\"gitlab-cny\",strategy=\"delete\",outcome=\"fixed\"} 1",
+            samples);
+        Assert.Equal(
+            ["ReleaseStuck Warning", "ReleaseUnstuck Normal"],
+            Events(cli).Select(e => $"{e["reason"]} {e["type"]}").Order());
+        Assert.Contains("\"outcome\":\"changed\"", File.ReadAllText(Path.Combine(cli.StateDirectory, "audit.log")));
+    }
+
+    [Fact]
+    public async Task WhenAFixIsBlocked_ItIsLoggedOnce_AndRetriedAtEachResyncWithoutChangingAnything()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var policy = WritePolicy(cli, "rules:\n  - namespaces: [gitlab-cny]\n    action: fix\n    strategy: mark-failed\n");
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-n", "gitlab-cny", "--policy", policy);
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the blocked fix");
+        await serve.WaitUntilAsync(() => Events(cli).Count == 2, "the ReleaseStuck and RemediationBlocked Events");
+        for (var resync = 1; resync <= 2; resync++)
+        {
+            clock.Advance(Resync);
+            var age = (long)(clock.GetUtcNow() - LastDeployed(cli)).TotalSeconds;
+            await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age}"), $"resync {resync}");
+        }
+
+        Assert.Equal(0, await serve.StopAsync());
+        var blocked = JsonNode.Parse(serve.Decisions[1])!;
+        Assert.Equal(("fix", "mark-failed", "blocked"), ((string?)blocked["action"], (string?)blocked["strategy"], (string?)blocked["outcome"]));
+        Assert.StartsWith("No CI job is deploying to this cluster: ", (string?)blocked["reasons"]![0]);
+        Assert.Equal(2, serve.Decisions.Count);
+        Assert.Equal(
+            ["ReleaseStuck", "RemediationBlocked"],
+            Events(cli).Select(e => (string?)e["reason"]).Order());
+        Assert.Equal("pending-upgrade", (string?)cli.Secret("gitlab-cny", Stuck)!["metadata"]!["labels"]!["status"]);
+        Assert.False(File.Exists(Path.Combine(cli.StateDirectory, "audit.log")));
+    }
+
+    [Fact]
+    public async Task WhenListingFails_TheErrorIsCounted_AndServeRetriesAfterABackoff()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        using var forbidden = cli.Server.Faults.Respond("GET", "^/api/v1/secrets$", 403, times: 1);
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains("helm_unstick_watch_errors_total 1"), "the counted error");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await serve.GetAsync("/readyz")).Status);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "the retried list");
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck release");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Contains("warning: forbidden while listing release Secrets in all namespaces", serve.Err);
+    }
+
+    [Fact]
+    public async Task ABadPolicy_IsAUsageErrorNamingTheLine()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var policy = WritePolicy(cli, "rules:\n  - action: fix\n    force: true\n");
+
+        var run = await cli.RunAsync("serve", "--policy", policy);
+
+        Assert.Equal((2, $"error: {policy}:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)\n"), (run.ExitCode, run.Err));
+    }
+
+    private static string WritePolicy(CliHarness cli, string yaml)
+    {
+        var path = Path.Combine(cli.Root, "policy.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static IReadOnlyList<JsonObject> Events(CliHarness cli) => cli.Server.Store.List("v1", "events", "gitlab-cny");
+
+    private static DateTimeOffset LastDeployed(CliHarness cli) =>
+        ReleaseCodec.DecodeApiJsonValue((string)cli.Secret("gitlab-cny", Stuck)!["data"]!["release"]!).LastDeployed!.Value;
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Spectre.Console;
+
+namespace HelmUnstick.Cli.Tests.Serve;
+
+/// <summary><c>helm-unstick serve</c> running in-process against a test sandbox until stopped, with its output readable while it runs.</summary>
+internal sealed class ServeRun : IAsyncDisposable
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _err = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http = new();
+    private Task<int>? _running;
+
+    private ServeRun(int port) => Port = port;
+
+    public int Port { get; }
+
+    public string Out
+    {
+        get
+        {
+            lock (_out)
+            {
+                return _out.ToString();
+            }
+        }
+    }
+
+    public string Err
+    {
+        get
+        {
+            lock (_err)
+            {
+                return _err.ToString();
+            }
+        }
+    }
+
+    /// <summary>The JSON decision lines printed so far.</summary>
+    public IReadOnlyList<string> Decisions => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public static ServeRun Start(CliHarness cli, TimeProvider clock, params string[] args)
+    {
+        var run = new ServeRun(FreePort());
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(new LockedWriter(run._out)),
+        });
+        console.Profile.Width = 4096;
+        var env = cli.EnvironmentFor(console, new LockedWriter(run._err), clock);
+        // Requests time out on the same (fake) clock: an hour keeps a test's Advance from timing out one in flight.
+        string[] all = ["serve", "--metrics-address", $"127.0.0.1:{run.Port}", "--request-timeout", "1h", .. args];
+        run._running = Task.Run(() => CliApp.InvokeAsync(all, env, run._stop.Token));
+        return run;
+    }
+
+    public async Task<(HttpStatusCode Status, string Body)> GetAsync(string path)
+    {
+        using var response = await _http.GetAsync($"http://127.0.0.1:{Port}{path}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The exported samples (no # HELP / # TYPE lines).</summary>
+    public async Task<IReadOnlyList<string>> SamplesAsync() =>
+        (await GetAsync("/metrics")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToList();
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with what was seen after <see cref="WaitLimit"/>.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + WaitLimit;
+        while (true)
+        {
+            if (_running!.IsCompleted)
+            {
+                Assert.Fail($"serve ended (exit {await _running}) while waiting for {what}\n--- stdout\n{Out}\n--- stderr\n{Err}");
+            }
+
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting for {what}\n--- stdout\n{Out}\n--- stderr\n{Err}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>Ctrl+C, then the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        await _stop.CancelAsync();
+        return await _running!.WaitAsync(WaitLimit);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_running is { IsCompleted: false })
+        {
+            await StopAsync();
+        }
+
+        _http.Dispose();
+        _stop.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private sealed class LockedWriter(StringBuilder buffer) : TextWriter
+    {
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            lock (buffer)
+            {
+                buffer.Append(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (buffer)
+            {
+                buffer.Append(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.RegularExpressions;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>deploy/chart with real Helm 3 and 4: lint, template (RBAC follows the policy) and install onto the sandbox.</summary>
+public sealed partial class ChartTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
+{
+    private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "deploy", "chart");
+
+    private const string FixingPolicy = """policy={"rules":[{"namespaces":["*-cny"],"action":"fix","strategy":"mark-failed"},{"namespaces":["canary-*"],"action":"fix"}],"limits":{"maxFixesPerHour":5}}""";
+
+    public static TheoryData<string> Helms() => ["helm3", "helm4"];
+
+    [Theory]
+    [MemberData(nameof(Helms))]
+    public async Task Lint_PassesWithDefaultsAndWithEveryOptionOn(string helm)
+    {
+        var defaults = await cluster.HelmAsync(helm, "lint", Chart, "--strict");
+        var everything = await cluster.HelmAsync(helm, "lint", Chart, "--strict", "--set-json", FixingPolicy,
+            "--set", "serviceMonitor.enabled=true", "--set", "prometheusRule.enabled=true", "--set", "watchNamespace=apps", "--set", "ci.tokenSecret=gitlab");
+
+        Assert.True(defaults.ExitCode == 0, defaults.ToString());
+        Assert.True(everything.ExitCode == 0, everything.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Helms))]
+    public async Task Template_WithoutAPolicy_GrantsOnlyReadsOfSecrets_AndRunsTwoHardenedReplicas(string helm)
+    {
+        var template = await Helm(helm, "template", "hu", Chart, "-n", "ops");
+
+        Assert.Equal(["get, list, watch"], SecretVerbs(template.Out));
+        Assert.DoesNotContain("resources: [events]", template.Out);
+        Assert.DoesNotContain("kind: ServiceMonitor", template.Out);
+        Assert.DoesNotContain("kind: PrometheusRule", template.Out);
+        Assert.DoesNotContain("--policy", template.Out);
+        Assert.Contains("replicas: 2", template.Out);
+        Assert.Contains("readOnlyRootFilesystem: true", template.Out);
+        Assert.Contains("runAsNonRoot: true", template.Out);
+        Assert.Contains("path: /healthz", template.Out);
+        Assert.Contains("path: /readyz", template.Out);
+        Assert.Contains("- --all-namespaces", template.Out);
+        Assert.Contains("- --lease-namespace=ops", template.Out);
+        Assert.Contains("kind: ClusterRoleBinding", template.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Helms))]
+    public async Task Template_WithAFixingPolicy_GrantsTheWritesItsStrategiesNeed_AndShipsThePolicy(string helm)
+    {
+        var template = await Helm(helm, "template", "hu", Chart, "-n", "ops", "--set-json", FixingPolicy,
+            "--set", "prometheusRule.enabled=true", "--set", "serviceMonitor.enabled=true", "--set", "watchNamespace=apps");
+
+        Assert.Equal(["get, list, watch, delete, update"], SecretVerbs(template.Out));
+        Assert.Contains("resources: [events]", template.Out);
+        Assert.Contains("- --policy=/etc/helm-unstick/policy.yaml", template.Out);
+        Assert.Contains("- --namespace=apps", template.Out);
+        Assert.Contains("kind: RoleBinding\nmetadata:\n  name: hu-helm-unstick\n  namespace: apps", template.Out);
+        Assert.Contains("maxFixesPerHour: 5", template.Out);
+        Assert.Contains("alert: HelmReleaseStuck", template.Out);
+        Assert.Contains("for: 15m", template.Out);
+        Assert.Contains("alert: HelmUnstickRemediationFailed", template.Out);
+        Assert.Contains("helm_unstick_remediations_total{outcome=\"failed\"}", template.Out);
+        Assert.Contains("kind: ServiceMonitor", template.Out);
+    }
+
+    [Theory]
+    [MemberData(nameof(Helms))]
+    public async Task Install_OntoTheSandbox_CreatesEveryObject(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-chart");
+
+        await Helm(helm, "install", "hu", Chart, "-n", ns, "--set-json", FixingPolicy);
+        var upgrade = await Helm(helm, "upgrade", "hu", Chart, "-n", ns, "--set", "replicaCount=3");
+
+        Assert.Contains("STATUS: deployed", upgrade.Out);
+        var store = cluster.Server.Store;
+        Assert.Equal(3, (long)store.Get("apps/v1", "deployments", ns, "hu-helm-unstick")!["spec"]!["replicas"]!);
+        Assert.NotNull(store.Get("v1", "serviceaccounts", ns, "hu-helm-unstick"));
+        Assert.NotNull(store.Get("v1", "services", ns, "hu-helm-unstick"));
+        Assert.NotNull(store.Get("rbac.authorization.k8s.io/v1", "clusterroles", null, "hu-helm-unstick"));
+        Assert.NotNull(store.Get("rbac.authorization.k8s.io/v1", "clusterrolebindings", null, "hu-helm-unstick"));
+        Assert.NotNull(store.Get("rbac.authorization.k8s.io/v1", "roles", ns, "hu-helm-unstick-lease"));
+        Assert.NotNull(store.Get("rbac.authorization.k8s.io/v1", "rolebindings", ns, "hu-helm-unstick-lease"));
+
+        // The upgrade dropped the policy: the ConfigMap is gone and the ClusterRole reads only.
+        Assert.Null(store.Get("v1", "configmaps", ns, "hu-helm-unstick"));
+        var secretRule = store.Get("rbac.authorization.k8s.io/v1", "clusterroles", null, "hu-helm-unstick")!["rules"]![0]!;
+        Assert.Equal("[\"get\",\"list\",\"watch\"]", secretRule["verbs"]!.ToJsonString());
+        await Helm(helm, "uninstall", "hu", "-n", ns);
+    }
+
+    private static IReadOnlyList<string> SecretVerbs(string manifests) =>
+        SecretRule().Matches(manifests).Select(m => m.Groups[1].Value).ToList();
+
+    private async Task<ToolRun> Helm(string helm, params string[] args)
+    {
+        var run = await cluster.HelmAsync(helm, args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    [GeneratedRegex(@"resources: \[secrets\]\n\s+verbs: \[([^\]]*)\]")]
+    private static partial Regex SecretRule();
+}
