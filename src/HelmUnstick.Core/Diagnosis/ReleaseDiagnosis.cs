@@ -74,6 +74,7 @@ public static class StuckReleaseRule
                 $"{deployed.Count} revisions are marked deployed ({string.Join(", ", deployed.Select(d => d.Revision))})"));
         }
 
+        anomalies.AddRange(ReleaseShapes.Explain(history));
         var latest = history.Latest;
         if (latest is null)
         {
