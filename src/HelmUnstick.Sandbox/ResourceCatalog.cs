@@ -19,7 +19,9 @@ internal sealed record ResourceType(
     public string QualifiedKind => Group.Length == 0 ? Kind : $"{Kind}.{Group}";
 
     /// <summary>Resources whose spec changes bump <c>metadata.generation</c> in this emulator.</summary>
-    public bool TracksGeneration => Group == "apps" && Resource is "deployments" or "statefulsets" or "daemonsets" or "replicasets";
+    public bool TracksGeneration =>
+        Group is "batch" or ResourceCatalog.CustomResourceGroup
+        || Group == "apps" && Resource is "deployments" or "statefulsets" or "daemonsets" or "replicasets";
 }
 
 internal static class ResourceCatalog
@@ -39,7 +41,17 @@ internal static class ResourceCatalog
         new("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"]),
         new("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"]),
         new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"]),
+
+        // What helm --wait and hooks wait on, for the liveness evidence: a Service, a claim, hook Jobs, and one custom
+        // resource kind with status conditions (as kstatus reads them).
+        new("", "v1", "services", "service", "Service", true, ["svc"]),
+        new("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, ["pvc"]),
+        new("batch", "v1", "jobs", "job", "Job", true, []),
+        new(CustomResourceGroup, "v1", "databases", "database", "Database", true, ["db"]),
     ];
+
+    /// <summary>The group of the one custom resource kind served, as if its CustomResourceDefinition were installed.</summary>
+    public const string CustomResourceGroup = "demo.helm-unstick.io";
 
     public static ResourceType? Find(string groupVersion, string resource) =>
         All.FirstOrDefault(r => r.GroupVersion == groupVersion && r.Resource == resource);

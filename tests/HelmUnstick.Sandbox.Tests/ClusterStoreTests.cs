@@ -66,8 +66,8 @@ public sealed class ClusterStoreTests
     [Fact]
     public void Upsert_UnservedResource_Throws()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ClusterStore().Upsert("v1", "services", ConfigMap("a", "s")));
+        var error = Assert.Throws<ArgumentException>(() => new ClusterStore().Upsert("v1", "replicationcontrollers", ConfigMap("a", "s")));
 
-        Assert.Contains("does not serve services in v1", error.Message);
+        Assert.Contains("does not serve replicationcontrollers in v1", error.Message);
     }
 }

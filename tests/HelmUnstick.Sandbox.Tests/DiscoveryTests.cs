@@ -45,13 +45,13 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
-    public async Task GroupList_HasAppsAndAutoscaling()
+    public async Task GroupList_HasAppsAutoscalingBatchAndTheCustomResourceGroup()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
 
         var groups = await sandbox.Client.Apis.GetAPIVersionsAsync();
 
-        Assert.Equal(["apps", "autoscaling"], groups.Groups.Select(g => g.Name).Order());
+        Assert.Equal(["apps", "autoscaling", "batch", "demo.helm-unstick.io"], groups.Groups.Select(g => g.Name).Order());
         Assert.Equal("autoscaling/v2", groups.Groups.Single(g => g.Name == "autoscaling").PreferredVersion.GroupVersion);
     }
 
