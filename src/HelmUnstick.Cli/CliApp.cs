@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Commands;
+using HelmUnstick.Cli.Engine;
 
 namespace HelmUnstick.Cli;
 
@@ -75,12 +76,17 @@ internal static class CliApp
             env.Error.WriteLine($"error: {e.Message}");
             return e.ExitCode;
         }
+        catch (UnstickException e)
+        {
+            env.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.For(e.Failure);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             env.Error.WriteLine("error: interrupted; nothing more was changed");
             return 130;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or Polly.Timeout.TimeoutRejectedException)
         {
             env.Error.WriteLine("error: the API server did not answer in time; nothing was changed");
             return ExitCodes.ClusterError;

@@ -1,3 +1,5 @@
+using HelmUnstick.Cli.Engine;
+
 namespace HelmUnstick.Cli;
 
 /// <summary>The exit codes every command shares; scripts and CI jobs branch on them.</summary>
@@ -17,6 +19,18 @@ internal static class ExitCodes
 
     /// <summary>A change was made but could not be verified; the message says what state is left.</summary>
     public const int VerificationFailed = 4;
+
+    /// <summary>The one mapping from how an unstick attempt ended to what scripts see.</summary>
+    public static int For(UnstickOutcome outcome) => outcome switch
+    {
+        UnstickOutcome.Fixed or UnstickOutcome.NothingToFix => Ok,
+        UnstickOutcome.Blocked or UnstickOutcome.RefusedConcurrentChange => Blocked,
+        UnstickOutcome.ApiError => ClusterError,
+        UnstickOutcome.ChangedUnverified => VerificationFailed,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    public static int For(UnstickFailure failure) => failure == UnstickFailure.InvalidRequest ? Usage : ClusterError;
 }
 
 /// <summary>An expected failure that ends a command with one clear line and an exit code, never a stack trace.</summary>

@@ -40,7 +40,7 @@ public sealed class CiGate : IDisposable
 
     /// <summary>A gate over one <see cref="GitLabCiSource"/> per resolved setting; disposing it disposes them.</summary>
     public static CiGate ForGitLab(IEnumerable<GitLabSourceSettings> settings, GitLabHttpOptions? options = null, TimeProvider? time = null) =>
-        new(settings.Select(s => (ICiActivitySource)new GitLabCiSource(s, options)).ToList(), time, delay: null, ownsSources: true);
+        new(settings.Select(s => (ICiActivitySource)new GitLabCiSource(s, options, time: time)).ToList(), time, delay: null, ownsSources: true);
 
     public async Task<CiGateResult> CheckAsync(CancellationToken ct)
     {

@@ -5,9 +5,9 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using HelmUnstick.Cli.Http;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Ci;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
 using Polly.Timeout;
 
 namespace HelmUnstick.Cli.Ci;
@@ -26,17 +26,21 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     private readonly GitLabHttpOptions options;
     private readonly HttpClient http;
     private readonly Uri apiBase;
+    private readonly TimeProvider time;
 
     /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
-    public GitLabCiSource(GitLabSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null)
+    /// <param name="time">The clock for backoff, Retry-After and timeouts.</param>
+    public GitLabCiSource(GitLabSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null, TimeProvider? time = null)
     {
         this.settings = settings;
         this.options = options ?? new GitLabHttpOptions();
+        this.time = time ?? TimeProvider.System;
         apiBase = new Uri(settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/v4/");
-        var resilience = new ResilienceHandler(BuildPipeline(this.options))
-        {
-            InnerHandler = transport ?? CreateTransport(settings.CaFile),
-        };
+
+        // The whole check has one budget (CheckAsync), so each request has none of its own.
+        var policy = new RetryPolicy(this.options.MaxRetries, this.options.RetryBaseDelay, this.options.MaxRetryDelay, this.options.AttemptTimeout, TotalBudget: null);
+        var resilience = ResilientHttp.Handler(policy, this.time);
+        resilience.InnerHandler = transport ?? CreateTransport(settings.CaFile);
         http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("helm-unstick");
         if (settings.Token is { } token)
@@ -50,8 +54,8 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
 
     public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
     {
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        budget.CancelAfter(options.TotalBudget);
+        using var deadline = new CancellationTokenSource(options.TotalBudget, time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             var facts = await FetchFactsAsync(budget.Token);
@@ -63,11 +67,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Unavailable($"no complete answer within the {Describe(options.TotalBudget)} time budget");
+            return Unavailable($"no complete answer within the {Durations.Describe(options.TotalBudget)} time budget");
         }
         catch (TimeoutRejectedException)
         {
-            return Unavailable($"no answer within {Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
+            return Unavailable($"no answer within {Durations.Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
         }
         catch (HttpRequestException e)
         {
@@ -268,29 +272,6 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
-
-    private static string Describe(TimeSpan span) =>
-        span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.#}s" : $"{span.TotalMilliseconds:0}ms";
-
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(GitLabHttpOptions options)
-    {
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (options.MaxRetries > 0)
-        {
-            // Retries 408, 429, 5xx and transport errors; Retry-After from GitLab's rate limiter is honoured.
-            builder.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.MaxRetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            });
-        }
-
-        return builder.AddTimeout(options.AttemptTimeout).Build();
-    }
 
     private static HttpMessageHandler CreateTransport(string? caFile)
     {

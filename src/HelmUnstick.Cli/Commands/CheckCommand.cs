@@ -1,5 +1,8 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Engine;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -8,7 +11,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
     private readonly SafetyOptions _safety = new();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -27,29 +30,22 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
-        var plan = await new Preflight(env, session, store, _safety).RunAsync(result, result.GetValue(_release)!, ns, Core.Remediation.RemediationStrategy.Delete, ct);
-
-        if (result.GetValue(_output) == "json")
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
+        var request = _safety.Request(result, env, session, result.GetValue(_release)!, ns, RemediationStrategy.Delete, backupDirectory: null);
+        var plan = await new UnstickEngine(session, AuditLog.For(env), env.Clock).PlanAsync(request, ct);
+        var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
+        if (result.GetValue(_output) == OutputFormat.Json)
         {
-            env.WriteData(Rendering.Json.Serialize(CheckReport.From(plan)));
-            return plan.Blocked && !plan.NothingToFix ? ExitCodes.Blocked : ExitCodes.Ok;
+            env.WriteData(Json.Serialize(CheckReport.From(plan)));
+            return code;
         }
 
-        Preflight.Render(env.Console, plan);
-        if (plan.NothingToFix)
-        {
-            env.WriteData($"Nothing to fix: {plan.Before.Summary}");
-            return ExitCodes.Ok;
-        }
-
-        env.WriteData(plan.Blocked
-            ? "Blocked: resolve the checks marked BLOCKED before fixing."
+        PreflightText.Write(env.Console, plan);
+        env.WriteData(plan.NothingToFix ? $"Nothing to fix: {plan.Before.Summary}"
+            : plan.Blocked ? "Blocked: resolve the checks marked BLOCKED before fixing."
             : $"Clear: helm-unstick fix {plan.Diagnosis.Release} -n {ns} --apply would {plan.ChangeDescription}.");
-        return plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
+        return code;
     }
 }
 
@@ -69,7 +65,7 @@ internal sealed record CheckReport(
     string HelmNow,
     string HelmAfterFix)
 {
-    public static CheckReport From(Core.Remediation.RemediationPlan plan) => new(
+    public static CheckReport From(RemediationPlan plan) => new(
         plan.Diagnosis.Release,
         plan.Diagnosis.Namespace,
         plan.Diagnosis.State.ToString().ToLowerInvariant(),
@@ -77,8 +73,8 @@ internal sealed record CheckReport(
         plan.Target?.Release?.StatusText,
         plan.Target?.SecretName,
         plan.Diagnosis.IsStale,
-        plan.Blocked && !plan.NothingToFix,
-        plan.Checks.Select(c => new CheckReportItem(c.Title, c.Outcome.ToString().ToLowerInvariant(), c.Summary, c.Evidence)).ToList(),
+        plan.Blocked,
+        plan.Checks.Select(c => new CheckReportItem(CheckText.Title(c), c.Outcome.ToString().ToLowerInvariant(), CheckText.Summary(c), CheckText.Evidence(c))).ToList(),
         plan.Diagnosis.Anomalies.Select(a => $"{a.SecretName}: {a.Message}").ToList(),
         plan.ChangeDescription,
         plan.Before.Summary,

@@ -39,11 +39,28 @@ internal sealed class CommonOptions
     public KubeTarget Target(ParseResult result) =>
         new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
 
-    public static Option<string> Output() => new Option<string>("--output", "-o")
+    /// <summary>Connects the way kubectl does and picks the namespace: <c>-n</c>, else the context's, else "default".</summary>
+    public (ClusterSession Session, string Namespace) Connect(ParseResult result, CliEnvironment env)
     {
-        Description = "Output format: table or json",
-        DefaultValueFactory = _ => "table",
-    }.AcceptOnlyFromAmong("table", "json");
+        var target = Target(result);
+        var session = ClusterSession.Connect(target, env);
+        return (session, session.NamespaceOr(target.Namespace));
+    }
+
+    public static Option<OutputFormat> Output() => Choice("--output", "Output format: table or json", OutputFormat.Table,
+        [(OutputFormat.Table, "table"), (OutputFormat.Json, "json")], alias: "-o");
+
+    /// <summary>An option whose values are an enum's members under the names users type.</summary>
+    public static Option<T> Choice<T>(string name, string description, T defaultValue, (T Value, string Name)[] choices, string? alias = null)
+        where T : struct, Enum
+    {
+        var option = alias is null ? new Option<T>(name) : new Option<T>(name, alias);
+        option.Description = description;
+        option.DefaultValueFactory = _ => defaultValue;
+        // Unknown names are reported by the AcceptOnlyFromAmong validator; the parser only maps the known ones.
+        option.CustomParser = r => choices.Where(c => r.Tokens.Count > 0 && c.Name == r.Tokens[0].Value).Select(c => c.Value).FirstOrDefault(defaultValue);
+        return option.AcceptOnlyFromAmong(choices.Select(c => c.Name).ToArray());
+    }
 
     public static Option<TimeSpan?> StaleAfter() => Duration(
         "--stale-after",
@@ -90,4 +107,11 @@ internal sealed class CommonOptions
         });
         return release;
     }
+}
+
+/// <summary><c>-o table|json</c>.</summary>
+internal enum OutputFormat
+{
+    Table,
+    Json,
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
@@ -12,7 +13,7 @@ namespace HelmUnstick.Cli.Commands;
 internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<int?> _revision = new("--revision")
     {
@@ -49,19 +50,18 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
-        var history = await Preflight.ReadHistoryAsync(session, store, release, ns, ct);
+        var store = new ReleaseSecretStore(session);
+        var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
         var outlook = HelmOutlook.For(history);
         record.Outlook = outlook;
         record.Record(env.Now, $"Read {history.Revisions.Count} revision(s) of release {release}: {outlook.Summary}");
 
         var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
-        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session, new ReadRetry()), history, stuck, previous, result.GetValue(_showValues), ct);
+        var explained = await ExplainedRelease.ReadAsync(new LiveObjectReader(session), history, stuck, previous, result.GetValue(_showValues), ct);
         record.Explanation = explained;
         record.Outcome = $"explained revision {stuck.Revision}; nothing was changed";
         record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
@@ -71,7 +71,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
         }
 
-        if (result.GetValue(_output) == "json")
+        if (result.GetValue(_output) == OutputFormat.Json)
         {
             env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
         }

@@ -1,12 +1,9 @@
 using System.CommandLine;
-using System.Net;
+using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
-using k8s.Models;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -19,19 +16,19 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private readonly Argument<string> _release = CommonOptions.Release();
     private readonly SafetyOptions _safety = new();
 
-    private readonly Option<string> _strategy = new Option<string>("--strategy")
-    {
-        Description = "delete: delete the stuck revision's Secret (the runbook's way; Helm is then one revision behind). " +
-                      "mark-failed: set its payload and status label to failed (the revision stays in the history)",
-        DefaultValueFactory = _ => "delete",
-    }.AcceptOnlyFromAmong("delete", "mark-failed");
+    private readonly Option<RemediationStrategy> _strategy = CommonOptions.Choice(
+        "--strategy",
+        "delete: delete the stuck revision's Secret (the runbook's way; Helm is then one revision behind). " +
+        "mark-failed: set its payload and status label to failed (the revision stays in the history)",
+        RemediationStrategy.Delete,
+        StrategyNames.All.Select(s => (s, StrategyNames.Of(s))).ToArray());
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
     private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
     private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
     private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -60,11 +57,10 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
         }
 
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
         var release = result.GetValue(_release)!;
-        var run = new FixRun(env, result.GetValue(_output) == "json", new IncidentRecord("fix", release, ns, session.ContextName));
+        var run = new FixRun(env, result.GetValue(_output) == OutputFormat.Json, new IncidentRecord("fix", release, ns, session.ContextName));
         try
         {
             var code = await PlanAndApplyAsync(result, session, run, ct);
@@ -75,6 +71,12 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         {
             run.Record.Outcome = $"error: {e.Message}";
             Finish(result, run, e.ExitCode);
+            throw;
+        }
+        catch (UnstickException e)
+        {
+            run.Record.Outcome = $"error: {e.Message}";
+            Finish(result, run, ExitCodes.For(e.Failure));
             throw;
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
@@ -89,24 +91,21 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CancellationToken ct)
     {
         var record = run.Record;
-        var apply = result.GetValue(_apply);
-        var release = record.Release;
-        var ns = record.Namespace;
-        var strategy = result.GetValue(_strategy) == "mark-failed" ? RemediationStrategy.MarkFailed : RemediationStrategy.Delete;
-        var store = new ReleaseSecretStore(session, new ReadRetry());
-        var preflight = new Preflight(env, session, store, _safety);
-        var plan = await preflight.RunAsync(result, release, ns, strategy, ct);
+        var strategy = result.GetValue(_strategy);
+        var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, result.GetValue(_backupDir));
+        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock);
+        var plan = await engine.PlanAsync(request, ct);
         record.Plan = plan;
         record.Outlook = plan.Before;
-        record.Record(env.Now, $"Read {plan.History.Revisions.Count} revision(s) of release {release}: {plan.Before.Summary}");
+        record.Record(env.Now, $"Read {plan.History.Revisions.Count} revision(s) of release {record.Release}: {plan.Before.Summary}");
         foreach (var check in plan.Checks)
         {
-            record.Record(env.Now, $"Check \"{check.Title}\": {check.Outcome.ToString().ToLowerInvariant()} - {check.Summary}");
+            record.Record(env.Now, $"Check \"{CheckText.Title(check)}\": {check.Outcome.ToString().ToLowerInvariant()} - {CheckText.Summary(check)}");
         }
 
         if (!run.Json)
         {
-            Preflight.Render(env.Console, plan);
+            PreflightText.Write(env.Console, plan);
         }
 
         if (plan.NothingToFix)
@@ -117,7 +116,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
 
         RenderPlan(run, plan);
-        var reader = new LiveObjectReader(session, new ReadRetry());
+        var reader = new LiveObjectReader(session);
         await ExplainAsync(result, run, reader, plan, ct);
         if (plan.Blocked)
         {
@@ -126,40 +125,106 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             return ExitCodes.Blocked;
         }
 
-        if (!apply)
+        if (!result.GetValue(_apply))
         {
             record.Outcome = "dry run: nothing was changed";
-            run.Say($"Dry run: nothing was changed. To apply: helm-unstick fix {release} -n {ns} --strategy {StrategyName(strategy)} --apply");
+            run.Say($"Dry run: nothing was changed. To apply: helm-unstick fix {record.Release} -n {record.Namespace} --strategy {StrategyNames.Of(strategy)} --apply");
             return ExitCodes.Ok;
-        }
-
-        if (!result.GetValue(_yes) && env.Confirm?.Invoke($"Apply: {plan.ChangeDescription}?") != true)
-        {
-            record.Outcome = "not confirmed: nothing was changed";
-            run.Say("Not confirmed: nothing was changed.");
-            return ExitCodes.Blocked;
         }
 
         if (!result.GetValue(_yes))
         {
-            // The operator may have sat at the prompt for a while: a deploy may have started meanwhile.
-            plan = await preflight.RunAsync(result, release, ns, strategy, ct);
-            if (plan.Blocked || plan.Target?.ResourceVersion != record.Plan.Target?.ResourceVersion)
+            if (env.Confirm?.Invoke($"Apply: {plan.ChangeDescription}?") != true)
             {
-                record.Plan = plan;
+                record.Outcome = "not confirmed: nothing was changed";
+                run.Say("Not confirmed: nothing was changed.");
+                return ExitCodes.Blocked;
+            }
+
+            // The operator may have sat at the prompt for a while: a deploy may have started meanwhile.
+            var again = await engine.PlanAsync(request, ct);
+            if (again.Blocked || again.Target?.ResourceVersion != plan.Target?.ResourceVersion)
+            {
+                record.Plan = again;
                 record.Outcome = "the checks changed while waiting for confirmation: nothing was changed";
                 run.Say("The checks changed while waiting for confirmation; nothing was changed. Run fix again.");
                 return ExitCodes.Blocked;
             }
+
+            plan = again;
         }
 
-        var code = await ApplyAsync(result, session, store, run, plan, ct);
-        if (code == ExitCodes.Ok && record.Explanation is { } explained)
+        var applied = await engine.ApplyAsync(request, plan, ct);
+        var code = Report(result, session, run, applied);
+        if (applied.Outcome == UnstickOutcome.Fixed && record.Explanation is { } explained)
         {
             await VerifyLiveStateAsync(run, reader, explained, ct);
         }
 
         return code;
+    }
+
+    /// <summary>Says how the apply ended; failures before or during the write end the run as one error line.</summary>
+    private int Report(ParseResult result, ClusterSession session, FixRun run, UnstickResult applied)
+    {
+        var record = run.Record;
+        var plan = applied.Plan;
+        foreach (var step in applied.Events)
+        {
+            record.Record(step.Time, step.Step);
+        }
+
+        foreach (var warning in applied.Warnings)
+        {
+            env.Error.WriteLine($"warning: {warning}");
+        }
+
+        string? restoreHint = null;
+        if (applied.Backup is { } backup)
+        {
+            var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
+            restoreHint = $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply";
+            record.Backup = backup;
+            record.RestoreCommand = restoreHint;
+            run.Say($"  Backup: {backup}");
+        }
+
+        switch (applied.FailedStep, applied.Outcome)
+        {
+            case (null, UnstickOutcome.Fixed):
+                var outlook = applied.Verification!.Observed!;
+                record.Change = plan.ChangeDescription;
+                record.Outlook = outlook;
+                record.Outcome = $"changed and verified: {outlook.Summary}";
+                run.Say($"  Changed: {plan.ChangeDescription}");
+                run.Say($"  Verified: {outlook.Summary}");
+                run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
+                return ExitCodes.Ok;
+            case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
+                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
+            case (UnstickStep.Backup, _):
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
+            case (UnstickStep.Write, _):
+                var state = UnstickEngine.StateWords(applied.AfterFailedWrite!.Value);
+                if (applied.Outcome == UnstickOutcome.ChangedUnverified)
+                {
+                    record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
+                }
+
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
+            case (UnstickStep.Verification, _):
+                var verification = applied.Verification!;
+                record.Change = plan.ChangeDescription;
+                record.Outlook = verification.Observed ?? record.Outlook;
+                record.Outcome = $"changed but not verified: {applied.Problem}";
+                run.Say($"  Changed: {plan.ChangeDescription}");
+                env.Error.WriteLine(verification.ReadError is not null
+                    ? $"error: the change was made but {applied.Problem}; check with: helm history {record.Release} -n {record.Namespace}; to undo: {restoreHint}"
+                    : $"error: verification failed: {applied.Problem}; to undo: {restoreHint}");
+                return ExitCodes.For(applied.Outcome);
+            default:
+                throw new CliException(ExitCodes.For(applied.Outcome), applied.Problem ?? applied.Outcome.ToString());
+        }
     }
 
     /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>
@@ -226,159 +291,12 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private async Task<int> ApplyAsync(ParseResult result, ClusterSession session, ReleaseSecretStore store, FixRun run, RemediationPlan plan, CancellationToken ct)
-    {
-        var record = run.Record;
-        var stuck = plan.Target!;
-        var reason = result.GetValue(_safety.Reason);
-
-        // Re-read right before the change: what was inspected must still be what is there.
-        var secret = await ReadSecretAsync(session, store, stuck, ct);
-        if (secret is null || secret.Metadata.Uid != stuck.Uid || secret.Metadata.ResourceVersion != stuck.ResourceVersion)
-        {
-            throw new CliException(ExitCodes.Blocked,
-                $"Secret {stuck.Namespace}/{stuck.SecretName} changed since it was inspected (someone else is working on this release?); nothing was changed, run fix again");
-        }
-
-        // Built (and verified by decoding) before anything is written, so an encoding problem changes nothing.
-        var markFailed = plan.Strategy == RemediationStrategy.MarkFailed ? MarkFailedChange.Build(stuck, reason, env.Now) : null;
-
-        var backupDir = result.GetValue(_backupDir) ?? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace);
-        var backup = SecretBackup.Write(secret, backupDir, env.Now, new BackupSource(session.ContextName, session.Server));
-        record.Backup = backup;
-        record.Record(env.Now, $"Backed up Secret {stuck.Namespace}/{stuck.SecretName} to {backup}");
-        run.Say($"  Backup: {backup}");
-
-        var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{c.Title}: {c.Summary}").ToList();
-        if (CommonOptions.StaleAfterValue(result, _safety.StaleAfter) is var staleAfter && staleAfter < StuckReleaseRule.DefaultStaleAfter)
-        {
-            // A lowered threshold weakens the "no helm still running" check as much as --force does: record it.
-            reasons.Add($"--stale-after lowered to {Durations.Describe(staleAfter)} (default {Durations.Describe(StuckReleaseRule.DefaultStaleAfter)})");
-        }
-
-        var audit = new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
-            StrategyName(plan.Strategy), reasons, "pending", backup);
-        var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
-        var restoreHint = $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply";
-        record.RestoreCommand = restoreHint;
-
-        // From here on the change may happen: Ctrl+C no longer interrupts the write, its re-read or the verification,
-        // so the operator always learns what state the release is in (each call still has the client's timeout).
-        var committed = CancellationToken.None;
-        try
-        {
-            if (markFailed is null)
-            {
-                await store.DeleteAsync(stuck, committed);
-            }
-            else
-            {
-                secret.Data["release"] = markFailed.Payload;
-                secret.Metadata.Labels = new Dictionary<string, string>(markFailed.Labels);
-                await store.ReplaceAsync(secret, committed);
-            }
-        }
-        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
-        {
-            AuditLog.Append(env, audit with { Outcome = "refused: changed concurrently" });
-            throw new CliException(ExitCodes.Blocked,
-                $"the API server refused the change because Secret {stuck.Namespace}/{stuck.SecretName} changed under us ({KubeErrors.ServerMessage(e)}); nothing was changed, run fix again");
-        }
-        catch (Exception e)
-        {
-            // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
-            var (known, now) = await TryReadSecretAsync(store, stuck);
-            var unchanged = known && now?.Metadata.ResourceVersion == stuck.ResourceVersion;
-            var state = !known ? "the Secret could not be re-read, so its state is unknown"
-                : now is null ? "the Secret is gone (the change happened)"
-                : unchanged ? "the Secret is unchanged"
-                : "the Secret was modified";
-            AuditLog.Append(env, audit with { Outcome = $"error: {e.Message}; {state}" });
-            if (!unchanged)
-            {
-                record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
-            }
-
-            var translated = KubeErrors.Translate(e, session, $"changing Secret {stuck.Namespace}/{stuck.SecretName}");
-            throw new CliException(unchanged ? ExitCodes.ClusterError : ExitCodes.VerificationFailed,
-                $"{translated.Message}; re-read: {state}. Backup: {backup}; to undo: {restoreHint}");
-        }
-
-        AuditLog.Append(env, audit with { Outcome = "changed" });
-        record.Change = plan.ChangeDescription;
-        record.Record(env.Now, $"Changed: {plan.ChangeDescription}");
-        run.Say($"  Changed: {plan.ChangeDescription}");
-        return await VerifyAsync(store, run, plan, restoreHint, committed);
-    }
-
-    /// <summary>Re-reads the history: Helm's next operation must be able to proceed, as predicted.</summary>
-    private async Task<int> VerifyAsync(ReleaseSecretStore store, FixRun run, RemediationPlan plan, string restoreHint, CancellationToken ct)
-    {
-        var record = run.Record;
-        var d = plan.Diagnosis;
-        ReleaseHistory after;
-        try
-        {
-            after = await store.ReadHistoryAsync(d.Release, d.Namespace, ct);
-        }
-        catch (Exception e)
-        {
-            env.Error.WriteLine($"error: the change was made but the history could not be re-read ({e.Message}); check with: helm history {d.Release} -n {d.Namespace}; to undo: {restoreHint}");
-            record.Outcome = $"changed but not verified: the history could not be re-read ({e.Message})";
-            return ExitCodes.VerificationFailed;
-        }
-
-        var outlook = HelmOutlook.For(after);
-        record.Outlook = outlook;
-        var expected = plan.After;
-        var stillPending = after.Latest is { } latest && latest.Status.IsPending();
-        if (stillPending || outlook.StatusShowsRevision != expected.StatusShowsRevision || outlook.NextRevision != expected.NextRevision)
-        {
-            env.Error.WriteLine($"error: verification failed: expected \"{expected.Summary}\" but the cluster now says \"{outlook.Summary}\"; to undo: {restoreHint}");
-            record.Outcome = $"changed but not verified: expected \"{expected.Summary}\" but the cluster now says \"{outlook.Summary}\"";
-            return ExitCodes.VerificationFailed;
-        }
-
-        record.Outcome = $"changed and verified: {outlook.Summary}";
-        record.Record(env.Now, $"Verified: {outlook.Summary}");
-        run.Say($"  Verified: {outlook.Summary}");
-        run.Say("  Next: re-run the last failed deploy job; expect Helm to report a change (it is one revision behind) that applies nothing new.");
-        return ExitCodes.Ok;
-    }
-
     private static void RenderPlan(FixRun run, RemediationPlan plan)
     {
-        run.Say($"  Plan ({StrategyName(plan.Strategy)}): {plan.ChangeDescription}");
+        run.Say($"  Plan ({StrategyNames.Of(plan.Strategy)}): {plan.ChangeDescription}");
         run.Say($"    Before: {plan.Before.Summary}");
         run.Say($"    After:  {plan.After.Summary}");
     }
-
-    private static async Task<V1Secret?> ReadSecretAsync(ClusterSession session, ReleaseSecretStore store, StoredRevision stuck, CancellationToken ct)
-    {
-        try
-        {
-            return await store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
-        }
-        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-        {
-            throw KubeErrors.Translate(e, session, $"re-reading Secret {stuck.Namespace}/{stuck.SecretName}");
-        }
-    }
-
-    /// <summary>Re-reads after a failed write; Known is false when even that failed.</summary>
-    private static async Task<(bool Known, V1Secret? Secret)> TryReadSecretAsync(ReleaseSecretStore store, StoredRevision stuck)
-    {
-        try
-        {
-            return (true, await store.GetAsync(stuck.Namespace, stuck.SecretName, CancellationToken.None));
-        }
-        catch (Exception)
-        {
-            return (false, null);
-        }
-    }
-
-    public static string StrategyName(RemediationStrategy strategy) => strategy == RemediationStrategy.Delete ? "delete" : "mark-failed";
 }
 
 /// <summary>One fix invocation: where its human text goes (nowhere with -o json) and what the incident note collects.</summary>

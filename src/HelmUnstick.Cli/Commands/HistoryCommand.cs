@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
@@ -11,7 +12,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly Argument<string> _release = CommonOptions.Release();
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -29,11 +30,10 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var target = common.Target(result);
-        using var session = ClusterSession.Connect(target, env);
-        var ns = session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
-        var history = await Preflight.ReadHistoryAsync(session, store, result.GetValue(_release)!, ns, ct);
+        var (session, ns) = common.Connect(result, env);
+        using var _ = session;
+        var store = new ReleaseSecretStore(session);
+        var history = await UnstickEngine.ReadHistoryAsync(session, store, result.GetValue(_release)!, ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(
             r.Revision,
@@ -46,7 +46,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
             r.SecretName,
             diagnosis.StuckRevision?.SecretName == r.SecretName)).ToList();
 
-        if (result.GetValue(_output) == "json")
+        if (result.GetValue(_output) == OutputFormat.Json)
         {
             env.WriteData(Json.Serialize(rows));
         }

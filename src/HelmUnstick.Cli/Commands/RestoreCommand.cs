@@ -37,7 +37,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         using var session = ClusterSession.Connect(common.Target(result), env);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var ns = backup.Metadata.NamespaceProperty;
         var name = backup.Metadata.Name;
         IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>(backup.Metadata.Annotations ?? new Dictionary<string, string>());
@@ -112,8 +112,13 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, $"restoring Secret {ns}/{name}");
         }
 
-        AuditLog.Append(env, new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
+        var auditWarning = AuditLog.For(env).Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
             int.TryParse(labels.GetValueOrDefault("version"), out var v) ? v : 0, "restore", [], "changed", result.GetValue(_backup)));
+        if (auditWarning is not null)
+        {
+            env.Error.WriteLine($"warning: {auditWarning}");
+        }
+
         env.WriteData($"Restored: {action}.");
         return ExitCodes.Ok;
     }

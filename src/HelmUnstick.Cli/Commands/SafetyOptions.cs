@@ -1,5 +1,10 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Ci;
+using HelmUnstick.Cli.Engine;
+using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -75,7 +80,25 @@ internal sealed class SafetyOptions
         });
     }
 
-    public CiFlags CiFlags(ParseResult r) => new(
+    /// <summary>The engine's request for these flags; CI sources are resolved from the config and flags for the session's context.</summary>
+    public UnstickRequest Request(
+        ParseResult r, CliEnvironment env, ClusterSession session, string release, string ns, RemediationStrategy strategy, string? backupDirectory)
+    {
+        var wait = r.GetValue(WaitForCi);
+        var progress = new Progress<CiWaitProgress>(p => env.Error.WriteLine(
+            $"CI still busy after poll {p.Poll} ({Durations.Describe(p.Elapsed)} elapsed, {Durations.Describe(p.Remaining)} left)..."));
+        return new UnstickRequest(
+            release,
+            ns,
+            strategy,
+            new RemediationOverrides(r.GetValue(Force), r.GetValue(SkipCiCheck), r.GetValue(Reason)),
+            CommonOptions.StaleAfterValue(r, StaleAfter),
+            backupDirectory ?? SecretBackup.DefaultDirectory(env, session.ContextName, ns),
+            new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait, progress),
+            AuditLog.CurrentUser(env));
+    }
+
+    private CiFlags CiFlags(ParseResult r) => new(
         r.GetValue(Config),
         r.GetValue(GitLabUrl),
         r.GetValue(GitLabProjects),

@@ -17,7 +17,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
-    private readonly Option<string> _output = CommonOptions.Output();
+    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<TimeSpan?> _watch = CommonOptions.Duration(
         "--watch",
@@ -47,9 +47,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, new ReadRetry());
+        var store = new ReleaseSecretStore(session);
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
-        var json = result.GetValue(_output) == "json";
+        var json = result.GetValue(_output) == OutputFormat.Json;
         if (result.GetValue(_watch) is { } interval)
         {
             return await WatchAsync(session, store, ns, staleAfter, interval, json, ct);

@@ -1,3 +1,4 @@
+using HelmUnstick.Cli.Http;
 using k8s;
 using k8s.Exceptions;
 
@@ -21,9 +22,6 @@ internal sealed class ClusterSession : IDisposable
     public string DefaultNamespace { get; }
 
     public string Server { get; }
-
-    /// <summary>How long one request may take (<c>--request-timeout</c>).</summary>
-    public TimeSpan RequestTimeout { get; private init; }
 
     /// <summary>
     /// <c>--kubeconfig</c>, then <c>$KUBECONFIG</c>, then <c>~/.kube/config</c>; in a pod without any of them,
@@ -78,27 +76,40 @@ internal sealed class ClusterSession : IDisposable
             throw new CliException(ExitCodes.Usage, $"kubeconfig {path} cannot be read: {e.Message.Split('\n')[0]}");
         }
 
-        // Short timeouts: an on-call engineer needs "unreachable" in seconds, not after 100.
-        config.HttpClientTimeout = target.RequestTimeout is { } t && t > TimeSpan.Zero ? t : TimeSpan.FromSeconds(30);
+        // The resilience pipeline owns every timeout (per attempt and per request), on the command's clock.
+        var policy = KubeRetry.Policy(target.RequestTimeout is { } t && t > TimeSpan.Zero ? t : KubeRetry.DefaultRequestTimeout);
+        config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         Kubernetes client;
         try
         {
-            client = new Kubernetes(config);
+            client = new Kubernetes(config, ResilientHttp.Handler(policy, env.Clock));
         }
         catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or IOException)
         {
             throw new CliException(ExitCodes.Usage, $"kubeconfig {path}: the certificates of context {contextName} cannot be loaded: {e.Message}");
         }
 
-        return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host)
-        {
-            RequestTimeout = config.HttpClientTimeout,
-        };
+        return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host);
     }
 
     public string NamespaceOr(string? flag) => flag is { Length: > 0 } ? flag : DefaultNamespace;
 
     public void Dispose() => Client.Dispose();
+}
+
+/// <summary>How patiently the API server is asked.</summary>
+internal static class KubeRetry
+{
+    /// <summary>Short: an on-call engineer needs "unreachable" in seconds, not after 100.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Each attempt may take <paramref name="requestTimeout"/> (<c>--request-timeout</c>); a read is tried up to four
+    /// times, and a stalled server gets two full attempts plus backoff before the operator hears about it.
+    /// </summary>
+    public static RetryPolicy Policy(TimeSpan requestTimeout) =>
+        new(MaxRetries: 3, BaseDelay: TimeSpan.FromMilliseconds(250), MaxDelay: TimeSpan.FromSeconds(10), requestTimeout,
+            TotalBudget: requestTimeout * 2 + TimeSpan.FromSeconds(10));
 }
 
 /// <summary>The flags kubectl users expect for choosing a cluster.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using k8s.Autorest;
+using Polly.Timeout;
 
 namespace HelmUnstick.Cli.Kube;
 
@@ -33,22 +34,25 @@ internal static class KubeErrors
         }
     }
 
-    public static CliException Translate(Exception e, ClusterSession session, string doing)
+    public static CliException Translate(Exception e, ClusterSession session, string doing) => new(ExitCodes.ClusterError, Describe(e, session, doing));
+
+    /// <summary>One line saying what failed while <paramref name="doing"/> and what to do about it.</summary>
+    public static string Describe(Exception e, ClusterSession session, string doing)
     {
         var where = $"the API server {session.Server} (context {session.ContextName})";
         return e switch
         {
             HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } =>
-                new(ExitCodes.ClusterError, $"{where} rejected the credentials (401 Unauthorized) while {doing}; log in again or refresh the token in the kubeconfig"),
+                $"{where} rejected the credentials (401 Unauthorized) while {doing}; log in again or refresh the token in the kubeconfig",
             HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } =>
-                new(ExitCodes.ClusterError, $"forbidden while {doing}: {ServerMessage(e) ?? "403 Forbidden"}; see the README for the RBAC helm-unstick needs"),
+                $"forbidden while {doing}: {ServerMessage(e) ?? "403 Forbidden"}; see the README for the RBAC helm-unstick needs",
             HttpOperationException h =>
-                new(ExitCodes.ClusterError, $"{where} answered {(int)h.Response.StatusCode} {h.Response.ReasonPhrase} while {doing}: {ServerMessage(e) ?? "no message"}"),
+                $"{where} answered {(int)h.Response.StatusCode} {h.Response.ReasonPhrase} while {doing}: {ServerMessage(e) ?? "no message"}",
             HttpRequestException r =>
-                new(ExitCodes.ClusterError, $"cannot reach {where} while {doing}: {Innermost(r).Message}"),
-            TaskCanceledException or TimeoutException =>
-                new(ExitCodes.ClusterError, $"{where} did not answer in time while {doing}"),
-            _ => new(ExitCodes.ClusterError, $"{doing} failed: {e.Message}"),
+                $"cannot reach {where} while {doing}: {Innermost(r).Message}",
+            TaskCanceledException or TimeoutException or TimeoutRejectedException =>
+                $"{where} did not answer in time while {doing}",
+            _ => $"{doing} failed: {e.Message}",
         };
     }
 

@@ -4,17 +4,13 @@ using k8s.Autorest;
 namespace HelmUnstick.Cli.Kube;
 
 /// <summary>
-/// Raw GETs through the client's own HttpClient and credentials, for paths the typed API does not cover (partial
+/// Raw GETs through the client's own HttpClient (and so its resilience pipeline) and credentials, for paths the typed API does not cover (partial
 /// metadata lists, objects of any kind). Failures surface as <see cref="HttpOperationException"/>, like the typed calls.
 /// </summary>
 internal static class KubeHttp
 {
-    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken userCt)
+    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(userCt);
-        // KubernetesClient's HttpClient has no timeout of its own (its typed calls add one), so these GETs do.
-        timeout.CancelAfter(session.RequestTimeout);
-        var ct = timeout.Token;
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);
         if (session.Client.Credentials is { } credentials)

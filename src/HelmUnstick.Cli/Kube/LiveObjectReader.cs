@@ -10,7 +10,7 @@ namespace HelmUnstick.Cli.Kube;
 /// REST path. Well-known kinds map to their resource name directly; any other kind is looked up once per group
 /// version through discovery, as kubectl does.
 /// </summary>
-internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry)
+internal sealed class LiveObjectReader(ClusterSession session)
 {
     private static readonly Dictionary<(string ApiVersion, string Kind), string> WellKnownResources = new()
     {
@@ -70,7 +70,7 @@ internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry)
             var path = $"{GroupVersionPath(apiVersion)}/"
                        + (key.Namespace is null ? "" : $"namespaces/{Uri.EscapeDataString(key.Namespace)}/")
                        + $"{plural}/{Uri.EscapeDataString(key.Name)}";
-            return await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, path, "application/json", c), ct) as JsonObject;
+            return await KubeHttp.GetJsonAsync(session, path, "application/json", ct) as JsonObject;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -105,7 +105,7 @@ internal sealed class LiveObjectReader(ClusterSession session, ReadRetry retry)
         JsonNode list;
         try
         {
-            list = await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, GroupVersionPath(apiVersion), "application/json", c), ct);
+            list = await KubeHttp.GetJsonAsync(session, GroupVersionPath(apiVersion), "application/json", ct);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -10,7 +10,7 @@ using k8s.Models;
 namespace HelmUnstick.Cli.Kube;
 
 /// <summary>Helm's release Secrets (driver "secret"), read and written through KubernetesClient.</summary>
-internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry)
+internal sealed class ReleaseSecretStore(ClusterSession session)
 {
     public const string HelmOwnerSelector = "owner=helm";
     private const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
@@ -28,7 +28,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
             var path = ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
             var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, $"{path}?{query}", MetadataOnlyAccept, c), ct);
+            var page = await KubeHttp.GetJsonAsync(session, $"{path}?{query}", MetadataOnlyAccept, ct);
             foreach (var item in page["items"]?.AsArray() ?? [])
             {
                 if (item?["metadata"] is JsonObject meta)
@@ -45,8 +45,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
     /// <summary>Every revision of one release, as Helm itself reads them (<c>name=R,owner=helm</c>).</summary>
     public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
     {
-        var list = await retry.RunAsync(
-            c => session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"name={release},{HelmOwnerSelector}", cancellationToken: c), ct);
+        var list = await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"name={release},{HelmOwnerSelector}", cancellationToken: ct);
         return new ReleaseHistory(release, ns, list.Items.Select(ToStoredRevision));
     }
 
@@ -54,7 +53,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
     {
         try
         {
-            return await retry.RunAsync(c => session.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c), ct);
+            return await session.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -66,7 +65,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, ReadRetry retry
     {
         try
         {
-            await retry.RunAsync(c => session.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: c), ct);
+            await session.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct);
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)

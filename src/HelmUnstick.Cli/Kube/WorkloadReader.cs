@@ -4,19 +4,19 @@ using k8s;
 namespace HelmUnstick.Cli.Kube;
 
 /// <summary>Reads the workloads of a namespace into the facts the runbook's health check looks at.</summary>
-internal sealed class WorkloadReader(ClusterSession session, ReadRetry retry)
+internal sealed class WorkloadReader(ClusterSession session)
 {
     public async Task<IReadOnlyList<WorkloadStatus>> ReadAsync(string ns, CancellationToken ct)
     {
         var client = session.Client;
-        var hpas = await retry.RunAsync(c => client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: c), ct);
+        var hpas = await client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: ct);
         var scaled = hpas.Items
             .Select(h => (h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name))
             .ToHashSet();
 
-        var deployments = await retry.RunAsync(c => client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: c), ct);
-        var statefulSets = await retry.RunAsync(c => client.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: c), ct);
-        var daemonSets = await retry.RunAsync(c => client.AppsV1.ListNamespacedDaemonSetAsync(ns, cancellationToken: c), ct);
+        var deployments = await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct);
+        var statefulSets = await client.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: ct);
+        var daemonSets = await client.AppsV1.ListNamespacedDaemonSetAsync(ns, cancellationToken: ct);
 
         var result = new List<WorkloadStatus>();
         result.AddRange(deployments.Items.Select(d => new WorkloadStatus(

@@ -86,8 +86,8 @@ internal static class IncidentReport
             var step = 1;
             foreach (var check in plan.Checks)
             {
-                text.AppendLine($"{step++}. **{check.Title}**: {OutcomeName(check.Outcome)} - {check.Summary}");
-                foreach (var line in check.Evidence)
+                text.AppendLine($"{step++}. **{CheckText.Title(check)}**: {CheckText.OutcomeName(check.Outcome)} - {CheckText.Summary(check)}");
+                foreach (var line in CheckText.Evidence(check))
                 {
                     text.AppendLine($"   - {line.Trim()}");
                 }
@@ -163,13 +163,13 @@ internal static class IncidentReport
                 ["time"] = e.Time,
                 ["step"] = e.Step,
             }).ToArray()),
-            ["strategy"] = plan is null ? null : FixCommand.StrategyName(plan.Strategy),
+            ["strategy"] = plan is null ? null : StrategyNames.Of(plan.Strategy),
             ["checks"] = plan is null ? null : new JsonArray(plan.Checks.Select(c => (JsonNode)new JsonObject
             {
-                ["title"] = c.Title,
-                ["outcome"] = OutcomeName(c.Outcome),
-                ["summary"] = c.Summary,
-                ["evidence"] = new JsonArray(c.Evidence.Select(line => (JsonNode)JsonValue.Create(line.Trim())).ToArray()),
+                ["title"] = CheckText.Title(c),
+                ["outcome"] = CheckText.OutcomeName(c.Outcome),
+                ["summary"] = CheckText.Summary(c),
+                ["evidence"] = new JsonArray(CheckText.Evidence(c).Select(line => (JsonNode)JsonValue.Create(line.Trim())).ToArray()),
             }).ToArray()),
             ["target"] = plan?.Target is { } t
                 ? new JsonObject
@@ -242,27 +242,13 @@ internal static class IncidentReport
             yield return $"Expect: {outlook.Summary}";
         }
 
-        if (explained?.Explanation.Resources.Any(IsAlreadyApplied) == true)
+        if (explained?.Explanation.Resources.Any(ReleaseExplainer.IsAlreadyApplied) == true)
         {
             yield return $"The next dry run will list changes that already run on the cluster (revision {explained.StuckRevision}'s spec); validate against the live objects above before calling the incident remediated.";
         }
     }
 
-    private static bool IsAlreadyApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
-    {
-        (ResourceChange.Changed or ResourceChange.Added, LiveState.MatchesStuck or LiveState.MatchesBoth) => true,
-        (ResourceChange.Removed, LiveState.Missing) => true,
-        _ => false,
-    };
-
     private static JsonNode? OutlookJson(HelmOutlook outlook) => JsonSerializer.SerializeToNode(outlook, Json.Options);
-
-    private static string OutcomeName(CheckOutcome outcome) => outcome switch
-    {
-        CheckOutcome.Passed => "ok",
-        CheckOutcome.Overridden => "overridden",
-        _ => "BLOCKED",
-    };
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

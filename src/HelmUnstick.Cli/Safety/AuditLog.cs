@@ -15,22 +15,25 @@ internal sealed record AuditEntry(
     string Outcome,
     string? Backup);
 
-internal static class AuditLog
+internal sealed class AuditLog(string path)
 {
-    public static string PathFor(CliEnvironment env) => Path.Combine(env.StateDirectory, "audit.log");
+    public string Path { get; } = path;
 
-    public static void Append(CliEnvironment env, AuditEntry entry)
+    public static AuditLog For(CliEnvironment env) => new(System.IO.Path.Combine(env.StateDirectory, "audit.log"));
+
+    /// <summary>Appends one line; returns why it could not, or null.</summary>
+    /// <remarks>The change has usually happened by then: a lost log line must not hide it, so this never throws.</remarks>
+    public string? Append(AuditEntry entry)
     {
-        var path = PathFor(env);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.AppendAllText(path, JsonSerializer.Serialize(entry, Rendering.Json.Compact) + "\n");
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Rendering.Json.Compact) + "\n");
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The change already happened; losing the log line must not hide that from the operator.
-            env.Error.WriteLine($"warning: could not append to the audit log {path}: {e.Message}");
+            return $"could not append to the audit log {Path}: {e.Message}";
         }
     }
 

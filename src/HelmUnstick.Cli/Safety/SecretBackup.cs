@@ -18,6 +18,7 @@ internal static class SecretBackup
 
     public const string SourceContextAnnotation = "helm-unstick.io/backup-context";
 
+    /// <exception cref="BackupFailedException">The backup is not safely on disk; the change must not happen.</exception>
     public static string Write(V1Secret secret, string directory, DateTimeOffset now, BackupSource source)
     {
         try
@@ -58,14 +59,14 @@ internal static class SecretBackup
             var readBack = Read(path);
             if (readBack.Metadata.Uid != secret.Metadata.Uid || readBack.Metadata.ResourceVersion != secret.Metadata.ResourceVersion)
             {
-                throw new CliException(ExitCodes.ClusterError, $"backup {path} does not read back as the Secret it should hold; nothing was changed");
+                throw new BackupFailedException($"backup {path} does not read back as the Secret it should hold");
             }
 
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new CliException(ExitCodes.ClusterError, $"cannot write the backup to '{directory}': {e.Message}; nothing was changed (choose another --backup-dir)");
+            throw new BackupFailedException($"cannot write the backup to '{directory}': {e.Message}");
         }
     }
 
@@ -125,3 +126,6 @@ internal static class SecretBackup
 
 /// <summary>The cluster a backup was taken from, so that it is never restored into another one by mistake.</summary>
 internal sealed record BackupSource(string Context, string Server);
+
+/// <summary>The backup could not be written or did not read back intact.</summary>
+internal sealed class BackupFailedException(string message) : Exception(message);

@@ -148,7 +148,7 @@ public static class ReleaseExplainer
     }
 
     /// <summary>True when the cluster already holds what the stuck revision wanted for this resource.</summary>
-    internal static bool IsAlreadyApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
+    public static bool IsAlreadyApplied(ExplainedResource resource) => (resource.Change, resource.Live) switch
     {
         (ResourceChange.Changed or ResourceChange.Added, LiveState.MatchesStuck or LiveState.MatchesBoth) => true,
         (ResourceChange.Removed, LiveState.Missing) => true,

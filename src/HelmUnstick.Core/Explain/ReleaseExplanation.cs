@@ -60,11 +60,14 @@ public sealed record ReleaseExplanation(
         ["resources"] = new JsonArray(Resources.Select(ResourceJson).ToArray()),
     };
 
-    internal static string JsonName(ResourceChange change) => change.ToString().ToLowerInvariant();
+    /// <summary>What a value hidden because it may be a password is shown as.</summary>
+    public const string HiddenValue = ValueRedactor.Hidden;
 
-    internal static string JsonName(FieldChangeKind kind) => kind.ToString().ToLowerInvariant();
+    public static string JsonName(ResourceChange change) => change.ToString().ToLowerInvariant();
 
-    internal static string JsonName(LiveState state) => state switch
+    public static string JsonName(FieldChangeKind kind) => kind.ToString().ToLowerInvariant();
+
+    public static string JsonName(LiveState state) => state switch
     {
         LiveState.MatchesStuck => "matches-stuck",
         LiveState.MatchesPrevious => "matches-previous",

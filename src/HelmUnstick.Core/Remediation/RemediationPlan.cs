@@ -1,3 +1,4 @@
+using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Workloads;
@@ -23,10 +24,32 @@ public enum CheckOutcome
     Overridden,
 }
 
-public sealed record PreflightCheck(string Title, CheckOutcome Outcome, string Summary, IReadOnlyList<string> Evidence)
+/// <summary>One of the runbook's checks and the facts it was decided on; the caller puts them into words.</summary>
+public abstract record PreflightCheck(CheckOutcome Outcome)
 {
     public bool Blocks => Outcome == CheckOutcome.Failed;
 }
+
+/// <summary>Runbook step 1: no CI job deploys to the cluster. Either every source's report, or skipped with a reason.</summary>
+public sealed record CiQuietCheck(CheckOutcome Outcome, IReadOnlyList<CiSourceReport> Reports, string? SkipReason) : PreflightCheck(Outcome)
+{
+    public static CiQuietCheck Skipped(string? reason) => new(CheckOutcome.Overridden, [], reason);
+
+    /// <summary>Any report that is not quiet blocks: an unanswered question is not a quiet CI.</summary>
+    public static CiQuietCheck From(IReadOnlyList<CiSourceReport> reports) =>
+        new(reports.Any(r => r.Blocks) ? CheckOutcome.Failed : CheckOutcome.Passed, reports, null);
+}
+
+/// <summary>Runbook step 2: the workloads have reconciled, so nothing else is failing.</summary>
+public sealed record WorkloadCheck(CheckOutcome Outcome, IReadOnlyList<WorkloadHealthFinding> Workloads, string? OverrideReason)
+    : PreflightCheck(Outcome)
+{
+    public IReadOnlyList<WorkloadHealthFinding> Unhealthy => Workloads.Where(w => !w.Healthy).ToList();
+}
+
+/// <summary>Runbook step 3: the pending revision is older than the threshold, so no live helm process owns it.</summary>
+public sealed record StalenessCheck(CheckOutcome Outcome, StoredRevision Revision, TimeSpan? PendingAge, TimeSpan StaleAfter, string? OverrideReason)
+    : PreflightCheck(Outcome);
 
 /// <summary>The operator's explicit overrides; each needs the one reason, which is recorded.</summary>
 public sealed record RemediationOverrides(bool Force, bool SkipCiCheck, string? Reason);
@@ -56,18 +79,24 @@ public sealed record RemediationPlan(
 
 public static class RemediationPlanner
 {
+    /// <param name="ciCheck">Null when CI was not asked, which is only allowed when nothing is stuck.</param>
     public static RemediationPlan Plan(
         ReleaseHistory history,
         ReleaseDiagnosis diagnosis,
         RemediationStrategy strategy,
         IReadOnlyList<WorkloadHealthFinding> workloads,
-        PreflightCheck ciCheck,
+        CiQuietCheck? ciCheck,
         RemediationOverrides overrides,
         TimeSpan staleAfter)
     {
         // Nothing is changed unless a revision is stuck, so only then is there anything to check.
         var checks = diagnosis.StuckRevision is { } stuck
-            ? new List<PreflightCheck> { ciCheck, WorkloadCheck(workloads, overrides), StalenessCheck(diagnosis, stuck, overrides, staleAfter) }
+            ? new List<PreflightCheck>
+            {
+                ciCheck ?? throw new ArgumentException("a stuck release needs the CI check", nameof(ciCheck)),
+                CheckWorkloads(workloads, overrides),
+                CheckStaleness(diagnosis, stuck, overrides, staleAfter),
+            }
             : [];
 
         var after = diagnosis.StuckRevision is { } target ? HelmOutlook.For(Apply(history, target, strategy)) : HelmOutlook.For(history);
@@ -84,44 +113,13 @@ public static class RemediationPlanner
                 Labels = new Dictionary<string, string>(target.Labels) { ["status"] = "failed" },
             });
 
-    private static PreflightCheck WorkloadCheck(IReadOnlyList<WorkloadHealthFinding> workloads, RemediationOverrides overrides)
-    {
-        var sick = workloads.Where(w => !w.Healthy).ToList();
-        var evidence = workloads
-            .Select(w => $"{w.Workload.Kind} {w.Workload.Name}: " + (w.Healthy ? w.Evidence : string.Join("; ", w.Problems) + $" [{w.Evidence}]"))
-            .ToList();
-        const string title = "Workloads have reconciled";
-        if (sick.Count == 0)
-        {
-            return new(title, CheckOutcome.Passed, $"{workloads.Count} workload(s) up to date", evidence);
-        }
+    private static WorkloadCheck CheckWorkloads(IReadOnlyList<WorkloadHealthFinding> workloads, RemediationOverrides overrides) =>
+        workloads.All(w => w.Healthy) ? new(CheckOutcome.Passed, workloads, null)
+        : overrides.Force ? new(CheckOutcome.Overridden, workloads, overrides.Reason)
+        : new(CheckOutcome.Failed, workloads, null);
 
-        var summary = $"{sick.Count} of {workloads.Count} workload(s) look unhealthy: " +
-                      string.Join(", ", sick.Select(s => $"{s.Workload.Kind} {s.Workload.Name}"));
-        return overrides.Force
-            ? new(title, CheckOutcome.Overridden, $"{summary}; overridden with --force: {overrides.Reason}", evidence)
-            : new(title, CheckOutcome.Failed, $"{summary}; investigate them first, or pass --force --reason TEXT", evidence);
-    }
-
-    private static PreflightCheck StalenessCheck(ReleaseDiagnosis diagnosis, StoredRevision stuck, RemediationOverrides overrides, TimeSpan staleAfter)
-    {
-        const string title = "No live helm process owns the pending revision";
-        var age = diagnosis.PendingAge is { } a ? Durations.Describe(a) : "unknown";
-        var evidence = new[]
-        {
-            $"revision {stuck.Revision} is {stuck.Status.ToHelmName()} since {stuck.Release?.LastDeployed?.ToString("u") ?? "unknown"} (info.last_deployed), age {age}",
-            $"--stale-after {Durations.Describe(staleAfter)}",
-        };
-        if (diagnosis.IsStale)
-        {
-            return new(title, CheckOutcome.Passed, $"revision {stuck.Revision} has been pending for {age}", evidence);
-        }
-
-        var summary = diagnosis.PendingAge is null
-            ? $"revision {stuck.Revision} has no info.last_deployed, so its age is unknown; a helm process may still be running"
-            : $"revision {stuck.Revision} has been pending for only {age} (less than --stale-after {Durations.Describe(staleAfter)}); a helm process may still be running";
-        return overrides.Force
-            ? new(title, CheckOutcome.Overridden, $"{summary}; overridden with --force: {overrides.Reason}", evidence)
-            : new(title, CheckOutcome.Failed, $"{summary}; wait, or pass --force --reason TEXT", evidence);
-    }
+    private static StalenessCheck CheckStaleness(ReleaseDiagnosis diagnosis, StoredRevision stuck, RemediationOverrides overrides, TimeSpan staleAfter) =>
+        diagnosis.IsStale ? new(CheckOutcome.Passed, stuck, diagnosis.PendingAge, staleAfter, null)
+        : overrides.Force ? new(CheckOutcome.Overridden, stuck, diagnosis.PendingAge, staleAfter, overrides.Reason)
+        : new(CheckOutcome.Failed, stuck, diagnosis.PendingAge, staleAfter, null);
 }

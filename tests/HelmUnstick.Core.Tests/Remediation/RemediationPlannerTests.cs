@@ -1,3 +1,4 @@
+using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -9,7 +10,7 @@ namespace HelmUnstick.Core.Tests.Remediation;
 public sealed class RemediationPlannerTests
 {
     private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(15);
-    private static readonly PreflightCheck CiQuiet = new("No CI job is deploying", CheckOutcome.Passed, "quiet", []);
+    private static readonly CiQuietCheck CiQuiet = CiQuietCheck.From([CiSourceReport.FromActivities("GitLab ops", ["gitlab-org/k8s-workloads"], [])]);
     private static readonly RemediationOverrides None = new(false, false, null);
 
     private static WorkloadHealthFinding Workload(bool healthy) => WorkloadHealthRule.Evaluate(
@@ -17,7 +18,7 @@ public sealed class RemediationPlannerTests
             [new("Available", "True"), new("Progressing", "True")]));
 
     private static RemediationPlan Plan(
-        TimeSpan? pendingAge = null, bool healthy = true, PreflightCheck? ci = null, RemediationOverrides? overrides = null,
+        TimeSpan? pendingAge = null, bool healthy = true, CiQuietCheck? ci = null, RemediationOverrides? overrides = null,
         RemediationStrategy strategy = RemediationStrategy.Delete)
     {
         var history = History(Make(1232, "superseded"), Make(1233, "deployed"), Make(1234, "pending-upgrade", pendingAge ?? TimeSpan.FromDays(2)));
@@ -54,9 +55,9 @@ public sealed class RemediationPlannerTests
         var plan = Plan(healthy: false);
 
         Assert.True(plan.Blocked);
-        var check = plan.Checks.Single(c => c.Blocks);
-        Assert.Contains("1 of 1 workload(s) look unhealthy: Deployment demo-web", check.Summary);
-        Assert.Contains("--force --reason", check.Summary);
+        var check = Assert.IsType<WorkloadCheck>(plan.Checks.Single(c => c.Blocks));
+        Assert.Equal(["demo-web"], check.Unhealthy.Select(w => w.Workload.Name));
+        Assert.Null(check.OverrideReason);
     }
 
     [Fact]
@@ -64,8 +65,8 @@ public sealed class RemediationPlannerTests
     {
         var plan = Plan(pendingAge: TimeSpan.FromMinutes(3));
 
-        var check = Assert.Single(plan.Checks, c => c.Blocks);
-        Assert.Contains("pending for only 3m", check.Summary);
+        var check = Assert.IsType<StalenessCheck>(Assert.Single(plan.Checks, c => c.Blocks));
+        Assert.Equal((1234, TimeSpan.FromMinutes(3), StaleAfter), (check.Revision.Revision, check.PendingAge, check.StaleAfter));
     }
 
     [Fact]
@@ -75,13 +76,14 @@ public sealed class RemediationPlannerTests
 
         Assert.False(plan.Blocked);
         Assert.Equal(2, plan.Checks.Count(c => c.Outcome == CheckOutcome.Overridden));
-        Assert.All(plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden), c => Assert.Contains("INC-42 helm pod OOM-killed", c.Summary));
+        Assert.Equal("INC-42 helm pod OOM-killed", Assert.IsType<WorkloadCheck>(plan.Checks[1]).OverrideReason);
+        Assert.Equal("INC-42 helm pod OOM-killed", Assert.IsType<StalenessCheck>(plan.Checks[2]).OverrideReason);
     }
 
     [Fact]
     public void Plan_FailedCiCheck_Blocks()
     {
-        var plan = Plan(ci: new("No CI job is deploying", CheckOutcome.Failed, "no CI source configured", []));
+        var plan = Plan(ci: CiQuietCheck.From([CiSourceReport.Unavailable("CI", [], "no CI source configured")]));
 
         Assert.True(plan.Blocked);
     }

@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using HelmUnstick.Core.Explain;
 
-namespace HelmUnstick.Core.Explain;
+namespace HelmUnstick.Cli.Rendering;
 
 /// <summary>
 /// Renders the revision-diff section of an incident note: summary, chart, values, one table row per resource, the
 /// plain-words sentences and next steps. The surrounding note (timeline, checks, backup) is composed by the caller.
 /// </summary>
-public static class ExplanationMarkdown
+internal static class ExplanationMarkdown
 {
     public static string Render(ReleaseExplanation explanation)
     {
@@ -113,7 +114,7 @@ public static class ExplanationMarkdown
     private static string Value(JsonNode? value) => value switch
     {
         null => "nothing",
-        JsonValue text when text.TryGetValue<string>(out var shown) && shown == ValueRedactor.Hidden => ValueRedactor.Hidden,
+        JsonValue text when text.TryGetValue<string>(out var shown) && shown == ReleaseExplanation.HiddenValue => ReleaseExplanation.HiddenValue,
         _ => $"`{value.ToJsonString()}`",
     };
 

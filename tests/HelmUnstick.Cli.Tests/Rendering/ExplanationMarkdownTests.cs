@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Tests.Explain;
 
-namespace HelmUnstick.Core.Tests.Explain;
+namespace HelmUnstick.Cli.Tests.Rendering;
 
 public sealed class ExplanationMarkdownTests
 {

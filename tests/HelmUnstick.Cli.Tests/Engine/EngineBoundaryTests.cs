@@ -1,0 +1,88 @@
+using System.Reflection;
+using HelmUnstick.Cli.Engine;
+
+namespace HelmUnstick.Cli.Tests.Engine;
+
+/// <summary>The engine must run without a console or a command line (an in-cluster watcher calls it too).</summary>
+public sealed class EngineBoundaryTests
+{
+    private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+
+    private static readonly Type[] EngineTypes = typeof(UnstickEngine).Assembly.GetTypes()
+        .Where(t => t.Namespace == typeof(UnstickEngine).Namespace)
+        .ToArray();
+
+    [Fact]
+    public void EngineTypes_UseNoParserConsoleOrCliEnvironmentTypes()
+    {
+        var offending = EngineTypes
+            .SelectMany(t => ReferencedTypes(t).Where(Forbidden).Select(r => $"{t.FullName} uses {r.FullName}"))
+            .Distinct()
+            .ToList();
+
+        Assert.True(EngineTypes.Length >= 5, $"only {EngineTypes.Length} engine types found");
+        Assert.Empty(offending);
+    }
+
+    [Fact]
+    public void ForbiddenCheck_RecognisesAConsoleAndTheParser()
+    {
+        Assert.True(Forbidden(typeof(Spectre.Console.IAnsiConsole)));
+        Assert.True(Forbidden(typeof(System.CommandLine.ParseResult)));
+        Assert.True(Forbidden(typeof(Func<CliEnvironment, int>)));
+        Assert.False(Forbidden(typeof(Func<string, int>)));
+    }
+
+    private static bool Forbidden(Type type)
+    {
+        if (type.HasElementType)
+        {
+            return Forbidden(type.GetElementType()!);
+        }
+
+        if (type.IsGenericType && !type.IsGenericTypeDefinition && type.GetGenericArguments().Any(Forbidden))
+        {
+            return true;
+        }
+
+        return type == typeof(CliEnvironment)
+               || type.Namespace?.StartsWith("System.CommandLine", StringComparison.Ordinal) == true
+               || type.Namespace?.StartsWith("Spectre.Console", StringComparison.Ordinal) == true;
+    }
+
+    private static IEnumerable<Type> ReferencedTypes(Type type)
+    {
+        if (type.BaseType is { } baseType)
+        {
+            yield return baseType;
+        }
+
+        foreach (var field in type.GetFields(Everything))
+        {
+            yield return field.FieldType;
+        }
+
+        foreach (var property in type.GetProperties(Everything))
+        {
+            yield return property.PropertyType;
+        }
+
+        foreach (var method in type.GetMethods(Everything).Cast<MethodBase>().Concat(type.GetConstructors(Everything)))
+        {
+            if (method is MethodInfo info)
+            {
+                yield return info.ReturnType;
+            }
+
+            foreach (var parameter in method.GetParameters())
+            {
+                yield return parameter.ParameterType;
+            }
+
+            foreach (var local in method.GetMethodBody()?.LocalVariables ?? [])
+            {
+                yield return local.LocalType;
+            }
+        }
+    }
+}
