@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 
@@ -64,8 +65,14 @@ internal sealed class CommonOptions
 
     public static Option<TimeSpan?> StaleAfter() => Duration(
         "--stale-after",
-        "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h; default 15m)",
+        "A write to the pending revision or to any object of it more recent than this is a sign of a live helm process " +
+        "(newest managedFields time, the release Secret's own times; Go duration: 0s turns this sign off, 90s, 15m, 1h; default 15m)",
         "90s, 15m or 1h");
+
+    public static Option<TimeSpan?> HelmTimeout() => Duration(
+        "--helm-timeout",
+        $"The --timeout your deploys pass to helm (Go duration; default 5m): {LivenessText.WindowRule}",
+        "5m or 1h");
 
     /// <summary>An option that takes a Go duration (<c>90s</c>, <c>15m</c>), refused at parse time when it is not one.</summary>
     public static Option<TimeSpan?> Duration(string name, string description, string example, bool positive = false, bool recursive = false, string? alias = null)

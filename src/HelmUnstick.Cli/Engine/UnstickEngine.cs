@@ -35,7 +35,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         if (diagnosis.State != ReleaseState.Stuck)
         {
             // Nothing will be changed, so there is nothing to check (and no permission to ask for).
-            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, request.StaleAfter);
+            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null);
         }
 
         IReadOnlyList<WorkloadStatus> workloads;
@@ -48,8 +48,11 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the workloads in namespace {request.Namespace}"));
         }
 
+        // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
+        var liveness = await new LivenessEvidenceReader(session)
+            .AssessAsync(diagnosis.StuckRevision!, StorageDriver.Secret, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
         var ci = await CheckCiAsync(request, ct);
-        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, request.StaleAfter);
+        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness);
     }
 
     /// <summary>

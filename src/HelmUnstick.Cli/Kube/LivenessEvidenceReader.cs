@@ -14,11 +14,11 @@ namespace HelmUnstick.Cli.Kube;
 /// the cluster does not serve, a forbidden read or an API error becomes an unreadable object with the exact reason,
 /// never a silent pass.
 /// </summary>
-internal sealed class LivenessEvidenceReader(ClusterSession session, ReadRetry retry)
+internal sealed class LivenessEvidenceReader(ClusterSession session)
 {
     private const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
-    private readonly LiveObjectReader _resources = new(session, retry);
+    private readonly LiveObjectReader _resources = new(session);
 
     public async Task<LivenessAssessment> AssessAsync(
         StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, CancellationToken ct) =>
@@ -58,7 +58,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, ReadRetry r
             observed.AddRange(await ObserveAsync(pendingObject, release.LastDeployed, ct));
         }
 
-        return new LivenessFacts($"{driver.Kind()} {pending.Namespace}/{pending.SecretName}", release.LastDeployed, release.HookCount,
+        return new LivenessFacts(storage, release.LastDeployed, release.HookCount,
             storageWrites, observed, now, staleAfter, helmTimeout);
     }
 
@@ -106,7 +106,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, ReadRetry r
                    + $"{plural}/{Uri.EscapeDataString(key.Name)}";
         try
         {
-            return (await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, path, accept, c), ct) as JsonObject, null);
+            return (await KubeHttp.GetJsonAsync(session, path, accept, ct) as JsonObject, null);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -125,7 +125,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, ReadRetry r
                    + plural;
         try
         {
-            var list = await retry.RunAsync(c => KubeHttp.GetJsonAsync(session, path, "application/json", c), ct);
+            var list = await KubeHttp.GetJsonAsync(session, path, "application/json", ct);
             return ((list["items"] as JsonArray ?? []).OfType<JsonObject>().Select(item =>
             {
                 // A list's items carry no kind; the rules read it.
@@ -161,5 +161,5 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, ReadRetry r
 
     private string Reason(Exception e, string doing) => KubeErrors.StatusOf(e) == HttpStatusCode.Forbidden
         ? $"forbidden: {KubeErrors.ServerMessage(e) ?? "403 Forbidden"}"
-        : e is CliException cli ? cli.Message : KubeErrors.Translate(e, session, doing).Message;
+        : KubeErrors.Describe(e, session, doing);
 }

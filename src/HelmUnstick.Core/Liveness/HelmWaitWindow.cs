@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Remediation;
-
 namespace HelmUnstick.Core.Liveness;
 
 /// <summary>
@@ -12,9 +10,6 @@ public sealed record HelmWaitWindow(DateTimeOffset? Start, TimeSpan HelmTimeout,
 {
     public static readonly TimeSpan MaxGrace = TimeSpan.FromMinutes(1);
 
-    /// <summary>The formula, for help texts and evidence.</summary>
-    public const string Formula = "last_deployed + helm timeout × (hooks + 1) + grace (the helm timeout, at most 1m)";
-
     public TimeSpan Grace => HelmTimeout < MaxGrace ? HelmTimeout : MaxGrace;
 
     public TimeSpan Length => HelmTimeout * (HookCount + 1) + Grace;
@@ -23,18 +18,4 @@ public sealed record HelmWaitWindow(DateTimeOffset? Start, TimeSpan HelmTimeout,
     public DateTimeOffset? End => Start + Length;
 
     public bool IsOpenAt(DateTimeOffset now) => End is not { } end || now < end;
-
-    public string Describe(DateTimeOffset now)
-    {
-        var hooks = HookCount == 1 ? "1 hook" : $"{HookCount} hooks";
-        var length = $"{Durations.Describe(HelmTimeout)} × ({hooks} + 1) + {Durations.Describe(Grace)}";
-        return End switch
-        {
-            null => $"helm's waits: the pending revision has no info.last_deployed, so the window ({length}) cannot be placed and waits count",
-            { } end when now < end => $"helm's waits: window open until {Stamp(end)} (last_deployed {Stamp(Start!.Value)} + {length}), {Durations.Describe(end - now)} left",
-            { } end => $"helm's waits: window closed at {Stamp(end)} (last_deployed {Stamp(Start!.Value)} + {length}), {Durations.Describe(now - end)} ago",
-        };
-    }
-
-    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -44,7 +44,7 @@ public sealed record ObservedObject(
 /// A <paramref name="StaleAfter"/> of zero turns the recent-write sign off.
 /// </summary>
 public sealed record LivenessFacts(
-    string StorageObject,
+    ResourceKey StorageObject,
     DateTimeOffset? LastDeployed,
     int HookCount,
     IReadOnlyList<DateTimeOffset> ReleaseStorageWrites,
@@ -56,5 +56,49 @@ public sealed record LivenessFacts(
     public HelmWaitWindow Window => new(LastDeployed, HelmTimeout, HookCount);
 }
 
-/// <summary>The verdict with its evidence, one line per object or reason, signs of life first.</summary>
-public sealed record LivenessAssessment(LivenessVerdict Verdict, IReadOnlyList<string> Evidence, HelmWaitWindow Window);
+/// <summary>What one finding says about an object of the pending revision (or its release storage object).</summary>
+public enum LivenessSignal
+{
+    /// <summary>Sign 1: the release storage object or <c>last_deployed</c> was written within the stale-after period.</summary>
+    RecentRevisionWrite,
+
+    /// <summary>Sign 1: the object's newest managedFields time is within the stale-after period.</summary>
+    RecentWrite,
+
+    /// <summary>Sign 2: inside the window, a wait would still wait on the object.</summary>
+    WaitedOn,
+
+    /// <summary>Sign 3: inside the window, a hook Job or Pod has not finished.</summary>
+    HookRunning,
+
+    /// <summary>The object could not be read while it mattered: the verdict cannot be stale.</summary>
+    Unreadable,
+
+    /// <summary>The object could not be read, but neither sign it could show is checked any more.</summary>
+    UnreadableNoLongerMatters,
+
+    /// <summary>The object does not exist: no sign by itself.</summary>
+    Missing,
+
+    /// <summary>Read, and no sign of life (<see cref="LivenessFinding.Detail"/> says what a wait would still want, after the window).</summary>
+    Quiet,
+}
+
+/// <summary>
+/// One piece of evidence: which object, what it shows and how it counts. <see cref="Detail"/> is what a wait would
+/// still wait on, or why the object cannot be read; <see cref="Age"/> and <see cref="Manager"/> describe the newest write.
+/// </summary>
+public sealed record LivenessFinding(
+    LivenessVerdict Counts,
+    LivenessSignal Signal,
+    ResourceKey Object,
+    PendingObjectRole Role,
+    string? Detail = null,
+    DateTimeOffset? LastWrite = null,
+    string? Manager = null);
+
+/// <summary>
+/// The verdict with its evidence, signs of life first, then what could not be checked, then the quiet objects; as
+/// seen at <see cref="Now"/>.
+/// </summary>
+public sealed record LivenessAssessment(LivenessVerdict Verdict, IReadOnlyList<LivenessFinding> Findings, HelmWaitWindow Window, TimeSpan StaleAfter, DateTimeOffset Now);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using HelmUnstick.Core.Remediation;
+using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Core.Liveness;
 
@@ -20,61 +20,54 @@ public static class LivenessRule
         var window = facts.Window;
         var waitsCount = window.IsOpenAt(facts.Now);
         var recentWrites = facts.StaleAfter > TimeSpan.Zero;
-        var findings = new List<(LivenessVerdict Points, string Line)>();
+        var findings = new List<LivenessFinding>();
 
         if (recentWrites)
         {
-            var storageWrites = facts.ReleaseStorageWrites.Concat(facts.LastDeployed is { } deployed ? [deployed] : []).ToList();
-            if (storageWrites.Count > 0 && Recent(facts, storageWrites.Max()) is { } age)
+            var revisionWrites = facts.ReleaseStorageWrites.Concat(facts.LastDeployed is { } deployed ? [deployed] : []).ToList();
+            if (revisionWrites.Count > 0 && IsRecent(facts, revisionWrites.Max()))
             {
-                findings.Add((LivenessVerdict.PossiblyRunning,
-                    $"{facts.StorageObject}: the pending revision was written {age} ago (less than the stale-after period, {Durations.Describe(facts.StaleAfter)})"));
+                findings.Add(new(LivenessVerdict.PossiblyRunning, LivenessSignal.RecentRevisionWrite, facts.StorageObject, PendingObjectRole.Manifest,
+                    LastWrite: revisionWrites.Max()));
             }
         }
 
         foreach (var observed in facts.Objects)
         {
-            var name = observed.Key.ToString();
             switch (observed.Outcome)
             {
-                case ObservationOutcome.Unreadable when waitsCount || recentWrites:
-                    findings.Add((LivenessVerdict.Unknown, $"{name}: cannot be checked: {observed.Reason}"));
-                    continue;
                 case ObservationOutcome.Unreadable:
-                    findings.Add((LivenessVerdict.Stale, $"{name}: cannot be read ({observed.Reason}), but helm's waits are over and recent writes are not checked"));
+                    findings.Add(waitsCount || recentWrites
+                        ? new(LivenessVerdict.Unknown, LivenessSignal.Unreadable, observed.Key, observed.Role, observed.Reason)
+                        : new(LivenessVerdict.Stale, LivenessSignal.UnreadableNoLongerMatters, observed.Key, observed.Role, observed.Reason));
                     continue;
                 case ObservationOutcome.Missing:
-                    findings.Add((LivenessVerdict.Stale, $"{name}: does not exist (not created by the pending revision, or deleted)"));
+                    findings.Add(new(LivenessVerdict.Stale, LivenessSignal.Missing, observed.Key, observed.Role));
                     continue;
             }
 
             var live = observed.Live!;
-            var signs = new List<string>();
-            if (recentWrites && NewestWrite(live) is { } write && Recent(facts, write.Time) is { } writeAge)
+            var write = NewestWrite(live);
+            var wait = observed.Role == PendingObjectRole.Hook ? WaitRules.UnfinishedHook(live) : WaitRules.StillWaitingOn(live);
+            var signs = new List<LivenessFinding>();
+            if (recentWrites && write is { } w && IsRecent(facts, w.Time))
             {
-                signs.Add($"modified {writeAge} ago by {write.Manager} (less than the stale-after period, {Durations.Describe(facts.StaleAfter)})");
+                signs.Add(new(LivenessVerdict.PossiblyRunning, LivenessSignal.RecentWrite, observed.Key, observed.Role, LastWrite: w.Time, Manager: w.Manager));
             }
 
-            var wait = observed.Role == PendingObjectRole.Hook ? WaitRules.UnfinishedHook(live) : WaitRules.StillWaitingOn(live);
             if (wait is not null && waitsCount)
             {
-                signs.Add(observed.Role == PendingObjectRole.Hook
-                    ? $"hook {wait}: helm waits for it"
-                    : $"{wait}: helm --wait would still wait on it");
+                signs.Add(new(LivenessVerdict.PossiblyRunning, observed.Role == PendingObjectRole.Hook ? LivenessSignal.HookRunning : LivenessSignal.WaitedOn,
+                    observed.Key, observed.Role, wait));
             }
 
-            findings.Add(signs.Count > 0
-                ? (LivenessVerdict.PossiblyRunning, $"{name}: {string.Join("; ", signs)}")
-                : (LivenessVerdict.Stale, $"{name}: {Quiet(live, wait, observed.Role)}"));
+            findings.AddRange(signs.Count > 0
+                ? signs
+                : [new(LivenessVerdict.Stale, LivenessSignal.Quiet, observed.Key, observed.Role, wait, write?.Time, write?.Manager)]);
         }
 
-        var verdict = findings.Count == 0 ? LivenessVerdict.Stale : findings.Max(f => f.Points);
-        var evidence = findings
-            .OrderByDescending(f => f.Points)
-            .Select(f => f.Line)
-            .Append(window.Describe(facts.Now))
-            .ToList();
-        return new LivenessAssessment(verdict, evidence, window);
+        var verdict = findings.Count == 0 ? LivenessVerdict.Stale : findings.Max(f => f.Counts);
+        return new LivenessAssessment(verdict, findings.OrderByDescending(f => f.Counts).ToList(), window, facts.StaleAfter, facts.Now);
     }
 
     /// <summary>The newest <c>metadata.managedFields[].time</c> of any manager, with that manager.</summary>
@@ -94,21 +87,8 @@ public static class LivenessRule
             ? time
             : null;
 
-    /// <summary>The age of a write, as text, when it is within the stale-after period (a write from the future counts).</summary>
-    private static string? Recent(LivenessFacts facts, DateTimeOffset time)
-    {
-        var age = facts.Now - time;
-        return age < facts.StaleAfter ? Durations.Describe(age < TimeSpan.Zero ? TimeSpan.Zero : age) : null;
-    }
-
-    private static string Quiet(JsonObject live, string? wait, PendingObjectRole role)
-    {
-        var written = NewestWrite(live) is { } write ? $"last modified at {write.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} by {write.Manager}" : "no managedFields times";
-        var state = wait is null
-            ? (role == PendingObjectRole.Hook ? "hook finished or not waited on" : "ready")
-            : $"{wait}, but helm's waits are over";
-        return $"{written}; {state}";
-    }
+    /// <summary>Within the stale-after period; a write from the future (clock skew) counts too.</summary>
+    private static bool IsRecent(LivenessFacts facts, DateTimeOffset time) => facts.Now - time < facts.StaleAfter;
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Sandbox;
@@ -29,8 +30,8 @@ public sealed class LivenessEvidenceReaderTests
         [
             "ConfigMap team-a/demo-cfg: no managedFields times; ready",
             "Deployment team-a/demo-web: no managedFields times; ready",
-            "helm's waits: window closed at 2026-11-23T23:56:39Z (last_deployed 2026-11-23T23:50:39Z + 5m × (0 hooks + 1) + 1m), 9h3m ago",
-        ], assessment.Evidence);
+            "helm's waits: window closed at 2026-11-23T23:56:39Z (last_deployed 2026-11-23T23:50:39Z + 5m x (0 hooks + 1) + 1m), 9h3m ago",
+        ], LivenessText.Evidence(assessment));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class LivenessEvidenceReaderTests
         var assessment = await AssessAsync(cli, LastDeployed + TimeSpan.FromMinutes(2), TimeSpan.Zero);
 
         Assert.Equal(LivenessVerdict.PossiblyRunning, assessment.Verdict);
-        Assert.Equal("Deployment team-a/demo-web: ready 0/3, available 0/3: helm --wait would still wait on it", assessment.Evidence[0]);
+        Assert.Equal("Deployment team-a/demo-web: ready 0/3, available 0/3: helm --wait would still wait on it", LivenessText.Evidence(assessment)[0]);
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class LivenessEvidenceReaderTests
         var assessment = await AssessAsync(cli, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(15));
 
         Assert.Equal(LivenessVerdict.PossiblyRunning, assessment.Verdict);
-        Assert.Matches(@"^ConfigMap team-a/demo-cfg: modified \ds ago by helm \(less than the stale-after period, 15m\)$", assessment.Evidence[0]);
+        Assert.Matches(@"^ConfigMap team-a/demo-cfg: modified [\d.]+m?s ago by helm \(less than --stale-after 15m\)$", LivenessText.Evidence(assessment)[0]);
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class LivenessEvidenceReaderTests
         Assert.Equal(LivenessVerdict.Unknown, assessment.Verdict);
         Assert.Equal(
             "ConfigMap team-a/demo-cfg: cannot be checked: forbidden: configmaps \"demo-cfg\" is forbidden: User \"oncall\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-a\"",
-            assessment.Evidence[0]);
+            LivenessText.Evidence(assessment)[0]);
     }
 
     [Fact]
@@ -86,7 +87,7 @@ public sealed class LivenessEvidenceReaderTests
         var assessment = await AssessAsync(cli, new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero), TimeSpan.FromMinutes(15));
 
         Assert.Equal(LivenessVerdict.Unknown, assessment.Verdict);
-        Assert.Equal("Ingress team-a/demo-web: cannot be checked: the cluster does not serve kind Ingress in networking.k8s.io/v1", assessment.Evidence[0]);
+        Assert.Equal("Ingress team-a/demo-web: cannot be checked: the cluster does not serve kind Ingress in networking.k8s.io/v1", LivenessText.Evidence(assessment)[0]);
     }
 
     [Fact]
@@ -120,8 +121,8 @@ public sealed class LivenessEvidenceReaderTests
             "Job team-a/demo-migrate-x7k2p: hook not complete (succeeded 0, active 1): helm waits for it",
             "ConfigMap team-a/demo-cfg: no managedFields times; ready",
             "Deployment team-a/demo-web: no managedFields times; ready",
-            "helm's waits: window open until 2026-11-24T00:01:39Z (last_deployed 2026-11-23T23:50:39Z + 5m × (1 hook + 1) + 1m), 3m left",
-        ], assessment.Evidence);
+            "helm's waits: window open until 2026-11-24T00:01:39Z (last_deployed 2026-11-23T23:50:39Z + 5m x (1 hook + 1) + 1m), 3m left",
+        ], LivenessText.Evidence(assessment));
     }
 
     private const string NeverReadyAnnotation = "sandbox.helm-unstick/never-ready";
@@ -136,8 +137,8 @@ public sealed class LivenessEvidenceReaderTests
     {
         var env = new CliEnvironment(new TestConsole(), TextWriter.Null, _ => null, TimeProvider.System, false);
         using var session = ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), env);
-        var history = await new ReleaseSecretStore(session, new ReadRetry(1)).ReadHistoryAsync("demo", "team-a", CancellationToken.None);
-        return await new LivenessEvidenceReader(session, new ReadRetry(1))
+        var history = await new ReleaseSecretStore(session).ReadHistoryAsync("demo", "team-a", CancellationToken.None);
+        return await new LivenessEvidenceReader(session)
             .AssessAsync(history.Latest!, StorageDriver.Secret, now, staleAfter, FiveMinutes, CancellationToken.None);
     }
 }

@@ -40,11 +40,11 @@ public sealed class LivenessRuleTests
     {
         var assessment = LivenessRule.Assess(@case.Facts());
 
-        Assert.True(expected == assessment.Verdict, $"{because}: {assessment.Verdict}\n{string.Join("\n", assessment.Evidence)}");
+        Assert.True(expected == assessment.Verdict, $"{because}: {assessment.Verdict}\n{string.Join("\n", assessment.Findings)}");
     }
 
     [Fact]
-    public void Assess_NamesEachObjectAndReason_SignsFirst_WindowLast()
+    public void Assess_NamesEachObjectAndReason_SignsFirst()
     {
         var facts = new LivenessCase(WebAvailable: 1, HookJobStatus: "running", CfgForbidden: true, HelmWaitsOver: false, StaleAfter: TimeSpan.Zero).Facts();
 
@@ -53,26 +53,27 @@ public sealed class LivenessRuleTests
         Assert.Equal(LivenessVerdict.PossiblyRunning, assessment.Verdict);
         Assert.Equal(
         [
-            "Deployment team-a/demo-web: ready 1/3, available 1/3: helm --wait would still wait on it",
-            "Job team-a/demo-migrate: hook not complete (succeeded 0, active 1): helm waits for it",
-            "ConfigMap team-a/demo-cfg: cannot be checked: configmaps is forbidden: User \"oncall\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-a\"",
-            "helm's waits: window open until 2026-11-24T00:01:39Z (last_deployed 2026-11-23T23:50:39Z + 5m × (1 hook + 1) + 1m), 1m left",
-        ], assessment.Evidence);
+            new LivenessFinding(LivenessVerdict.PossiblyRunning, LivenessSignal.WaitedOn, Web, PendingObjectRole.Manifest, "ready 1/3, available 1/3"),
+            new LivenessFinding(LivenessVerdict.PossiblyRunning, LivenessSignal.HookRunning, HookJob, PendingObjectRole.Hook, "not complete (succeeded 0, active 1)"),
+            new LivenessFinding(LivenessVerdict.Unknown, LivenessSignal.Unreadable, Cfg, PendingObjectRole.Manifest,
+                "configmaps is forbidden: User \"oncall\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-a\""),
+        ], assessment.Findings);
     }
 
     [Fact]
-    public void Assess_Stale_ShowsWhatWasChecked()
+    public void Assess_Stale_KeepsWhatWasChecked()
     {
-        var assessment = LivenessRule.Assess(new LivenessCase(WebWrittenAgo: TimeSpan.FromHours(2)).Facts());
+        var facts = new LivenessCase(WebWrittenAgo: TimeSpan.FromHours(2)).Facts();
+
+        var assessment = LivenessRule.Assess(facts);
 
         Assert.Equal(LivenessVerdict.Stale, assessment.Verdict);
         Assert.Equal(
         [
-            "Deployment team-a/demo-web: last modified at 2026-11-24T09:00:00Z by helm; ready",
-            "ConfigMap team-a/demo-cfg: no managedFields times; ready",
-            "Job team-a/demo-migrate: does not exist (not created by the pending revision, or deleted)",
-            "helm's waits: window closed at 2026-11-24T00:01:39Z (last_deployed 2026-11-23T23:50:39Z + 5m × (1 hook + 1) + 1m), 10h58m ago",
-        ], assessment.Evidence);
+            new LivenessFinding(LivenessVerdict.Stale, LivenessSignal.Quiet, Web, PendingObjectRole.Manifest, null, facts.Now - TimeSpan.FromHours(2), "helm"),
+            new LivenessFinding(LivenessVerdict.Stale, LivenessSignal.Quiet, Cfg, PendingObjectRole.Manifest),
+            new LivenessFinding(LivenessVerdict.Stale, LivenessSignal.Missing, HookJob, PendingObjectRole.Hook),
+        ], assessment.Findings);
     }
 
     [Theory]
@@ -128,7 +129,7 @@ public sealed class LivenessRuleTests
                     : ObservedObject.Found(HookJob, PendingObjectRole.Hook, Job(HookJobStatus)),
             };
             var storageWrites = StorageWrittenAgo is { } ago ? new[] { now - ago } : [];
-            return new LivenessFacts("Secret team-a/sh.helm.release.v1.demo.v4", LastDeployed, 1, storageWrites, objects, now,
+            return new LivenessFacts(new ResourceKey("Secret", "team-a", "sh.helm.release.v1.demo.v4"), LastDeployed, 1, storageWrites, objects, now,
                 StaleAfter ?? TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
         }
 
