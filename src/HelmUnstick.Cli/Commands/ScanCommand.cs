@@ -2,6 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using k8s.Models;
@@ -17,6 +18,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<TimeSpan?> _helmTimeout = CommonOptions.HelmTimeout();
     private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<TimeSpan?> _watch = CommonOptions.Duration(
@@ -30,13 +32,16 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     {
         var command = new Command("scan", """
             Find releases whose newest revision is pending-install, pending-upgrade or pending-rollback.
-            Reads only Secret metadata (paged, server-side label selector), then the newest revision of each release.
+            Reads only Secret metadata (paged, server-side label selector), then the newest revision of each release, and for
+            each stuck one the objects of its manifest and hooks, for the verdict: stale (no sign of a live helm),
+            possibly-running (a sign: a recent write, something helm would still wait on, a running hook) or unknown
+            (a check could not run).
             With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
             becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
             Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
             """)
         {
-            _allNamespaces, _staleAfter, _output, _watch,
+            _allNamespaces, _staleAfter, _helmTimeout, _output, _watch,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -49,13 +54,14 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
         var store = new ReleaseSecretStore(session);
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
+        var liveness = new LivenessOptions(staleAfter, result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
         var json = result.GetValue(_output) == OutputFormat.Json;
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(session, store, ns, staleAfter, interval, json, ct);
+            return await WatchAsync(session, store, ns, liveness, interval, json, ct);
         }
 
-        var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+        var scan = await ScanOnceAsync(session, store, ns, liveness, ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -72,13 +78,13 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
         else
         {
-            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "STALE", "SECRET");
+            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "VERDICT", "SECRET");
             foreach (var f in findings)
             {
                 table.AddRow([
                     f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
                     f.AppVersion ?? "", f.AgeSeconds is { } age ? Durations.Describe(TimeSpan.FromSeconds(age)) : "unknown",
-                    f.Stale ? "yes" : "no (may be running)", f.SecretName,
+                    f.Verdict, f.SecretName,
                 ]);
             }
 
@@ -93,7 +99,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
     /// A failed pass is reported and the watch goes on, as kubectl get -w does.
     /// </summary>
-    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, TimeSpan interval, bool json, CancellationToken ct)
+    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, TimeSpan interval, bool json, CancellationToken ct)
     {
         var known = new Dictionary<string, StuckReleaseFinding>();
         try
@@ -102,7 +108,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, ct);
+                    var scan = await ScanOnceAsync(session, store, ns, liveness, ct);
                     var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
@@ -146,14 +152,14 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
         var what = change switch
         {
-            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {(f.Stale ? "stale" : "young: a helm may still be running")})",
+            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
             "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
     }
 
-    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, CancellationToken ct)
+    private async Task<ScanResult> ScanOnceAsync(ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -206,19 +212,24 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 }
 
                 var revision = ReleaseSecretStore.ToStoredRevision(secret);
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, staleAfter);
+                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, liveness.StaleAfter);
+                var verdict = diagnosis.StuckRevision is { Release: not null } pending
+                    // A reader per release: its discovery cache is not shared between the parallel reads.
+                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, StorageDriver.Secret, now, liveness.StaleAfter, liveness.HelmTimeout, c)
+                    : null;
                 lock (findings)
                 {
                     if (diagnosis.State == ReleaseState.Unreadable)
                     {
                         unreadable.Add($"Secret {revision.Namespace}/{revision.SecretName}: {revision.DecodeError}");
                     }
-                    else if (diagnosis.StuckRevision is { Release: { } release } stuck)
+                    else if (diagnosis.StuckRevision is { Release: { } release } stuck && verdict is not null)
                     {
                         findings.Add(new StuckReleaseFinding(
                             stuck.Namespace, diagnosis.Release, stuck.Revision, release.StatusText,
                             $"{release.ChartName}-{release.ChartVersion}", release.AppVersion, release.LastDeployed,
-                            (long?)diagnosis.PendingAge?.TotalSeconds, diagnosis.IsStale, stuck.SecretName));
+                            (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.SecretName,
+                            verdict.Verdict.ToName(), LivenessText.Evidence(verdict)));
                     }
                 }
             });
@@ -231,6 +242,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private static string Label(V1ObjectMeta meta, string key) =>
         meta.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : "";
 }
+
+/// <summary>How each stuck release's verdict is computed.</summary>
+internal sealed record LivenessOptions(TimeSpan StaleAfter, TimeSpan HelmTimeout);
 
 internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, int Releases, int Secrets);
 
@@ -245,4 +259,6 @@ internal sealed record StuckReleaseFinding(
     DateTimeOffset? LastDeployed,
     long? AgeSeconds,
     bool Stale,
-    string SecretName);
+    string SecretName,
+    string Verdict,
+    IReadOnlyList<string> Evidence);
