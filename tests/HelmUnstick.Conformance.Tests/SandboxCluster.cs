@@ -22,6 +22,11 @@ public sealed class SandboxCluster : IAsyncLifetime
 
     internal string StateDirectory => Path.Combine(_root, "state", "helm-unstick");
 
+    private const string RestrictedToken = "oncall-without-databases";
+
+    /// <summary>A kubeconfig whose user may read everything the drills use except Databases (demo.helm-unstick.io).</summary>
+    internal string RestrictedKubeconfig => Path.Combine(_root, "restricted.kubeconfig");
+
     private Dictionary<string, string> Environment => new()
     {
         ["HOME"] = _root,
@@ -36,8 +41,16 @@ public sealed class SandboxCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _root = Directory.CreateTempSubdirectory("helm-unstick-conformance-").FullName;
-        _server = await SandboxServer.StartAsync(new SandboxOptions());
+        // helm and kubectl send no token over plain HTTP and are admins; helm-unstick sends the kubeconfig's token:
+        // the default one is an admin too, RestrictedKubeconfig's user may not read Databases.
+        var users = new Dictionary<string, SandboxUser>
+        {
+            [SandboxServer.AnonymousToken] = SandboxUser.Admin("admin"),
+            [RestrictedToken] = new("oncall", [new AccessRule(["*"], ["secrets", "configmaps", "deployments", "replicasets", "statefulsets", "daemonsets", "horizontalpodautoscalers", "jobs", "namespaces"])]),
+        };
+        _server = await SandboxServer.StartAsync(new SandboxOptions { Users = users, Anonymous = SandboxUser.Admin("admin") });
         _server.WriteKubeconfig(Path.Combine(_root, "kubeconfig"), "sandbox", "default");
+        _server.WriteKubeconfig(RestrictedKubeconfig, "sandbox", "default", RestrictedToken);
     }
 
     public async Task DisposeAsync()
