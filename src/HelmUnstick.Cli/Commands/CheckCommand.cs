@@ -35,7 +35,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, result.GetValue(_release)!, ns, RemediationStrategy.Delete, backupDirectory: null);
-        var plan = await new UnstickEngine(session, AuditLog.For(env), env.Clock).PlanAsync(request, ct);
+        var plan = await new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)).PlanAsync(request, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (result.GetValue(_output) == OutputFormat.Json)
         {

@@ -3,6 +3,7 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -36,6 +37,24 @@ internal sealed class CommonOptions
         "30s",
         positive: true,
         recursive: true);
+
+    public Option<string?> Driver { get; } = new("--driver")
+    {
+        HelpName = "secret|configmap",
+        Description = "Helm's storage driver: where the release revisions are (default: $HELM_DRIVER, else secret, as Helm does; sql is not supported)",
+        Recursive = true,
+    };
+
+    /// <summary><c>--driver</c>, else <c>$HELM_DRIVER</c>, else Secrets, as Helm chooses; SQL and memory are refused with what to do.</summary>
+    public StorageDriver DriverOf(ParseResult result, CliEnvironment env)
+    {
+        var (name, source) = result.GetValue(Driver) is { } flag ? (flag, "--driver") : (env.GetEnvironmentVariable("HELM_DRIVER"), "$HELM_DRIVER");
+        return StorageDrivers.TryParse(name, out var driver)
+            ? driver
+            : throw new CliException(ExitCodes.Usage,
+                $"{source} '{name}' is not supported: helm-unstick works on the secret and configmap drivers; for sql, follow the runbook " +
+                "by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)");
+    }
 
     public KubeTarget Target(ParseResult result) =>
         new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));

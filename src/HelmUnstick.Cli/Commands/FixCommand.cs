@@ -93,7 +93,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var record = run.Record;
         var strategy = result.GetValue(_strategy);
         var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, result.GetValue(_backupDir));
-        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock);
+        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
         var plan = await engine.PlanAsync(request, ct);
         record.Plan = plan;
         record.Outlook = plan.Before;

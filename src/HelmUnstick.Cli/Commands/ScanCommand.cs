@@ -52,7 +52,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session);
+        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
         var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
         var liveness = new LivenessOptions(staleAfter, result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
         var json = result.GetValue(_output) == OutputFormat.Json;
@@ -215,7 +215,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(entry.Key.Release, entry.Key.Ns, [revision]), now, liveness.StaleAfter);
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
                     // A reader per release: its discovery cache is not shared between the parallel reads.
-                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, StorageDriver.Secret, now, liveness.StaleAfter, liveness.HelmTimeout, c)
+                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, store.Driver, now, liveness.StaleAfter, liveness.HelmTimeout, c)
                     : null;
                 lock (findings)
                 {

@@ -19,7 +19,7 @@ internal static class PreflightText
 
         if (plan.Target is { } t)
         {
-            console.MarkupLineInterpolated($"  [bold]{step}. Stuck revision[/]: {t.Revision} is {t.Status.ToHelmName()} in Secret {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
+            console.MarkupLineInterpolated($"  [bold]{step}. Stuck revision[/]: {t.Revision} is {t.Status.ToHelmName()} in {plan.Driver.Kind()} {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
         }
         else
         {

@@ -64,7 +64,8 @@ public sealed record RemediationPlan(
     RemediationStrategy Strategy,
     IReadOnlyList<PreflightCheck> Checks,
     HelmOutlook Before,
-    HelmOutlook After)
+    HelmOutlook After,
+    StorageDriver Driver = StorageDriver.Secret)
 {
     public StoredRevision? Target => Diagnosis.StuckRevision;
 
@@ -78,9 +79,9 @@ public sealed record RemediationPlan(
     public string ChangeDescription => Target is not { } t
         ? "nothing to change"
         : Strategy == RemediationStrategy.Delete
-            ? $"delete Secret {t.Namespace}/{t.SecretName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
+            ? $"delete {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
               $"with preconditions uid={t.Uid} resourceVersion={t.ResourceVersion}"
-            : $"update Secret {t.Namespace}/{t.SecretName} (revision {t.Revision}): payload status and status label " +
+            : $"update {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}): payload status and status label " +
               $"{t.Status.ToHelmName()} -> failed, with resourceVersion={t.ResourceVersion}";
 }
 
@@ -95,7 +96,8 @@ public static class RemediationPlanner
         IReadOnlyList<WorkloadHealthFinding> workloads,
         CiQuietCheck? ciCheck,
         RemediationOverrides overrides,
-        LivenessAssessment? liveness)
+        LivenessAssessment? liveness,
+        StorageDriver driver = StorageDriver.Secret)
     {
         // Nothing is changed unless a revision is stuck, so only then is there anything to check.
         var checks = diagnosis.StuckRevision is { } stuck
@@ -108,7 +110,7 @@ public static class RemediationPlanner
             : [];
 
         var after = diagnosis.StuckRevision is { } target ? HelmOutlook.For(Apply(history, target, strategy)) : HelmOutlook.For(history);
-        return new(history, diagnosis, strategy, checks, HelmOutlook.For(history), after);
+        return new(history, diagnosis, strategy, checks, HelmOutlook.For(history), after, driver);
     }
 
     /// <summary>The history as it will be once the change is made, for predicting what Helm will believe.</summary>
