@@ -75,6 +75,10 @@ public sealed class SandboxCluster : IAsyncLifetime
 
     internal ToolProcess StartHelm(string helmVersion, params string[] args) => ToolProcess.Start(helmVersion, "helm", Environment, args);
 
+    /// <summary>helm with <c>HELM_DRIVER</c> set, e.g. to keep its releases in ConfigMaps.</summary>
+    internal ToolProcess StartHelmWithDriver(string helmVersion, string driver, params string[] args) =>
+        ToolProcess.Start(helmVersion, "helm", new Dictionary<string, string>(Environment) { ["HELM_DRIVER"] = driver }, args);
+
     /// <summary>kubectl of the same toolset: 1.33 next to Helm 3.18, 1.35 next to Helm 4.1.</summary>
     internal Task<ToolRun> KubectlAsync(string helmVersion, params string[] args) =>
         ToolProcess.Start(helmVersion, "kubectl", Environment, args).WaitAsync();
