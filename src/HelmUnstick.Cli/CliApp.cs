@@ -30,7 +30,7 @@ internal static class CliApp
               helm-unstick explain gitlab-cny -n gitlab-cny       # what the next deploy will show as changes
             """)
         {
-            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout, common.Verbose, common.NoColor,
+            common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout, common.Verbose, common.NoColor, common.Driver,
         };
         root.Subcommands.Add(new ScanCommand(common, env).Build());
         root.Subcommands.Add(new CheckCommand(common, env).Build());

@@ -358,7 +358,8 @@ public sealed class ClusterStore
     }
 
     internal static bool HasStatusSubresource(ResourceType type) =>
-        type.Group is "apps" or "autoscaling" || type.Resource is "pods" or "namespaces";
+        type.Group is "apps" or "autoscaling" or "batch" or ResourceCatalog.CustomResourceGroup
+        || type.Resource is "pods" or "namespaces" or "services" or "persistentvolumeclaims";
 
     private static void CheckNamespaceMatches(ResourceType type, string ns, JsonObject metadata)
     {

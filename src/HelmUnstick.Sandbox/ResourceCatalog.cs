@@ -19,7 +19,9 @@ internal sealed record ResourceType(
     public string QualifiedKind => Group.Length == 0 ? Kind : $"{Kind}.{Group}";
 
     /// <summary>Resources whose spec changes bump <c>metadata.generation</c> in this emulator.</summary>
-    public bool TracksGeneration => Group == "apps" && Resource is "deployments" or "statefulsets" or "daemonsets" or "replicasets";
+    public bool TracksGeneration =>
+        Group is "batch" or ResourceCatalog.CustomResourceGroup
+        || Group == "apps" && Resource is "deployments" or "statefulsets" or "daemonsets" or "replicasets";
 }
 
 internal static class ResourceCatalog
@@ -43,12 +45,20 @@ internal static class ResourceCatalog
         // What serve uses (its leader-election Lease) and what installing its chart creates.
         new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, []),
         new("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"]),
-        new("", "v1", "services", "service", "Service", true, ["svc"]),
         new("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, []),
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, []),
         new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, []),
         new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, []),
+        // What helm --wait and hooks wait on, for the liveness evidence: a Service, a claim, hook Jobs, and one custom
+        // resource kind with status conditions (as kstatus reads them).
+        new("", "v1", "services", "service", "Service", true, ["svc"]),
+        new("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, ["pvc"]),
+        new("batch", "v1", "jobs", "job", "Job", true, []),
+        new(CustomResourceGroup, "v1", "databases", "database", "Database", true, ["db"]),
     ];
+
+    /// <summary>The group of the one custom resource kind served, as if its CustomResourceDefinition were installed.</summary>
+    public const string CustomResourceGroup = "demo.helm-unstick.io";
 
     public static ResourceType? Find(string groupVersion, string resource) =>
         All.FirstOrDefault(r => r.GroupVersion == groupVersion && r.Resource == resource);

@@ -17,6 +17,12 @@ public sealed record SandboxOptions
     /// </summary>
     public IReadOnlyDictionary<string, SandboxUser>? Users { get; init; }
 
+    /// <summary>
+    /// With <see cref="Users"/>, the user of requests that carry no bearer token at all, as kubectl and Helm send them
+    /// over plain HTTP (client-go keeps tokens off unencrypted connections); null answers them 401.
+    /// </summary>
+    public SandboxUser? Anonymous { get; init; }
+
     /// <summary>Maps extra endpoints onto the server before it starts; they take precedence over the Kubernetes API.</summary>
     public Action<IEndpointRouteBuilder>? ConfigureEndpoints { get; init; }
 }

@@ -57,7 +57,9 @@ public sealed class SandboxServer : IAsyncDisposable
         {
             if (options.Users is { } users)
             {
-                if (BearerToken(context.Request) is not { } token || !users.TryGetValue(token, out var user))
+                var token = BearerToken(context.Request);
+                var user = token is null ? options.Anonymous : users.GetValueOrDefault(token);
+                if (user is null)
                 {
                     var unauthorized = ApiErrors.Unauthorized();
                     await KubeJson.WriteAsync(context, unauthorized.Code, unauthorized.Status);

@@ -20,6 +20,11 @@ public sealed class SandboxCluster : IAsyncLifetime
 
     internal string StateDirectory => Path.Combine(_root, "state", "helm-unstick");
 
+    private const string RestrictedToken = "oncall-without-databases";
+
+    /// <summary>A kubeconfig whose user may read everything the drills use except Databases (demo.helm-unstick.io).</summary>
+    internal string RestrictedKubeconfig => Path.Combine(_root, "restricted.kubeconfig");
+
     /// <summary>What helm, kubectl and helm-unstick child processes get as their whole environment.</summary>
     internal Dictionary<string, string> Environment => new()
     {
@@ -35,8 +40,16 @@ public sealed class SandboxCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _root = Directory.CreateTempSubdirectory("helm-unstick-conformance-").FullName;
-        _server = await SandboxServer.StartAsync(new SandboxOptions());
+        // helm and kubectl send no token over plain HTTP and are admins; helm-unstick sends the kubeconfig's token:
+        // the default one is an admin too, RestrictedKubeconfig's user may not read Databases.
+        var users = new Dictionary<string, SandboxUser>
+        {
+            [SandboxServer.AnonymousToken] = SandboxUser.Admin("admin"),
+            [RestrictedToken] = new("oncall", [new AccessRule(["*"], ["secrets", "configmaps", "deployments", "replicasets", "statefulsets", "daemonsets", "horizontalpodautoscalers", "jobs", "namespaces"])]),
+        };
+        _server = await SandboxServer.StartAsync(new SandboxOptions { Users = users, Anonymous = SandboxUser.Admin("admin") });
         _server.WriteKubeconfig(Path.Combine(_root, "kubeconfig"), "sandbox", "default");
+        _server.WriteKubeconfig(RestrictedKubeconfig, "sandbox", "default", RestrictedToken);
     }
 
     public async Task DisposeAsync()
@@ -60,6 +73,10 @@ public sealed class SandboxCluster : IAsyncLifetime
     internal Task<ToolRun> HelmAsync(string helmVersion, params string[] args) => StartHelm(helmVersion, args).WaitAsync();
 
     internal ToolProcess StartHelm(string helmVersion, params string[] args) => ToolProcess.Start(helmVersion, "helm", Environment, args);
+
+    /// <summary>helm with <c>HELM_DRIVER</c> set, e.g. to keep its releases in ConfigMaps.</summary>
+    internal ToolProcess StartHelmWithDriver(string helmVersion, string driver, params string[] args) =>
+        ToolProcess.Start(helmVersion, "helm", new Dictionary<string, string>(Environment) { ["HELM_DRIVER"] = driver }, args);
 
     /// <summary>kubectl of the same toolset: 1.33 next to Helm 3.18, 1.35 next to Helm 4.1.</summary>
     internal Task<ToolRun> KubectlAsync(string helmVersion, params string[] args) =>

@@ -31,6 +31,19 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task RequestWithoutAnyToken_IsTheAnonymousUser_WhileAnUnknownTokenIs401()
+    {
+        await using var sandbox = await RunningSandbox.StartAsync(WithUsers with { Anonymous = SandboxUser.Admin("kubectl") });
+
+        var anonymous = await sandbox.Http.GetAsync("api/v1/namespaces/default/secrets");
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/default/secrets");
+        wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "wrong-token");
+        var unknown = await sandbox.Http.SendAsync(wrong);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (anonymous.StatusCode, unknown.StatusCode));
+    }
+
+    [Fact]
     public async Task Delete_OutsideUserRules_Returns403WithApiserverMessage()
     {
         await using var sandbox = await RunningSandbox.StartAsync(WithUsers, "alice-token");

@@ -51,7 +51,7 @@ public sealed class DiscoveryTests
 
         var groups = await sandbox.Client.Apis.GetAPIVersionsAsync();
 
-        Assert.Equal(["apps", "autoscaling", "coordination.k8s.io", "rbac.authorization.k8s.io"], groups.Groups.Select(g => g.Name).Order());
+        Assert.Equal(["apps", "autoscaling", "batch", "coordination.k8s.io", "demo.helm-unstick.io", "rbac.authorization.k8s.io"], groups.Groups.Select(g => g.Name).Order());
         Assert.Equal("autoscaling/v2", groups.Groups.Single(g => g.Name == "autoscaling").PreferredVersion.GroupVersion);
     }
 

@@ -85,7 +85,7 @@ public sealed class OpenApiDocumentsTests
     {
         var paths = OpenApiDocuments.V3Index()["paths"]!.AsObject();
 
-        Assert.Equal(["api/v1", "apis/apps/v1", "apis/autoscaling/v2", "apis/batch/v1"], paths.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["api/v1", "apis/apps/v1", "apis/autoscaling/v2", "apis/batch/v1", "apis/demo.helm-unstick.io/v1"], paths.Select(p => p.Key).Order(StringComparer.Ordinal));
         foreach (var (groupVersion, entry) in paths)
         {
             string url = entry!["serverRelativeURL"]!.GetValue<string>();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Commands;
@@ -17,7 +18,8 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
     {
         var command = new Command("check", """
             Run the runbook's preflight for one release and print it as a checklist with evidence:
-            CI quiet, workloads reconciled, the stuck revision and whether a helm process may still own it.
+            CI quiet, workloads reconciled, the stuck revision and whether a helm process may still own it
+            (verdict stale, possibly-running or unknown, with the evidence read from the revision's objects).
             Changes nothing. Exit codes: 0 clear to fix (or nothing to fix), 1 blocked, 2 usage error, 3 API error.
             """)
         {
@@ -33,7 +35,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, result.GetValue(_release)!, ns, RemediationStrategy.Delete, backupDirectory: null);
-        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock), request, env, ct);
+        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (result.GetValue(_output) == OutputFormat.Json)
         {
@@ -69,6 +71,8 @@ internal sealed record CheckReport(
     string? StuckStatus,
     string? SecretName,
     bool Stale,
+    string? Verdict,
+    IReadOnlyList<string> Evidence,
     bool Blocked,
     IReadOnlyList<CheckReportItem> Checks,
     IReadOnlyList<string> Notes,
@@ -83,7 +87,9 @@ internal sealed record CheckReport(
         plan.Target?.Revision,
         plan.Target?.Release?.StatusText,
         plan.Target?.SecretName,
-        plan.Diagnosis.IsStale,
+        plan.Liveness?.Verdict == LivenessVerdict.Stale,
+        plan.Liveness?.Verdict.ToName(),
+        plan.Liveness is { } liveness ? LivenessText.Evidence(liveness) : [],
         plan.Blocked,
         plan.Checks.Select(c => new CheckReportItem(CheckText.Title(c), c.Outcome.ToString().ToLowerInvariant(), CheckText.Summary(c), CheckText.Evidence(c))).ToList(),
         plan.Diagnosis.Anomalies.Select(a => $"{a.SecretName}: {a.Message}").ToList(),

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -50,6 +52,24 @@ internal sealed class CommonOptions
         Recursive = true,
     };
 
+    public Option<string?> Driver { get; } = new("--driver")
+    {
+        HelpName = "secret|configmap",
+        Description = "Helm's storage driver: where the release revisions are (default: $HELM_DRIVER, else secret, as Helm does; sql is not supported)",
+        Recursive = true,
+    };
+
+    /// <summary><c>--driver</c>, else <c>$HELM_DRIVER</c>, else Secrets, as Helm chooses; SQL and memory are refused with what to do.</summary>
+    public StorageDriver DriverOf(ParseResult result, CliEnvironment env)
+    {
+        var (name, source) = result.GetValue(Driver) is { } flag ? (flag, "--driver") : (env.GetEnvironmentVariable("HELM_DRIVER"), "$HELM_DRIVER");
+        return StorageDrivers.TryParse(name, out var driver)
+            ? driver
+            : throw new CliException(ExitCodes.Usage,
+                $"{source} '{name}' is not supported: helm-unstick works on the secret and configmap drivers; for sql, follow the runbook " +
+                "by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)");
+    }
+
     public KubeTarget Target(ParseResult result) =>
         new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
 
@@ -78,8 +98,14 @@ internal sealed class CommonOptions
 
     public static Option<TimeSpan?> StaleAfter() => Duration(
         "--stale-after",
-        "A pending revision younger than this may belong to a live helm process and is not touched without --force (Go duration: 0s, 90s, 15m, 1h; default 15m)",
+        "A write to the pending revision or to any object of it more recent than this is a sign of a live helm process " +
+        "(newest managedFields time, the release Secret's own times; Go duration: 0s turns this sign off, 90s, 15m, 1h; default 15m)",
         "90s, 15m or 1h");
+
+    public static Option<TimeSpan?> HelmTimeout() => Duration(
+        "--helm-timeout",
+        $"The --timeout your deploys pass to helm (Go duration; default 5m): {LivenessText.WindowRule}",
+        "5m or 1h");
 
     /// <summary>An option that takes a Go duration (<c>90s</c>, <c>15m</c>), refused at parse time when it is not one.</summary>
     public static Option<TimeSpan?> Duration(string name, string description, string example, bool positive = false, bool recursive = false, string? alias = null)

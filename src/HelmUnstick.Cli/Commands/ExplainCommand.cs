@@ -54,7 +54,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         using var _ = session;
         var release = result.GetValue(_release)!;
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
-        var store = new ReleaseSecretStore(session);
+        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
         var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
         {
             var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);

@@ -94,7 +94,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var verbose = result.GetValue(common.Verbose);
         var strategy = result.GetValue(_strategy);
         var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, result.GetValue(_backupDir));
-        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock);
+        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
         var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
         record.Plan = plan;
         record.Outlook = plan.Before;

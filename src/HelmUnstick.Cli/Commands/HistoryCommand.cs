@@ -32,7 +32,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
     {
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var store = new ReleaseSecretStore(session);
+        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
         var history = await UnstickEngine.ReadHistoryAsync(session, store, result.GetValue(_release)!, ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(

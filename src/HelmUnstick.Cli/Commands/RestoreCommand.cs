@@ -3,6 +3,8 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Safety;
 using k8s.Models;
 
+using HelmUnstick.Core.Releases;
+
 namespace HelmUnstick.Cli.Commands;
 
 /// <summary><c>restore</c>: puts a backed-up release Secret back exactly as it was.</summary>
@@ -37,7 +39,10 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         using var session = ClusterSession.Connect(common.Target(result), env);
-        var store = new ReleaseSecretStore(session);
+        // The backup's kind says which driver's object it is.
+        var driver = backup.Kind == "ConfigMap" ? StorageDriver.ConfigMap : StorageDriver.Secret;
+        var kind = driver.Kind();
+        var store = new ReleaseSecretStore(session, driver);
         var ns = backup.Metadata.NamespaceProperty;
         var name = backup.Metadata.Name;
         IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>(backup.Metadata.Annotations ?? new Dictionary<string, string>());
@@ -59,22 +64,22 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
-            throw KubeErrors.Translate(e, session, $"reading Secret {ns}/{name}");
+            throw KubeErrors.Translate(e, session, $"reading {kind} {ns}/{name}");
         }
 
         if (current is not null && SameContent(current, backup))
         {
-            env.WriteData($"Secret {ns}/{name} already holds exactly the backed-up content; nothing to do.");
+            env.WriteData($"{kind} {ns}/{name} already holds exactly the backed-up content; nothing to do.");
             return ExitCodes.Ok;
         }
 
         if (current is not null && current.Metadata.Uid != backup.Metadata.Uid)
         {
-            env.Error.WriteLine($"error: a different Secret (uid {current.Metadata.Uid}, not {backup.Metadata.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
+            env.Error.WriteLine($"error: a different {kind} (uid {current.Metadata.Uid}, not {backup.Metadata.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
             return ExitCodes.Blocked;
         }
 
-        var action = current is null ? $"create Secret {ns}/{name} from {result.GetValue(_backup)}" : $"put Secret {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
+        var action = current is null ? $"create {kind} {ns}/{name} from {result.GetValue(_backup)}" : $"put {kind} {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
         if (!apply)
         {
             env.WriteData($"Would {action}. Nothing was changed; add --apply to do it.");
@@ -90,7 +95,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         var restored = new V1Secret
         {
             ApiVersion = "v1",
-            Kind = "Secret",
+            Kind = kind,
             Type = backup.Type,
             Data = backup.Data,
             Immutable = backup.Immutable,
@@ -109,7 +114,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
-            throw KubeErrors.Translate(e, session, $"restoring Secret {ns}/{name}");
+            throw KubeErrors.Translate(e, session, $"restoring {kind} {ns}/{name}");
         }
 
         var auditWarning = AuditLog.For(env).Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,

@@ -4,6 +4,7 @@ using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Commands;
@@ -13,9 +14,11 @@ internal sealed class SafetyOptions
 {
     public Option<TimeSpan?> StaleAfter { get; } = CommonOptions.StaleAfter();
 
+    public Option<TimeSpan?> HelmTimeout { get; } = CommonOptions.HelmTimeout();
+
     public Option<bool> Force { get; } = new("--force")
     {
-        Description = "Proceed although workloads look unhealthy or the pending revision is younger than --stale-after (needs --reason)",
+        Description = "Proceed although workloads look unhealthy or a helm process may still own the pending revision (verdict possibly-running or unknown; needs --reason)",
     };
 
     public Option<bool> SkipCiCheck { get; } = new("--skip-ci-check")
@@ -64,7 +67,7 @@ internal sealed class SafetyOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { StaleAfter, Force, SkipCiCheck, Reason, Config, GitLabUrl, GitLabProjects, GitLabEnvironments, GitLabCaFile, GitLabTokenFile, WaitForCi })
+        foreach (var option in new Option[] { StaleAfter, HelmTimeout, Force, SkipCiCheck, Reason, Config, GitLabUrl, GitLabProjects, GitLabEnvironments, GitLabCaFile, GitLabTokenFile, WaitForCi })
         {
             command.Options.Add(option);
         }
@@ -91,6 +94,7 @@ internal sealed class SafetyOptions
             strategy,
             new RemediationOverrides(r.GetValue(Force), r.GetValue(SkipCiCheck), r.GetValue(Reason)),
             CommonOptions.StaleAfterValue(r, StaleAfter),
+            r.GetValue(HelmTimeout) ?? LivenessRule.DefaultHelmTimeout,
             backupDirectory ?? SecretBackup.DefaultDirectory(env, session.ContextName, ns),
             new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait),
             AuditLog.CurrentUser(env));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using k8s.Models;
@@ -17,6 +18,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
+    private readonly Option<TimeSpan?> _helmTimeout = CommonOptions.HelmTimeout();
     private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<bool> _verifyPayloads = new("--verify-payloads")
@@ -38,12 +40,15 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             Reads only Secret metadata (paged, server-side label selector): Helm's name, version and status labels tell the
             newest revision of each release and its status, so only releases labelled pending-* (or with missing or malformed
             labels) have their payload read. --verify-payloads reads every release's newest payload and reports label/payload disagreements.
+            For each stuck release the objects of its manifest and hooks are read for the verdict: stale (no sign of a live
+            helm), possibly-running (a sign: a recent write, something helm would still wait on, a running hook) or unknown
+            (a check could not run).
             With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
             becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
             Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
             """)
         {
-            _allNamespaces, _staleAfter, _output, _verifyPayloads, _watch,
+            _allNamespaces, _staleAfter, _helmTimeout, _output, _verifyPayloads, _watch,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -54,17 +59,17 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session);
-        var staleAfter = CommonOptions.StaleAfterValue(result, _staleAfter);
+        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
+        var liveness = new LivenessOptions(CommonOptions.StaleAfterValue(result, _staleAfter), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
         var json = result.GetValue(_output) == OutputFormat.Json;
         var verifyPayloads = result.GetValue(_verifyPayloads);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(session, store, ns, staleAfter, verifyPayloads, interval, json, ct);
+            return await WatchAsync(session, store, ns, liveness, verifyPayloads, interval, json, ct);
         }
 
         var scan = await ProgressReporter.For(env).RunAsync(
-            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, progress, ct), ct);
+            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, liveness, verifyPayloads, progress, ct), ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -107,7 +112,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
     /// A failed pass is reported and the watch goes on, as kubectl get -w does.
     /// </summary>
-    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, TimeSpan interval, bool json, CancellationToken ct)
+    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, bool verifyPayloads, TimeSpan interval, bool json, CancellationToken ct)
     {
         var known = new Dictionary<string, StuckReleaseFinding>();
         try
@@ -116,7 +121,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, staleAfter, verifyPayloads, progress: null, ct);
+                    var scan = await ScanOnceAsync(session, store, ns, liveness, verifyPayloads, progress: null, ct);
                     var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
@@ -160,7 +165,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
         var what = change switch
         {
-            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {(f.Stale ? "stale" : "young: a helm may still be running")})",
+            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
             "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
@@ -169,7 +174,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
     private async Task<ScanResult> ScanOnceAsync(
-        ClusterSession session, ReleaseSecretStore store, string? ns, TimeSpan staleAfter, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
+        ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -224,14 +229,18 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 }
 
                 var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, staleAfter);
+                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, liveness.StaleAfter);
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
+                var verdict = diagnosis.StuckRevision is { Release: not null } pending
+                    // A reader per release: its discovery cache is not shared between the parallel reads.
+                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, store.Driver, now, liveness.StaleAfter, liveness.HelmTimeout, c)
+                    : null;
                 lock (findings)
                 {
                     if (verifyPayloads)
                     {
                         disagreements.AddRange(diagnosis.Anomalies
-                            .Where(a => revisions.Any(r => r.SecretName == a.SecretName && r.Release is not null))
+                            .Where(a => a.Kind == AnomalyKind.Inconsistency && revisions.Any(r => r.SecretName == a.SecretName && r.Release is not null))
                             .Select(a => $"Secret {read.Namespace}/{a.SecretName}: {a.Message}"));
                     }
 
@@ -239,12 +248,13 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     {
                         unreadable.Add($"Secret {latest.Namespace}/{latest.SecretName}: {latest.DecodeError}");
                     }
-                    else if (diagnosis.StuckRevision is { Release: { } payload } stuck)
+                    else if (diagnosis.StuckRevision is { Release: { } payload } stuck && verdict is not null)
                     {
                         findings.Add(new StuckReleaseFinding(
                             stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
                             $"{payload.ChartName}-{payload.ChartVersion}", payload.AppVersion, payload.LastDeployed,
-                            (long?)diagnosis.PendingAge?.TotalSeconds, diagnosis.IsStale, stuck.SecretName));
+                            (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.SecretName,
+                            verdict.Verdict.ToName(), LivenessText.Evidence(verdict)));
                     }
                 }
             });
@@ -255,6 +265,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         return new ScanResult(findings, unreadable, disagreements, triage.Releases, seen);
     }
 }
+
+/// <summary>How each stuck release's verdict is computed.</summary>
+internal sealed record LivenessOptions(TimeSpan StaleAfter, TimeSpan HelmTimeout);
 
 internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets);
 
@@ -272,4 +285,6 @@ internal sealed record StuckReleaseFinding(
     DateTimeOffset? LastDeployed,
     long? AgeSeconds,
     bool Stale,
-    string SecretName);
+    string SecretName,
+    string Verdict,
+    IReadOnlyList<string> Evidence);

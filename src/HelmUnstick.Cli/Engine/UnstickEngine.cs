@@ -16,9 +16,9 @@ namespace HelmUnstick.Cli.Engine;
 /// <see cref="ApplyAsync"/> re-reads, backs up, changes with preconditions, audits and verifies, and says how it ended.
 /// Confirming with a person, and checking again after they confirmed, is the caller's business.
 /// </summary>
-internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock)
+internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver = StorageDriver.Secret)
 {
-    private readonly ReleaseSecretStore _store = new(session);
+    private readonly ReleaseSecretStore _store = new(session, driver);
 
     /// <summary>The release's revisions, the diagnosis and, when a revision is stuck, every check with its evidence.</summary>
     /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
@@ -35,7 +35,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         if (diagnosis.State != ReleaseState.Stuck)
         {
             // Nothing will be changed, so there is nothing to check (and no permission to ask for).
-            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, request.StaleAfter);
+            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null, driver);
         }
 
         IReadOnlyList<WorkloadStatus> workloads;
@@ -48,8 +48,11 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the workloads in namespace {request.Namespace}"));
         }
 
+        // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
+        var liveness = await new LivenessEvidenceReader(session)
+            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
         var ci = await CheckCiAsync(request, ct);
-        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, request.StaleAfter);
+        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, driver);
     }
 
     /// <summary>
@@ -72,7 +75,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         }
 
         var stuck = plan.Target!;
-        var where = $"Secret {stuck.Namespace}/{stuck.SecretName}";
+        var where = $"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName}";
 
         // Re-read right before the change: what was inspected must still be what is there.
         V1Secret? secret;

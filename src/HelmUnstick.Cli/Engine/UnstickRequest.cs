@@ -5,6 +5,7 @@ namespace HelmUnstick.Cli.Engine;
 
 /// <summary>What to unstick and how: the same for an operator at a terminal and for an unattended caller.</summary>
 /// <param name="Operator">Who asks, for the audit log.</param>
+/// <param name="HelmTimeout">The <c>--timeout</c> the deploys pass to helm: how long a live helm may wait, per hook and once more.</param>
 /// <param name="BackupDirectory">Where the Secret is saved before it is changed.</param>
 internal sealed record UnstickRequest(
     string Release,
@@ -12,6 +13,7 @@ internal sealed record UnstickRequest(
     RemediationStrategy Strategy,
     RemediationOverrides Overrides,
     TimeSpan StaleAfter,
+    TimeSpan HelmTimeout,
     string BackupDirectory,
     CiRequest Ci,
     string Operator);

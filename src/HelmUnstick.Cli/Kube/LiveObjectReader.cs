@@ -86,13 +86,15 @@ internal sealed class LiveObjectReader(ClusterSession session, Action<int, int>?
         }
     }
 
-    private async Task<string?> ResourceNameAsync(string apiVersion, string kind, CancellationToken ct)
-    {
-        if (WellKnownResources.TryGetValue((apiVersion, kind), out var known))
-        {
-            return known;
-        }
+    private async Task<string?> ResourceNameAsync(string apiVersion, string kind, CancellationToken ct) =>
+        WellKnownResources.TryGetValue((apiVersion, kind), out var known) ? known : await ServedResourceNameAsync(apiVersion, kind, ct);
 
+    /// <summary>
+    /// The resource (plural) serving a kind as discovery reports it, or null when the API server does not serve it:
+    /// for checks that must tell "not served" from "not found", even for well-known kinds.
+    /// </summary>
+    public async Task<string?> ServedResourceNameAsync(string apiVersion, string kind, CancellationToken ct)
+    {
         if (!_discovered.TryGetValue(apiVersion, out var byKind))
         {
             byKind = await DiscoverAsync(apiVersion, ct);
@@ -128,5 +130,5 @@ internal sealed class LiveObjectReader(ClusterSession session, Action<int, int>?
         return byKind;
     }
 
-    private static string GroupVersionPath(string apiVersion) => apiVersion.Contains('/') ? $"apis/{apiVersion}" : $"api/{apiVersion}";
+    public static string GroupVersionPath(string apiVersion) => apiVersion.Contains('/') ? $"apis/{apiVersion}" : $"api/{apiVersion}";
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
@@ -9,9 +10,15 @@ using k8s.Models;
 
 namespace HelmUnstick.Cli.Kube;
 
-/// <summary>Helm's release Secrets (driver "secret"), read and written through KubernetesClient.</summary>
-internal sealed class ReleaseSecretStore(ClusterSession session)
+/// <summary>
+/// Helm's release storage objects, read and written through KubernetesClient: Secrets (driver "secret") or
+/// ConfigMaps (driver "configmap"). A ConfigMap is handled in the shape of a Secret (its <c>data.release</c> as
+/// Helm's payload bytes), so everything above the store, from diagnosis to backups, works the same for both.
+/// </summary>
+internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver driver = StorageDriver.Secret)
 {
+    public StorageDriver Driver => driver;
+
     public const string HelmOwnerSelector = "owner=helm";
     public const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
@@ -25,7 +32,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session)
         string? continueToken = null;
         do
         {
-            var path = ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
+            var path = ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
             var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
             var page = await KubeHttp.GetJsonAsync(session, $"{path}?{query}", MetadataOnlyAccept, ct);
@@ -45,15 +52,20 @@ internal sealed class ReleaseSecretStore(ClusterSession session)
     /// <summary>Every revision of one release, as Helm itself reads them (<c>name=R,owner=helm</c>).</summary>
     public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
     {
-        var list = await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: $"name={release},{HelmOwnerSelector}", cancellationToken: ct);
-        return new ReleaseHistory(release, ns, list.Items.Select(ToStoredRevision));
+        var selector = $"name={release},{HelmOwnerSelector}";
+        var items = driver == StorageDriver.ConfigMap
+            ? (await session.Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: ct)).Items.Select(AsSecret)
+            : (await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: ct)).Items;
+        return new ReleaseHistory(release, ns, items.Select(ToStoredRevision));
     }
 
     public async Task<V1Secret?> GetAsync(string ns, string name, CancellationToken ct)
     {
         try
         {
-            return await session.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
+            return driver == StorageDriver.ConfigMap
+                ? AsSecret(await session.Client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct))
+                : await session.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -80,19 +92,40 @@ internal sealed class ReleaseSecretStore(ClusterSession session)
     }
 
     /// <summary>Deletes exactly the revision that was inspected: the apiserver refuses if uid or resourceVersion moved.</summary>
-    public Task DeleteAsync(StoredRevision target, CancellationToken ct) =>
-        session.Client.CoreV1.DeleteNamespacedSecretAsync(
-            target.SecretName,
-            target.Namespace,
-            new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = target.Uid, ResourceVersion = target.ResourceVersion } },
-            cancellationToken: ct);
+    public Task DeleteAsync(StoredRevision target, CancellationToken ct)
+    {
+        var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = target.Uid, ResourceVersion = target.ResourceVersion } };
+        return driver == StorageDriver.ConfigMap
+            ? session.Client.CoreV1.DeleteNamespacedConfigMapAsync(target.SecretName, target.Namespace, options, cancellationToken: ct)
+            : session.Client.CoreV1.DeleteNamespacedSecretAsync(target.SecretName, target.Namespace, options, cancellationToken: ct);
+    }
 
     /// <summary>A full update carrying the resourceVersion read: a concurrent writer makes it fail with 409.</summary>
-    public Task<V1Secret> ReplaceAsync(V1Secret secret, CancellationToken ct) =>
-        session.Client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct);
+    public async Task<V1Secret> ReplaceAsync(V1Secret secret, CancellationToken ct) => driver == StorageDriver.ConfigMap
+        ? AsSecret(await session.Client.CoreV1.ReplaceNamespacedConfigMapAsync(AsConfigMap(secret), secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct))
+        : await session.Client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct);
 
-    public Task<V1Secret> CreateAsync(V1Secret secret, CancellationToken ct) =>
-        session.Client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, cancellationToken: ct);
+    public async Task<V1Secret> CreateAsync(V1Secret secret, CancellationToken ct) => driver == StorageDriver.ConfigMap
+        ? AsSecret(await session.Client.CoreV1.CreateNamespacedConfigMapAsync(AsConfigMap(secret), secret.Metadata.NamespaceProperty, cancellationToken: ct))
+        : await session.Client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, cancellationToken: ct);
+
+    /// <summary>A release ConfigMap in the shape of a release Secret: the same metadata, and Helm's payload text as bytes.</summary>
+    public static V1Secret AsSecret(V1ConfigMap configMap) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = configMap.Metadata,
+        Data = configMap.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetBytes(d.Value)),
+    };
+
+    /// <summary>The ConfigMap a release ConfigMap in the shape of a Secret stands for (the inverse of <see cref="AsSecret"/>).</summary>
+    public static V1ConfigMap AsConfigMap(V1Secret secret) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = secret.Metadata,
+        Data = secret.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetString(d.Value)),
+    };
 
     public static StoredRevision ToStoredRevision(V1Secret secret)
     {
@@ -113,7 +146,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session)
         }
         else
         {
-            error = "the Secret has no data key 'release'";
+            error = $"the {(secret.Kind == "ConfigMap" ? "ConfigMap" : "Secret")} has no data key 'release'";
         }
 
         return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);

@@ -1,4 +1,5 @@
 using HelmUnstick.Core.Ci;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 
@@ -11,7 +12,7 @@ internal static class CheckText
     {
         CiQuietCheck => "No CI job is deploying to this cluster",
         WorkloadCheck => "Workloads have reconciled",
-        StalenessCheck => "No live helm process owns the pending revision",
+        LivenessCheck => "No live helm process owns the pending revision",
         _ => throw new ArgumentOutOfRangeException(nameof(check), check.GetType().Name, "unknown check"),
     };
 
@@ -19,7 +20,7 @@ internal static class CheckText
     {
         CiQuietCheck ci => CiSummary(ci),
         WorkloadCheck workloads => WorkloadSummary(workloads),
-        StalenessCheck staleness => StalenessSummary(staleness),
+        LivenessCheck liveness => LivenessSummary(liveness),
         _ => throw new ArgumentOutOfRangeException(nameof(check), check.GetType().Name, "unknown check"),
     };
 
@@ -29,10 +30,10 @@ internal static class CheckText
         WorkloadCheck workloads => workloads.Workloads
             .Select(w => $"{w.Workload.Kind} {w.Workload.Name}: " + (w.Healthy ? w.Evidence : string.Join("; ", w.Problems) + $" [{w.Evidence}]"))
             .ToList(),
-        StalenessCheck s =>
+        LivenessCheck l =>
         [
-            $"revision {s.Revision.Revision} is {s.Revision.Status.ToHelmName()} since {s.Revision.Release?.LastDeployed?.ToString("u") ?? "unknown"} (info.last_deployed), age {Age(s)}",
-            $"--stale-after {Durations.Describe(s.StaleAfter)}",
+            $"revision {l.Revision.Revision} is {l.Revision.Status.ToHelmName()} since {l.Revision.Release?.LastDeployed?.ToString("u") ?? "unknown"} (info.last_deployed), age {Age(l)}",
+            .. LivenessText.Evidence(l.Liveness),
         ],
         _ => throw new ArgumentOutOfRangeException(nameof(check), check.GetType().Name, "unknown check"),
     };
@@ -94,21 +95,23 @@ internal static class CheckText
             : $"{summary}; investigate them first, or pass --force --reason TEXT";
     }
 
-    private static string StalenessSummary(StalenessCheck check)
+    private static string LivenessSummary(LivenessCheck check)
     {
         var revision = check.Revision.Revision;
+        var verdict = check.Liveness.Verdict;
         if (check.Outcome == CheckOutcome.Passed)
         {
-            return $"revision {revision} has been pending for {Age(check)}";
+            return $"stale: no sign of a live helm on revision {revision} (pending for {Age(check)})";
         }
 
-        var summary = check.PendingAge is null
-            ? $"revision {revision} has no info.last_deployed, so its age is unknown; a helm process may still be running"
-            : $"revision {revision} has been pending for only {Age(check)} (less than --stale-after {Durations.Describe(check.StaleAfter)}); a helm process may still be running";
+        var signs = check.Liveness.Findings.Count(f => f.Counts == verdict);
+        var summary = verdict == LivenessVerdict.PossiblyRunning
+            ? $"possibly-running: {signs} sign(s) that a helm process still works on revision {revision} (pending for {Age(check)})"
+            : $"unknown: {signs} check(s) on revision {revision} could not run, and a check that could not run is never a pass";
         return check.Outcome == CheckOutcome.Overridden
             ? $"{summary}; overridden with --force: {check.OverrideReason}"
-            : $"{summary}; wait, or pass --force --reason TEXT";
+            : $"{summary}; wait for helm or its time limit, or pass --force --reason TEXT";
     }
 
-    private static string Age(StalenessCheck check) => check.PendingAge is { } age ? Durations.Describe(age) : "unknown";
+    private static string Age(LivenessCheck check) => check.PendingAge is { } age ? Durations.Describe(age) : "unknown";
 }

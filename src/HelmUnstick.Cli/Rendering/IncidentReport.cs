@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 
@@ -165,6 +166,10 @@ internal static class IncidentReport
                 ["step"] = e.Step,
             }).ToArray()),
             ["strategy"] = plan is null ? null : StrategyNames.Of(plan.Strategy),
+            ["verdict"] = plan?.Liveness?.Verdict.ToName(),
+            ["evidence"] = plan?.Liveness is { } liveness
+                ? new JsonArray(LivenessText.Evidence(liveness).Select(line => (JsonNode)JsonValue.Create(line)).ToArray())
+                : new JsonArray(),
             ["checks"] = plan is null ? null : new JsonArray(plan.Checks.Select(c => (JsonNode)new JsonObject
             {
                 ["title"] = CheckText.Title(c),

@@ -35,7 +35,7 @@ internal static class PreflightText
 
         if (verbose && plan.Target is { } t)
         {
-            console.Profile.Out.Writer.WriteLine($"  {new string(' ', Marks.ColumnWidth)} {step}. Stuck revision: {t.Revision} is {t.Status.ToHelmName()} in Secret {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
+            console.Profile.Out.Writer.WriteLine($"  {new string(' ', Marks.ColumnWidth)} {step}. Stuck revision: {t.Revision} is {t.Status.ToHelmName()} in {plan.Driver.Kind()} {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
         }
 
         foreach (var anomaly in d.Anomalies)
@@ -59,7 +59,7 @@ internal static class PreflightText
             return $"{Marks.Markup(console, Mark.Blocked)}; revision {t.Revision} is stuck in {t.Status.ToHelmName()}, but {failed} {(failed == 1 ? "check fails" : "checks fail")}";
         }
 
-        var age = plan.Checks.OfType<StalenessCheck>().FirstOrDefault()?.PendingAge is { } pending ? $" for {Durations.Describe(pending)}" : "";
+        var age = plan.Checks.OfType<LivenessCheck>().FirstOrDefault()?.PendingAge is { } pending ? $" for {Durations.Describe(pending)}" : "";
         return $"{Marks.Markup(console, Mark.Ok, "clear to fix")}; revision {t.Revision} has been stuck in {t.Status.ToHelmName()}{age}";
     }
 

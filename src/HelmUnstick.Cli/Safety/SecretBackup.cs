@@ -1,3 +1,4 @@
+using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Releases;
 using k8s;
 using k8s.Models;
@@ -54,7 +55,9 @@ internal static class SecretBackup
             using (var stream = new FileStream(path, options))
             using (var writer = new StreamWriter(stream))
             {
-                writer.Write(KubernetesJson.Serialize(WithSource(secret, source)));
+                // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
+                var saved = WithSource(secret, source);
+                writer.Write(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -90,7 +93,10 @@ internal static class SecretBackup
         V1Secret? secret;
         try
         {
-            secret = KubernetesJson.Deserialize<V1Secret>(File.ReadAllText(path));
+            var text = File.ReadAllText(path);
+            secret = System.Text.Json.Nodes.JsonNode.Parse(text)?["kind"]?.GetValue<string>() == "ConfigMap"
+                ? ReleaseSecretStore.AsSecret(KubernetesJson.Deserialize<V1ConfigMap>(text))
+                : KubernetesJson.Deserialize<V1Secret>(text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -98,7 +104,7 @@ internal static class SecretBackup
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret in JSON: {e.Message}");
+            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret or ConfigMap in JSON: {e.Message}");
         }
 
         if (secret?.Metadata?.Name is null || secret.Metadata.NamespaceProperty is null)

@@ -6,6 +6,7 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Remediation;
 
@@ -33,6 +34,7 @@ internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, S
             decision.Strategy,
             new RemediationOverrides(Force: false, decision.SkipCiCheck, decision.Reason),
             decision.StaleAfter,
+            decision.HelmTimeout ?? LivenessRule.DefaultHelmTimeout,
             backupDirectory,
             new CiRequest(() => CiSettings.Load(session.ContextName, ci.CiFlags(result), env.GetEnvironmentVariable)),
             Operator);

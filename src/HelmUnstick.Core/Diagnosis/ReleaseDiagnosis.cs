@@ -18,7 +18,17 @@ public enum ReleaseState
     Unreadable,
 }
 
-public sealed record ReleaseAnomaly(string SecretName, string Message);
+/// <summary>What a note on a release history is about.</summary>
+public enum AnomalyKind
+{
+    /// <summary>Something stored is inconsistent: a label disagreeing with its payload, an unreadable payload.</summary>
+    Inconsistency,
+
+    /// <summary>The history has one of the odd shapes killed helm processes leave; each is explained with what Helm will do.</summary>
+    Shape,
+}
+
+public sealed record ReleaseAnomaly(string SecretName, string Message, AnomalyKind Kind = AnomalyKind.Inconsistency);
 
 public sealed record ReleaseDiagnosis(
     string Release,
@@ -74,6 +84,7 @@ public static class StuckReleaseRule
                 $"{deployed.Count} revisions are marked deployed ({string.Join(", ", deployed.Select(d => d.Revision))})"));
         }
 
+        anomalies.AddRange(ReleaseShapes.Explain(history));
         var latest = history.Latest;
         if (latest is null)
         {

@@ -26,6 +26,26 @@ public static partial class ManifestParser
 
     public static IReadOnlyList<ManifestResource> Parse(string manifest, string releaseNamespace)
     {
+        var resources = new List<ManifestResource>();
+        foreach (var body in ParseDocuments(manifest))
+        {
+            var metadata = body["metadata"] as JsonObject;
+            var kind = StringAt(body, "kind");
+            var name = metadata is null ? null : StringAt(metadata, "name");
+            if (kind is null || name is null || IsHook(metadata!))
+            {
+                continue;
+            }
+
+            resources.Add(new ManifestResource(kind, StringAt(body, "apiVersion") ?? "", NamespaceOf(kind, metadata!, releaseNamespace), name, body));
+        }
+
+        return resources;
+    }
+
+    /// <summary>Every non-empty mapping document of a manifest, hooks included, as Kubernetes would read the YAML.</summary>
+    public static IReadOnlyList<JsonObject> ParseDocuments(string manifest)
+    {
         var stream = new YamlStream();
         try
         {
@@ -36,28 +56,12 @@ public static partial class ManifestParser
             throw new FormatException($"The manifest is not valid YAML: {exception.Message}", exception);
         }
 
-        var resources = new List<ManifestResource>();
-        foreach (var document in stream.Documents)
-        {
-            if (ToJson(document.RootNode) is not JsonObject body)
-            {
-                continue;
-            }
-
-            var metadata = body["metadata"] as JsonObject;
-            var kind = StringAt(body, "kind");
-            var name = metadata is null ? null : StringAt(metadata, "name");
-            if (kind is null || name is null || IsHook(metadata!))
-            {
-                continue;
-            }
-
-            var ns = ClusterScopedKinds.Contains(kind) ? null : StringAt(metadata!, "namespace") ?? releaseNamespace;
-            resources.Add(new ManifestResource(kind, StringAt(body, "apiVersion") ?? "", ns, name, body));
-        }
-
-        return resources;
+        return stream.Documents.Select(document => ToJson(document.RootNode)).OfType<JsonObject>().ToList();
     }
+
+    /// <summary>The namespace an object of the release lands in: none for well-known cluster-scoped kinds.</summary>
+    public static string? NamespaceOf(string kind, JsonObject metadata, string releaseNamespace) =>
+        ClusterScopedKinds.Contains(kind) ? null : StringAt(metadata, "namespace") ?? releaseNamespace;
 
     private static bool IsHook(JsonObject metadata) =>
         metadata["annotations"] is JsonObject annotations && annotations.ContainsKey("helm.sh/hook");

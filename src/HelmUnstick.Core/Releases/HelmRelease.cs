@@ -42,6 +42,12 @@ public sealed class HelmRelease
 
     public int HookCount => (_json["hooks"] as JsonArray)?.Count ?? 0;
 
+    /// <summary>The hooks Helm runs around the operation, each with its own manifest (kept out of <see cref="Manifest"/>).</summary>
+    public IReadOnlyList<HelmHook> Hooks =>
+        (_json["hooks"] as JsonArray)?.OfType<JsonObject>()
+            .Select(h => new HelmHook(Str(h["name"]) ?? "", Str(h["kind"]) ?? "", Str(h["manifest"]) ?? ""))
+            .ToList() ?? [];
+
     private JsonObject? Info => _json["info"] as JsonObject;
 
     private JsonObject? ChartMetadata => (_json["chart"] as JsonObject)?["metadata"] as JsonObject;
@@ -76,3 +82,6 @@ public sealed class HelmRelease
             ? t
             : null;
 }
+
+/// <summary>One hook of a release payload: its name, kind and rendered manifest.</summary>
+public sealed record HelmHook(string Name, string Kind, string Manifest);

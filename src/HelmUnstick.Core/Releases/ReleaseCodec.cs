@@ -77,6 +77,20 @@ public static class ReleaseCodec
     }
 
     /// <summary>
+    /// Decodes <c>data.release</c> as the API's JSON form carries it for the driver: a Secret's bytes are base64 once
+    /// more on top of Helm's text (two layers), a ConfigMap's string is Helm's text itself (one layer).
+    /// </summary>
+    public static HelmRelease DecodeStoredValue(string apiJsonValue, StorageDriver driver) =>
+        driver == StorageDriver.ConfigMap ? Decode(Encoding.ASCII.GetBytes(apiJsonValue)) : DecodeApiJsonValue(apiJsonValue);
+
+    /// <summary>The <c>data.release</c> value for the API's JSON form of the driver's object, verified as <see cref="Encode"/> is.</summary>
+    public static string EncodeStoredValue(HelmRelease release, StorageDriver driver)
+    {
+        var payload = Encode(release);
+        return driver == StorageDriver.ConfigMap ? Encoding.ASCII.GetString(payload) : Convert.ToBase64String(payload);
+    }
+
+    /// <summary>
     /// Encodes as Helm does, then decodes the result again and compares it with the input: a payload that
     /// Helm could not read would make the revision vanish from its history, so nothing unverified leaves here.
     /// </summary>

@@ -1,5 +1,6 @@
 using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Workloads;
 
@@ -47,8 +48,11 @@ public sealed record WorkloadCheck(CheckOutcome Outcome, IReadOnlyList<WorkloadH
     public IReadOnlyList<WorkloadHealthFinding> Unhealthy => Workloads.Where(w => !w.Healthy).ToList();
 }
 
-/// <summary>Runbook step 3: the pending revision is older than the threshold, so no live helm process owns it.</summary>
-public sealed record StalenessCheck(CheckOutcome Outcome, StoredRevision Revision, TimeSpan? PendingAge, TimeSpan StaleAfter, string? OverrideReason)
+/// <summary>
+/// Runbook step 3: no live helm process owns the pending revision, judged from the cluster (see
+/// <see cref="LivenessRule"/>); the revision's age stays as evidence. Only a stale verdict passes.
+/// </summary>
+public sealed record LivenessCheck(CheckOutcome Outcome, StoredRevision Revision, TimeSpan? PendingAge, LivenessAssessment Liveness, string? OverrideReason)
     : PreflightCheck(Outcome);
 
 /// <summary>The operator's explicit overrides; each needs the one reason, which is recorded.</summary>
@@ -60,7 +64,8 @@ public sealed record RemediationPlan(
     RemediationStrategy Strategy,
     IReadOnlyList<PreflightCheck> Checks,
     HelmOutlook Before,
-    HelmOutlook After)
+    HelmOutlook After,
+    StorageDriver Driver = StorageDriver.Secret)
 {
     public StoredRevision? Target => Diagnosis.StuckRevision;
 
@@ -68,18 +73,22 @@ public sealed record RemediationPlan(
 
     public bool Blocked => Checks.Any(c => c.Blocks);
 
+    /// <summary>The liveness verdict, when a revision is stuck (and so the cluster was asked).</summary>
+    public LivenessAssessment? Liveness => Checks.OfType<LivenessCheck>().FirstOrDefault()?.Liveness;
+
     public string ChangeDescription => Target is not { } t
         ? "nothing to change"
         : Strategy == RemediationStrategy.Delete
-            ? $"delete Secret {t.Namespace}/{t.SecretName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
+            ? $"delete {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
               $"with preconditions uid={t.Uid} resourceVersion={t.ResourceVersion}"
-            : $"update Secret {t.Namespace}/{t.SecretName} (revision {t.Revision}): payload status and status label " +
+            : $"update {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}): payload status and status label " +
               $"{t.Status.ToHelmName()} -> failed, with resourceVersion={t.ResourceVersion}";
 }
 
 public static class RemediationPlanner
 {
     /// <param name="ciCheck">Null when CI was not asked, which is only allowed when nothing is stuck.</param>
+    /// <param name="liveness">Null when the cluster was not asked, which is only allowed when nothing is stuck.</param>
     public static RemediationPlan Plan(
         ReleaseHistory history,
         ReleaseDiagnosis diagnosis,
@@ -87,7 +96,8 @@ public static class RemediationPlanner
         IReadOnlyList<WorkloadHealthFinding> workloads,
         CiQuietCheck? ciCheck,
         RemediationOverrides overrides,
-        TimeSpan staleAfter)
+        LivenessAssessment? liveness,
+        StorageDriver driver = StorageDriver.Secret)
     {
         // Nothing is changed unless a revision is stuck, so only then is there anything to check.
         var checks = diagnosis.StuckRevision is { } stuck
@@ -95,12 +105,12 @@ public static class RemediationPlanner
             {
                 ciCheck ?? throw new ArgumentException("a stuck release needs the CI check", nameof(ciCheck)),
                 CheckWorkloads(workloads, overrides),
-                CheckStaleness(diagnosis, stuck, overrides, staleAfter),
+                CheckLiveness(diagnosis, stuck, overrides, liveness ?? throw new ArgumentException("a stuck release needs the liveness verdict", nameof(liveness))),
             }
             : [];
 
         var after = diagnosis.StuckRevision is { } target ? HelmOutlook.For(Apply(history, target, strategy)) : HelmOutlook.For(history);
-        return new(history, diagnosis, strategy, checks, HelmOutlook.For(history), after);
+        return new(history, diagnosis, strategy, checks, HelmOutlook.For(history), after, driver);
     }
 
     /// <summary>The history as it will be once the change is made, for predicting what Helm will believe.</summary>
@@ -118,8 +128,9 @@ public static class RemediationPlanner
         : overrides.Force ? new(CheckOutcome.Overridden, workloads, overrides.Reason)
         : new(CheckOutcome.Failed, workloads, null);
 
-    private static StalenessCheck CheckStaleness(ReleaseDiagnosis diagnosis, StoredRevision stuck, RemediationOverrides overrides, TimeSpan staleAfter) =>
-        diagnosis.IsStale ? new(CheckOutcome.Passed, stuck, diagnosis.PendingAge, staleAfter, null)
-        : overrides.Force ? new(CheckOutcome.Overridden, stuck, diagnosis.PendingAge, staleAfter, overrides.Reason)
-        : new(CheckOutcome.Failed, stuck, diagnosis.PendingAge, staleAfter, null);
+    /// <summary>possibly-running and unknown block alike: a check that could not run is never a pass.</summary>
+    private static LivenessCheck CheckLiveness(ReleaseDiagnosis diagnosis, StoredRevision stuck, RemediationOverrides overrides, LivenessAssessment liveness) =>
+        liveness.Verdict == LivenessVerdict.Stale ? new(CheckOutcome.Passed, stuck, diagnosis.PendingAge, liveness, null)
+        : overrides.Force ? new(CheckOutcome.Overridden, stuck, diagnosis.PendingAge, liveness, overrides.Reason)
+        : new(CheckOutcome.Failed, stuck, diagnosis.PendingAge, liveness, null);
 }

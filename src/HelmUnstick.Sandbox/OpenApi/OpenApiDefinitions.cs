@@ -34,6 +34,9 @@ internal static class OpenApiDefinitions
         ("io.k8s.api.apps.v1.ReplicaSet", "apps", "v1", "ReplicaSet"),
         ("io.k8s.api.batch.v1.Job", "batch", "v1", "Job"),
         ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", "autoscaling", "v2", "HorizontalPodAutoscaler"),
+        ("io.k8s.api.core.v1.Service", "", "v1", "Service"),
+        ("io.k8s.api.core.v1.PersistentVolumeClaim", "", "v1", "PersistentVolumeClaim"),
+        ("io.helm-unstick.demo.v1.Database", ResourceCatalog.CustomResourceGroup, "v1", "Database"),
     ];
 
     public static JsonObject Build()
@@ -115,6 +118,9 @@ internal static class OpenApiDefinitions
              "manualSelector", "maxFailedIndexes", "parallelism", "podFailurePolicy", "podReplacementPolicy",
              "successPolicy", "suspend", "ttlSecondsAfterFinished"]);
         AddKind(definitions, "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", ("spec", Arbitrary()), ("status", Arbitrary()));
+        AddKind(definitions, "io.k8s.api.core.v1.Service", ("spec", Arbitrary()), ("status", Arbitrary()));
+        AddKind(definitions, "io.k8s.api.core.v1.PersistentVolumeClaim", ("spec", Arbitrary()), ("status", Arbitrary()));
+        AddKind(definitions, "io.helm-unstick.demo.v1.Database", ("spec", Arbitrary()), ("status", Arbitrary()));
         return definitions;
     }
 

@@ -9,7 +9,7 @@ internal static class PatchSchema
     public static readonly IReadOnlySet<string> SupportedKinds = new HashSet<string>(StringComparer.Ordinal)
     {
         "Secret", "ConfigMap", "Pod", "Namespace", "Service", "Deployment", "StatefulSet", "DaemonSet",
-        "ReplicaSet", "HorizontalPodAutoscaler", "Job", "CronJob",
+        "ReplicaSet", "HorizontalPodAutoscaler", "Job", "CronJob", "PersistentVolumeClaim",
         "Lease", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
     };
 

@@ -94,7 +94,7 @@ public sealed class FixCommandTests
     }
 
     [Fact]
-    public async Task Fix_PendingRevisionYoungerThanStaleAfter_ChangesNothing()
+    public async Task Fix_PendingRevisionWrittenWithinStaleAfter_IsPossiblyRunningAndChangesNothing()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero);
@@ -103,7 +103,8 @@ public sealed class FixCommandTests
         var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Contains("has been pending for only 4m", run.Out);
+        Assert.Contains("No live helm process owns the pending revision: BLOCKED - possibly-running: 1 sign(s) that a helm process still works on revision 4 (pending for 4m20s)", run.Out);
+        Assert.Contains("Secret team-a/sh.helm.release.v1.demo.v4: the pending revision was written 4m20s ago (less than --stale-after 15m)", run.Out);
         Assert.Equal(before, cli.Server.Store.ResourceVersion);
     }
 

@@ -22,6 +22,10 @@ public sealed class ScanCommandTests
         Assert.Equal("1.0.0", (string?)demo["appVersion"]);
         Assert.Equal("sh.helm.release.v1.demo.v4", (string?)demo["secretName"]);
         Assert.True((bool)demo["stale"]!);
+        Assert.Equal("stale", (string?)demo["verdict"]);
+        Assert.Equal(
+            ["ConfigMap team-a/demo-cfg: no managedFields times; ready", "Deployment team-a/demo-web: no managedFields times; ready"],
+            demo["evidence"]!.AsArray().Take(2).Select(e => (string?)e));
         Assert.True((long)demo["ageSeconds"]! > 15 * 60);
         Assert.NotNull(demo["lastDeployed"]);
         Assert.Equal("pending-install", (string?)findings[1]!["status"]);
@@ -51,16 +55,37 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
-    public async Task Scan_YoungPendingRevision_IsReportedAsNotStale()
+    public async Task Scan_YoungPendingRevision_IsPossiblyRunningWithItsEvidence()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         cli.Now = new DateTimeOffset(2026, 11, 23, 23, 55, 0, TimeSpan.Zero); // five minutes after helm was killed
 
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 
-        Assert.False((bool)JsonNode.Parse(run.Out)![0]!["stale"]!);
+        var demo = JsonNode.Parse(run.Out)![0]!;
+        Assert.Equal((false, "possibly-running"), ((bool)demo["stale"]!, (string?)demo["verdict"]));
+        Assert.Equal("Secret team-a/sh.helm.release.v1.demo.v4: the pending revision was written 4m20s ago (less than --stale-after 15m)",
+            (string?)demo["evidence"]![0]);
         var table = await cli.RunAsync("scan", "-A");
-        Assert.Contains("no (may be running)", table.Out);
+        Assert.Matches(@"(?m)^team-a\s+demo\s+4\s+pending-upgrade\s+demo-0\.1\.0\s+1\.0\.0\s+4m20s\s+possibly-running\s+sh\.helm\.release\.v1\.demo\.v4", table.Out);
+    }
+
+    [Fact]
+    public async Task Scan_ForbiddenManifestKind_IsUnknown()
+    {
+        var users = new Dictionary<string, SandboxUser>
+        {
+            [SandboxServer.AnonymousToken] = new("oncall", [new AccessRule(["get", "list"], ["secrets", "deployments"])]),
+        };
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Users = users });
+
+        var run = await cli.RunAsync("scan", "-n", "team-a", "-o", "json");
+
+        var demo = JsonNode.Parse(run.Out)![0]!;
+        Assert.Equal("unknown", (string?)demo["verdict"]);
+        Assert.Equal(
+            "ConfigMap team-a/demo-cfg: cannot be checked: forbidden: configmaps \"demo-cfg\" is forbidden: User \"oncall\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"team-a\"",
+            (string?)demo["evidence"]![0]);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Ci;
+using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Core.Workloads;
 
@@ -31,12 +33,17 @@ public sealed class CheckTextTests
             "1 of 1 workload(s) look unhealthy: Deployment demo-web; overridden with --force: INC-2"
         },
         {
-            new StalenessCheck(CheckOutcome.Failed, Stuck, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(15), null), "No live helm process owns the pending revision",
-            "revision 4 has been pending for only 4m (less than --stale-after 15m); a helm process may still be running; wait, or pass --force --reason TEXT"
+            new LivenessCheck(CheckOutcome.Failed, Stuck, TimeSpan.FromMinutes(4), Liveness(TimeSpan.FromMinutes(4)), null), "No live helm process owns the pending revision",
+            "possibly-running: 1 sign(s) that a helm process still works on revision 4 (pending for 4m); wait for helm or its time limit, or pass --force --reason TEXT"
         },
         {
-            new StalenessCheck(CheckOutcome.Passed, Stuck, TimeSpan.FromHours(9), TimeSpan.FromMinutes(15), null), "No live helm process owns the pending revision",
-            "revision 4 has been pending for 9h"
+            new LivenessCheck(CheckOutcome.Overridden, Stuck, TimeSpan.FromHours(9), Liveness(TimeSpan.FromHours(9), unreadable: true), "INC-3"),
+            "No live helm process owns the pending revision",
+            "unknown: 1 check(s) on revision 4 could not run, and a check that could not run is never a pass; overridden with --force: INC-3"
+        },
+        {
+            new LivenessCheck(CheckOutcome.Passed, Stuck, TimeSpan.FromHours(9), Liveness(TimeSpan.FromHours(9)), null), "No live helm process owns the pending revision",
+            "stale: no sign of a live helm on revision 4 (pending for 9h)"
         },
     };
 
@@ -48,12 +55,24 @@ public sealed class CheckTextTests
     }
 
     [Fact]
-    public void StalenessEvidence_NamesTheThresholdFlag()
+    public void LivenessEvidence_KeepsTheAgeThenEachObjectThenTheWindow()
     {
-        var check = new StalenessCheck(CheckOutcome.Passed, Stuck, TimeSpan.FromHours(9), TimeSpan.FromMinutes(15), null);
+        var check = new LivenessCheck(CheckOutcome.Passed, Stuck, TimeSpan.FromHours(9), Liveness(TimeSpan.FromHours(9), unreadable: true, staleAfter: TimeSpan.Zero), null);
 
         Assert.Equal(
-            [$"revision 4 is pending-upgrade since {Stuck.Release!.LastDeployed:u} (info.last_deployed), age 9h", "--stale-after 15m"],
-            CheckText.Evidence(check));
+        [
+            $"revision 4 is pending-upgrade since {Stuck.Release!.LastDeployed:u} (info.last_deployed), age 9h",
+            "Deployment team-a/demo-web: cannot be read (forbidden), but helm's waits are over and --stale-after 0s turns recent writes off",
+            "helm's waits: window closed at 2026-11-23T23:56:39Z (last_deployed 2026-11-23T23:50:39Z + 5m x (0 hooks + 1) + 1m), 8h54m ago",
+        ], CheckText.Evidence(check));
+    }
+
+    /// <summary>The verdict on the stuck revision this long after it was written, with one forbidden object when asked.</summary>
+    private static LivenessAssessment Liveness(TimeSpan age, bool unreadable = false, TimeSpan? staleAfter = null)
+    {
+        var web = new ResourceKey("Deployment", "team-a", "demo-web");
+        ObservedObject[] objects = unreadable ? [ObservedObject.Unreadable(web, PendingObjectRole.Manifest, "forbidden")] : [];
+        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", Stuck.SecretName), Stuck.Release!.LastDeployed, 0, [], objects,
+            Stuck.Release.LastDeployed!.Value + age, staleAfter ?? TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5)));
     }
 }

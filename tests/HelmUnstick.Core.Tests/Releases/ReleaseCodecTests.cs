@@ -148,3 +148,69 @@ public sealed class ReleaseCodecTests
         return output.ToArray();
     }
 }
+
+public sealed class ConfigMapDriverCodecTests
+{
+    /// <summary>Helm's ConfigMap driver stores the same text its Secret driver stores, without Kubernetes' extra base64 layer.</summary>
+    private static string ConfigMapValueOf(string secret) =>
+        Encoding.ASCII.GetString(Convert.FromBase64String((string)Fixtures.Json(secret)["data"]!["release"]!));
+
+    [Theory]
+    [InlineData("helm3.18/secret-deployed-with-hooks.json", "helm3.18/release-deployed-with-hooks.json")]
+    [InlineData("helm3.18/secret-pending-install.json", "helm3.18/release-pending-install.json")]
+    public void DecodeStoredValue_ConfigMap_IsOneBase64LayerOverGzip(string secret, string payload)
+    {
+        var release = ReleaseCodec.DecodeStoredValue(ConfigMapValueOf(secret), StorageDriver.ConfigMap);
+
+        Assert.True(JsonNode.DeepEquals(Fixtures.Json(payload), release.ToJsonObject()));
+    }
+
+    [Theory]
+    [InlineData("helm3.18/secret-deployed-with-hooks.json")]
+    [InlineData("helm3.18/secret-pending-install.json")]
+    public void EncodeStoredValue_RoundTripsByteExactly_ForBothDrivers(string secret)
+    {
+        var value = ConfigMapValueOf(secret);
+        var release = ReleaseCodec.DecodeStoredValue(value, StorageDriver.ConfigMap);
+        var helmJson = Gunzip(Convert.FromBase64String(value));
+
+        var asConfigMap = ReleaseCodec.EncodeStoredValue(release, StorageDriver.ConfigMap);
+        var asSecret = ReleaseCodec.EncodeStoredValue(release, StorageDriver.Secret);
+
+        Assert.Equal(Encoding.UTF8.GetString(helmJson), Encoding.UTF8.GetString(Gunzip(Convert.FromBase64String(asConfigMap))));
+        Assert.Equal(asConfigMap, Encoding.ASCII.GetString(Convert.FromBase64String(asSecret)));
+        Assert.Equal(new byte[] { 0x1f, 0x8b, 0x08 }, Convert.FromBase64String(asConfigMap)[..3]);
+        Assert.True(JsonNode.DeepEquals(release.ToJsonObject(), ReleaseCodec.DecodeStoredValue(asSecret, StorageDriver.Secret).ToJsonObject()));
+    }
+
+    [Fact]
+    public void DecodeStoredValue_SecretValueReadAsConfigMap_IsRefused()
+    {
+        var secretValue = (string)Fixtures.Json("helm3.18/secret-deployed-with-hooks.json")["data"]!["release"]!;
+
+        var error = Assert.Throws<ReleasePayloadException>(() => ReleaseCodec.DecodeStoredValue(secretValue, StorageDriver.ConfigMap));
+
+        Assert.StartsWith("the release payload is not valid JSON", error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, StorageDriver.Secret, true)]
+    [InlineData("", StorageDriver.Secret, true)]
+    [InlineData("secrets", StorageDriver.Secret, true)]
+    [InlineData("configmap", StorageDriver.ConfigMap, true)]
+    [InlineData("configmaps", StorageDriver.ConfigMap, true)]
+    [InlineData("sql", StorageDriver.Secret, false)]
+    [InlineData("memory", StorageDriver.Secret, false)]
+    public void StorageDriver_ParsesWhatHelmDriverAccepts(string? name, StorageDriver expected, bool known)
+    {
+        Assert.Equal((known, expected), (StorageDrivers.TryParse(name, out var driver), driver));
+    }
+
+    private static byte[] Gunzip(byte[] data)
+    {
+        using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        gzip.CopyTo(output);
+        return output.ToArray();
+    }
+}

@@ -1,5 +1,7 @@
 using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Explain;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Core.Workloads;
@@ -19,11 +21,21 @@ public sealed class RemediationPlannerTests
 
     private static RemediationPlan Plan(
         TimeSpan? pendingAge = null, bool healthy = true, CiQuietCheck? ci = null, RemediationOverrides? overrides = null,
-        RemediationStrategy strategy = RemediationStrategy.Delete)
+        RemediationStrategy strategy = RemediationStrategy.Delete, bool unreadable = false)
     {
         var history = History(Make(1232, "superseded"), Make(1233, "deployed"), Make(1234, "pending-upgrade", pendingAge ?? TimeSpan.FromDays(2)));
         var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
-        return RemediationPlanner.Plan(history, diagnosis, strategy, [Workload(healthy)], ci ?? CiQuiet, overrides ?? None, StaleAfter);
+        return RemediationPlanner.Plan(history, diagnosis, strategy, [Workload(healthy)], ci ?? CiQuiet, overrides ?? None, Liveness(history, unreadable));
+    }
+
+    /// <summary>The verdict from the pending revision's own time (and one unreadable object, when asked): no cluster here.</summary>
+    private static LivenessAssessment Liveness(ReleaseHistory history, bool unreadable = false)
+    {
+        var stuck = history.Latest!;
+        var web = new ResourceKey("Deployment", "team-a", "demo-web");
+        ObservedObject[] objects = unreadable ? [ObservedObject.Unreadable(web, PendingObjectRole.Manifest, "forbidden")] : [];
+        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", stuck.SecretName), stuck.Release!.LastDeployed, 0, [], objects,
+            Now, StaleAfter, LivenessRule.DefaultHelmTimeout));
     }
 
     [Fact]
@@ -61,12 +73,22 @@ public sealed class RemediationPlannerTests
     }
 
     [Fact]
-    public void Plan_WhenPendingRevisionIsYoung_Blocks()
+    public void Plan_WhenPendingRevisionIsYoung_IsPossiblyRunningAndBlocks()
     {
         var plan = Plan(pendingAge: TimeSpan.FromMinutes(3));
 
-        var check = Assert.IsType<StalenessCheck>(Assert.Single(plan.Checks, c => c.Blocks));
-        Assert.Equal((1234, TimeSpan.FromMinutes(3), StaleAfter), (check.Revision.Revision, check.PendingAge, check.StaleAfter));
+        var check = Assert.IsType<LivenessCheck>(Assert.Single(plan.Checks, c => c.Blocks));
+        Assert.Equal((1234, TimeSpan.FromMinutes(3), LivenessVerdict.PossiblyRunning), (check.Revision.Revision, check.PendingAge, check.Liveness.Verdict));
+        Assert.Same(check.Liveness, plan.Liveness);
+    }
+
+    [Fact]
+    public void Plan_WhenAnObjectCannotBeRead_IsUnknownAndBlocks()
+    {
+        var plan = Plan(unreadable: true);
+
+        var check = Assert.IsType<LivenessCheck>(Assert.Single(plan.Checks, c => c.Blocks));
+        Assert.Equal(LivenessVerdict.Unknown, check.Liveness.Verdict);
     }
 
     [Fact]
@@ -77,7 +99,7 @@ public sealed class RemediationPlannerTests
         Assert.False(plan.Blocked);
         Assert.Equal(2, plan.Checks.Count(c => c.Outcome == CheckOutcome.Overridden));
         Assert.Equal("INC-42 helm pod OOM-killed", Assert.IsType<WorkloadCheck>(plan.Checks[1]).OverrideReason);
-        Assert.Equal("INC-42 helm pod OOM-killed", Assert.IsType<StalenessCheck>(plan.Checks[2]).OverrideReason);
+        Assert.Equal("INC-42 helm pod OOM-killed", Assert.IsType<LivenessCheck>(plan.Checks[2]).OverrideReason);
     }
 
     [Fact]
@@ -92,7 +114,7 @@ public sealed class RemediationPlannerTests
     public void Plan_SettledRelease_HasNothingToFix()
     {
         var history = History(Make(1, "deployed"));
-        var plan = RemediationPlanner.Plan(history, StuckReleaseRule.Diagnose(history, Now, StaleAfter), RemediationStrategy.Delete, [], CiQuiet, None, StaleAfter);
+        var plan = RemediationPlanner.Plan(history, StuckReleaseRule.Diagnose(history, Now, StaleAfter), RemediationStrategy.Delete, [], CiQuiet, None, null);
 
         Assert.True(plan.NothingToFix);
         Assert.Null(plan.Target);

@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Cli.Tests.Commands;
+
+/// <summary>
+/// The real stuck upgrade moved to Helm's ConfigMap driver (the same payload text in <c>data.release</c>, one base64
+/// layer less): every command finds it with <c>--driver configmap</c> or <c>HELM_DRIVER=configmap</c>.
+/// </summary>
+public sealed class ConfigMapDriverTests
+{
+    private const string Stuck = "sh.helm.release.v1.demo.v4";
+
+    private static async Task<CliHarness> StartAsync()
+    {
+        var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        foreach (var secret in cli.Server.Store.List("v1", "secrets"))
+        {
+            var metadata = secret["metadata"]!.AsObject();
+            var configMap = new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = (string?)metadata["name"],
+                    ["namespace"] = (string?)metadata["namespace"],
+                    ["creationTimestamp"] = (string?)metadata["creationTimestamp"],
+                    ["labels"] = metadata["labels"]!.DeepClone(),
+                },
+                ["data"] = new JsonObject { ["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!)) },
+            };
+            cli.Server.Store.Upsert("v1", "configmaps", configMap);
+            cli.Server.Store.Delete("v1", "secrets", (string)metadata["namespace"]!, (string)metadata["name"]!);
+        }
+
+        return cli;
+    }
+
+    [Fact]
+    public async Task ScanAndHistory_FindTheStuckRevision_ByFlagOrByHelmDriver()
+    {
+        await using var cli = await StartAsync();
+
+        var scan = await cli.RunAsync("scan", "-A", "-o", "json", "--driver", "configmap");
+        cli.SetEnvironment("HELM_DRIVER", "configmap");
+        var history = await cli.RunAsync("history", "demo", "-n", "team-a");
+        cli.SetEnvironment("HELM_DRIVER", null);
+        var secrets = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        var finding = Assert.Single(JsonNode.Parse(scan.Out)!.AsArray())!;
+        Assert.Equal(("demo", 4, "stale", Stuck), ((string?)finding["release"], (int)finding["revision"]!, (string?)finding["verdict"], (string?)finding["secretName"]));
+        Assert.True(history.ExitCode == 1, history.ToString());
+        Assert.Matches(@"(?m)^4\s+.*pending-upgrade.*<- stuck", history.Out);
+        Assert.Empty(JsonNode.Parse(secrets.Out)!.AsArray());
+    }
+
+    [Fact]
+    public async Task FixMarkFailed_RewritesTheConfigMapAsHelmEncodesIt_AndRestorePutsItBackExactly()
+    {
+        await using var cli = await StartAsync();
+        var before = cli.Server.Store.Get("v1", "configmaps", "team-a", Stuck)!;
+
+        var fix = await cli.RunAsync("fix", "demo", "-n", "team-a", "--driver", "configmap", "--strategy", "mark-failed",
+            "--skip-ci-check", "--reason", "INC-7", "--apply", "--yes");
+
+        Assert.True(fix.ExitCode == 0, fix.ToString());
+        var marked = cli.Server.Store.Get("v1", "configmaps", "team-a", Stuck)!;
+        Assert.Equal("failed", (string?)marked["metadata"]!["labels"]!["status"]);
+        Assert.Equal(ReleaseStatus.Failed, ReleaseCodec.DecodeStoredValue((string)marked["data"]!["release"]!, StorageDriver.ConfigMap).Status);
+        Assert.Null(cli.Secret("team-a", Stuck));
+
+        var backup = Assert.Single(Directory.GetFiles(Path.Combine(cli.StateDirectory, "backups", "sandbox", "team-a")));
+        Assert.Equal("ConfigMap", (string?)JsonNode.Parse(File.ReadAllText(backup))!["kind"]);
+        var restore = await cli.RunAsync("restore", backup, "--apply", "--yes");
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        var restored = cli.Server.Store.Get("v1", "configmaps", "team-a", Stuck)!;
+        Assert.Equal(before["data"]!.ToJsonString(), restored["data"]!.ToJsonString());
+        Assert.Equal(before["metadata"]!["labels"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task FixDelete_DeletesTheConfigMap()
+    {
+        await using var cli = await StartAsync();
+
+        var fix = await cli.RunAsync("fix", "demo", "-n", "team-a", "--driver", "configmap", "--skip-ci-check", "--reason", "INC-7", "--apply", "--yes");
+
+        Assert.True(fix.ExitCode == 0, fix.ToString());
+        Assert.Null(cli.Server.Store.Get("v1", "configmaps", "team-a", Stuck));
+        Assert.Contains("delete ConfigMap team-a/sh.helm.release.v1.demo.v4", fix.Out);
+    }
+
+    [Theory]
+    [InlineData("--driver", "sql")]
+    [InlineData("HELM_DRIVER", "memory")]
+    public async Task UnsupportedDriver_IsOneClearError(string how, string name)
+    {
+        await using var cli = await StartAsync();
+        string[] args = how == "--driver" ? ["scan", "-A", "--driver", name] : ["scan", "-A"];
+        if (how == "HELM_DRIVER")
+        {
+            cli.SetEnvironment("HELM_DRIVER", name);
+        }
+
+        var run = await cli.RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"error: {(how == "--driver" ? "--driver" : "$HELM_DRIVER")} '{name}' is not supported: helm-unstick works on the secret and configmap drivers", run.Err);
+    }
+}
