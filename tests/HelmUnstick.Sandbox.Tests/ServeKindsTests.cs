@@ -34,14 +34,19 @@ public sealed class ServeKindsTests
         using var first = new LeaderElector(new LeaderElectionConfig(new LeaseLock(sandbox.Client, "default", "lock", "first")));
         using var second = new LeaderElector(new LeaderElectionConfig(new LeaseLock(sandbox.Client, "default", "lock", "second")));
         var firstLeads = new TaskCompletionSource();
+        var secondSawFirst = new TaskCompletionSource();
         first.OnStartedLeading += () => firstLeads.TrySetResult();
+        second.OnNewLeader += holder => { if (holder == "first") { secondSawFirst.TrySetResult(); } };
         using var stop = new CancellationTokenSource();
 
-        var running = Task.WhenAll(first.RunUntilLeadershipLostAsync(stop.Token), second.RunUntilLeadershipLostAsync(stop.Token));
+        // The second candidate starts once the first leads, so which one wins is not a race.
+        var firstRunning = first.RunUntilLeadershipLostAsync(stop.Token);
         await firstLeads.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var secondRunning = second.RunUntilLeadershipLostAsync(stop.Token);
+        await secondSawFirst.Task.WaitAsync(TimeSpan.FromSeconds(20));
         var observed = await sandbox.Client.CoordinationV1.ReadNamespacedLeaseAsync("lock", "default");
         stop.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.WhenAll(firstRunning, secondRunning));
 
         Assert.Equal(("first", false), (observed.Spec.HolderIdentity, second.IsLeader()));
     }

@@ -91,13 +91,13 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
         else
         {
-            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "STALE", "SECRET");
+            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "VERDICT", "SECRET");
             foreach (var f in findings)
             {
                 table.AddRow([
                     f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
                     f.AppVersion ?? "", f.AgeSeconds is { } age ? Durations.Describe(TimeSpan.FromSeconds(age)) : "unknown",
-                    f.Stale ? "yes" : "no (may be running)", f.SecretName,
+                    f.Verdict, f.SecretName,
                 ]);
             }
 

@@ -103,7 +103,7 @@ public sealed class FixCommandTests
         var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Contains("No live helm process owns the pending revision: BLOCKED - possibly-running: 1 sign(s) that a helm process still works on revision 4 (pending for 4m20s)", run.Out);
+        Assert.Contains("BLOCKED      3. No live helm process owns the pending revision: possibly-running: 1 sign(s) that a helm process still works on revision 4 (pending for 4m20s)", run.Out);
         Assert.Contains("Secret team-a/sh.helm.release.v1.demo.v4: the pending revision was written 4m20s ago (less than --stale-after 15m)", run.Out);
         Assert.Equal(before, cli.Server.Store.ResourceVersion);
     }

@@ -146,7 +146,9 @@ public sealed class ScanCommandTests
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Equal(2, reads.Matched); // team-a/demo v4 and team-c/stuckinst v1; the settled releases are decided by their labels
+        // team-a/demo v4 and team-c/stuckinst v1, each read twice: its payload, then its metadata for the liveness verdict;
+        // the settled releases are decided by their labels.
+        Assert.Equal(4, reads.Matched);
     }
 
     [Fact]

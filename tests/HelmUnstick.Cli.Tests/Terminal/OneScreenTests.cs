@@ -24,7 +24,7 @@ public sealed class OneScreenTests
                 "Release gitlab-cny in namespace gitlab-cny: clear to fix; revision 1234 has been stuck in pending-upgrade for 2d5h",
                 "  overridden   1. No CI job is deploying to this cluster: not checked (--skip-ci-check): drill",
                 "  ok           2. Workloads have reconciled: 12 workload(s) up to date (-v: 12 more lines)",
-                "  ok           3. No live helm process owns the pending revision: revision 1234 has been pending for 2d5h (-v: 2 more lines)",
+                "  ok           3. No live helm process owns the pending revision: stale: no sign of a live helm on revision 1234 (pending for 2d5h) (-v: 16 more lines)",
                 "  Plan (delete): delete Secret gitlab-cny/sh.helm.release.v1.gitlab-cny.v1234 (revision 1234, pending-upgrade) with preconditions uid=b770473a-b72f-5a07-b86a-b54b90371bd7 resourceVersion=1008",
                 "    Before: helm status shows revision 1234 (pending-upgrade); helm upgrade fails: another operation (install/upgrade/rollback) is in progress.",
                 "    After:  helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest.",
