@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using YamlDotNet.Core;
+using HelmUnstick.Cli.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace HelmUnstick.Cli.Ci;
@@ -61,23 +61,13 @@ public static class CiConfigLoader
 
     public static CiConfig Parse(string yaml, string fileName)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new CiConfigException($"{fileName}:{e.Start.Line}: invalid YAML: {FirstLine(e.InnerException?.Message ?? e.Message)}");
-        }
-
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        var reader = new YamlFileReader(fileName, problem => new CiConfigException(problem));
+        if (reader.LoadRoot(yaml) is not { } document)
         {
             return CiConfig.Empty;
         }
 
-        var reader = new Reader(fileName);
-        var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
+        var root = reader.Mapping(document, "the top level");
         var contexts = new Dictionary<string, IReadOnlyList<GitLabSourceConfig>>(StringComparer.Ordinal);
         foreach (var (key, value) in root.Children)
         {
@@ -97,7 +87,7 @@ public static class CiConfigLoader
         return new CiConfig(contexts);
     }
 
-    private static IReadOnlyList<GitLabSourceConfig> ReadContext(Reader reader, YamlNode node, string where)
+    private static IReadOnlyList<GitLabSourceConfig> ReadContext(YamlFileReader reader, YamlNode node, string where)
     {
         var sources = new List<GitLabSourceConfig>();
         foreach (var (key, value) in reader.Mapping(node, where).Children)
@@ -119,7 +109,7 @@ public static class CiConfigLoader
         return sources;
     }
 
-    private static GitLabSourceConfig ReadSource(Reader reader, YamlNode node, string where)
+    private static GitLabSourceConfig ReadSource(YamlFileReader reader, YamlNode node, string where)
     {
         var mapping = reader.Mapping(node, where);
         Uri? url = null;
@@ -131,16 +121,16 @@ public static class CiConfigLoader
             switch (name)
             {
                 case "url":
-                    url = reader.Url(value, $"{where}.url");
+                    url = Url(reader, value, $"{where}.url");
                     break;
                 case "projects":
-                    projects = reader.Strings(value, $"{where}.projects");
+                    projects = reader.Strings(value, $"{where}.projects", TextOrList);
                     break;
                 case "environments":
-                    environments = reader.Strings(value, $"{where}.environments");
+                    environments = reader.Strings(value, $"{where}.environments", TextOrList);
                     break;
                 case "job_patterns":
-                    jobPatterns = reader.Strings(value, $"{where}.job_patterns");
+                    jobPatterns = reader.Strings(value, $"{where}.job_patterns", TextOrList);
                     break;
                 case "ca_file":
                     caFile = reader.Scalar(value, $"{where}.ca_file");
@@ -163,35 +153,14 @@ public static class CiConfigLoader
         return new GitLabSourceConfig(url, projects, environments, jobPatterns, caFile);
     }
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    private const string TextOrList = "text or a list of text";
 
-    private sealed class Reader(string fileName)
+    private static Uri Url(YamlFileReader reader, YamlNode node, string where)
     {
-        public CiConfigException Error(YamlNode node, string problem) => new($"{fileName}:{node.Start.Line}: {problem}");
-
-        public YamlMappingNode Mapping(YamlNode node, string where) =>
-            node as YamlMappingNode ?? throw Error(node, $"{where} must be a mapping");
-
-        public string Key(YamlNode node) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, "keys must be non-empty text");
-
-        public string Scalar(YamlNode node, string where) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"{where} must be non-empty text");
-
-        public IReadOnlyList<string> Strings(YamlNode node, string where) => node switch
-        {
-            YamlScalarNode => [Scalar(node, where)],
-            YamlSequenceNode list => list.Children.Select(item => Scalar(item, $"each item of {where}")).ToList(),
-            _ => throw Error(node, $"{where} must be text or a list of text"),
-        };
-
-        public Uri Url(YamlNode node, string where)
-        {
-            string text = Scalar(node, where);
-            return TryParseGitLabUrl(text, out var url)
-                ? url
-                : throw Error(node, $"{where} '{text}' is not an absolute http(s) URL");
-        }
+        string text = reader.Scalar(node, where);
+        return TryParseGitLabUrl(text, out var url)
+            ? url
+            : throw reader.Error(node, $"{where} '{text}' is not an absolute http(s) URL");
     }
 
     internal static bool TryParseGitLabUrl(string text, [NotNullWhen(true)] out Uri? url)

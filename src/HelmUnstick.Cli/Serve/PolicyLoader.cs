@@ -3,7 +3,7 @@ using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Remediation;
-using YamlDotNet.Core;
+using HelmUnstick.Cli.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace HelmUnstick.Cli.Serve;
@@ -42,23 +42,13 @@ internal static class PolicyLoader
 
     public static RemediationPolicy Parse(string yaml, string fileName)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new CliException(ExitCodes.Usage, $"{fileName}:{e.Start.Line}: invalid YAML: {(e.InnerException?.Message ?? e.Message).Split('\n')[0].Trim()}");
-        }
-
-        var reader = new Reader(fileName);
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        var reader = new YamlFileReader(fileName, problem => new CliException(ExitCodes.Usage, problem));
+        if (reader.LoadRoot(yaml) is not { } document)
         {
             throw new CliException(ExitCodes.Usage, $"{fileName}:1: the policy is empty; it needs 'rules' (without --policy, serve only alerts)");
         }
 
-        var root = reader.Mapping(stream.Documents[0].RootNode, "the top level");
+        var root = reader.Mapping(document, "the top level");
         var rules = new List<PolicyRule>();
         int? maxFixesPerHour = null;
         var sawRules = false;
@@ -91,7 +81,7 @@ internal static class PolicyLoader
         return new RemediationPolicy(rules, maxFixesPerHour);
     }
 
-    private static int? ReadLimits(Reader reader, YamlNode node)
+    private static int? ReadLimits(YamlFileReader reader, YamlNode node)
     {
         int? max = null;
         foreach (var (key, value) in reader.Mapping(node, "limits").Children)
@@ -111,7 +101,7 @@ internal static class PolicyLoader
         return max;
     }
 
-    private static PolicyRule ReadRule(Reader reader, YamlNode node, string where)
+    private static PolicyRule ReadRule(YamlFileReader reader, YamlNode node, string where)
     {
         IReadOnlyList<string> namespaces = ["*"], releases = ["*"];
         var action = PolicyAction.Alert;
@@ -126,10 +116,10 @@ internal static class PolicyLoader
             switch (reader.Key(key))
             {
                 case "namespaces":
-                    namespaces = reader.Strings(value, $"{where}.namespaces");
+                    namespaces = Globs(reader, value, $"{where}.namespaces");
                     break;
                 case "releases":
-                    releases = reader.Strings(value, $"{where}.releases");
+                    releases = Globs(reader, value, $"{where}.releases");
                     break;
                 case "action":
                     action = reader.Scalar(value, $"{where}.action") switch
@@ -148,10 +138,10 @@ internal static class PolicyLoader
                     };
                     break;
                 case "staleAfter":
-                    staleAfter = reader.Duration(value, $"{where}.staleAfter");
+                    staleAfter = Duration(reader, value, $"{where}.staleAfter");
                     break;
                 case "helmTimeout":
-                    helmTimeout = reader.Duration(value, $"{where}.helmTimeout");
+                    helmTimeout = Duration(reader, value, $"{where}.helmTimeout");
                     break;
                 case "skipCiCheck":
                     skipCiCheckNode = value;
@@ -180,36 +170,17 @@ internal static class PolicyLoader
         return new PolicyRule(namespaces, releases, action, strategy, staleAfter, helmTimeout, skipCiCheck, reason, (int)node.Start.Line);
     }
 
-    private sealed class Reader(string fileName)
+    private static IReadOnlyList<string> Globs(YamlFileReader reader, YamlNode node, string where)
     {
-        public CliException Error(YamlNode node, string problem) => new(ExitCodes.Usage, $"{fileName}:{node.Start.Line}: {problem}");
+        var globs = reader.Strings(node, where, "a glob or a list of globs");
+        return globs.Count > 0 ? globs : throw reader.Error(node, $"{where} must not be empty (leave it out to match everything)");
+    }
 
-        public YamlMappingNode Mapping(YamlNode node, string where) =>
-            node as YamlMappingNode ?? throw Error(node, $"{where} must be a mapping");
-
-        public string Key(YamlNode node) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, "keys must be non-empty text");
-
-        public string Scalar(YamlNode node, string where) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"{where} must be non-empty text");
-
-        public IReadOnlyList<string> Strings(YamlNode node, string where)
-        {
-            var items = node switch
-            {
-                YamlScalarNode => [Scalar(node, where)],
-                YamlSequenceNode list => list.Children.Select(item => Scalar(item, $"each item of {where}")).ToList(),
-                _ => throw Error(node, $"{where} must be a glob or a list of globs"),
-            };
-            return items.Count > 0 ? items : throw Error(node, $"{where} must not be empty (leave it out to match everything)");
-        }
-
-        public TimeSpan Duration(YamlNode node, string where)
-        {
-            var text = Scalar(node, where);
-            return GoDuration.TryParse(text, out var value)
-                ? value
-                : throw Error(node, $"{where} '{text}' is not a duration; use Go's form, for example 90s, 15m or 1h");
-        }
+    private static TimeSpan Duration(YamlFileReader reader, YamlNode node, string where)
+    {
+        var text = reader.Scalar(node, where);
+        return GoDuration.TryParse(text, out var value)
+            ? value
+            : throw reader.Error(node, $"{where} '{text}' is not a duration; use Go's form, for example 90s, 15m or 1h");
     }
 }
