@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli;
 using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.Host;
 using Spectre.Console;

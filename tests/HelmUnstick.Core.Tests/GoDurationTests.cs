@@ -1,4 +1,3 @@
-using HelmUnstick.Core;
 
 namespace HelmUnstick.Core.Tests;
 

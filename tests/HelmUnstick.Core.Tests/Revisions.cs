@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 

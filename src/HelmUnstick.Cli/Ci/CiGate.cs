@@ -19,10 +19,10 @@ public sealed class CiGate : IDisposable
     public const string NoSourceProblem =
         "no CI source is mapped to this kube context: add it to config.yaml or pass --gitlab-url and --gitlab-project";
 
-    private readonly IReadOnlyList<ICiActivitySource> sources;
-    private readonly TimeProvider time;
-    private readonly Func<TimeSpan, CancellationToken, Task> delay;
-    private readonly bool ownsSources;
+    private readonly IReadOnlyList<ICiActivitySource> _sources;
+    private readonly TimeProvider _time;
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
+    private readonly bool _ownsSources;
 
     /// <param name="delay">Waits between polls; defaults to <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/>.</param>
     public CiGate(IReadOnlyList<ICiActivitySource> sources, TimeProvider? time = null, Func<TimeSpan, CancellationToken, Task>? delay = null)
@@ -32,10 +32,10 @@ public sealed class CiGate : IDisposable
 
     private CiGate(IReadOnlyList<ICiActivitySource> sources, TimeProvider? time, Func<TimeSpan, CancellationToken, Task>? delay, bool ownsSources)
     {
-        this.sources = sources;
-        this.time = time ?? TimeProvider.System;
-        this.delay = delay ?? ((span, ct) => Task.Delay(span, this.time, ct));
-        this.ownsSources = ownsSources;
+        _sources = sources;
+        _time = time ?? TimeProvider.System;
+        _delay = delay ?? ((span, ct) => Task.Delay(span, _time, ct));
+        _ownsSources = ownsSources;
     }
 
     /// <summary>A gate over one <see cref="GitLabCiSource"/> per resolved setting; disposing it disposes them.</summary>
@@ -44,13 +44,13 @@ public sealed class CiGate : IDisposable
 
     public async Task<CiGateResult> CheckAsync(CancellationToken ct)
     {
-        if (sources.Count == 0)
+        if (_sources.Count == 0)
         {
             // Fail closed: without a source nobody has checked that CI is quiet.
             return new CiGateResult([CiSourceReport.Unavailable("CI", [], NoSourceProblem)]);
         }
 
-        var reports = await Task.WhenAll(sources.Select(s => s.CheckAsync(ct)));
+        var reports = await Task.WhenAll(_sources.Select(s => s.CheckAsync(ct)));
         return new CiGateResult(reports);
     }
 
@@ -65,11 +65,11 @@ public sealed class CiGate : IDisposable
         TimeSpan? pollInterval = null)
     {
         var interval = pollInterval ?? DefaultPollInterval;
-        var started = time.GetUtcNow();
+        var started = _time.GetUtcNow();
         for (int poll = 1; ; poll++)
         {
             var result = await CheckAsync(ct);
-            var elapsed = time.GetUtcNow() - started;
+            var elapsed = _time.GetUtcNow() - started;
             var remaining = maxWait - elapsed;
             if (!result.Blocks || remaining <= TimeSpan.Zero)
             {
@@ -77,18 +77,18 @@ public sealed class CiGate : IDisposable
             }
 
             progress?.Report(new CiWaitProgress(poll, elapsed, remaining, result));
-            await delay(remaining < interval ? remaining : interval, ct);
+            await _delay(remaining < interval ? remaining : interval, ct);
         }
     }
 
     public void Dispose()
     {
-        if (!ownsSources)
+        if (!_ownsSources)
         {
             return;
         }
 
-        foreach (var source in sources.OfType<IDisposable>())
+        foreach (var source in _sources.OfType<IDisposable>())
         {
             source.Dispose();
         }

@@ -23,44 +23,44 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = GitLabJsonContext.Default };
     private static readonly string[] JobScopes = ["running", "pending", "waiting_for_resource"];
 
-    private readonly GitLabSourceSettings settings;
-    private readonly GitLabHttpOptions options;
-    private readonly HttpClient http;
-    private readonly Uri apiBase;
-    private readonly TimeProvider time;
+    private readonly GitLabSourceSettings _settings;
+    private readonly GitLabHttpOptions _options;
+    private readonly HttpClient _http;
+    private readonly Uri _apiBase;
+    private readonly TimeProvider _time;
 
     /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
     /// <param name="time">The clock for backoff, Retry-After and timeouts.</param>
     public GitLabCiSource(GitLabSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null, TimeProvider? time = null)
     {
-        this.settings = settings;
-        this.options = options ?? new GitLabHttpOptions();
-        this.time = time ?? TimeProvider.System;
-        apiBase = new Uri(settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/v4/");
+        _settings = settings;
+        _options = options ?? new GitLabHttpOptions();
+        _time = time ?? TimeProvider.System;
+        _apiBase = new Uri(settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/api/v4/");
 
         // The whole check has one budget (CheckAsync), so each request has none of its own.
-        var policy = new RetryPolicy(this.options.MaxRetries, this.options.RetryBaseDelay, this.options.MaxRetryDelay, this.options.AttemptTimeout, TotalBudget: null);
-        var resilience = ResilientHttp.Handler(policy, this.time);
+        var policy = new RetryPolicy(_options.MaxRetries, _options.RetryBaseDelay, _options.MaxRetryDelay, _options.AttemptTimeout, TotalBudget: null);
+        var resilience = ResilientHttp.Handler(policy, _time);
         resilience.InnerHandler = transport ?? CreateTransport(settings.CaFile);
-        http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("helm-unstick");
+        _http = new HttpClient(resilience) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("helm-unstick");
         if (settings.Token is { } token)
         {
             // Without validation: a validation error message would quote the value.
-            http.DefaultRequestHeaders.TryAddWithoutValidation("PRIVATE-TOKEN", token.Reveal());
+            _http.DefaultRequestHeaders.TryAddWithoutValidation("PRIVATE-TOKEN", token.Reveal());
         }
     }
 
-    public string Name => settings.Name;
+    public string Name => _settings.Name;
 
     public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
     {
-        using var deadline = new CancellationTokenSource(options.TotalBudget, time);
+        using var deadline = new CancellationTokenSource(_options.TotalBudget, _time);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             var facts = await FetchFactsAsync(budget.Token);
-            return CiSourceReport.FromActivities(Name, settings.Projects, CiActivityRules.Decide(settings.Scope, facts));
+            return CiSourceReport.FromActivities(Name, _settings.Projects, CiActivityRules.Decide(_settings.Scope, facts));
         }
         catch (GitLabProblem problem)
         {
@@ -68,11 +68,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Unavailable($"no complete answer within the {Durations.Describe(options.TotalBudget)} time budget");
+            return Unavailable($"no complete answer within the {Durations.Describe(_options.TotalBudget)} time budget");
         }
         catch (TimeoutRejectedException)
         {
-            return Unavailable($"no answer within {Durations.Describe(options.AttemptTimeout)} after {options.MaxRetries + 1} attempts");
+            return Unavailable($"no answer within {Durations.Describe(_options.AttemptTimeout)} after {_options.MaxRetries + 1} attempts");
         }
         catch (HttpRequestException e)
         {
@@ -80,9 +80,9 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
         }
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose() => _http.Dispose();
 
-    private CiSourceReport Unavailable(string problem) => CiSourceReport.Unavailable(Name, settings.Projects, problem);
+    private CiSourceReport Unavailable(string problem) => CiSourceReport.Unavailable(Name, _settings.Projects, problem);
 
     private async Task<CiFacts> FetchFactsAsync(CancellationToken ct)
     {
@@ -91,12 +91,12 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
         var pipelines = new List<CiPipelineFact>();
         var environmentsFound = new HashSet<string>(StringComparer.Ordinal);
 
-        foreach (string project in settings.Projects)
+        foreach (string project in _settings.Projects)
         {
             string id = Uri.EscapeDataString(project);
             var gitLabProject = await GetAsync<GitLabProject>($"projects/{id}", $"project '{project}'", ct);
 
-            foreach (string environment in settings.Scope.Environments)
+            foreach (string environment in _settings.Scope.Environments)
             {
                 var found = await GetAllAsync<GitLabEnvironment>(
                     $"projects/{id}/environments?name={Uri.EscapeDataString(environment)}", $"environments of project '{project}'", ct);
@@ -141,11 +141,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
             }
         }
 
-        var missing = settings.Scope.Environments.Where(e => !environmentsFound.Contains(e)).ToList();
+        var missing = _settings.Scope.Environments.Where(e => !environmentsFound.Contains(e)).ToList();
         if (missing.Count > 0)
         {
             throw new GitLabProblem(
-                $"environment '{missing[0]}' not found in project{(settings.Projects.Count > 1 ? "s" : "")} {string.Join(", ", settings.Projects.Select(p => $"'{p}'"))} (404)");
+                $"environment '{missing[0]}' not found in project{(_settings.Projects.Count > 1 ? "s" : "")} {string.Join(", ", _settings.Projects.Select(p => $"'{p}'"))} (404)");
         }
 
         return new CiFacts(deployments, jobs.Values.OrderBy(j => j.Id).ToList(), pipelines);
@@ -167,7 +167,7 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
 
     private async Task<T> GetAsync<T>(string relative, string what, CancellationToken ct)
     {
-        using var response = await http.GetAsync(new Uri(apiBase, relative), ct);
+        using var response = await _http.GetAsync(new Uri(_apiBase, relative), ct);
         await EnsureSuccessAsync(response, what);
         return await ReadJsonAsync<T>(response, what, ct);
     }
@@ -176,10 +176,10 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
     private async Task<List<T>> GetAllAsync<T>(string relative, string what, CancellationToken ct)
     {
         var items = new List<T>();
-        Uri? next = new(apiBase, $"{relative}{(relative.Contains('?', StringComparison.Ordinal) ? '&' : '?')}per_page={options.PerPage}");
+        Uri? next = new(_apiBase, $"{relative}{(relative.Contains('?', StringComparison.Ordinal) ? '&' : '?')}per_page={_options.PerPage}");
         while (next is not null)
         {
-            using var response = await http.GetAsync(next, ct);
+            using var response = await _http.GetAsync(next, ct);
             await EnsureSuccessAsync(response, what);
             items.AddRange(await ReadJsonAsync<List<T>>(response, what, ct));
             next = NextPage(response, next);
@@ -199,7 +199,7 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
                     parts[0].StartsWith('<') && parts[0].EndsWith('>') &&
                     Uri.TryCreate(parts[0][1..^1], UriKind.Absolute, out var nextUri) &&
                     // The token goes with every request: never follow a link to another host.
-                    Uri.Compare(nextUri, apiBase, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+                    Uri.Compare(nextUri, _apiBase, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
                 {
                     return nextUri;
                 }
@@ -225,10 +225,10 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
             return;
         }
 
-        string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        string instance = _settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
         throw new GitLabProblem(response.StatusCode switch
         {
-            HttpStatusCode.Unauthorized when settings.Token is null =>
+            HttpStatusCode.Unauthorized when _settings.Token is null =>
                 $"{instance} requires a token (401): set {GitLabToken.EnvironmentVariable} or pass --gitlab-token-file",
             HttpStatusCode.Unauthorized =>
                 $"{instance} rejected the token (401): it is invalid or expired",
@@ -237,11 +237,11 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
             HttpStatusCode.NotFound =>
                 $"{what} not found on {instance} (404)",
             HttpStatusCode.TooManyRequests =>
-                $"{instance} kept rate-limiting the requests for {what} (429) after {options.MaxRetries + 1} attempts",
+                $"{instance} kept rate-limiting the requests for {what} (429) after {_options.MaxRetries + 1} attempts",
             >= HttpStatusCode.Redirect and < HttpStatusCode.BadRequest =>
                 $"{instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final GitLab URL",
             >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
-                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {options.MaxRetries + 1} attempts",
+                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {_options.MaxRetries + 1} attempts",
             _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
         });
     }
@@ -260,13 +260,13 @@ public sealed class GitLabCiSource : ICiActivitySource, IDisposable
 
     private string DescribeTransportFailure(HttpRequestException e)
     {
-        string host = settings.Url.Authority;
+        string host = _settings.Url.Authority;
         bool tls = e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is AuthenticationException;
         return e.HttpRequestError switch
         {
             _ when tls =>
-                $"TLS handshake with {host} failed: the certificate is not trusted{(settings.CaFile is null ? " (pass --gitlab-ca-file or set ca_file)" : $" by {settings.CaFile}")}",
-            HttpRequestError.NameResolutionError => $"cannot resolve host {settings.Url.Host}",
+                $"TLS handshake with {host} failed: the certificate is not trusted{(_settings.CaFile is null ? " (pass --gitlab-ca-file or set ca_file)" : $" by {_settings.CaFile}")}",
+            HttpRequestError.NameResolutionError => $"cannot resolve host {_settings.Url.Host}",
             HttpRequestError.ConnectionError => $"cannot reach {host}: {FirstLine(e.InnerException?.Message ?? e.Message)}",
             _ => $"request to {host} failed: {FirstLine(e.Message)}",
         };

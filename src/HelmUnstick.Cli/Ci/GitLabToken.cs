@@ -8,12 +8,12 @@ public sealed class GitLabToken
 {
     public const string EnvironmentVariable = "GITLAB_TOKEN";
 
-    private readonly string value;
+    private readonly string _value;
 
-    private GitLabToken(string value) => this.value = value;
+    private GitLabToken(string value) => _value = value;
 
     /// <summary>The raw value, for the <c>PRIVATE-TOKEN</c> header only.</summary>
-    internal string Reveal() => value;
+    internal string Reveal() => _value;
 
     public override string ToString() => "***";
 

@@ -4,7 +4,6 @@ using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
 using k8s.Models;
 using Spectre.Console;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Completions;
-using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Commands;
 using k8s;
 

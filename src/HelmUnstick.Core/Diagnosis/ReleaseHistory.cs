@@ -1,4 +1,3 @@
-using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Core.Diagnosis;
 

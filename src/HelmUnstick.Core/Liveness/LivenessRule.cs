@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Core.Liveness;
 

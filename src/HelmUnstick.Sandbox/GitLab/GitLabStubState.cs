@@ -16,12 +16,12 @@ public sealed record GitLabStubDeployment(long Id, long Iid, long ProjectId, lon
 /// </summary>
 public sealed class GitLabStubState
 {
-    private readonly Lock gate = new();
-    private readonly List<GitLabStubProject> projects = [];
-    private readonly List<GitLabStubEnvironment> environments = [];
-    private readonly List<GitLabStubPipeline> pipelines = [];
-    private readonly List<GitLabStubJob> jobs = [];
-    private readonly List<GitLabStubDeployment> deployments = [];
+    private readonly Lock _gate = new();
+    private readonly List<GitLabStubProject> _projects = [];
+    private readonly List<GitLabStubEnvironment> _environments = [];
+    private readonly List<GitLabStubPipeline> _pipelines = [];
+    private readonly List<GitLabStubJob> _jobs = [];
+    private readonly List<GitLabStubDeployment> _deployments = [];
 
     /// <summary>When set, requests without this <c>PRIVATE-TOKEN</c> are answered 401 like GitLab does.</summary>
     public string? RequiredToken { get; init; }
@@ -48,15 +48,15 @@ public sealed class GitLabStubState
         return state;
     }
 
-    public void AddProject(GitLabStubProject project) => Locked(() => projects.Add(project));
+    public void AddProject(GitLabStubProject project) => Locked(() => _projects.Add(project));
 
-    public void AddEnvironment(GitLabStubEnvironment environment) => Locked(() => environments.Add(environment));
+    public void AddEnvironment(GitLabStubEnvironment environment) => Locked(() => _environments.Add(environment));
 
-    public void AddPipeline(GitLabStubPipeline pipeline) => Locked(() => pipelines.Add(pipeline));
+    public void AddPipeline(GitLabStubPipeline pipeline) => Locked(() => _pipelines.Add(pipeline));
 
-    public void AddJob(GitLabStubJob job) => Locked(() => jobs.Add(job));
+    public void AddJob(GitLabStubJob job) => Locked(() => _jobs.Add(job));
 
-    public void AddDeployment(GitLabStubDeployment deployment) => Locked(() => deployments.Add(deployment));
+    public void AddDeployment(GitLabStubDeployment deployment) => Locked(() => _deployments.Add(deployment));
 
     /// <summary>
     /// Finishes a job successfully, with its deployment, and its pipeline once no job of it is left active.
@@ -64,30 +64,30 @@ public sealed class GitLabStubState
     /// </summary>
     public bool MarkJobFinished(long jobId)
     {
-        lock (gate)
+        lock (_gate)
         {
-            int index = jobs.FindIndex(j => j.Id == jobId);
+            int index = _jobs.FindIndex(j => j.Id == jobId);
             if (index < 0)
             {
                 return false;
             }
 
-            var job = jobs[index] with { Status = "success" };
-            jobs[index] = job;
-            for (int i = 0; i < deployments.Count; i++)
+            var job = _jobs[index] with { Status = "success" };
+            _jobs[index] = job;
+            for (int i = 0; i < _deployments.Count; i++)
             {
-                if (deployments[i].JobId == jobId)
+                if (_deployments[i].JobId == jobId)
                 {
-                    deployments[i] = deployments[i] with { Status = "success" };
+                    _deployments[i] = _deployments[i] with { Status = "success" };
                 }
             }
 
-            if (jobs.Where(j => j.PipelineId == job.PipelineId).All(j => j.Status is "success" or "failed" or "canceled" or "skipped"))
+            if (_jobs.Where(j => j.PipelineId == job.PipelineId).All(j => j.Status is "success" or "failed" or "canceled" or "skipped"))
             {
-                int pipeline = pipelines.FindIndex(p => p.Id == job.PipelineId);
+                int pipeline = _pipelines.FindIndex(p => p.Id == job.PipelineId);
                 if (pipeline >= 0)
                 {
-                    pipelines[pipeline] = pipelines[pipeline] with { Status = "success" };
+                    _pipelines[pipeline] = _pipelines[pipeline] with { Status = "success" };
                 }
             }
 
@@ -100,25 +100,25 @@ public sealed class GitLabStubState
 
     internal GitLabStubProject? FindProject(string idOrPath)
     {
-        lock (gate)
+        lock (_gate)
         {
             return long.TryParse(idOrPath, out long id)
-                ? projects.FirstOrDefault(p => p.Id == id)
-                : projects.FirstOrDefault(p => string.Equals(p.PathWithNamespace, idOrPath, StringComparison.OrdinalIgnoreCase));
+                ? _projects.FirstOrDefault(p => p.Id == id)
+                : _projects.FirstOrDefault(p => string.Equals(p.PathWithNamespace, idOrPath, StringComparison.OrdinalIgnoreCase));
         }
     }
 
-    internal List<GitLabStubEnvironment> Environments(long projectId) => Locked(() => environments.Where(e => e.ProjectId == projectId).ToList());
+    internal List<GitLabStubEnvironment> Environments(long projectId) => Locked(() => _environments.Where(e => e.ProjectId == projectId).ToList());
 
-    internal List<GitLabStubPipeline> Pipelines(long projectId) => Locked(() => pipelines.Where(p => p.ProjectId == projectId).ToList());
+    internal List<GitLabStubPipeline> Pipelines(long projectId) => Locked(() => _pipelines.Where(p => p.ProjectId == projectId).ToList());
 
-    internal List<GitLabStubJob> Jobs(long projectId) => Locked(() => jobs.Where(j => j.ProjectId == projectId).ToList());
+    internal List<GitLabStubJob> Jobs(long projectId) => Locked(() => _jobs.Where(j => j.ProjectId == projectId).ToList());
 
-    internal List<GitLabStubDeployment> Deployments(long projectId) => Locked(() => deployments.Where(d => d.ProjectId == projectId).ToList());
+    internal List<GitLabStubDeployment> Deployments(long projectId) => Locked(() => _deployments.Where(d => d.ProjectId == projectId).ToList());
 
     private void Locked(Action action)
     {
-        lock (gate)
+        lock (_gate)
         {
             action();
         }
@@ -126,7 +126,7 @@ public sealed class GitLabStubState
 
     private T Locked<T>(Func<T> read)
     {
-        lock (gate)
+        lock (_gate)
         {
             return read();
         }

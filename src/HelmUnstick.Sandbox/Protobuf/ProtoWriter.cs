@@ -5,12 +5,12 @@ namespace HelmUnstick.Sandbox.Protobuf;
 /// <summary>Writes one protobuf message field by field; nested messages are built in their own writer.</summary>
 internal sealed class ProtoWriter
 {
-    private readonly MemoryStream buffer = new();
-    private readonly CodedOutputStream output;
+    private readonly MemoryStream _buffer = new();
+    private readonly CodedOutputStream _output;
 
     public ProtoWriter()
     {
-        output = new CodedOutputStream(buffer, leaveOpen: true);
+        _output = new CodedOutputStream(_buffer, leaveOpen: true);
     }
 
     public void String(int field, string? value)
@@ -20,33 +20,33 @@ internal sealed class ProtoWriter
             return;
         }
 
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteString(value);
+        _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _output.WriteString(value);
     }
 
     /// <summary>Writes a string even when empty: map entries and repeated strings keep empty values.</summary>
     public void StringAlways(int field, string value)
     {
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteString(value);
+        _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _output.WriteString(value);
     }
 
     public void Bytes(int field, byte[] value)
     {
-        output.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFrom(value));
+        _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _output.WriteBytes(ByteString.CopyFrom(value));
     }
 
     public void Int64(int field, long value)
     {
-        output.WriteTag(field, WireFormat.WireType.Varint);
-        output.WriteInt64(value);
+        _output.WriteTag(field, WireFormat.WireType.Varint);
+        _output.WriteInt64(value);
     }
 
     public void Bool(int field, bool value)
     {
-        output.WriteTag(field, WireFormat.WireType.Varint);
-        output.WriteBool(value);
+        _output.WriteTag(field, WireFormat.WireType.Varint);
+        _output.WriteBool(value);
     }
 
     public void Message(int field, Action<ProtoWriter> writeFields)
@@ -58,7 +58,7 @@ internal sealed class ProtoWriter
 
     public byte[] ToArray()
     {
-        output.Flush();
-        return buffer.ToArray();
+        _output.Flush();
+        return _buffer.ToArray();
     }
 }

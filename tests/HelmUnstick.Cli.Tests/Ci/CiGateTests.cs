@@ -25,16 +25,16 @@ public sealed class CiGateTests
     /// <summary>A clock that only moves when the gate waits.</summary>
     private sealed class ManualClock : TimeProvider
     {
-        private DateTimeOffset now = new(2026, 11, 24, 16, 0, 0, TimeSpan.Zero);
+        private DateTimeOffset _now = new(2026, 11, 24, 16, 0, 0, TimeSpan.Zero);
 
         public List<TimeSpan> Waits { get; } = [];
 
-        public override DateTimeOffset GetUtcNow() => now;
+        public override DateTimeOffset GetUtcNow() => _now;
 
-        public Task Delay(TimeSpan span, CancellationToken ct)
+        public Task Delay(TimeSpan span, CancellationToken _)
         {
             Waits.Add(span);
-            now += span;
+            _now += span;
             return Task.CompletedTask;
         }
     }

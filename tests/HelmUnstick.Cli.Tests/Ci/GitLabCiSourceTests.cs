@@ -18,13 +18,13 @@ public sealed class GitLabCiSourceTests : IDisposable
         MaxRetryDelay = TimeSpan.FromSeconds(1),
     };
 
-    private readonly FakeGitLab gitLab = new();
+    private readonly FakeGitLab _gitLab = new();
 
-    public void Dispose() => gitLab.Dispose();
+    public void Dispose() => _gitLab.Dispose();
 
     private GitLabSourceSettings Settings(string[]? environments = null, string[]? patterns = null, string[]? projects = null, bool withToken = true, Uri? url = null) =>
         new(
-            url ?? gitLab.Url,
+            url ?? _gitLab.Url,
             projects ?? [FakeGitLab.Project],
             new CiScope(environments ?? ["gprd"], patterns ?? []),
             null,
@@ -46,16 +46,16 @@ public sealed class GitLabCiSourceTests : IDisposable
         Assert.Equal(CiVerdict.Quiet, report.Verdict);
         Assert.Empty(report.Activities);
         Assert.Null(report.Error);
-        Assert.Equal($"GitLab {gitLab.Url.GetLeftPart(UriPartial.Authority)}", report.SourceName);
+        Assert.Equal($"GitLab {_gitLab.Url.GetLeftPart(UriPartial.Authority)}", report.SourceName);
     }
 
     [Fact]
     public async Task Check_RunningJobInMappedEnvironment_BlocksAndUnrelatedEnvironmentDoesNot()
     {
-        gitLab.Answer("/api/v4/projects/12/deployments", $"[{FakeGitLab.DeploymentJson(55, "gprd", 31, 101, "gprd:upgrade")}]",
+        _gitLab.Answer("/api/v4/projects/12/deployments", $"[{FakeGitLab.DeploymentJson(55, "gprd", 31, 101, "gprd:upgrade")}]",
             parameters: Query(("environment", "gprd"), ("status", "running")));
-        gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(202, "gstg:upgrade")}, {FakeGitLab.JobJson(101, "gprd:upgrade")}]");
-        gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(900)}]", parameters: Query(("status", "running")));
+        _gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(202, "gstg:upgrade")}, {FakeGitLab.JobJson(101, "gprd:upgrade")}]");
+        _gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(900)}]", parameters: Query(("status", "running")));
 
         var report = await CheckAsync();
 
@@ -73,7 +73,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_OnlyAnUnrelatedEnvironmentDeploying_IsQuiet()
     {
-        gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(202, "gstg:upgrade")}]");
+        _gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(202, "gstg:upgrade")}]");
 
         var report = await CheckAsync();
 
@@ -84,7 +84,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_JobMatchingMappedPattern_Blocks()
     {
-        gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(303, "gprd:migrate")}]");
+        _gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(303, "gprd:migrate")}]");
 
         var report = await CheckAsync(Settings(environments: [], patterns: ["gprd:*"]));
 
@@ -95,8 +95,8 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_JobWaitingOnMappedResourceGroup_Blocks()
     {
-        gitLab.Answer("/api/v4/projects/12/resource_groups", """[{"id": 3, "key": "gprd", "process_mode": "oldest_first"}]""");
-        gitLab.Answer("/api/v4/projects/12/resource_groups/gprd/upcoming_jobs", $"[{FakeGitLab.JobJson(404, "deploy", "waiting_for_resource")}]");
+        _gitLab.Answer("/api/v4/projects/12/resource_groups", """[{"id": 3, "key": "gprd", "process_mode": "oldest_first"}]""");
+        _gitLab.Answer("/api/v4/projects/12/resource_groups/gprd/upcoming_jobs", $"[{FakeGitLab.JobJson(404, "deploy", "waiting_for_resource")}]");
 
         var report = await CheckAsync();
 
@@ -107,7 +107,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_NothingMapped_AnyActivePipelineBlocks()
     {
-        gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(901, "pending")}]", parameters: Query(("status", "pending")));
+        _gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(901, "pending")}]", parameters: Query(("status", "pending")));
 
         var report = await CheckAsync(Settings(environments: []));
 
@@ -121,7 +121,7 @@ public sealed class GitLabCiSourceTests : IDisposable
         for (int page = 1; page <= 3; page++)
         {
             var parameters = page == 1 ? null : Query(("page", page.ToString()));
-            gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(page * 10, $"gprd:part{page}")}]",
+            _gitLab.Answer("/api/v4/projects/12/jobs", $"[{FakeGitLab.JobJson(page * 10, $"gprd:part{page}")}]",
                 priority: page == 1 ? 20 : 10,
                 parameters: parameters,
                 headers: new Dictionary<string, string> { ["x-next-page"] = page < 3 ? (page + 1).ToString() : "", ["x-page"] = page.ToString() });
@@ -135,11 +135,11 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_PipelinesAcrossPagesByLinkHeader_ReadsEveryPage()
     {
-        string next = $"{gitLab.Url.GetLeftPart(UriPartial.Authority)}/api/v4/projects/12/pipelines?status=running&per_page=100&page=2";
-        gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(1)}]", priority: 20,
+        string next = $"{_gitLab.Url.GetLeftPart(UriPartial.Authority)}/api/v4/projects/12/pipelines?status=running&per_page=100&page=2";
+        _gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(1)}]", priority: 20,
             parameters: Query(("status", "running")),
             headers: new Dictionary<string, string> { ["Link"] = $"<{next}>; rel=\"next\", <{next}>; rel=\"last\"" });
-        gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(2)}]", priority: 10,
+        _gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(2)}]", priority: 10,
             parameters: Query(("status", "running"), ("page", "2")));
 
         var report = await CheckAsync(Settings(environments: []));
@@ -150,7 +150,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_LinkToAnotherHost_IsNotFollowed()
     {
-        gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(1)}]", parameters: Query(("status", "running")),
+        _gitLab.Answer("/api/v4/projects/12/pipelines", $"[{FakeGitLab.PipelineJson(1)}]", parameters: Query(("status", "running")),
             headers: new Dictionary<string, string> { ["Link"] = "<https://elsewhere.example.net/api/v4/projects/12/pipelines?page=2>; rel=\"next\"" });
 
         var report = await CheckAsync(Settings(environments: []));
@@ -163,14 +163,14 @@ public sealed class GitLabCiSourceTests : IDisposable
     public async Task Check_ProjectPath_IsSentUrlEncodedWithTheToken()
     {
         // WireMock matches on the decoded path; the raw URL shows what went over the wire.
-        gitLab.Answer("/api/v4/projects/gitlab-com/gl-infra/k8s-workgroups", FakeGitLab.ProjectJson(7, "gitlab-com/gl-infra/k8s-workgroups"), priority: 5);
+        _gitLab.Answer("/api/v4/projects/gitlab-com/gl-infra/k8s-workgroups", FakeGitLab.ProjectJson(7, "gitlab-com/gl-infra/k8s-workgroups"), priority: 5);
 
         var report = await CheckAsync(Settings(environments: [], projects: ["gitlab-com/gl-infra/k8s-workgroups"]));
 
         Assert.Equal(CiVerdict.Quiet, report.Verdict);
-        var first = gitLab.Server.LogEntries.First();
+        var first = _gitLab.Server.LogEntries.First();
         Assert.Contains("/api/v4/projects/gitlab-com%2Fgl-infra%2Fk8s-workgroups", first.RequestMessage.AbsoluteUrl);
-        Assert.All(gitLab.Server.LogEntries, e => Assert.Equal(FakeGitLab.Token, e.RequestMessage.Headers!["PRIVATE-TOKEN"].Single()));
+        Assert.All(_gitLab.Server.LogEntries, e => Assert.Equal(FakeGitLab.Token, e.RequestMessage.Headers!["PRIVATE-TOKEN"].Single()));
     }
 
     [Theory]
@@ -184,7 +184,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [InlineData(429, true, "kept rate-limiting the requests for project '12' (429) after 3 attempts")]
     public async Task Check_ErrorStatus_IsUnavailableWithOneClearLine(int status, bool withToken, string expected)
     {
-        gitLab.Answer("/api/v4/projects/12", $$"""{"message": "{{status}} error"}""", status: status, priority: 1,
+        _gitLab.Answer("/api/v4/projects/12", $$"""{"message": "{{status}} error"}""", status: status, priority: 1,
             headers: status == 429 ? new Dictionary<string, string> { ["Retry-After"] = "0" } : null);
 
         var report = await CheckAsync(Settings(withToken: withToken));
@@ -199,7 +199,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     public async Task Check_RedirectToAnotherHost_IsNotFollowedSoTheTokenStaysHome()
     {
         using var elsewhere = new FakeGitLab();
-        gitLab.Answer("/api/v4/projects/12", "", status: 302, priority: 1,
+        _gitLab.Answer("/api/v4/projects/12", "", status: 302, priority: 1,
             headers: new Dictionary<string, string> { ["Location"] = $"{elsewhere.Url}api/v4/projects/12" });
 
         var report = await CheckAsync();
@@ -224,23 +224,23 @@ public sealed class GitLabCiSourceTests : IDisposable
     [InlineData(502)]
     public async Task Check_TransientFailureThenSuccess_RetriesAndAnswers(int status)
     {
-        gitLab.Server.Given(Request.Create().WithPath("/api/v4/projects/12").UsingGet()).AtPriority(1)
+        _gitLab.Server.Given(Request.Create().WithPath("/api/v4/projects/12").UsingGet()).AtPriority(1)
             .InScenario("flaky").WillSetStateTo("recovered")
             .RespondWith(Response.Create().WithStatusCode(status).WithHeader("Retry-After", "1").WithBody("""{"message": "try later"}"""));
-        gitLab.Server.Given(Request.Create().WithPath("/api/v4/projects/12").UsingGet()).AtPriority(1)
+        _gitLab.Server.Given(Request.Create().WithPath("/api/v4/projects/12").UsingGet()).AtPriority(1)
             .InScenario("flaky").WhenStateIs("recovered")
             .RespondWith(Response.Create().WithStatusCode(200).WithBody(FakeGitLab.ProjectJson(12, "gitlab-com/gl-infra/k8s-workloads/gitlab-com")));
 
         var report = await CheckAsync();
 
         Assert.Equal(CiVerdict.Quiet, report.Verdict);
-        Assert.Equal(2, gitLab.Server.LogEntries.Count(e => e.RequestMessage.Path == "/api/v4/projects/12"));
+        Assert.Equal(2, _gitLab.Server.LogEntries.Count(e => e.RequestMessage.Path == "/api/v4/projects/12"));
     }
 
     [Fact]
     public async Task Check_SlowAnswers_GiveUpAfterAttemptTimeouts()
     {
-        gitLab.Answer("/api/v4/projects/12", FakeGitLab.ProjectJson(12, "x/y"), priority: 1, delay: TimeSpan.FromSeconds(3));
+        _gitLab.Answer("/api/v4/projects/12", FakeGitLab.ProjectJson(12, "x/y"), priority: 1, delay: TimeSpan.FromSeconds(3));
 
         var report = await CheckAsync(options: FastOptions with { AttemptTimeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
 
@@ -251,7 +251,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_SlowAnswers_StopAtTheTotalTimeBudget()
     {
-        gitLab.Answer("/api/v4/projects/12", FakeGitLab.ProjectJson(12, "x/y"), priority: 1, delay: TimeSpan.FromSeconds(5));
+        _gitLab.Answer("/api/v4/projects/12", FakeGitLab.ProjectJson(12, "x/y"), priority: 1, delay: TimeSpan.FromSeconds(5));
 
         var report = await CheckAsync(options: FastOptions with { TotalBudget = TimeSpan.FromMilliseconds(300) });
 
@@ -262,7 +262,7 @@ public sealed class GitLabCiSourceTests : IDisposable
     [Fact]
     public async Task Check_AnswerThatIsNotGitLabJson_IsUnavailable()
     {
-        gitLab.Answer("/api/v4/projects/12/jobs", "<html>login</html>", priority: 1);
+        _gitLab.Answer("/api/v4/projects/12/jobs", "<html>login</html>", priority: 1);
 
         var report = await CheckAsync();
 
@@ -333,8 +333,8 @@ public sealed class GitLabCiSourceTests : IDisposable
         var answers = new List<CiSourceReport>();
         foreach (int status in new[] { 401, 403, 404, 500 })
         {
-            gitLab.Server.Reset();
-            gitLab.Answer("/api/v4/projects/12", "{}", status: status, priority: 1);
+            _gitLab.Server.Reset();
+            _gitLab.Answer("/api/v4/projects/12", "{}", status: status, priority: 1);
             answers.Add(await CheckAsync(options: FastOptions with { MaxRetries = 0 }));
         }
 

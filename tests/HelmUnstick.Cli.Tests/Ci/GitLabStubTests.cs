@@ -17,32 +17,32 @@ public sealed class GitLabStubTests : IAsyncLifetime
 {
     private const string Token = "glpat-stub-secret";
 
-    private readonly GitLabStubState state = GitLabStubState.CreateDemo(requiredToken: Token);
-    private WebApplication? app;
-    private Uri baseUrl = null!;
+    private readonly GitLabStubState _state = GitLabStubState.CreateDemo(requiredToken: Token);
+    private WebApplication? _app;
+    private Uri _baseUrl = null!;
 
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        app = builder.Build();
-        app.MapGitLabStub(state);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        baseUrl = new Uri($"{address}/gitlab");
+        _app = builder.Build();
+        _app.MapGitLabStub(_state);
+        await _app.StartAsync();
+        string address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        _baseUrl = new Uri($"{address}/gitlab");
     }
 
     public async Task DisposeAsync()
     {
-        if (app is not null)
+        if (_app is not null)
         {
-            await app.DisposeAsync();
+            await _app.DisposeAsync();
         }
     }
 
     private GitLabSourceSettings Settings(string project = GitLabStubState.DemoProject, string token = Token, string[]? environments = null) =>
-        new(baseUrl, [project], new CiScope(environments ?? ["gprd"], []), null, GitLabToken.Resolve(null, _ => token));
+        new(_baseUrl, [project], new CiScope(environments ?? ["gprd"], []), null, GitLabToken.Resolve(null, _ => token));
 
     private static async Task<CiSourceReport> CheckAsync(GitLabSourceSettings settings, int perPage = 100)
     {
@@ -60,14 +60,14 @@ public sealed class GitLabStubTests : IAsyncLifetime
             ["Deployment 501 blocks", "Job 4101 blocks", "Job 4202 listed", "Pipeline 2002 listed", "Pipeline 2001 listed"],
             report.Activities.Select(a => $"{a.Kind} {a.Id} {(a.Blocks ? "blocks" : "listed")}"));
         Assert.Equal(
-            $"{baseUrl}/{GitLabStubState.DemoProject}/-/jobs/4101",
+            $"{_baseUrl}/{GitLabStubState.DemoProject}/-/jobs/4101",
             report.Activities.Single(a => a.Kind == CiActivityKind.Job && a.Id == 4101).WebUrl);
     }
 
     [Fact]
     public async Task Source_AfterTheDeployJobFinished_IsQuiet()
     {
-        Assert.True(state.MarkDeployJobFinished());
+        Assert.True(_state.MarkDeployJobFinished());
 
         var report = await CheckAsync(Settings());
 
@@ -101,8 +101,8 @@ public sealed class GitLabStubTests : IAsyncLifetime
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", Token);
 
-        using var byPath = await http.GetAsync($"{baseUrl}/api/v4/projects/{Uri.EscapeDataString(GitLabStubState.DemoProject)}");
-        using var byId = await http.GetAsync($"{baseUrl}/api/v4/projects/12");
+        using var byPath = await http.GetAsync($"{_baseUrl}/api/v4/projects/{Uri.EscapeDataString(GitLabStubState.DemoProject)}");
+        using var byId = await http.GetAsync($"{_baseUrl}/api/v4/projects/12");
 
         Assert.Equal(HttpStatusCode.OK, byPath.StatusCode);
         using var project = JsonDocument.Parse(await byPath.Content.ReadAsStringAsync());
@@ -117,7 +117,7 @@ public sealed class GitLabStubTests : IAsyncLifetime
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", Token);
 
-        using var response = await http.GetAsync($"{baseUrl}/api/v4/projects/12/jobs?scope[]=running&scope[]=pending&per_page=1");
+        using var response = await http.GetAsync($"{_baseUrl}/api/v4/projects/12/jobs?scope[]=running&scope[]=pending&per_page=1");
 
         Assert.Equal("2", response.Headers.GetValues("x-next-page").Single());
         Assert.Equal("2", response.Headers.GetValues("x-total").Single());
@@ -131,6 +131,6 @@ public sealed class GitLabStubTests : IAsyncLifetime
     [Fact]
     public void State_FinishingAnUnknownJob_ReportsFalse()
     {
-        Assert.False(state.MarkJobFinished(999_999));
+        Assert.False(_state.MarkJobFinished(999_999));
     }
 }

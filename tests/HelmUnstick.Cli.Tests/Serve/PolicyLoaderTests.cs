@@ -1,6 +1,5 @@
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Policy;
-using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Tests.Serve;
 
