@@ -111,24 +111,11 @@ internal sealed record CliRun(int ExitCode, string Out, string Err)
 /// <summary>Paths to the real Helm data in ../shared/fixtures.</summary>
 internal static class Fixtures
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryPaths.Root;
 
     public static string PathOf(string relative) => Path.Combine(Root, "..", "shared", "fixtures", relative);
 
     public static string StuckUpgradeStore => PathOf("helm3.18/cluster-with-stuck-upgrade.json");
 
     public static string StuckInstallStore => PathOf("helm3.18/cluster-with-stuck-install.json");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "HelmUnstick.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("HelmUnstick.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

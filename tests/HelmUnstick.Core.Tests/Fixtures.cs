@@ -7,7 +7,7 @@ namespace HelmUnstick.Core.Tests;
 /// <summary>The real Helm data in ../shared/fixtures, next to the repository.</summary>
 internal static class Fixtures
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryPaths.Root;
 
     public static string PathOf(string relative) => Path.Combine(Root, "..", "shared", "fixtures", relative);
 
@@ -33,18 +33,5 @@ internal static class Fixtures
             (string?)meta["resourceVersion"],
             labels,
             ReleaseCodec.DecodeApiJsonValue((string)secret["data"]!["release"]!));
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "HelmUnstick.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("HelmUnstick.slnx not found above " + AppContext.BaseDirectory);
     }
 }

@@ -256,15 +256,5 @@ public sealed class OpenApiDocumentsTests
         return schema;
     }
 
-    private static string FixturePath(params string[] parts)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "HelmUnstick.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.NotNull(directory);
-        return Path.Combine([directory.FullName, "..", "shared", "fixtures", .. parts]);
-    }
+    private static string FixturePath(params string[] parts) => RepositoryPaths.SharedFixture(parts);
 }

@@ -6,8 +6,8 @@ namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class ProtobufBodyTests
 {
-    private static readonly string ProtobufFixture = RepositoryRoot.SharedFixture("helm3.18", "secret-pending-install.protobuf");
-    private static readonly string JsonFixture = RepositoryRoot.SharedFixture("helm3.18", "secret-pending-install.json");
+    private static readonly string ProtobufFixture = RepositoryPaths.SharedFixture("helm3.18", "secret-pending-install.protobuf");
+    private static readonly string JsonFixture = RepositoryPaths.SharedFixture("helm3.18", "secret-pending-install.json");
 
     private static ByteArrayContent ProtobufContent(byte[] body)
     {

@@ -13,7 +13,7 @@ public sealed class ScenarioTests
     public async Task FixtureStore_LoadsAndServesEveryObject(string file, string stuckNamespace, int stuckRevisions)
     {
         var path = Path.Combine("..", "shared", "fixtures", "helm3.18", file);
-        var scenario = Scenario.Load(Path.GetFullPath(Path.Combine(RepositoryRoot.Path, path)));
+        var scenario = Scenario.Load(Path.GetFullPath(Path.Combine(RepositoryPaths.Root, path)));
         await using var sandbox = await RunningSandbox.StartAsync(new SandboxOptions { Scenario = scenario });
 
         var secrets = await sandbox.Client.CoreV1.ListNamespacedSecretAsync(stuckNamespace, labelSelector: "owner=helm");
@@ -32,7 +32,7 @@ public sealed class ScenarioTests
         var previous = Environment.CurrentDirectory;
         try
         {
-            Environment.CurrentDirectory = RepositoryRoot.Path;
+            Environment.CurrentDirectory = RepositoryPaths.Root;
 
             var scenario = Scenario.Load("../shared/fixtures/helm3.18/cluster-with-stuck-upgrade.json");
 
