@@ -8,7 +8,7 @@ namespace HelmUnstick.Cli.Tests.Serve;
 /// <summary><c>helm-unstick serve</c> running in-process against a test sandbox until stopped, with its output readable while it runs.</summary>
 internal sealed class ServeRun : IAsyncDisposable
 {
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
 
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _err = new();

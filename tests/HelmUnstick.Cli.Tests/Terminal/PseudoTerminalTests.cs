@@ -54,7 +54,7 @@ public sealed class PseudoTerminalTests
         });
         var gitLabUrl = new Uri(cli.Server.BaseAddress, "gitlab");
         await using var terminal = InTerminal(cli,
-            $"fix gitlab-cny -n gitlab-cny --gitlab-url {gitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd --wait-for-ci 8s");
+            $"fix gitlab-cny -n gitlab-cny --gitlab-url {gitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd --wait-for-ci 20s");
 
         var (exitCode, screen, _) = await terminal.WaitAsync();
 
