@@ -54,7 +54,11 @@ internal static class ApiErrors
         };
     }
 
-    public static JsonObject Details(ResourceType type, string name)
+    /// <summary>
+    /// The <c>details</c> of a Status. The apiserver names the resource in <c>kind</c> (as in <c>secrets</c>), except
+    /// for Invalid, which names the kind (as in <c>Secret</c>).
+    /// </summary>
+    private static JsonObject Details(ResourceType type, string name, bool namesKind = false)
     {
         var details = new JsonObject();
         if (name.Length > 0)
@@ -67,7 +71,7 @@ internal static class ApiErrors
             details["group"] = type.Group;
         }
 
-        details["kind"] = type.Resource;
+        details["kind"] = namesKind ? type.Kind : type.Resource;
         return details;
     }
 
@@ -87,18 +91,7 @@ internal static class ApiErrors
 
     public static ApiException Invalid(ResourceType type, string name, string field, string causeReason, string detail)
     {
-        var details = new JsonObject();
-        if (name.Length > 0)
-        {
-            details["name"] = name;
-        }
-
-        if (type.Group.Length > 0)
-        {
-            details["group"] = type.Group;
-        }
-
-        details["kind"] = type.Kind;
+        var details = Details(type, name, namesKind: true);
         details["causes"] = new JsonArray(new JsonObject
         {
             ["reason"] = causeReason,

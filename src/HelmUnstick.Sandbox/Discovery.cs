@@ -82,18 +82,8 @@ internal static class Discovery
                 ["singularName"] = type.SingularName,
                 ["namespaced"] = type.Namespaced,
                 ["kind"] = type.Kind,
-                ["verbs"] = new JsonArray(ResourceVerbs(type).Select(v => (JsonNode)v!).ToArray()),
             };
-            if (type.ShortNames.Count > 0)
-            {
-                resource["shortNames"] = new JsonArray(type.ShortNames.Select(s => (JsonNode)s!).ToArray());
-            }
-
-            if (type.Resource is "pods" or "deployments" or "statefulsets" or "daemonsets" or "replicasets" or "horizontalpodautoscalers")
-            {
-                resource["categories"] = new JsonArray("all");
-            }
-
+            AddVerbsAndNames(resource, type);
             resources.Add(resource);
             resources.Add(new JsonObject
             {
@@ -194,18 +184,8 @@ internal static class Discovery
                     ["responseKind"] = Kind(type),
                     ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
                     ["singularResource"] = type.SingularName,
-                    ["verbs"] = new JsonArray(ResourceVerbs(type).Select(v => (JsonNode)v!).ToArray()),
                 };
-                if (type.ShortNames.Count > 0)
-                {
-                    resource["shortNames"] = new JsonArray(type.ShortNames.Select(s => (JsonNode)s!).ToArray());
-                }
-
-                if (type.Resource is "pods" or "deployments" or "statefulsets" or "daemonsets" or "replicasets" or "horizontalpodautoscalers")
-                {
-                    resource["categories"] = new JsonArray("all");
-                }
-
+                AddVerbsAndNames(resource, type);
                 var subresources = new JsonArray(new JsonObject
                 {
                     ["subresource"] = "status",
@@ -238,10 +218,21 @@ internal static class Discovery
         return new JsonObject { ["metadata"] = metadata, ["versions"] = versionList };
     }
 
-    private static IEnumerable<string> ResourceVerbs(ResourceType type) =>
-        type.Resource == "namespaces"
-            ? ResourceCatalog.Verbs.Where(verb => verb != "deletecollection")
-            : ResourceCatalog.Verbs;
+    /// <summary>What both discovery forms say of a resource after naming it: its verbs, short names and categories.</summary>
+    private static void AddVerbsAndNames(JsonObject resource, ResourceType type)
+    {
+        var verbs = type.Resource == "namespaces" ? ResourceCatalog.Verbs.Where(verb => verb != "deletecollection") : ResourceCatalog.Verbs;
+        resource["verbs"] = new JsonArray(verbs.Select(v => (JsonNode)v!).ToArray());
+        if (type.ShortNames.Count > 0)
+        {
+            resource["shortNames"] = new JsonArray(type.ShortNames.Select(s => (JsonNode)s!).ToArray());
+        }
+
+        if (type.Resource is "pods" or "deployments" or "statefulsets" or "daemonsets" or "replicasets" or "horizontalpodautoscalers")
+        {
+            resource["categories"] = new JsonArray("all");
+        }
+    }
 
     private static IEnumerable<IGrouping<string, string>> Groups() =>
         ResourceCatalog.All

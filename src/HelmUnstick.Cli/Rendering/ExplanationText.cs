@@ -40,10 +40,11 @@ internal static class ExplanationText
             return;
         }
 
+        // The names the JSON uses, so table and JSON read the same.
         var table = Tables.Plain("KIND", "NAME", "CHANGE", "LIVE");
         foreach (var resource in explanation.Resources)
         {
-            table.AddRow([resource.Key.Kind, resource.Key.Name, Name(resource.Change), Name(resource.Live)]);
+            table.AddRow([resource.Key.Kind, resource.Key.Name, ReleaseExplanation.JsonName(resource.Change), ReleaseExplanation.JsonName(resource.Live)]);
         }
 
         env.Console.Write(table);
@@ -72,18 +73,6 @@ internal static class ExplanationText
             : chart.IsChanged ? $"{ChartText(chart.PreviousName, chart.PreviousVersion, chart.PreviousAppVersion)} -> {stuck}"
             : $"{stuck}, unchanged";
     }
-
-    /// <summary>The names the JSON uses, so table and JSON read the same.</summary>
-    public static string Name(ResourceChange change) => change.ToString().ToLowerInvariant();
-
-    public static string Name(LiveState state) => state switch
-    {
-        LiveState.MatchesStuck => "matches-stuck",
-        LiveState.MatchesPrevious => "matches-previous",
-        LiveState.MatchesBoth => "matches-both",
-        LiveState.Neither => "neither",
-        _ => "missing",
-    };
 
     private static string ChartText(string name, string version, string? appVersion) =>
         appVersion is null ? $"{name} {version}" : $"{name} {version} (app {appVersion})";

@@ -3,6 +3,7 @@ using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Yaml;
 using YamlDotNet.RepresentationModel;
 
@@ -24,6 +25,11 @@ namespace HelmUnstick.Cli.Serve;
 internal static class PolicyLoader
 {
     private static readonly string[] RuleKeys = ["namespaces", "releases", "action", "strategy", "staleAfter", "helmTimeout", "skipCiCheck", "reason"];
+
+    private static readonly (string, PolicyAction)[] Actions = [("alert", PolicyAction.Alert), ("fix", PolicyAction.Fix)];
+
+    /// <summary>The names <c>fix --strategy</c> takes.</summary>
+    private static readonly (string, RemediationStrategy)[] Strategies = StrategyNames.All.Select(s => (StrategyNames.Of(s), s)).ToArray();
 
     public static RemediationPolicy Load(string path)
     {
@@ -122,20 +128,10 @@ internal static class PolicyLoader
                     releases = Globs(reader, value, $"{where}.releases");
                     break;
                 case "action":
-                    action = reader.Scalar(value, $"{where}.action") switch
-                    {
-                        "alert" => PolicyAction.Alert,
-                        "fix" => PolicyAction.Fix,
-                        var other => throw reader.Error(value, $"{where}.action '{other}' is not one of alert, fix"),
-                    };
+                    action = reader.OneOf(value, $"{where}.action", Actions);
                     break;
                 case "strategy":
-                    strategy = reader.Scalar(value, $"{where}.strategy") switch
-                    {
-                        "delete" => RemediationStrategy.Delete,
-                        "mark-failed" => RemediationStrategy.MarkFailed,
-                        var other => throw reader.Error(value, $"{where}.strategy '{other}' is not one of delete, mark-failed"),
-                    };
+                    strategy = reader.OneOf(value, $"{where}.strategy", Strategies);
                     break;
                 case "staleAfter":
                     staleAfter = Duration(reader, value, $"{where}.staleAfter");

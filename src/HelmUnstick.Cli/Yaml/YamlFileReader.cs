@@ -39,6 +39,21 @@ internal sealed class YamlFileReader(string fileName, Func<string, Exception> to
     public string Scalar(YamlNode node, string where) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, $"{where} must be non-empty text");
 
+    /// <summary>A scalar that must be one of <paramref name="choices"/>' names; the value of the one it is.</summary>
+    public T OneOf<T>(YamlNode node, string where, IReadOnlyList<(string Name, T Value)> choices)
+    {
+        var text = Scalar(node, where);
+        foreach (var (name, value) in choices)
+        {
+            if (name == text)
+            {
+                return value;
+            }
+        }
+
+        throw Error(node, $"{where} '{text}' is not one of {string.Join(", ", choices.Select(c => c.Name))}");
+    }
+
     /// <summary>One item or a list of them; <paramref name="shape"/> says what else it should have been.</summary>
     public IReadOnlyList<string> Strings(YamlNode node, string where, string shape) => node switch
     {
