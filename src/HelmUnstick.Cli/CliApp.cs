@@ -40,7 +40,7 @@ internal static class CliApp
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
         root.Subcommands.Add(new ServeCommand(common, env).Build());
         root.Subcommands.Add(new CompletionCommand(env).Build());
-        new ClusterCompletions(common, env).AddTo(root);
+        new ClusterCompletions(common, env).AddSources();
         return root;
     }
 

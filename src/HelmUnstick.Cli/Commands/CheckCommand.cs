@@ -10,9 +10,7 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary><c>check</c>: the runbook's preflight alone, as a checklist with evidence. Changes nothing.</summary>
 internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _release = CommonOptions.Release();
     private readonly SafetyOptions _safety = new();
-    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -23,7 +21,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
             Changes nothing. Exit codes: 0 clear to fix (or nothing to fix), 1 blocked, 2 usage error, 3 API error.
             """)
         {
-            _release, _output,
+            common.Release, common.ReleaseOutput,
         };
         _safety.AddTo(command);
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
@@ -34,10 +32,10 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
     {
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var request = _safety.Request(result, env, session, result.GetValue(_release)!, ns, RemediationStrategy.Delete, backupDirectory: null);
+        var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backupDirectory: null);
         var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
-        if (result.GetValue(_output) == OutputFormat.Json)
+        if (common.WantsJson(result))
         {
             env.WriteData(Json.Serialize(CheckReport.From(plan)));
             return code;

@@ -81,6 +81,16 @@ internal sealed class CommonOptions
         return (session, session.NamespaceOr(target.Namespace));
     }
 
+    /// <summary>RELEASE: one instance for every command about one release (check, fix, explain, history).</summary>
+    public Argument<string> Release { get; } = ReleaseArgument();
+
+    /// <summary><c>-o table|json</c> of the commands about one release.</summary>
+    public Option<OutputFormat> ReleaseOutput { get; } = Output();
+
+    public string ReleaseOf(ParseResult result) => result.GetValue(Release)!;
+
+    public bool WantsJson(ParseResult result) => result.GetValue(ReleaseOutput) == OutputFormat.Json;
+
     public static Option<OutputFormat> Output() => Choice("--output", "Output format: table or json", OutputFormat.Table,
         [(OutputFormat.Table, "table"), (OutputFormat.Json, "json")], alias: "-o");
 
@@ -134,7 +144,7 @@ internal sealed class CommonOptions
 
     public const string ReleaseArgumentName = "RELEASE";
 
-    public static Argument<string> Release()
+    private static Argument<string> ReleaseArgument()
     {
         var release = new Argument<string>(ReleaseArgumentName) { Description = "The Helm release name" };
 

@@ -12,8 +12,6 @@ namespace HelmUnstick.Cli.Commands;
 /// </summary>
 internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _release = CommonOptions.Release();
-    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     private readonly Option<int?> _revision = new("--revision")
     {
@@ -42,7 +40,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             Exit codes: 0 explained, 2 usage error (release, namespace or revision not found), 3 API error.
             """)
         {
-            _release, _revision, _showValues, _output, _report,
+            common.Release, _revision, _showValues, common.ReleaseOutput, _report,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -52,7 +50,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
     {
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var release = result.GetValue(_release)!;
+        var release = common.ReleaseOf(result);
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
         var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
@@ -74,7 +72,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
         }
 
-        if (result.GetValue(_output) == OutputFormat.Json)
+        if (common.WantsJson(result))
         {
             env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
         }

@@ -13,7 +13,6 @@ namespace HelmUnstick.Cli.Commands;
 /// </summary>
 internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _release = CommonOptions.Release();
     private readonly SafetyOptions _safety = new();
 
     private readonly Option<RemediationStrategy> _strategy = CommonOptions.Choice(
@@ -28,7 +27,6 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
     private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
     private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
-    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -42,7 +40,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
             """)
         {
-            _release, _strategy, _apply, _yes, _backupDir, _report, _showValues, _output,
+            common.Release, _strategy, _apply, _yes, _backupDir, _report, _showValues, common.ReleaseOutput,
         };
         _safety.AddTo(command);
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
@@ -59,8 +57,8 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var release = result.GetValue(_release)!;
-        var run = new FixRun(env, result.GetValue(_output) == OutputFormat.Json, new IncidentRecord("fix", release, ns, session.ContextName));
+        var release = common.ReleaseOf(result);
+        var run = new FixRun(env, common.WantsJson(result), new IncidentRecord("fix", release, ns, session.ContextName));
         try
         {
             var code = await PlanAndApplyAsync(result, session, run, ct);

@@ -10,9 +10,7 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary><c>history</c>: like <c>helm history</c>, marking the stuck revision and anything Helm would trip over.</summary>
 internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _release = CommonOptions.Release();
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
-    private readonly Option<OutputFormat> _output = CommonOptions.Output();
 
     public Command Build()
     {
@@ -22,7 +20,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
             Exit codes: 0 not stuck, 1 stuck, 2 usage error (release or namespace not found), 3 API error.
             """)
         {
-            _release, _staleAfter, _output,
+            common.Release, _staleAfter, common.ReleaseOutput,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -33,7 +31,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
-        var history = await UnstickEngine.ReadHistoryAsync(session, store, result.GetValue(_release)!, ns, ct);
+        var history = await UnstickEngine.ReadHistoryAsync(session, store, common.ReleaseOf(result), ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(
             r.Revision,
@@ -46,7 +44,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
             r.SecretName,
             diagnosis.StuckRevision?.SecretName == r.SecretName)).ToList();
 
-        if (result.GetValue(_output) == OutputFormat.Json)
+        if (common.WantsJson(result))
         {
             env.WriteData(Json.Serialize(rows));
         }

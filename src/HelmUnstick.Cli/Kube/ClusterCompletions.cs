@@ -15,15 +15,12 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
 {
     private static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(5);
 
-    /// <summary>Completes <c>--context</c>, <c>-n</c> and the RELEASE argument of every command in the tree.</summary>
-    public void AddTo(RootCommand root)
+    /// <summary>Completes <c>--context</c>, <c>-n</c> and RELEASE, for every command that takes them.</summary>
+    public void AddSources()
     {
         common.Context.CompletionSources.Add(context => Complete(context, Contexts));
         common.Namespace.CompletionSources.Add(context => Complete(context, Namespaces));
-        foreach (var release in root.Subcommands.SelectMany(c => c.Arguments).Where(a => a.Name == CommonOptions.ReleaseArgumentName))
-        {
-            release.CompletionSources.Add(context => Complete(context, Releases));
-        }
+        common.Release.CompletionSources.Add(context => Complete(context, Releases));
     }
 
     private static IEnumerable<CompletionItem> Complete(CompletionContext context, Func<ParseResult, Task<IEnumerable<string>>> source)

@@ -5,23 +5,15 @@ using k8s.Exceptions;
 namespace HelmUnstick.Cli.Kube;
 
 /// <summary>A connection to one cluster, chosen the way kubectl chooses it.</summary>
-internal sealed class ClusterSession : IDisposable
+internal sealed class ClusterSession(Kubernetes client, string contextName, string defaultNamespace, string server) : IDisposable
 {
-    private ClusterSession(Kubernetes client, string contextName, string defaultNamespace, string server)
-    {
-        Client = client;
-        ContextName = contextName;
-        DefaultNamespace = defaultNamespace;
-        Server = server;
-    }
+    public Kubernetes Client { get; } = client;
 
-    public Kubernetes Client { get; }
+    public string ContextName { get; } = contextName;
 
-    public string ContextName { get; }
+    public string DefaultNamespace { get; } = defaultNamespace;
 
-    public string DefaultNamespace { get; }
-
-    public string Server { get; }
+    public string Server { get; } = server;
 
     /// <summary>
     /// <c>--kubeconfig</c>, then <c>$KUBECONFIG</c>, then <c>~/.kube/config</c>; in a pod without any of them,

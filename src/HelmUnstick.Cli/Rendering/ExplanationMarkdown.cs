@@ -34,8 +34,8 @@ internal static class ExplanationMarkdown
             var fields = resource.Fields.Count == 0
                 ? ""
                 : string.Join("<br>", resource.Fields.Select(Change));
-            text.AppendLine($"| {Cell(resource.Key.ToString())} | {ReleaseExplanation.JsonName(resource.Change)} | "
-                            + $"{ReleaseExplanation.JsonName(resource.Live)} | {Cell(fields)} |");
+            text.AppendLine($"| {Markdown.Cell(resource.Key.ToString())} | {ReleaseExplanation.JsonName(resource.Change)} | "
+                            + $"{ReleaseExplanation.JsonName(resource.Live)} | {Markdown.Cell(fields)} |");
         }
 
         text.AppendLine();
@@ -50,12 +50,7 @@ internal static class ExplanationMarkdown
         }
 
         text.AppendLine();
-        text.AppendLine("### Next steps");
-        text.AppendLine();
-        foreach (var step in NextSteps(explanation))
-        {
-            text.AppendLine($"- {step}");
-        }
+        Markdown.AppendList(text, "### Next steps", NextSteps(explanation));
 
         return text.ToString();
     }
@@ -89,13 +84,10 @@ internal static class ExplanationMarkdown
 
     private static string Chart(ChartChange chart)
     {
-        var previous = ChartText(chart.PreviousName, chart.PreviousVersion, chart.PreviousAppVersion);
-        var stuck = ChartText(chart.StuckName, chart.StuckVersion, chart.StuckAppVersion);
+        var previous = ExplanationText.ChartText(chart.PreviousName, chart.PreviousVersion, chart.PreviousAppVersion);
+        var stuck = ExplanationText.ChartText(chart.StuckName, chart.StuckVersion, chart.StuckAppVersion);
         return chart.IsChanged ? $"{previous} → {stuck}" : $"{stuck}, unchanged";
     }
-
-    private static string ChartText(string name, string version, string? appVersion) =>
-        appVersion is null ? $"{name} {version}" : $"{name} {version} (app {appVersion})";
 
     private static string ValuesLine(ReleaseExplanation explanation) => explanation.Values.Count switch
     {
@@ -117,6 +109,4 @@ internal static class ExplanationMarkdown
         JsonValue text when text.TryGetValue<string>(out var shown) && shown == ReleaseExplanation.HiddenValue => ReleaseExplanation.HiddenValue,
         _ => $"`{value.ToJsonString()}`",
     };
-
-    private static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");
 }

@@ -74,7 +74,8 @@ internal static class ExplanationText
             : $"{stuck}, unchanged";
     }
 
-    private static string ChartText(string name, string version, string? appVersion) =>
+    /// <summary>One chart as both the terminal and the incident note name it: name, version and app version.</summary>
+    public static string ChartText(string name, string version, string? appVersion) =>
         appVersion is null ? $"{name} {version}" : $"{name} {version} (app {appVersion})";
 
     private static string ValuesLine(ReleaseExplanation explanation)

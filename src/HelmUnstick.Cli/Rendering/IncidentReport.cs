@@ -77,7 +77,7 @@ internal static class IncidentReport
         text.AppendLine("| --- | --- |");
         foreach (var entry in record.Timeline)
         {
-            text.AppendLine($"| {Time(entry.Time)} | {Cell(entry.Step)} |");
+            text.AppendLine($"| {Time(entry.Time)} | {Markdown.Cell(entry.Step)} |");
         }
 
         text.AppendLine();
@@ -140,12 +140,7 @@ internal static class IncidentReport
             text.AppendLine();
         }
 
-        text.AppendLine("## What to do next");
-        text.AppendLine();
-        foreach (var step in NextSteps(record))
-        {
-            text.AppendLine($"- {step}");
-        }
+        Markdown.AppendList(text, "## What to do next", NextSteps(record));
 
         return text.ToString();
     }
@@ -257,6 +252,4 @@ internal static class IncidentReport
     private static JsonNode? OutlookJson(HelmOutlook outlook) => JsonSerializer.SerializeToNode(outlook, (JsonTypeInfo<HelmOutlook>)Json.Options.GetTypeInfo(typeof(HelmOutlook)));
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");
 }

@@ -67,26 +67,17 @@ internal sealed class SandboxCommand(CliEnvironment env)
 }
 
 /// <summary>The sandbox API server with the GitLab stub mapped beside it, as <c>demo</c> and <c>sandbox</c> run it.</summary>
-internal sealed class SandboxHost : IAsyncDisposable
+internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, Scenario scenario) : IAsyncDisposable
 {
-    private SandboxHost(SandboxServer server, GitLabStubState gitLab, string scenarioName, string defaultNamespace, string release)
-    {
-        Release = release;
-        Server = server;
-        GitLab = gitLab;
-        ScenarioName = scenarioName;
-        DefaultNamespace = defaultNamespace;
-    }
+    public SandboxServer Server { get; } = server;
 
-    public SandboxServer Server { get; }
+    public GitLabStubState GitLab { get; } = gitLab;
 
-    public GitLabStubState GitLab { get; }
+    public string ScenarioName => scenario.Name;
 
-    public string ScenarioName { get; }
+    public string DefaultNamespace => scenario.MainNamespace;
 
-    public string DefaultNamespace { get; }
-
-    public string Release { get; }
+    public string Release => scenario.MainRelease;
 
     public string GitLabUrl => new Uri(Server.BaseAddress, "gitlab").ToString();
 
@@ -110,7 +101,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         {
             var server = await SandboxServer.StartAsync(
                 new SandboxOptions { Port = port, Scenario = scenario, ConfigureEndpoints = app => app.MapGitLabStub(gitLab) }, ct);
-            return new SandboxHost(server, gitLab, scenario.Name, scenario.MainNamespace, scenario.MainRelease);
+            return new SandboxHost(server, gitLab, scenario);
         }
         catch (IOException e)
         {
