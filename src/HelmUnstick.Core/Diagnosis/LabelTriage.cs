@@ -1,4 +1,3 @@
-using System.Globalization;
 using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Core.Diagnosis;
@@ -19,31 +18,23 @@ public sealed class LabelTriage
     /// <summary>Adds one release Secret as the metadata list shows it; keeps only what the decision needs.</summary>
     public void Add(string ns, string secretName, IReadOnlyDictionary<string, string>? labels)
     {
-        labels ??= new Dictionary<string, string>();
-        var release = labels.GetValueOrDefault("name");
-        var version = 0;
-        var status = ReleaseStatus.Unknown;
-        var wellFormed = release is { Length: > 0 }
-                         && int.TryParse(labels.GetValueOrDefault("version"), NumberStyles.None, CultureInfo.InvariantCulture, out version)
-                         && version > 0
-                         && ReleaseStatusNames.TryParse(labels.GetValueOrDefault("status"), out status);
+        var secret = ReleaseSecretLabels.From(ns, secretName, labels);
 
         // A Secret without a name label is a release of its own until its payload says which one it belongs to.
-        var key = (ns, release is { Length: > 0 } ? release : secretName);
+        var key = (ns, secret?.Release ?? secretName);
         if (!_releases.TryGetValue(key, out var entry))
         {
             entry = new ReleaseLabels();
             _releases[key] = entry;
         }
 
-        if (!wellFormed)
+        if (secret is not { Version: > 0 } || !ReleaseStatusNames.TryParse(secret.Status, out var status))
         {
             entry.Malformed.Add(secretName);
         }
-        else if (entry.Newest is not { } newest || version > newest.Version
-                 || (version == newest.Version && string.CompareOrdinal(secretName, newest.SecretName) > 0))
+        else if (entry.Newest is not { } newest || ReleaseSecretLabels.ByRevision.Compare(secret, newest.Labels) > 0)
         {
-            entry.Newest = (version, secretName, status);
+            entry.Newest = (secret, status);
         }
     }
 
@@ -58,7 +49,7 @@ public sealed class LabelTriage
         foreach (var ((ns, release), entry) in _releases
                      .OrderBy(r => r.Key.Namespace, StringComparer.Ordinal).ThenBy(r => r.Key.Release, StringComparer.Ordinal))
         {
-            var newest = entry.Newest is { } n ? new[] { n.SecretName } : [];
+            var newest = entry.Newest is { } n ? new[] { n.Labels.SecretName } : [];
             if (entry.Malformed.Count > 0)
             {
                 reads.Add(new PayloadsToRead(ns, release, [.. entry.Malformed, .. newest], PayloadReadReason.MalformedLabels));
@@ -75,7 +66,7 @@ public sealed class LabelTriage
 
     private sealed class ReleaseLabels
     {
-        public (int Version, string SecretName, ReleaseStatus Status)? Newest { get; set; }
+        public (ReleaseSecretLabels Labels, ReleaseStatus Status)? Newest { get; set; }
 
         public List<string> Malformed { get; } = [];
     }

@@ -17,6 +17,10 @@ public sealed record ReleaseSecretLabels(string Namespace, string SecretName, st
         var version = labels.TryGetValue("version", out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
         return new(ns, secretName, release, version, labels.GetValueOrDefault("status"));
     }
+
+    /// <summary>A release's revisions in Helm's order: by version number, then, for a repeated version, by Secret name.</summary>
+    public static IComparer<ReleaseSecretLabels> ByRevision { get; } = Comparer<ReleaseSecretLabels>.Create((a, b) =>
+        a.Version != b.Version ? a.Version.CompareTo(b.Version) : string.CompareOrdinal(a.SecretName, b.SecretName));
 }
 
 /// <summary>One release: its namespace and name.</summary>
@@ -89,7 +93,7 @@ public sealed class ReleaseLabelIndex
     /// <summary>The release's newest revision by its version label, or null when it has none left.</summary>
     public ReleaseSecretLabels? Newest(ReleaseKey key) =>
         _byRelease.TryGetValue(key, out var names)
-            ? names.Select(n => _secrets[(key.Namespace, n)]).OrderBy(s => s.Version).ThenBy(s => s.SecretName, StringComparer.Ordinal).Last()
+            ? names.Select(n => _secrets[(key.Namespace, n)]).Max(ReleaseSecretLabels.ByRevision)
             : null;
 
     /// <summary>
