@@ -310,24 +310,24 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             var position = ContinueToken.Decode(token);
             resourceVersion = position.ResourceVersion;
-            start = all.FindIndex(item => string.CompareOrdinal(KeyOf(item), position.LastKey) > 0);
-            start = start < 0 ? all.Count : start;
+            start = IndexAfter(all, position.Namespace, position.Name);
         }
 
+        // The stored objects themselves: each representation below copies only what it serves of them.
         var items = new List<JsonObject>();
         var next = start;
         for (; next < all.Count && (limit == 0 || items.Count < limit); next++)
         {
             if (labels.Matches(all[next]) && fields.Matches(all[next]))
             {
-                items.Add((JsonObject)all[next].DeepClone());
+                items.Add(all[next]);
             }
         }
 
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
         if (next < all.Count)
         {
-            metadata["continue"] = ContinueToken.Encode(resourceVersion, KeyOf(all[next - 1]));
+            metadata["continue"] = ContinueToken.Encode(resourceVersion, NamespaceOf(all[next - 1]), NameOf(all[next - 1]));
             if (labels.IsEmpty && fields.IsEmpty)
             {
                 // The apiserver can count what is left only when nothing is filtered out.
@@ -342,7 +342,7 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             await KubeJson.WriteAsync(
                 context,
                 200,
-                TableFormat.Build(request.Type, items, representation.Version, resourceVersion.ToString(CultureInfo.InvariantCulture), IncludeObject(context), store.UtcNow),
+                TableFormat.Build(request.Type, [.. items.Select(item => (JsonObject)item.DeepClone())], representation.Version, resourceVersion.ToString(CultureInfo.InvariantCulture), IncludeObject(context), store.UtcNow),
                 representation.ContentType);
             return;
         }
@@ -360,9 +360,10 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         list["kind"] = $"{request.Type.Kind}List";
         list["apiVersion"] = request.Type.GroupVersion;
         list["metadata"] = metadata;
-        list["items"] = new JsonArray(items.Select(item =>
+        list["items"] = new JsonArray(items.Select(stored =>
         {
             // Items of a typed list carry no kind or apiVersion, as the apiserver serves them.
+            var item = (JsonObject)stored.DeepClone();
             item.Remove("kind");
             item.Remove("apiVersion");
             return (JsonNode)item;
@@ -617,8 +618,27 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
             : throw ApiErrors.BadRequest($"invalid limit: {value}");
     }
 
-    private static string KeyOf(JsonObject obj) =>
-        $"{obj["metadata"]?["namespace"]?.GetValue<string>()}/{obj["metadata"]?["name"]?.GetValue<string>()}";
+    private static string NamespaceOf(JsonObject obj) => obj["metadata"]?["namespace"]?.GetValue<string>() ?? "";
+
+    private static string NameOf(JsonObject obj) => obj["metadata"]?["name"]?.GetValue<string>() ?? "";
+
+    /// <summary>
+    /// Where the page after (namespace, name) starts: a binary search, since a snapshot is in the store's key
+    /// order (namespace, then name, compared ordinally); a scan from the start would make paging quadratic.
+    /// </summary>
+    private static int IndexAfter(IReadOnlyList<JsonObject> items, string ns, string name)
+    {
+        var (low, high) = (0, items.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            var order = string.CompareOrdinal(NamespaceOf(items[middle]), ns);
+            order = order != 0 ? order : string.CompareOrdinal(NameOf(items[middle]), name);
+            (low, high) = order <= 0 ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
+    }
 
     private sealed record ResourceRequest(ResourceType Type, string? Namespace, string? Name, string? Subresource);
 
@@ -640,13 +660,13 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
     /// <summary>The opaque continue token: base64url of the snapshot's resourceVersion and the last key served.</summary>
     private static class ContinueToken
     {
-        public static string Encode(long resourceVersion, string lastKey)
+        public static string Encode(long resourceVersion, string ns, string name)
         {
-            var json = new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = resourceVersion, ["start"] = lastKey + "\u0000" }.ToJsonString();
+            var json = new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = resourceVersion, ["start"] = $"{ns}/{name}\u0000" }.ToJsonString();
             return Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         }
 
-        public static (long ResourceVersion, string LastKey) Decode(string token)
+        public static (long ResourceVersion, string Namespace, string Name) Decode(string token)
         {
             var invalid = ApiErrors.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
             try
@@ -655,9 +675,10 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
                 base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
                 if (JsonNode.Parse(Convert.FromBase64String(base64)) is JsonObject json
                     && json["start"] is JsonValue start && start.TryGetValue<string>(out var lastKey)
-                    && json["rv"] is JsonValue version && version.TryGetValue<long>(out var resourceVersion))
+                    && json["rv"] is JsonValue version && version.TryGetValue<long>(out var resourceVersion)
+                    && lastKey.TrimEnd('\u0000').Split('/', 2) is [var ns, var name])
                 {
-                    return (resourceVersion, lastKey.TrimEnd('\u0000'));
+                    return (resourceVersion, ns, name);
                 }
 
                 throw invalid;

@@ -8,11 +8,17 @@ internal static class KubeJson
 {
     public const string ContentType = "application/json";
 
-    public static Task WriteAsync(HttpContext context, int statusCode, JsonNode body, string contentType = ContentType)
+    /// <summary>Writes the body as UTF-8 straight into the response, without a string of it first (lists can be megabytes).</summary>
+    public static async Task WriteAsync(HttpContext context, int statusCode, JsonNode body, string contentType = ContentType)
     {
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = contentType;
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            body.WriteTo(writer);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     public static async Task<JsonNode?> ReadBodyAsync(HttpContext context)

@@ -182,10 +182,10 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var seen = 0;
         try
         {
-            await foreach (var meta in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
+            await foreach (var listed in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
             {
                 seen++;
-                triage.Add(meta.NamespaceProperty, meta.Name, meta.Labels?.AsReadOnly());
+                triage.Add(listed.Namespace, listed.Name, listed.Labels);
                 if (seen % PageSize == 0)
                 {
                     progress?.Report($"Listing release Secrets: {seen} so far");

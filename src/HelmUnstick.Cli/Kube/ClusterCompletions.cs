@@ -63,9 +63,9 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var meta in new ReleaseSecretStore(session).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
+            await foreach (var listed in new ReleaseSecretStore(session).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
             {
-                if (meta.Labels is { } labels && labels.TryGetValue("name", out var name))
+                if (listed.Labels.TryGetValue("name", out var name))
                 {
                     names.Add(name);
                 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using k8s.Autorest;
 
 namespace HelmUnstick.Cli.Kube;
@@ -11,24 +13,41 @@ internal static class KubeHttp
 {
     public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
+        using var response = await GetAsync(session, relative, accept, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct)) ?? new JsonObject();
+    }
+
+    /// <summary>Deserializes the answer straight from the response stream, without building a document first.</summary>
+    public static async Task<T?> GetAsync<T>(ClusterSession session, string relative, string accept, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var response = await GetAsync(session, relative, accept, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        return await JsonSerializer.DeserializeAsync(body, type, ct);
+    }
+
+    private static async Task<HttpResponseMessage> GetAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);
         if (session.Client.Credentials is { } credentials)
         {
             await credentials.ProcessHttpRequestAsync(request, ct);
         }
 
-        using var response = await session.Client.HttpClient.SendAsync(request, ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
+        var response = await session.Client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.IsSuccessStatusCode)
         {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
             throw new HttpOperationException($"GET {relative} returned {(int)response.StatusCode}")
             {
                 Request = new HttpRequestMessageWrapper(request, null),
                 Response = new HttpResponseMessageWrapper(response, body),
             };
         }
-
-        return JsonNode.Parse(body) ?? new JsonObject();
     }
 }

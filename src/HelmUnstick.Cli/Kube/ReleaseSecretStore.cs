@@ -1,7 +1,8 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using k8s;
@@ -24,9 +25,10 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
 
     /// <summary>
     /// Pages through release Secrets' metadata only (no payloads), with a server-side label selector: cheap
-    /// enough for clusters with tens of thousands of release Secrets.
+    /// enough for clusters with tens of thousands of release Secrets. Each page is read in one pass into just the
+    /// names and labels.
     /// </summary>
-    public async IAsyncEnumerable<V1ObjectMeta> ListMetadataAsync(
+    public async IAsyncEnumerable<ListedObject> ListMetadataAsync(
         string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
     {
         string? continueToken = null;
@@ -35,16 +37,16 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
             var path = ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
             var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetJsonAsync(session, $"{path}?{query}", MetadataOnlyAccept, ct);
-            foreach (var item in page["items"]?.AsArray() ?? [])
+            var page = await KubeHttp.GetAsync(session, $"{path}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
+            foreach (var item in page?.Items ?? [])
             {
-                if (item?["metadata"] is JsonObject meta)
+                if (item.Metadata is { Name: { } name } meta)
                 {
-                    yield return KubernetesJson.Deserialize<V1ObjectMeta>(meta.ToJsonString());
+                    yield return new ListedObject(meta.Namespace ?? "", name, meta.Labels ?? []);
                 }
             }
 
-            continueToken = page["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
+            continueToken = page?.Metadata?.Continue is { Length: > 0 } token ? token : null;
         }
         while (continueToken is not null);
     }
@@ -152,3 +154,19 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
         return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);
     }
 }
+
+/// <summary>One object of a metadata-only list: what telling release Secrets apart needs.</summary>
+internal sealed record ListedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>The parts of a PartialObjectMetadataList that are read; everything else in it is skipped.</summary>
+internal sealed record MetadataListPage(ListPageMetadata? Metadata, List<PartialObject>? Items);
+
+internal sealed record ListPageMetadata(string? Continue);
+
+internal sealed record PartialObject(PartialObjectMeta? Metadata);
+
+internal sealed record PartialObjectMeta(string? Name, string? Namespace, Dictionary<string, string>? Labels);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(MetadataListPage))]
+internal sealed partial class MetadataListJsonContext : JsonSerializerContext;
