@@ -24,6 +24,10 @@ internal static class ReleaseStoreEdits
         cli.Server.Store.Upsert("v1", "secrets", secret);
     }
 
+    /// <summary>Sets the status label of a release Secret and leaves its payload as it was, so that the two disagree.</summary>
+    public static void SetStatusLabel(this CliHarness cli, string ns, string secretName, string status) =>
+        cli.EditLive("v1", "secrets", ns, secretName, secret => secret["metadata"]!["labels"]!["status"] = status);
+
     public static void EditLive(this CliHarness cli, string groupVersion, string resource, string ns, string name, Action<JsonObject> edit)
     {
         var live = cli.Server.Store.Get(groupVersion, resource, ns, name)!;

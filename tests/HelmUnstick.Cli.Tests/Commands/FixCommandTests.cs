@@ -66,11 +66,10 @@ public sealed class FixCommandTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
-        Assert.Equal("failed", (string?)secret["metadata"]!["labels"]!["status"]);
         var payload = Payload(secret);
-        Assert.Equal(ReleaseStatus.Failed, payload.Status);
-        Assert.Contains("Marked failed by helm-unstick", payload.Description);
-        Assert.Contains("INC-1234 no CI source in tests", payload.Description);
+        Assert.Equal(
+            ("failed", ReleaseStatus.Failed, "Marked failed by helm-unstick at 2026-11-24T09:00:00Z (was pending-upgrade): INC-1234 no CI source in tests"),
+            ((string?)secret["metadata"]!["labels"]!["status"], payload.Status, payload.Description));
         Assert.Contains("the next helm upgrade creates revision 5 and diffs against revision 3's manifest", run.Out);
     }
 
@@ -78,10 +77,11 @@ public sealed class FixCommandTests
     public async Task Fix_WhenDeploymentUnavailable_ChangesNothing()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var deployment = cli.Server.Store.Get("apps/v1", "deployments", "team-a", "demo-web")!;
-        deployment["status"]!["availableReplicas"] = 0;
-        deployment["status"]!["conditions"] = JsonNode.Parse("""[{"type":"Available","status":"False","reason":"MinimumReplicasUnavailable"},{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable"}]""");
-        cli.Server.Store.Upsert("apps/v1", "deployments", deployment);
+        cli.EditLive("apps/v1", "deployments", "team-a", "demo-web", deployment =>
+        {
+            deployment["status"]!["availableReplicas"] = 0;
+            deployment["status"]!["conditions"] = JsonNode.Parse("""[{"type":"Available","status":"False","reason":"MinimumReplicasUnavailable"},{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable"}]""");
+        });
         var before = cli.Server.Store.ResourceVersion;
 
         var run = await cli.RunAsync(Fix([.. SkipCi, "--apply", "--yes"]));
