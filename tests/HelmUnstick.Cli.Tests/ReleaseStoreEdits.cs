@@ -5,7 +5,10 @@ using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Tests;
 
-/// <summary>Rewrites a stored release payload in the sandbox, encoded as Helm encodes it (gzip, base64, base64 in JSON).</summary>
+/// <summary>
+/// Edits to what the sandbox stores: a release payload, encoded as Helm encodes it (gzip, base64, base64 in JSON), a
+/// release Secret's status label, or any live object.
+/// </summary>
 internal static class ReleaseStoreEdits
 {
     public static void EditRelease(this CliHarness cli, string ns, string release, int revision, Action<JsonObject> edit)

@@ -172,8 +172,11 @@ public sealed class ScanCommandTests
     public async Task Scan_SecretWithoutVersionLabel_IsDecidedByItsPayload()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        cli.SetStatusLabel("team-a", "sh.helm.release.v1.demo.v4", "deployed");
-        cli.EditLive("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4", secret => secret["metadata"]!["labels"]!.AsObject().Remove("version"));
+        cli.EditLive("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4", secret =>
+        {
+            secret["metadata"]!["labels"]!.AsObject().Remove("version");
+            secret["metadata"]!["labels"]!["status"] = "deployed";
+        });
 
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 
