@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitLab;
 using HelmUnstick.Sandbox.Host;
 using Spectre.Console;
 using Spectre.Console.Testing;
@@ -59,6 +60,17 @@ internal sealed class CliHarness : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory("helm-unstick-test-").FullName;
         return new CliHarness(await SandboxServer.StartAsync(options), root);
     }
+
+    /// <summary>The gitlab-cny cluster with <paramref name="gitLab"/> served beside it under <c>/gitlab</c>.</summary>
+    public static Task<CliHarness> StartWithGitLabAsync(GitLabStubState gitLab) => StartAsync(new SandboxOptions
+    {
+        Scenario = Scenario.Load("gitlab-cny"),
+        ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
+    });
+
+    /// <summary>The flags that make helm-unstick ask the GitLab stub about its demo project's gprd environment.</summary>
+    public string[] GitLabDemoFlags =>
+        ["--gitlab-url", new Uri(Server.BaseAddress, "gitlab").ToString(), "--gitlab-project", GitLabStubState.DemoProject, "--gitlab-environment", "gprd"];
 
     public void SetEnvironment(string name, string? value) => _environment[name] = value;
 

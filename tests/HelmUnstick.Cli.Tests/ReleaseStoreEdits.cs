@@ -5,7 +5,10 @@ using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Tests;
 
-/// <summary>Rewrites a stored release payload in the sandbox, encoded as Helm encodes it (gzip, base64, base64 in JSON).</summary>
+/// <summary>
+/// Edits to what the sandbox stores: a release payload, encoded as Helm encodes it (gzip, base64, base64 in JSON), a
+/// release Secret's status label, or any live object.
+/// </summary>
 internal static class ReleaseStoreEdits
 {
     public static void EditRelease(this CliHarness cli, string ns, string release, int revision, Action<JsonObject> edit)
@@ -23,6 +26,10 @@ internal static class ReleaseStoreEdits
         secret["data"]!["release"] = Convert.ToBase64String(Encoding.ASCII.GetBytes(helmPayload));
         cli.Server.Store.Upsert("v1", "secrets", secret);
     }
+
+    /// <summary>Sets the status label of a release Secret and leaves its payload as it was, so that the two disagree.</summary>
+    public static void SetStatusLabel(this CliHarness cli, string ns, string secretName, string status) =>
+        cli.EditLive("v1", "secrets", ns, secretName, secret => secret["metadata"]!["labels"]!["status"] = status);
 
     public static void EditLive(this CliHarness cli, string groupVersion, string resource, string ns, string name, Action<JsonObject> edit)
     {

@@ -9,6 +9,12 @@ internal static class Revisions
 {
     public static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// The staleness threshold the diagnoses here use: the tool's default, written out so that a change of the default
+    /// fails only the tests about the default.
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(15);
+
     public static StoredRevision Make(
         int version,
         string status,

@@ -24,9 +24,7 @@ public sealed class CheckAndHistoryTests
     public async Task Check_SickWorkload_IsBlockedAndChangesNothing()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var deployment = cli.Server.Store.Get("apps/v1", "deployments", "gitlab-cny", "gitlab-cny-sidekiq")!;
-        deployment["status"]!["updatedReplicas"] = 2;
-        cli.Server.Store.Upsert("apps/v1", "deployments", deployment);
+        cli.EditLive("apps/v1", "deployments", "gitlab-cny", "gitlab-cny-sidekiq", deployment => deployment["status"]!["updatedReplicas"] = 2);
         var before = cli.Server.Store.ResourceVersion;
 
         var run = await cli.RunAsync("check", "gitlab-cny", "-n", "gitlab-cny", "--skip-ci-check", "--reason", "drill");
@@ -40,9 +38,7 @@ public sealed class CheckAndHistoryTests
     public async Task History_MarksTheStuckRevisionAndLabelDisagreement()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var v2 = cli.Secret("team-a", "sh.helm.release.v1.demo.v2")!;
-        v2["metadata"]!["labels"]!["status"] = "deployed";
-        cli.Server.Store.Upsert("v1", "secrets", v2);
+        cli.SetStatusLabel("team-a", "sh.helm.release.v1.demo.v2", "deployed");
 
         var table = await cli.RunAsync("history", "demo", "-n", "team-a");
         var json = await cli.RunAsync("history", "demo", "-n", "team-a", "-o", "json");

@@ -1,4 +1,3 @@
-using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.GitLab;
 
 namespace HelmUnstick.Cli.Tests.Commands;
@@ -24,13 +23,8 @@ public sealed class DemoAndSandboxTests
     public async Task Fix_WhileAGitLabDeployJobRuns_RefusesAndNamesTheJob()
     {
         var gitLab = GitLabStubState.CreateDemo();
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions
-        {
-            Scenario = Scenario.Load("gitlab-cny"),
-            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
-        });
-        string[] fix = ["fix", "gitlab-cny", "-n", "gitlab-cny", "--gitlab-url", new Uri(cli.Server.BaseAddress, "gitlab").ToString(),
-            "--gitlab-project", GitLabStubState.DemoProject, "--gitlab-environment", "gprd", "--apply", "--yes"];
+        await using var cli = await CliHarness.StartWithGitLabAsync(gitLab);
+        string[] fix = ["fix", "gitlab-cny", "-n", "gitlab-cny", .. cli.GitLabDemoFlags, "--apply", "--yes"];
         var before = cli.Server.Store.ResourceVersion;
 
         var busy = await cli.RunAsync(fix);
@@ -49,17 +43,11 @@ public sealed class DemoAndSandboxTests
     [Fact]
     public async Task Fix_WaitForCiThatStaysBusy_ShowsProgressThenRefuses()
     {
-        var gitLab = GitLabStubState.CreateDemo();
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions
-        {
-            Scenario = Scenario.Load("gitlab-cny"),
-            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
-        });
+        await using var cli = await CliHarness.StartWithGitLabAsync(GitLabStubState.CreateDemo());
         cli.UseSystemClock = true;
         var before = cli.Server.Store.ResourceVersion;
 
-        var run = await cli.RunAsync("fix", "gitlab-cny", "-n", "gitlab-cny", "--gitlab-url", new Uri(cli.Server.BaseAddress, "gitlab").ToString(),
-            "--gitlab-project", GitLabStubState.DemoProject, "--gitlab-environment", "gprd", "--wait-for-ci", "1s", "--apply", "--yes");
+        var run = await cli.RunAsync(["fix", "gitlab-cny", "-n", "gitlab-cny", .. cli.GitLabDemoFlags, "--wait-for-ci", "1s", "--apply", "--yes"]);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("CI still busy after poll 1", run.Err);

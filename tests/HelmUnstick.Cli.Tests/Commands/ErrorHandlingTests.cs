@@ -65,12 +65,7 @@ public sealed class ErrorHandlingTests
     [Fact]
     public async Task Forbidden_NamesTheMissingVerbAndResource()
     {
-        var users = new Dictionary<string, SandboxUser>
-        {
-            ["reader-token"] = new("alice", [new AccessRule(["get", "list"], ["namespaces", "deployments"])]),
-        };
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Users = users });
-        cli.Server.WriteKubeconfig(cli.Kubeconfig, "sandbox", "default", "reader-token");
+        await using var cli = await StartWithTokenAsync("reader-token", new("alice", [new AccessRule(["get", "list"], ["namespaces", "deployments"])]));
 
         var run = await cli.RunAsync("history", "demo", "-n", "team-a");
 
@@ -81,12 +76,7 @@ public sealed class ErrorHandlingTests
     [Fact]
     public async Task Check_SettledReleaseWithoutPermissionOnWorkloads_SaysNothingToFix()
     {
-        var users = new Dictionary<string, SandboxUser>
-        {
-            ["secrets-only"] = new("bob", [new AccessRule(["get", "list"], ["secrets", "namespaces"])]),
-        };
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Users = users });
-        cli.Server.WriteKubeconfig(cli.Kubeconfig, "sandbox", "default", "secrets-only");
+        await using var cli = await StartWithTokenAsync("secrets-only", new("bob", [new AccessRule(["get", "list"], ["secrets", "namespaces"])]));
 
         var run = await cli.RunAsync("check", "example", "-n", "team-b");
 
@@ -97,9 +87,7 @@ public sealed class ErrorHandlingTests
     [Fact]
     public async Task BadToken_Says401AndHowToRecover()
     {
-        var users = new Dictionary<string, SandboxUser> { ["good"] = SandboxUser.Admin("admin") };
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Users = users });
-        cli.Server.WriteKubeconfig(cli.Kubeconfig, "sandbox", "default", "expired");
+        await using var cli = await StartWithTokenAsync("good", SandboxUser.Admin("admin"), kubeconfigToken: "expired");
 
         var run = await cli.RunAsync("scan", "-A");
 
@@ -130,9 +118,7 @@ public sealed class ErrorHandlingTests
     public async Task CorruptPayloadOfTheNewestRevision_FixNamesTheSecretAndChangesNothing()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
-        secret["data"]!["release"] = "SDRzSUFBQUFBQUFB";
-        cli.Server.Store.Upsert("v1", "secrets", secret);
+        cli.EditLive("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4", secret => secret["data"]!["release"] = "SDRzSUFBQUFBQUFB");
         var before = cli.Server.Store.ResourceVersion;
 
         var run = await cli.RunAsync("fix", "demo", "-n", "team-a", "--skip-ci-check", "--reason", "r", "--apply", "--yes");
@@ -195,6 +181,21 @@ public sealed class ErrorHandlingTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("is not a Helm release name", run.Err);
+    }
+
+    /// <summary>
+    /// The stuck-upgrade cluster with one user, known by <paramref name="token"/>; the kubeconfig presents
+    /// <paramref name="kubeconfigToken"/> (the same token unless a test wants a wrong one).
+    /// </summary>
+    private static async Task<CliHarness> StartWithTokenAsync(string token, SandboxUser user, string? kubeconfigToken = null)
+    {
+        var cli = await CliHarness.StartAsync(new SandboxOptions
+        {
+            Scenario = Scenario.Load(Fixtures.StuckUpgradeStore),
+            Users = new Dictionary<string, SandboxUser> { [token] = user },
+        });
+        cli.Server.WriteKubeconfig(cli.Kubeconfig, "sandbox", "default", kubeconfigToken ?? token);
+        return cli;
     }
 
     private static int FreePort()

@@ -123,9 +123,8 @@ public sealed class ScanCommandTests
     public async Task Scan_CorruptPayloadOfASettledRelease_IsSkippedByLabelsAndReportedWithVerifyPayloads()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var secret = cli.Secret("team-b", "sh.helm.release.v1.example.v1")!;
-        secret["data"]!["release"] = Convert.ToBase64String("not a helm payload"u8.ToArray());
-        cli.Server.Store.Upsert("v1", "secrets", secret);
+        cli.EditLive("v1", "secrets", "team-b", "sh.helm.release.v1.example.v1",
+            secret => secret["data"]!["release"] = Convert.ToBase64String("not a helm payload"u8.ToArray()));
 
         var byLabels = await cli.RunAsync("scan", "-A", "-o", "json");
         var run = await cli.RunAsync("scan", "-A", "-o", "json", "--verify-payloads");
@@ -155,9 +154,7 @@ public sealed class ScanCommandTests
     public async Task Scan_StatusLabelThatHidesAPendingPayload_IsFoundOnlyWithVerifyPayloads()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
-        secret["metadata"]!["labels"]!["status"] = "deployed";
-        cli.Server.Store.Upsert("v1", "secrets", secret);
+        cli.SetStatusLabel("team-a", "sh.helm.release.v1.demo.v4", "deployed");
 
         var byLabels = await cli.RunAsync("scan", "-A", "-o", "json");
         var verified = await cli.RunAsync("scan", "-A", "-o", "json", "--verify-payloads");
@@ -175,10 +172,11 @@ public sealed class ScanCommandTests
     public async Task Scan_SecretWithoutVersionLabel_IsDecidedByItsPayload()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var secret = cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!;
-        secret["metadata"]!["labels"]!.AsObject().Remove("version");
-        secret["metadata"]!["labels"]!["status"] = "deployed";
-        cli.Server.Store.Upsert("v1", "secrets", secret);
+        cli.EditLive("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4", secret =>
+        {
+            secret["metadata"]!["labels"]!.AsObject().Remove("version");
+            secret["metadata"]!["labels"]!["status"] = "deployed";
+        });
 
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 

@@ -7,6 +7,36 @@ namespace HelmUnstick.Cli.Tests.Rendering;
 
 public sealed class ExplanationMarkdownTests
 {
+    /// <summary>
+    /// The explanation of the stuck upgrade in the fixtures: the cluster already runs revision 4, values hidden. The incident
+    /// note of <c>explain --report</c> embeds it as it is.
+    /// </summary>
+    internal const string StuckUpgradeExplanation = """
+        ## Revision 4 (stuck) compared with revision 3
+
+        The cluster already runs revision 4's spec for the 1 changed resource; the next upgrade will show it as a change but apply nothing new to it.
+
+        - Chart: demo 0.1.0 (app 1.0.0), unchanged
+        - User values: 1 key changed
+          - `replicas`: added, (hidden)
+
+        | Resource | Between the revisions | On the cluster | Fields |
+        | --- | --- | --- | --- |
+        | ConfigMap team-a/demo-cfg | unchanged | matches-both |  |
+        | Deployment team-a/demo-web | changed | matches-stuck | `spec.replicas`: `1` → `3` |
+
+        - ConfigMap demo-cfg: the same in revisions 3 and 4, and the cluster matches. The next upgrade will not show it.
+        - Deployment demo-web: the live spec.replicas is revision 4's (the stuck one). The next `helm upgrade --dry-run` will show this as a change; applying it will change nothing on the cluster.
+
+        ### Next steps
+
+        - Once revision 4 is removed or marked failed, check that `helm history` lists revision 3 as deployed and no revision as pending.
+        - Re-run the last failed CI job (or the same `helm upgrade`): it creates revision 4 again from revision 3.
+        - Expect its `--dry-run` to list the changes above even where the cluster already runs revision 4's spec; applying them changes nothing there.
+        - Values are hidden; run again with `--show-values` to see them.
+
+        """;
+
     private static readonly ExplainFixtures.StuckUpgradeStore Store = ExplainFixtures.StuckUpgrade();
 
     private static string Render(RevisionSnapshot stuck, Dictionary<ResourceKey, JsonObject> live, bool showValues = false) =>
@@ -25,14 +55,7 @@ public sealed class ExplanationMarkdownTests
     {
         var markdown = Render(Store.Revision(4), Store.LiveObjects());
 
-        Assert.StartsWith("## Revision 4 (stuck) compared with revision 3\n\nThe cluster already runs revision 4's spec", markdown);
-        Assert.Contains("- Chart: demo 0.1.0 (app 1.0.0), unchanged\n", markdown);
-        Assert.Contains("  - `replicas`: added, (hidden)\n", markdown);
-        Assert.Contains("| ConfigMap team-a/demo-cfg | unchanged | matches-both |  |\n", markdown);
-        Assert.Contains("| Deployment team-a/demo-web | changed | matches-stuck | `spec.replicas`: `1` → `3` |\n", markdown);
-        Assert.Contains("- Re-run the last failed CI job (or the same `helm upgrade`): it creates revision 4 again from revision 3.\n", markdown);
-        Assert.Contains("- Expect its `--dry-run` to list the changes above", markdown);
-        Assert.Contains("- Values are hidden; run again with `--show-values` to see them.\n", markdown);
+        Assert.Equal(StuckUpgradeExplanation, markdown);
     }
 
     [Theory]

@@ -14,11 +14,33 @@ public sealed class IncidentReportTests
 
         var markdown = IncidentReport.ToMarkdown(record, At);
 
-        Assert.Contains("# Incident note: Helm release gitlab-cny in namespace gitlab-cny", markdown);
-        Assert.Contains("- Outcome: blocked by a check: nothing was changed", markdown);
-        Assert.Contains("| 2026-11-24 09:30:00Z | Check \"CI\": failed - job gprd\\|upgrade is running |", markdown);
-        Assert.Contains("- Nothing was changed.", markdown);
-        Assert.DoesNotContain("To undo", markdown);
+        Assert.Equal(
+            """
+            # Incident note: Helm release gitlab-cny in namespace gitlab-cny
+
+            - Context: gprd
+            - Written: 2026-11-24 09:30:00Z by `helm-unstick fix`
+            - Outcome: blocked by a check: nothing was changed
+
+            ## Timeline
+
+            | Time (UTC) | Step |
+            | --- | --- |
+            | 2026-11-24 09:30:00Z | Check "CI": failed - job gprd\|upgrade is running |
+
+            ## Checks
+
+            No checks were run: `helm-unstick fix` only reads.
+
+            ## What was changed
+
+            - Nothing was changed.
+
+            ## What to do next
+
+
+            """,
+            markdown);
     }
 
     [Fact]

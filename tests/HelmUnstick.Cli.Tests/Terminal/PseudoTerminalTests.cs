@@ -1,4 +1,3 @@
-using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.GitLab;
 
 namespace HelmUnstick.Cli.Tests.Terminal;
@@ -46,15 +45,8 @@ public sealed class PseudoTerminalTests
     [Fact]
     public async Task FixWaitingForBusyCi_AtATerminal_ShowsTheWaitAsAStatusLine_NotALogLine()
     {
-        var gitLab = GitLabStubState.CreateDemo();
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions
-        {
-            Scenario = Scenario.Load("gitlab-cny"),
-            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
-        });
-        var gitLabUrl = new Uri(cli.Server.BaseAddress, "gitlab");
-        await using var terminal = InTerminal(cli,
-            $"fix gitlab-cny -n gitlab-cny --gitlab-url {gitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd --wait-for-ci 10s");
+        await using var cli = await CliHarness.StartWithGitLabAsync(GitLabStubState.CreateDemo());
+        await using var terminal = InTerminal(cli, $"fix gitlab-cny -n gitlab-cny {string.Join(' ', cli.GitLabDemoFlags)} --wait-for-ci 10s");
 
         var (exitCode, screen, _) = await terminal.WaitAsync();
 

@@ -11,19 +11,25 @@ public sealed class LabelTriageTests
         triage.PayloadsToRead(verify).Select(r => (r.Namespace, r.Release, string.Join(" ", r.SecretNames), r.Reason)).ToList();
 
     [Fact]
-    public void NewestRevisionLabelledPending_IsTheOnlyPayloadToRead()
+    public void NewestRevisionLabelledPending_IsTheOnlyPayloadToRead_UnlessEveryReleaseIsVerified()
     {
         var triage = new LabelTriage();
         triage.Add("team-a", "sh.helm.release.v1.web.v9", Labels("web", "9", "superseded"));
         triage.Add("team-a", "sh.helm.release.v1.web.v11", Labels("web", "11", "pending-upgrade"));
         triage.Add("team-a", "sh.helm.release.v1.web.v10", Labels("web", "10", "deployed"));
-        triage.Add("team-b", "sh.helm.release.v1.api.v1", Labels("api", "1", "deployed"));
+        triage.Add("team-b", "sh.helm.release.v1.api.v2", Labels("api", "2", "deployed"));
+        triage.Add("team-b", "sh.helm.release.v1.api.v1", Labels("api", "1", "superseded"));
         triage.Add("team-b", "sh.helm.release.v1.new.v1", Labels("new", "1", "pending-install"));
 
         Assert.Equal(
             [("team-a", "web", "sh.helm.release.v1.web.v11", PayloadReadReason.PendingByLabels),
              ("team-b", "new", "sh.helm.release.v1.new.v1", PayloadReadReason.PendingByLabels)],
             Reads(triage));
+        Assert.Equal(
+            [("team-a", "web", "sh.helm.release.v1.web.v11", PayloadReadReason.PendingByLabels),
+             ("team-b", "api", "sh.helm.release.v1.api.v2", PayloadReadReason.Verification),
+             ("team-b", "new", "sh.helm.release.v1.new.v1", PayloadReadReason.PendingByLabels)],
+            Reads(triage, verify: true));
         Assert.Equal(3, triage.Releases);
     }
 
@@ -78,19 +84,5 @@ public sealed class LabelTriageTests
         triage.Add("ns", "sh.helm.release.v1.web.v3", Labels("web", "3", "Pending-Upgrade"));
 
         Assert.Equal([("ns", "web", "sh.helm.release.v1.web.v3", PayloadReadReason.MalformedLabels)], Reads(triage));
-    }
-
-    [Fact]
-    public void VerifyPayloads_ReadsTheNewestOfEveryRelease()
-    {
-        var triage = new LabelTriage();
-        triage.Add("ns", "sh.helm.release.v1.web.v1", Labels("web", "1", "superseded"));
-        triage.Add("ns", "sh.helm.release.v1.web.v2", Labels("web", "2", "deployed"));
-        triage.Add("ns", "sh.helm.release.v1.api.v5", Labels("api", "5", "pending-install"));
-
-        Assert.Equal(
-            [("ns", "api", "sh.helm.release.v1.api.v5", PayloadReadReason.PendingByLabels),
-             ("ns", "web", "sh.helm.release.v1.web.v2", PayloadReadReason.Verification)],
-            Reads(triage, verify: true));
     }
 }

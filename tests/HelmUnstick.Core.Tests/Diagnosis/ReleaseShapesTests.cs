@@ -9,7 +9,7 @@ public sealed class ReleaseShapesTests
     private static ReleaseAnomaly Shape(string secretName, string message) => new(secretName, message, AnomalyKind.Shape);
 
     private static IReadOnlyList<ReleaseAnomaly> Notes(params StoredRevision[] revisions) =>
-        StuckReleaseRule.Diagnose(History(revisions), Now, TimeSpan.FromMinutes(15)).Anomalies;
+        StuckReleaseRule.Diagnose(History(revisions), Now, StaleAfter).Anomalies;
 
     [Fact]
     public void StuckFirstInstall_SaysWhatEachStrategyLeaves()
@@ -55,45 +55,38 @@ public sealed class ReleaseShapesTests
         ], Notes(Make(1, "failed"), Make(2, "failed")));
     }
 
-    [Fact]
-    public void SeveralPendingRevisions_OnlyTheNewestLocks()
+    /// <summary>Leftover pending and interrupted uninstalls: the verdict, the revision that locks (if any) and the one note.</summary>
+    public static TheoryData<StoredRevision[], ReleaseState, int?, ReleaseAnomaly> LeftoverCases() => new()
     {
-        var diagnosis = StuckReleaseRule.Diagnose(History(Make(1, "deployed"), Make(2, "pending-upgrade"), Make(3, "pending-upgrade")), Now, TimeSpan.FromMinutes(15));
-
-        Assert.Equal(3, diagnosis.StuckRevision!.Revision);
-        Assert.Equal(
-        [
+        // Several pending revisions: only the newest locks.
+        {
+            [Make(1, "deployed"), Make(2, "pending-upgrade"), Make(3, "pending-upgrade")], ReleaseState.Stuck, 3,
             Shape("sh.helm.release.v1.demo.v3",
-                "2 revisions are pending (2, 3): the older ones were left by earlier interrupted operations; only the newest (3) decides whether Helm refuses"),
-        ], diagnosis.Anomalies);
-    }
-
-    [Fact]
-    public void PendingRevisionBelowADeployedOne_IsALeftoverThatDoesNotLock()
-    {
-        var diagnosis = StuckReleaseRule.Diagnose(History(Make(1, "pending-upgrade"), Make(2, "deployed")), Now, TimeSpan.FromMinutes(15));
-
-        Assert.Equal(ReleaseState.Settled, diagnosis.State);
-        Assert.Equal(
-        [
+                "2 revisions are pending (2, 3): the older ones were left by earlier interrupted operations; only the newest (3) decides whether Helm refuses")
+        },
+        // A pending revision below a deployed one is a leftover that does not lock.
+        {
+            [Make(1, "pending-upgrade"), Make(2, "deployed")], ReleaseState.Settled, null,
             Shape("sh.helm.release.v1.demo.v1",
-                "revision 1 is pending-upgrade below deployed revision 2: a leftover that does not lock the release (Helm only looks at the newest revision)"),
-        ], diagnosis.Anomalies);
-    }
-
-    [Fact]
-    public void InterruptedUninstall_IsNotOursToFix()
-    {
-        var diagnosis = StuckReleaseRule.Diagnose(History(Make(1, "superseded"), Make(2, "uninstalling")), Now, TimeSpan.FromMinutes(15));
-
-        Assert.Equal(ReleaseState.Settled, diagnosis.State);
-        Assert.Null(diagnosis.StuckRevision);
-        Assert.Equal(
-        [
+                "revision 1 is pending-upgrade below deployed revision 2: a leftover that does not lock the release (Helm only looks at the newest revision)")
+        },
+        // An interrupted uninstall is not ours to fix.
+        {
+            [Make(1, "superseded"), Make(2, "uninstalling")], ReleaseState.Settled, null,
             Shape("sh.helm.release.v1.demo.v2",
                 "revision 2 is uninstalling: a helm uninstall was interrupted; run helm uninstall demo -n team-a again to finish it " +
-                "(helm-unstick does not change an uninstalling release)"),
-        ], diagnosis.Anomalies);
+                "(helm-unstick does not change an uninstalling release)")
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(LeftoverCases))]
+    public void LeftoverRevisions_LockOnlyWhenNewest_AndGetOneNote(StoredRevision[] revisions, ReleaseState state, int? stuckRevision, ReleaseAnomaly note)
+    {
+        var diagnosis = StuckReleaseRule.Diagnose(History(revisions), Now, StaleAfter);
+
+        Assert.Equal((state, stuckRevision), (diagnosis.State, diagnosis.StuckRevision?.Revision));
+        Assert.Equal([note], diagnosis.Anomalies);
     }
 
     [Fact]

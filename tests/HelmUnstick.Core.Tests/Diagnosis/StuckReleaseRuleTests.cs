@@ -6,24 +6,17 @@ namespace HelmUnstick.Core.Tests.Diagnosis;
 
 public sealed class StuckReleaseRuleTests
 {
-    private static readonly TimeSpan FifteenMinutes = TimeSpan.FromMinutes(15);
-
     [Theory]
-    [InlineData("pending-install", ReleaseState.Stuck)]
-    [InlineData("pending-upgrade", ReleaseState.Stuck)]
-    [InlineData("pending-rollback", ReleaseState.Stuck)]
-    [InlineData("deployed", ReleaseState.Settled)]
-    [InlineData("failed", ReleaseState.Settled)]
-    [InlineData("superseded", ReleaseState.Settled)]
-    [InlineData("uninstalling", ReleaseState.Settled)]
-    public void Diagnose_ByTheNewestRevisionsBodyStatus(string newestStatus, ReleaseState expected)
+    [MemberData(nameof(HelmStatuses.All), MemberType = typeof(HelmStatuses))]
+    public void Diagnose_ByTheNewestRevisionsBodyStatus_StuckOnlyWhenPending(string newestStatus, ReleaseStatus status)
     {
         var history = History(Make(1, "superseded"), Make(2, "deployed"), Make(3, newestStatus));
 
-        var diagnosis = StuckReleaseRule.Diagnose(history, Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
-        Assert.Equal(expected, diagnosis.State);
-        Assert.Equal(3, diagnosis.Latest!.Revision);
+        Assert.Equal(
+            (newestStatus.StartsWith("pending-", StringComparison.Ordinal) ? ReleaseState.Stuck : ReleaseState.Settled, 3, status),
+            (diagnosis.State, diagnosis.Latest!.Revision, diagnosis.Latest.Status));
     }
 
     [Fact]
@@ -31,7 +24,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(10, "pending-upgrade"), Make(9, "deployed"), Make(2, "superseded"));
 
-        var diagnosis = StuckReleaseRule.Diagnose(history, Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
         Assert.Equal(10, diagnosis.StuckRevision!.Revision);
         Assert.Equal("sh.helm.release.v1.demo.v10", diagnosis.StuckRevision.SecretName);
@@ -42,7 +35,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(1, "pending-upgrade"), Make(2, "deployed"));
 
-        Assert.Equal(ReleaseState.Settled, StuckReleaseRule.Diagnose(history, Now, FifteenMinutes).State);
+        Assert.Equal(ReleaseState.Settled, StuckReleaseRule.Diagnose(history, Now, StaleAfter).State);
     }
 
     [Theory]
@@ -53,7 +46,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(1, "deployed"), Make(2, "pending-upgrade", TimeSpan.FromMinutes(minutesPending)));
 
-        var diagnosis = StuckReleaseRule.Diagnose(history, Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
         Assert.Equal(stale, diagnosis.IsStale);
         Assert.Equal(TimeSpan.FromMinutes(minutesPending), diagnosis.PendingAge);
@@ -72,7 +65,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(1, "deployed"), Make(2, "pending-upgrade", labelStatus: "failed"));
 
-        var diagnosis = StuckReleaseRule.Diagnose(history, Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
         Assert.Equal(ReleaseState.Stuck, diagnosis.State);
         var anomaly = Assert.Single(diagnosis.Anomalies);
@@ -85,7 +78,7 @@ public sealed class StuckReleaseRuleTests
     {
         var renamed = Make(3, "pending-upgrade") with { SecretName = "sh.helm.release.v1.demo.v7" };
 
-        var diagnosis = StuckReleaseRule.Diagnose(History(Make(2, "deployed"), renamed), Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(History(Make(2, "deployed"), renamed), Now, StaleAfter);
 
         var anomaly = Assert.Single(diagnosis.Anomalies);
         Assert.Equal("sh.helm.release.v1.demo.v7", anomaly.SecretName);
@@ -97,7 +90,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(1, "deployed"), Make(2, "deployed"), Make(3, "pending-upgrade"));
 
-        var anomaly = Assert.Single(StuckReleaseRule.Diagnose(history, Now, FifteenMinutes).Anomalies);
+        var anomaly = Assert.Single(StuckReleaseRule.Diagnose(history, Now, StaleAfter).Anomalies);
 
         Assert.Contains("2 revisions are marked deployed (1, 2)", anomaly.Message);
     }
@@ -107,7 +100,7 @@ public sealed class StuckReleaseRuleTests
     {
         var history = History(Make(1, "deployed"), Corrupt(2));
 
-        var diagnosis = StuckReleaseRule.Diagnose(history, Now, FifteenMinutes);
+        var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
         Assert.Equal(ReleaseState.Unreadable, diagnosis.State);
         Assert.Contains(diagnosis.Anomalies, a => a.Message.Contains("cannot be decoded"));
@@ -116,7 +109,7 @@ public sealed class StuckReleaseRuleTests
     [Fact]
     public void Diagnose_NoRevisions_IsAbsent()
     {
-        Assert.Equal(ReleaseState.Absent, StuckReleaseRule.Diagnose(History(), Now, FifteenMinutes).State);
+        Assert.Equal(ReleaseState.Absent, StuckReleaseRule.Diagnose(History(), Now, StaleAfter).State);
     }
 
     [Fact]
@@ -124,7 +117,7 @@ public sealed class StuckReleaseRuleTests
     {
         var histories = ReleaseHistory.GroupByRelease(Fixtures.StoreRevisions("helm3.18/cluster-with-stuck-upgrade.json"));
 
-        var results = histories.Select(h => StuckReleaseRule.Diagnose(h, new DateTimeOffset(2026, 11, 24, 0, 30, 0, TimeSpan.Zero), FifteenMinutes)).ToList();
+        var results = histories.Select(h => StuckReleaseRule.Diagnose(h, new DateTimeOffset(2026, 11, 24, 0, 30, 0, TimeSpan.Zero), StaleAfter)).ToList();
 
         var stuck = Assert.Single(results, r => r.State == ReleaseState.Stuck);
         Assert.Equal(("team-a", "demo", 4, ReleaseStatus.PendingUpgrade), (stuck.Namespace, stuck.Release, stuck.StuckRevision!.Revision, stuck.StuckRevision.Status));
@@ -138,7 +131,7 @@ public sealed class StuckReleaseRuleTests
         var histories = ReleaseHistory.GroupByRelease(Fixtures.StoreRevisions("helm3.18/cluster-with-stuck-install.json"));
 
         var stuck = histories
-            .Select(h => StuckReleaseRule.Diagnose(h, new DateTimeOffset(2026, 11, 24, 0, 30, 0, TimeSpan.Zero), FifteenMinutes))
+            .Select(h => StuckReleaseRule.Diagnose(h, new DateTimeOffset(2026, 11, 24, 0, 30, 0, TimeSpan.Zero), StaleAfter))
             .Where(r => r.State == ReleaseState.Stuck)
             .Select(r => (r.Namespace, r.Release, r.StuckRevision!.Status))
             .ToList();

@@ -123,15 +123,7 @@ public sealed class ReleaseCodecTests
     }
 
     [Theory]
-    [InlineData("unknown", ReleaseStatus.Unknown)]
-    [InlineData("deployed", ReleaseStatus.Deployed)]
-    [InlineData("uninstalled", ReleaseStatus.Uninstalled)]
-    [InlineData("superseded", ReleaseStatus.Superseded)]
-    [InlineData("failed", ReleaseStatus.Failed)]
-    [InlineData("uninstalling", ReleaseStatus.Uninstalling)]
-    [InlineData("pending-install", ReleaseStatus.PendingInstall)]
-    [InlineData("pending-upgrade", ReleaseStatus.PendingUpgrade)]
-    [InlineData("pending-rollback", ReleaseStatus.PendingRollback)]
+    [MemberData(nameof(HelmStatuses.All), MemberType = typeof(HelmStatuses))]
     public void StatusNames_RoundTripAllNineHelmStatuses(string name, ReleaseStatus status)
     {
         Assert.True(ReleaseStatusNames.TryParse(name, out var parsed));

@@ -11,7 +11,6 @@ namespace HelmUnstick.Core.Tests.Remediation;
 
 public sealed class RemediationPlannerTests
 {
-    private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(15);
     private static readonly CiQuietCheck CiQuiet = CiQuietCheck.From([CiSourceReport.FromActivities("GitLab ops", ["gitlab-org/k8s-workloads"], [])]);
     private static readonly RemediationOverrides None = new(false, false, null);
 
