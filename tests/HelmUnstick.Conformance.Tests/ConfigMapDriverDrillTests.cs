@@ -10,25 +10,9 @@ namespace HelmUnstick.Conformance.Tests;
 public sealed class ConfigMapDriverDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
     private const string Driver = "configmap";
-    private const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
-    private static readonly string Demo = RepositoryPaths.Chart("demo");
+    private static readonly string Demo = SandboxCluster.DemoChart;
 
-    public static TheoryData<string, bool, string> Drills()
-    {
-        var drills = new TheoryData<string, bool, string>();
-        foreach (var helm in new[] { "helm3", "helm4" })
-        {
-            foreach (var midUpgrade in new[] { true, false })
-            {
-                foreach (var strategy in new[] { "delete", "mark-failed" })
-                {
-                    drills.Add(helm, midUpgrade, strategy);
-                }
-            }
-        }
-
-        return drills;
-    }
+    public static TheoryData<string, bool, string> Drills() => Toolsets.DrillRows([true, false]);
 
     [Theory]
     [MemberData(nameof(Drills))]
@@ -39,21 +23,21 @@ public sealed class ConfigMapDriverDrillTests(SandboxCluster cluster) : IClassFi
         var (revision, status) = midUpgrade ? (2, "pending-upgrade") : (1, "pending-install");
         if (midUpgrade)
         {
-            await Helm(helm, "install", "demo", Demo, "-n", ns);
-            await KillAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3");
+            await cluster.StartHelmWithDriver(helm, Driver, "install", "demo", Demo, "-n", ns).SucceedsAsync();
+            await cluster.KillHelmAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"], Driver);
         }
         else
         {
             // Helm 3 creates objects with POST; Helm 4 server-side applies them with PATCH.
             var (method, path) = helm == "helm3" ? ("POST", $"^{apps}/deployments$") : ("PATCH", $"^{apps}/deployments/demo-web$");
-            await KillAsync(helm, method, path, "install", "demo", Demo, "-n", ns);
+            await cluster.KillHelmAsync(helm, method, path, ["install", "demo", Demo, "-n", ns], Driver);
         }
 
         var name = $"sh.helm.release.v1.demo.v{revision}";
         var stuck = cluster.Server.Store.Get("v1", "configmaps", ns, name)!;
         Assert.Equal(status, (string?)stuck["metadata"]!["labels"]!["status"]);
         Assert.Null(cluster.Secret(ns, name));
-        await AssertHelmIsStuckAsync(helm, ns);
+        await cluster.AssertHelmIsStuckAsync(helm, ns, Driver);
 
         var scan = await cluster.HelmUnstickAsync("scan", "-A", "-o", "json", "--driver", Driver);
         var finding = Assert.Single(JsonNode.Parse(scan.Out)!.AsArray(), f => (string?)f!["namespace"] == ns)!;
@@ -66,31 +50,12 @@ public sealed class ConfigMapDriverDrillTests(SandboxCluster cluster) : IClassFi
         var restored = cluster.Server.Store.Get("v1", "configmaps", ns, name)!;
         Assert.Equal(stuck["data"]!.ToJsonString(), restored["data"]!.ToJsonString());
         Assert.Equal(stuck["metadata"]!["labels"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString());
-        await AssertHelmIsStuckAsync(helm, ns);
+        await cluster.AssertHelmIsStuckAsync(helm, ns, Driver);
 
         await FixAsync(ns, strategy);
-        await Helm(helm, "upgrade", "--install", "demo", Demo, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
-        var history = await Helm(helm, "history", "demo", "-n", ns);
+        await cluster.StartHelmWithDriver(helm, Driver, "upgrade", "--install", "demo", Demo, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s").SucceedsAsync();
+        var history = await cluster.StartHelmWithDriver(helm, Driver, "history", "demo", "-n", ns).SucceedsAsync();
         Assert.Matches(@"(?m)^\d+\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+(Upgrade|Install) complete", history.Out);
-    }
-
-    private async Task KillAsync(string helm, string method, string pathPattern, params string[] args)
-    {
-        using var hold = cluster.Server.Faults.Freeze(method, pathPattern, times: 1);
-        using var process = cluster.StartHelmWithDriver(helm, Driver, args);
-        if (await Task.WhenAny(hold.FirstMatch, process.Exited) != hold.FirstMatch)
-        {
-            Assert.Fail($"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}");
-        }
-
-        await process.KillAsync();
-    }
-
-    private async Task AssertHelmIsStuckAsync(string helm, string ns)
-    {
-        var upgrade = await cluster.StartHelmWithDriver(helm, Driver, "upgrade", "--install", "demo", Demo, "-n", ns).WaitAsync();
-        Assert.True(upgrade.ExitCode == 1, upgrade.ToString());
-        Assert.Equal(AnotherOperationInProgress, upgrade.Err.Trim());
     }
 
     private async Task FixAsync(string ns, string strategy)
@@ -99,12 +64,5 @@ public sealed class ConfigMapDriverDrillTests(SandboxCluster cluster) : IClassFi
             "fix", "demo", "-n", ns, "--driver", Driver, "--strategy", strategy, "--stale-after", "0s",
             "--skip-ci-check", "--reason", "DRILL-3 helm was SIGKILLed on purpose", "--apply", "--yes");
         Assert.True(fix.ExitCode == 0, fix.ToString());
-    }
-
-    private async Task<ToolRun> Helm(string helm, params string[] args)
-    {
-        var run = await cluster.StartHelmWithDriver(helm, Driver, args).WaitAsync();
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
     }
 }

@@ -9,16 +9,15 @@ namespace HelmUnstick.Conformance.Tests;
 public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task Get_SecretsDeploymentsAndReplicaSets_PrintsTheServersTables(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "get");
+        var ns = await cluster.InstallDemoAsync(tools, "get");
 
-        var secrets = await Succeeds(tools, "get", "secrets", "-n", ns);
-        var deployments = await Succeeds(tools, "get", "deployments", "-n", ns);
-        var replicaSets = await Succeeds(tools, "get", "replicasets", "-n", ns);
-        var all = await Succeeds(tools, "get", "secrets", "-A", "-l", "owner=helm,name=demo");
+        var secrets = await cluster.KubectlSucceedsAsync(tools, "get", "secrets", "-n", ns);
+        var deployments = await cluster.KubectlSucceedsAsync(tools, "get", "deployments", "-n", ns);
+        var replicaSets = await cluster.KubectlSucceedsAsync(tools, "get", "replicasets", "-n", ns);
+        var all = await cluster.KubectlSucceedsAsync(tools, "get", "secrets", "-A", "-l", "owner=helm,name=demo");
 
         Assert.Matches(@"(?m)^NAME\s+TYPE\s+DATA\s+AGE$", secrets.Out);
         Assert.Matches(@"(?m)^sh\.helm\.release\.v1\.demo\.v1\s+helm\.sh/release\.v1\s+1\s+\d+(m\d+)?[sm]$", secrets.Out);
@@ -29,14 +28,13 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task Describe_DeploymentAndReleaseSecret_ShowsRolloutAndLabels(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "describe");
+        var ns = await cluster.InstallDemoAsync(tools, "describe");
 
-        var deployment = await Succeeds(tools, "describe", "deployment", "demo-web", "-n", ns);
-        var secret = await Succeeds(tools, "describe", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var deployment = await cluster.KubectlSucceedsAsync(tools, "describe", "deployment", "demo-web", "-n", ns);
+        var secret = await cluster.KubectlSucceedsAsync(tools, "describe", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
 
         Assert.Contains("Replicas:           1 desired | 1 updated | 1 total | 1 available | 0 unavailable", deployment.Out);
         Assert.Matches(@"Available\s+True\s+MinimumReplicasAvailable", deployment.Out);
@@ -47,42 +45,39 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task RolloutStatusAndEvents_OfAHelmDeployment_ReportTheRollout(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "rollout");
+        var ns = await cluster.InstallDemoAsync(tools, "rollout");
 
-        var rollout = await Succeeds(tools, "rollout", "status", "deployment/demo-web", "-n", ns, "--timeout", "60s");
-        var events = await Succeeds(tools, "get", "events", "-n", ns);
+        var rollout = await cluster.KubectlSucceedsAsync(tools, "rollout", "status", "deployment/demo-web", "-n", ns, "--timeout", "60s");
+        var events = await cluster.KubectlSucceedsAsync(tools, "get", "events", "-n", ns);
 
         Assert.Contains("deployment \"demo-web\" successfully rolled out", rollout.Out);
         Assert.Contains($"No resources found in {ns} namespace.", events.Err);
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task Scale_OfAHelmDeployment_RollsOutTheNewReplicaCount(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "scale");
+        var ns = await cluster.InstallDemoAsync(tools, "scale");
 
-        var scale = await Succeeds(tools, "scale", "deployment", "demo-web", "-n", ns, "--replicas=3");
-        var deployments = await Succeeds(tools, "get", "deployments", "-n", ns);
+        var scale = await cluster.KubectlSucceedsAsync(tools, "scale", "deployment", "demo-web", "-n", ns, "--replicas=3");
+        var deployments = await cluster.KubectlSucceedsAsync(tools, "get", "deployments", "-n", ns);
 
         Assert.Contains("deployment.apps/demo-web scaled", scale.Out);
         Assert.Matches(@"(?m)^demo-web\s+3/3\s+3\s+3\s", deployments.Out);
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task Delete_ReleaseSecretAndDeployment_RemovesThemAndTheReplicaSets(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "delete");
+        var ns = await cluster.InstallDemoAsync(tools, "delete");
 
-        var secret = await Succeeds(tools, "delete", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
-        var deployment = await Succeeds(tools, "delete", "deployment", "demo-web", "-n", ns);
+        var secret = await cluster.KubectlSucceedsAsync(tools, "delete", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var deployment = await cluster.KubectlSucceedsAsync(tools, "delete", "deployment", "demo-web", "-n", ns);
 
         Assert.Contains("secret \"sh.helm.release.v1.demo.v1\" deleted", secret.Out);
         Assert.Contains("deployment.apps \"demo-web\" deleted", deployment.Out);
@@ -95,17 +90,16 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task GetSecretAsYaml_ReplacedAsIs_KeepsTheReleaseHelmReads(string tools)
     {
-        var ns = await InstalledDemoAsync(tools, "yaml");
+        var ns = await cluster.InstallDemoAsync(tools, "yaml");
         var original = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
         var file = Path.Combine(cluster.Root, $"{ns}-release.yaml");
 
-        var yaml = await Succeeds(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns, "-o", "yaml");
+        var yaml = await cluster.KubectlSucceedsAsync(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns, "-o", "yaml");
         await File.WriteAllTextAsync(file, yaml.Out);
-        await Succeeds(tools, "replace", "-f", file);
+        await cluster.KubectlSucceedsAsync(tools, "replace", "-f", file);
 
         var replaced = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
         Assert.Contains($"release: {(string?)original["data"]!["release"]}", yaml.Out);
@@ -118,13 +112,11 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task ServerSideApply_OfAFieldHelmOwns_ConflictsUnlessForced(string tools)
     {
         var ns = cluster.NewNamespace($"{tools}-apply");
-        var install = await cluster.HelmAsync("helm4", "install", "demo", RepositoryPaths.Chart("demo"), "-n", ns);
-        Assert.True(install.ExitCode == 0, install.ToString());
+        await cluster.HelmSucceedsAsync("helm4", "install", "demo", SandboxCluster.DemoChart, "-n", ns);
         var file = Path.Combine(cluster.Root, $"{ns}-configmap.json");
         await File.WriteAllTextAsync(file, new JsonObject
         {
@@ -145,20 +137,5 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
         Assert.Equal("changed by hand", (string?)configMap["data"]!["greeting"]);
         var managers = configMap["metadata"]!["managedFields"]!.AsArray().Select(entry => (string?)entry!["manager"]).ToList();
         Assert.Contains("kubectl", managers);
-    }
-
-    private async Task<string> InstalledDemoAsync(string tools, string purpose)
-    {
-        var ns = cluster.NewNamespace($"{tools}-{purpose}");
-        var install = await cluster.HelmAsync(tools, "install", "demo", RepositoryPaths.Chart("demo"), "-n", ns);
-        Assert.True(install.ExitCode == 0, install.ToString());
-        return ns;
-    }
-
-    private async Task<ToolRun> Succeeds(string tools, params string[] args)
-    {
-        var run = await cluster.KubectlAsync(tools, args);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
     }
 }

@@ -37,7 +37,7 @@ public sealed class LivenessDrillTests(SandboxCluster cluster) : IClassFixture<S
     public async Task LiveHelmWaiting_IsPossiblyRunningAndFixRefuses_ThenKilledAndPastItsWindow_IsStaleAndFixed(string helm, LiveWait wait)
     {
         var ns = cluster.NewNamespace($"{helm}-live-{wait.ToString().ToLowerInvariant()}");
-        await Succeeds(helm, "install", "app", Chart, "-n", ns);
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         var (set, started, evidence) = wait == LiveWait.Deployment
             ? ("neverReady.deployment=true",
                 (Func<bool>)(() => cluster.Server.Store.Get("apps/v1", "deployments", ns, "app-web")?["metadata"]?["annotations"]?[NeverReady] is not null),
@@ -76,26 +76,16 @@ public sealed class LivenessDrillTests(SandboxCluster cluster) : IClassFixture<S
         var fix = await cluster.HelmUnstickAsync(["fix", "app", "-n", ns, "--apply", "--yes", .. Quiet, .. afterWindow]);
         Assert.True(fix.ExitCode == 0, fix.ToString());
         Assert.Null(cluster.Secret(ns, "sh.helm.release.v1.app.v2"));
-        await Succeeds(helm, "upgrade", "app", Chart, "-n", ns, "--wait", "--timeout", "60s");
+        await cluster.HelmSucceedsAsync(helm, "upgrade", "app", Chart, "-n", ns, "--wait", "--timeout", "60s");
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task KindTheUserMayNotRead_IsUnknownAndFixRefuses(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-forbidden");
-        await Succeeds(helm, "install", "app", Chart, "-n", ns, "--set", "database=true");
-        using (var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1))
-        {
-            using var killed = cluster.StartHelm(helm, "upgrade", "app", Chart, "-n", ns, "--set", "database=true,replicas=2");
-            if (await Task.WhenAny(hold.FirstMatch, killed.Exited) != hold.FirstMatch)
-            {
-                Assert.Fail($"helm ended early:\n{await killed.WaitAsync()}");
-            }
-
-            await killed.KillAsync();
-        }
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns, "--set", "database=true");
+        await cluster.KillHelmAsync(helm, "PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", ["upgrade", "app", Chart, "-n", ns, "--set", "database=true,replicas=2"]);
 
         var restricted = new[] { "--kubeconfig", cluster.RestrictedKubeconfig };
         var scan = await cluster.HelmUnstickAsync(["scan", "-n", ns, "-o", "json", "--stale-after", "0s", .. restricted]);
@@ -134,12 +124,5 @@ public sealed class LivenessDrillTests(SandboxCluster cluster) : IClassFixture<S
         live["metadata"]!["annotations"]!.AsObject().Remove(NeverReady);
         live.Remove("status");
         cluster.Server.Store.Upsert(groupVersion, resource, live);
-    }
-
-    private async Task<ToolRun> Succeeds(string helm, params string[] args)
-    {
-        var run = await cluster.HelmAsync(helm, args);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
     }
 }

@@ -10,6 +10,9 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class SandboxCluster : IAsyncLifetime
 {
+    /// <summary>The demo chart of the shared fixtures: a ConfigMap demo-cfg and a Deployment demo-web.</summary>
+    internal static readonly string DemoChart = RepositoryPaths.Chart("demo");
+
     private SandboxServer? _server;
     private string _root = "";
     private int _namespaces;
@@ -72,15 +75,41 @@ public sealed class SandboxCluster : IAsyncLifetime
 
     internal Task<ToolRun> HelmAsync(string helmVersion, params string[] args) => StartHelm(helmVersion, args).WaitAsync();
 
-    internal ToolProcess StartHelm(string helmVersion, params string[] args) => ToolProcess.Start(helmVersion, "helm", Environment, args);
+    /// <summary>helm that must succeed: a failing command fails the test, with its output.</summary>
+    internal Task<ToolRun> HelmSucceedsAsync(string helmVersion, params string[] args) => StartHelm(helmVersion, args).SucceedsAsync();
 
-    /// <summary>helm with <c>HELM_DRIVER</c> set, e.g. to keep its releases in ConfigMaps.</summary>
-    internal ToolProcess StartHelmWithDriver(string helmVersion, string driver, params string[] args) =>
-        ToolProcess.Start(helmVersion, "helm", new Dictionary<string, string>(Environment) { ["HELM_DRIVER"] = driver }, args);
+    internal ToolProcess StartHelm(string helmVersion, params string[] args) => StartHelmWithDriver(helmVersion, null, args);
+
+    /// <summary>helm with <c>HELM_DRIVER</c> set when <paramref name="driver"/> is given, e.g. to keep its releases in ConfigMaps.</summary>
+    internal ToolProcess StartHelmWithDriver(string helmVersion, string? driver, params string[] args) =>
+        ToolProcess.Start(helmVersion, "helm", driver is null ? Environment : new Dictionary<string, string>(Environment) { ["HELM_DRIVER"] = driver }, args);
+
+    /// <summary>A new namespace holding the demo chart, installed by helm of <paramref name="helmVersion"/> as release demo.</summary>
+    internal async Task<string> InstallDemoAsync(string helmVersion, string purpose)
+    {
+        var ns = NewNamespace($"{helmVersion}-{purpose}");
+        await HelmSucceedsAsync(helmVersion, "install", "demo", DemoChart, "-n", ns);
+        return ns;
+    }
+
+    /// <summary>What helm says to any operation on a release that is stuck pending.</summary>
+    internal const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
+
+    /// <summary>Asserts that <c>helm upgrade --install</c> of release demo in <paramref name="ns"/> is refused as stuck.</summary>
+    internal async Task AssertHelmIsStuckAsync(string helmVersion, string ns, string? driver = null)
+    {
+        var upgrade = await StartHelmWithDriver(helmVersion, driver, "upgrade", "--install", "demo", DemoChart, "-n", ns).WaitAsync();
+        Assert.True(upgrade.ExitCode == 1, upgrade.ToString());
+        Assert.Equal(AnotherOperationInProgress, upgrade.Err.Trim());
+    }
 
     /// <summary>kubectl of the same toolset: 1.33 next to Helm 3.18, 1.35 next to Helm 4.1.</summary>
     internal Task<ToolRun> KubectlAsync(string helmVersion, params string[] args) =>
         ToolProcess.Start(helmVersion, "kubectl", Environment, args).WaitAsync();
+
+    /// <summary>kubectl that must succeed: a failing command fails the test, with its output.</summary>
+    internal Task<ToolRun> KubectlSucceedsAsync(string helmVersion, params string[] args) =>
+        ToolProcess.Start(helmVersion, "kubectl", Environment, args).SucceedsAsync();
 
     /// <summary>Runs the published helm-unstick binary, with the same kubeconfig and HOME as the real tools.</summary>
     internal async Task<UnstickRun> HelmUnstickAsync(params string[] args)
@@ -93,10 +122,10 @@ public sealed class SandboxCluster : IAsyncLifetime
     /// Runs helm until the sandbox holds the request, then SIGKILLs it. The held request is never served: the
     /// rule holds only that one request, and stays in place until the test ends, long after helm is gone.
     /// </summary>
-    internal async Task KillHelmAsync(string helm, string method, string pathPattern, string[] args)
+    internal async Task KillHelmAsync(string helm, string method, string pathPattern, string[] args, string? driver = null)
     {
         var hold = Server.Faults.Freeze(method, pathPattern, times: 1);
-        using var process = StartHelm(helm, args);
+        using var process = StartHelmWithDriver(helm, driver, args);
         var first = await Task.WhenAny(hold.FirstMatch, process.Exited);
         if (first != hold.FirstMatch)
         {

@@ -12,8 +12,7 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
-    private const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
-    private static readonly string Demo = RepositoryPaths.Chart("demo");
+    private static readonly string Demo = SandboxCluster.DemoChart;
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(45);
 
     [Fact]
@@ -98,10 +97,9 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
             Assert.Equal(["ReleaseStuck"], EventReasons(production));
 
             // Real helm: the canary release upgrades again; the production one is still stuck and untouched.
-            var upgrade = await cluster.HelmAsync("helm3", "upgrade", "demo", Demo, "-n", canary, "--set", "replicas=2");
-            Assert.True(upgrade.ExitCode == 0, upgrade.ToString());
+            await cluster.HelmSucceedsAsync("helm3", "upgrade", "demo", Demo, "-n", canary, "--set", "replicas=2");
             var stuckAgain = await cluster.HelmAsync("helm4", "upgrade", "demo", Demo, "-n", production);
-            Assert.Equal((1, AnotherOperationInProgress), (stuckAgain.ExitCode, stuckAgain.Err.Trim()));
+            Assert.Equal((1, SandboxCluster.AnotherOperationInProgress), (stuckAgain.ExitCode, stuckAgain.Err.Trim()));
             Assert.Equal("pending-upgrade", (string?)cluster.Secret(production, "sh.helm.release.v1.demo.v2")!["metadata"]!["labels"]!["status"]);
 
             // SIGTERM: each replica exits 0 within 10 s, and the leader hands the lease over.
@@ -122,8 +120,7 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
     /// <summary>Installs the demo chart, then kills helm while it upgrades: revision 2 stays pending-upgrade.</summary>
     private async Task KillUpgradeAsync(string helm, string ns)
     {
-        var install = await cluster.HelmAsync(helm, "install", "demo", Demo, "-n", ns);
-        Assert.True(install.ExitCode == 0, install.ToString());
+        await cluster.HelmSucceedsAsync(helm, "install", "demo", Demo, "-n", ns);
         await cluster.KillHelmAsync(helm, "PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"]);
     }
 

@@ -12,9 +12,7 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
-    private const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
-
-    private static readonly string Demo = RepositoryPaths.Chart("demo");
+    private static readonly string Demo = SandboxCluster.DemoChart;
 
     /// <summary>Where helm dies: the operation it runs and the request of it that the sandbox holds until the kill.</summary>
     public enum KillPoint
@@ -35,22 +33,7 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         RollbackMidway,
     }
 
-    public static TheoryData<string, KillPoint, string> Drills()
-    {
-        var drills = new TheoryData<string, KillPoint, string>();
-        foreach (var helm in new[] { "helm3", "helm4" })
-        {
-            foreach (var point in Enum.GetValues<KillPoint>())
-            {
-                foreach (var strategy in new[] { "delete", "mark-failed" })
-                {
-                    drills.Add(helm, point, strategy);
-                }
-            }
-        }
-
-        return drills;
-    }
+    public static TheoryData<string, KillPoint, string> Drills() => Toolsets.DrillRows(Enum.GetValues<KillPoint>());
 
     [Theory]
     [MemberData(nameof(Drills))]
@@ -63,8 +46,8 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         Assert.Equal(stuckStatus, (string?)stuckSecret["metadata"]!["labels"]!["status"]);
         AssertObjectsLeftBy(point, ns);
 
-        await AssertHelmIsStuckAsync(helm, ns);
-        var pending = await Helm(helm, "list", "-A", "--pending");
+        await cluster.AssertHelmIsStuckAsync(helm, ns);
+        var pending = await cluster.HelmSucceedsAsync(helm, "list", "-A", "--pending");
         Assert.Matches(@$"(?m)^demo\s+{ns}\s+{stuckRevision}\s+.*\s{stuckStatus}\s+demo-0\.1\.0", pending.Out);
 
         var scan = await cluster.HelmUnstickAsync("scan", "-n", ns, "-o", "json");
@@ -75,7 +58,7 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
 
         await FixAsync(ns, strategy);
         var backup = Assert.Single(Directory.GetFiles(Path.Combine(cluster.StateDirectory, "backups", "sandbox", ns)));
-        var fixedPending = await Helm(helm, "list", "-A", "--pending");
+        var fixedPending = await cluster.HelmSucceedsAsync(helm, "list", "-A", "--pending");
         Assert.DoesNotContain(ns, fixedPending.Out);
 
         var restore = await cluster.HelmUnstickAsync("restore", backup, "--apply", "--yes");
@@ -83,12 +66,12 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         var restored = cluster.Secret(ns, stuckSecretName)!;
         Assert.Equal((string?)stuckSecret["data"]!["release"], (string?)restored["data"]!["release"]);
         Assert.Equal(stuckSecret["metadata"]!["labels"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString());
-        await AssertHelmIsStuckAsync(helm, ns);
+        await cluster.AssertHelmIsStuckAsync(helm, ns);
 
         var promise = await FixAsync(ns, strategy);
-        var upgrade = await Helm(helm, "upgrade", "--install", "demo", Demo, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
+        var upgrade = await cluster.HelmSucceedsAsync(helm, "upgrade", "--install", "demo", Demo, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
 
-        var history = await Helm(helm, "history", "demo", "-n", ns);
+        var history = await cluster.HelmSucceedsAsync(helm, "history", "demo", "-n", ns);
         Assert.Matches(@$"(?m)^{promise}\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+(Upgrade|Install) complete", history.Out);
         Assert.DoesNotMatch(@$"(?m)^{promise + 1}\s", history.Out);
         if (strategy == "mark-failed")
@@ -101,20 +84,19 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
     }
 
     [Theory]
-    [InlineData("helm3")]
-    [InlineData("helm4")]
+    [EachToolset]
     public async Task ScanAllNamespaces_OnReleasesWrittenByHelm_FindsExactlyWhatHelmListPendingFinds(string helm)
     {
         // Beside whatever earlier tests left: a release upgraded cleanly, and one stuck at each kind of operation.
         var settled = cluster.NewNamespace($"{helm}-list-settled");
-        await Helm(helm, "install", "demo", Demo, "-n", settled);
-        await Helm(helm, "upgrade", "demo", Demo, "-n", settled, "--set", "replicas=2");
+        await cluster.HelmSucceedsAsync(helm, "install", "demo", Demo, "-n", settled);
+        await cluster.HelmSucceedsAsync(helm, "upgrade", "demo", Demo, "-n", settled, "--set", "replicas=2");
         foreach (var point in new[] { KillPoint.InstallMidway, KillPoint.UpgradeMidway, KillPoint.RollbackMidway })
         {
             await KillHelmAsync(helm, point, cluster.NewNamespace($"{helm}-list-{point.ToString().ToLowerInvariant()}"));
         }
 
-        var pending = await Helm(helm, "list", "-A", "--pending", "-o", "json");
+        var pending = await cluster.HelmSucceedsAsync(helm, "list", "-A", "--pending", "-o", "json");
         var scan = await cluster.HelmUnstickAsync("scan", "-A", "-o", "json");
 
         Assert.True(scan.ExitCode == 1, scan.ToString());
@@ -150,12 +132,12 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
                 await cluster.KillHelmAsync(helm, "PUT", $"^{api}/secrets/sh\\.helm\\.release\\.v1\\.demo\\.v1$", install);
                 return (1, "pending-install");
             case KillPoint.UpgradeMidway:
-                await Helm(helm, install);
+                await cluster.HelmSucceedsAsync(helm, install);
                 await cluster.KillHelmAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3"]);
                 return (2, "pending-upgrade");
             default:
-                await Helm(helm, install);
-                await Helm(helm, "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3");
+                await cluster.HelmSucceedsAsync(helm, install);
+                await cluster.HelmSucceedsAsync(helm, "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=3");
                 await cluster.KillHelmAsync(helm, "PATCH", $"^{apps}/deployments/demo-web$", ["rollback", "demo", "1", "-n", ns]);
                 return (3, "pending-rollback");
         }
@@ -186,13 +168,6 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         }
     }
 
-    private async Task AssertHelmIsStuckAsync(string helm, string ns)
-    {
-        var upgrade = await cluster.HelmAsync(helm, "upgrade", "--install", "demo", Demo, "-n", ns);
-        Assert.True(upgrade.ExitCode == 1, upgrade.ToString());
-        Assert.Equal(AnotherOperationInProgress, upgrade.Err.Trim());
-    }
-
     /// <summary>Runs fix --apply and returns the revision it promises the next helm upgrade creates.</summary>
     private async Task<int> FixAsync(string ns, string strategy)
     {
@@ -209,13 +184,6 @@ public sealed partial class StuckReleaseDrillTests(SandboxCluster cluster) : ICl
         // Deleting a release's only revision leaves nothing: helm upgrade --install then installs revision 1.
         Assert.Contains("use helm upgrade --install", fix.Out);
         return 1;
-    }
-
-    private async Task<ToolRun> Helm(string helm, params string[] args)
-    {
-        var run = await cluster.HelmAsync(helm, args);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
     }
 
     [GeneratedRegex(@"the next helm upgrade creates revision (\d+)")]

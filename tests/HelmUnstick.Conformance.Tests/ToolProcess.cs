@@ -80,22 +80,14 @@ internal sealed class ToolProcess : IDisposable
     public Task Exited => _process.WaitForExitAsync();
 
     /// <summary>Waits for the command to end by itself.</summary>
-    public async Task<ToolRun> WaitAsync()
-    {
-        using var limit = new CancellationTokenSource(CommandLimit);
-        try
-        {
-            await _process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            Assert.Fail($"{_commandLine} did not finish within {CommandLimit.TotalMinutes} minutes:\n{Output()}");
-        }
+    public Task<ToolRun> WaitAsync() => EndedWithinAsync(CommandLimit, $"did not finish within {CommandLimit.TotalMinutes} minutes");
 
-        // The parameterless wait also drains the redirected output.
-        await _process.WaitForExitAsync();
-        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
+    /// <summary>Waits for the command to end by itself and fails the test unless it exits 0.</summary>
+    public async Task<ToolRun> SucceedsAsync()
+    {
+        var run = await WaitAsync();
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
     }
 
     /// <summary>What the process has printed so far.</summary>
@@ -122,19 +114,7 @@ internal sealed class ToolProcess : IDisposable
             await kill.WaitForExitAsync();
         }
 
-        using var deadline = new CancellationTokenSource(limit);
-        try
-        {
-            await _process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            Assert.Fail($"{_commandLine} was still running {limit.TotalSeconds} s after SIGTERM:\n{Output()}");
-        }
-
-        await _process.WaitForExitAsync();
-        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
+        return await EndedWithinAsync(limit, $"was still running {limit.TotalSeconds} s after SIGTERM");
     }
 
     /// <summary>SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up.</summary>
@@ -152,6 +132,25 @@ internal sealed class ToolProcess : IDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>Waits at most <paramref name="limit"/> for the process to end; one that does not is killed and the test fails.</summary>
+    private async Task<ToolRun> EndedWithinAsync(TimeSpan limit, string overdue)
+    {
+        using var deadline = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"{_commandLine} {overdue}:\n{Output()}");
+        }
+
+        // The parameterless wait also drains the redirected output.
+        await _process.WaitForExitAsync();
+        return new ToolRun(_commandLine, _process.ExitCode, Text(_stdout), Text(_stderr));
     }
 
     private string Output() => $"--- stdout\n{Text(_stdout)}\n--- stderr\n{Text(_stderr)}";

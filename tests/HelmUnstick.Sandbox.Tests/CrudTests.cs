@@ -312,26 +312,14 @@ public sealed class CrudTests
     public async Task DeploymentSpecChange_IncrementsGeneration()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
-        var deployment = new V1Deployment
-        {
-            Metadata = new V1ObjectMeta { Name = "web" },
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = 1,
-                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
-                Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "web" } } },
-            },
-        };
-        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
+        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(WebDeployment.With(1), "default");
 
         var labelOnly = await sandbox.Client.AppsV1.PatchNamespacedDeploymentAsync(
             new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch), "web", "default");
         var scaled = await sandbox.Client.AppsV1.PatchNamespacedDeploymentAsync(
             new V1Patch("""{"spec":{"replicas":3}}""", V1Patch.PatchType.MergePatch), "web", "default");
 
-        Assert.Equal(1, created.Metadata.Generation);
-        Assert.Equal(1, labelOnly.Metadata.Generation);
-        Assert.Equal(2, scaled.Metadata.Generation);
+        Assert.Equal((1L, 1L, 2L), (created.Metadata.Generation, labelOnly.Metadata.Generation, scaled.Metadata.Generation));
     }
 
     [Fact]

@@ -5,11 +5,18 @@ namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class FaultTests
 {
+    /// <summary>A sandbox holding one Secret, default/s1, for the faults to fall on.</summary>
+    private static async Task<RunningSandbox> StartWithSecretAsync()
+    {
+        var sandbox = await RunningSandbox.StartAsync();
+        sandbox.Seed("default", "s1");
+        return sandbox;
+    }
+
     [Fact]
     public async Task Respond_FailsTheNextMatchingRequestsThenServesNormally()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.Respond("GET", "/secrets/s1$", 503, times: 1, retryAfter: TimeSpan.FromSeconds(2));
 
         var failed = await sandbox.Http.GetAsync("api/v1/namespaces/default/secrets/s1");
@@ -25,8 +32,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Respond_SurfacesThroughKubernetesClientAsHttpOperationException()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.Respond("DELETE", "/secrets/", 500);
 
         var (code, status) = await RunningSandbox.FailureOf(() => sandbox.Client.CoreV1.DeleteNamespacedSecretAsync("s1", "default"));
@@ -39,8 +45,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Respond_OnlyMatchesTheGivenMethod()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.Respond("DELETE", "/secrets/", 503);
 
         var read = await sandbox.Client.CoreV1.ReadNamespacedSecretAsync("s1", "default");
@@ -52,8 +57,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Freeze_HoldsRequestUntilReleased()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.Freeze("DELETE", "/secrets/s1$");
 
         var deletion = sandbox.Client.CoreV1.DeleteNamespacedSecretAsync("s1", "default");
@@ -69,8 +73,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Freeze_ClientGivingUp_LeavesStoreUnchanged()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.Freeze("DELETE", "/secrets/s1$");
         using var giveUp = new CancellationTokenSource();
 
@@ -97,8 +100,7 @@ public sealed class FaultTests
     [Fact]
     public async Task LoseResponse_AppliesTheWriteButTheClientGetsNoAnswer()
     {
-        await using var sandbox = await RunningSandbox.StartAsync();
-        sandbox.Seed("default", "s1");
+        await using var sandbox = await StartWithSecretAsync();
         using var rule = sandbox.Server.Faults.LoseResponse("DELETE", "/secrets/s1$");
 
         await Assert.ThrowsAsync<HttpRequestException>(() => sandbox.Client.CoreV1.DeleteNamespacedSecretAsync("s1", "default"));

@@ -19,35 +19,34 @@ public sealed class ListTests
         return sandbox;
     }
 
-    [Theory]
-    [InlineData("owner=helm", "demo.v1,demo.v2,demo.v3,web.v1")]
-    [InlineData("owner==helm,name=demo", "demo.v1,demo.v2,demo.v3")]
-    [InlineData("status!=deployed", "demo.v1,demo.v3,unlabelled")]
-    [InlineData("status in (deployed, pending-upgrade)", "demo.v2,demo.v3,web.v1")]
-    [InlineData("status notin (deployed,superseded)", "demo.v3,unlabelled")]
-    [InlineData("owner", "demo.v1,demo.v2,demo.v3,web.v1")]
-    [InlineData("!owner", "unlabelled")]
-    [InlineData("name=demo,status in (deployed),owner", "demo.v2")]
-    [InlineData("name=nothing", "")]
-    public async Task ListAllNamespaces_WithLabelSelector_ReturnsMatchingItems(string selector, string expected)
+    /// <summary>Which list parameter a selector is sent in.</summary>
+    public enum SelectorKind
     {
-        await using var sandbox = await StartWithReleasesAsync();
-
-        var list = await sandbox.Client.CoreV1.ListSecretForAllNamespacesAsync(labelSelector: selector);
-
-        Assert.Equal(expected, string.Join(",", list.Items.Select(s => s.Metadata.Name)));
+        Label,
+        Field,
     }
 
     [Theory]
-    [InlineData("metadata.name=demo.v2", "demo.v2")]
-    [InlineData("metadata.name==web.v1", "web.v1")]
-    [InlineData("metadata.namespace=team-b", "unlabelled,web.v1")]
-    [InlineData("metadata.namespace!=team-a,metadata.name!=web.v1", "unlabelled")]
-    public async Task ListAllNamespaces_WithFieldSelector_ReturnsMatchingItems(string selector, string expected)
+    [InlineData(SelectorKind.Label, "owner=helm", "demo.v1,demo.v2,demo.v3,web.v1")]
+    [InlineData(SelectorKind.Label, "owner==helm,name=demo", "demo.v1,demo.v2,demo.v3")]
+    [InlineData(SelectorKind.Label, "status!=deployed", "demo.v1,demo.v3,unlabelled")]
+    [InlineData(SelectorKind.Label, "status in (deployed, pending-upgrade)", "demo.v2,demo.v3,web.v1")]
+    [InlineData(SelectorKind.Label, "status notin (deployed,superseded)", "demo.v3,unlabelled")]
+    [InlineData(SelectorKind.Label, "owner", "demo.v1,demo.v2,demo.v3,web.v1")]
+    [InlineData(SelectorKind.Label, "!owner", "unlabelled")]
+    [InlineData(SelectorKind.Label, "name=demo,status in (deployed),owner", "demo.v2")]
+    [InlineData(SelectorKind.Label, "name=nothing", "")]
+    [InlineData(SelectorKind.Field, "metadata.name=demo.v2", "demo.v2")]
+    [InlineData(SelectorKind.Field, "metadata.name==web.v1", "web.v1")]
+    [InlineData(SelectorKind.Field, "metadata.namespace=team-b", "unlabelled,web.v1")]
+    [InlineData(SelectorKind.Field, "metadata.namespace!=team-a,metadata.name!=web.v1", "unlabelled")]
+    public async Task ListAllNamespaces_WithLabelOrFieldSelector_ReturnsMatchingItems(SelectorKind kind, string selector, string expected)
     {
         await using var sandbox = await StartWithReleasesAsync();
 
-        var list = await sandbox.Client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: selector);
+        var list = await sandbox.Client.CoreV1.ListSecretForAllNamespacesAsync(
+            labelSelector: kind == SelectorKind.Label ? selector : null,
+            fieldSelector: kind == SelectorKind.Field ? selector : null);
 
         Assert.Equal(expected, string.Join(",", list.Items.Select(s => s.Metadata.Name)));
     }

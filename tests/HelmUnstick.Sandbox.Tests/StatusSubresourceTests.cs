@@ -5,25 +5,13 @@ namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class StatusSubresourceTests
 {
-    private static V1Deployment Deployment(int replicas, int? readyReplicas = null) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = "web" },
-        Spec = new V1DeploymentSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
-            Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "web" } } },
-        },
-        Status = readyReplicas is null ? null : new V1DeploymentStatus { ReadyReplicas = readyReplicas },
-    };
-
     [Fact]
     public async Task CreateAndUpdate_IgnoreStatusInBodyAndTheControllerRollsOut()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
 
-        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment(2, readyReplicas: 99), "default");
-        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentAsync(Deployment(3, readyReplicas: 99), "web", "default");
+        var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(WebDeployment.With(2, readyReplicas: 99), "default");
+        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentAsync(WebDeployment.With(3, readyReplicas: 99), "web", "default");
 
         Assert.Equal((2, 1L), (created.Status.ReadyReplicas, created.Status.ObservedGeneration));
         Assert.Equal((3, 3, 2L), (updated.Status.ReadyReplicas, updated.Spec.Replicas, updated.Status.ObservedGeneration));
@@ -34,7 +22,7 @@ public sealed class StatusSubresourceTests
     public async Task NeverReadyAnnotation_KeepsTheDeploymentUnavailable()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
-        var deployment = Deployment(2);
+        var deployment = WebDeployment.With(2);
         deployment.Metadata.Annotations = new Dictionary<string, string> { ["sandbox.helm-unstick/never-ready"] = "true" };
 
         var created = await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "default");
@@ -47,9 +35,9 @@ public sealed class StatusSubresourceTests
     public async Task StatusUpdate_ChangesOnlyStatus()
     {
         await using var sandbox = await RunningSandbox.StartAsync();
-        await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(Deployment(2), "default");
+        await sandbox.Client.AppsV1.CreateNamespacedDeploymentAsync(WebDeployment.With(2), "default");
 
-        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(Deployment(5, readyReplicas: 2), "web", "default");
+        var updated = await sandbox.Client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(WebDeployment.With(5, readyReplicas: 2), "web", "default");
         var read = await sandbox.Client.AppsV1.ReadNamespacedDeploymentStatusAsync("web", "default");
 
         Assert.Equal(2, updated.Status.ReadyReplicas);
