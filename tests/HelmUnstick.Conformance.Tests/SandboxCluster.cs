@@ -53,6 +53,10 @@ public sealed class SandboxCluster : IAsyncLifetime
         _server = await SandboxServer.StartAsync(new SandboxOptions { Users = users, Anonymous = SandboxUser.Admin("admin") });
         _server.WriteKubeconfig(Path.Combine(_root, "kubeconfig"), "sandbox", "default");
         _server.WriteKubeconfig(RestrictedKubeconfig, "sandbox", "default", RestrictedToken);
+
+        // Publishing takes minutes on a loaded machine. Done here, before any test runs helm, it cannot fall
+        // between helm's write and helm-unstick's verdict, which would age a pending revision past Helm's window.
+        await PublishedHelmUnstick.PathAsync();
     }
 
     public async Task DisposeAsync()
