@@ -6,8 +6,8 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
+using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Serve;
@@ -16,12 +16,14 @@ namespace HelmUnstick.Cli.Serve;
 /// A policy's fix through the same engine as <c>fix --apply</c>: CI per the CI config, workload health, staleness,
 /// backup, a write with preconditions, verification. A policy has no force; its skipCiCheck carries a reason.
 /// </summary>
-internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, SafetyOptions ci, ParseResult result, string? backupRoot)
+/// <param name="helmTimeout">Helm's <c>--timeout</c> for a rule that gives no helmTimeout: <c>serve --helm-timeout</c>.</param>
+internal sealed class ReleaseFixer(
+    ClusterSession session, StorageDriver driver, CliEnvironment env, SafetyOptions ci, ParseResult result, string? backupRoot, TimeSpan helmTimeout)
 {
     /// <summary>Who the audit log names as having made the change.</summary>
     private const string Operator = "helm-unstick serve";
 
-    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock);
+    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock, driver);
 
     public async Task<FixAttempt?> FixAsync(StoredRevision stuck, PolicyDecision decision, CancellationToken ct)
     {
@@ -34,7 +36,7 @@ internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, S
             decision.Strategy,
             new RemediationOverrides(Force: false, decision.SkipCiCheck, decision.Reason),
             decision.StaleAfter,
-            decision.HelmTimeout ?? LivenessRule.DefaultHelmTimeout,
+            decision.HelmTimeout ?? helmTimeout,
             backupDirectory,
             new CiRequest(() => CiSettings.Load(session.ContextName, ci.CiFlags(result), env.GetEnvironmentVariable)),
             Operator);
@@ -62,7 +64,7 @@ internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, S
             UnstickOutcome.Fixed => new FixAttempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, Changed: true),
             UnstickOutcome.Blocked => new FixAttempt(RemediationOutcome.Blocked,
                 plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, Changed: false),
-            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? "the Secret changed concurrently"], null, Changed: false),
+            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, Changed: false),
             UnstickOutcome.ChangedUnverified => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, Changed: true),
             _ => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, Changed: false),
         };

@@ -3,16 +3,18 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 using k8s.Autorest;
 
 namespace HelmUnstick.Cli.Serve;
 
 /// <summary>
-/// Keeps a <see cref="ReleaseLabelIndex"/> of every release Secret from metadata only: one paged list, then a watch
-/// from its resourceVersion with bookmarks; a new list on 410 Gone; backoff and a counted error on any other
-/// failure, and never giving up. Each release whose revisions changed is written to <see cref="Changes"/>.
+/// Keeps a <see cref="ReleaseLabelIndex"/> of every release Secret (or, with the configmap driver, release ConfigMap)
+/// from metadata only: one paged list, then a watch from its resourceVersion with bookmarks; a new list on 410 Gone;
+/// backoff and a counted error on any other failure, and never giving up. Each release whose revisions changed is
+/// written to <see cref="Changes"/>.
 /// </summary>
-internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, StorageDriver driver, TimeProvider clock, ServeMetrics metrics, TextWriter log)
 {
     private const int PageSize = 500;
 
@@ -87,7 +89,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
             {
                 metrics.CountWatchError();
                 var doing = resourceVersion is null ? "listing" : "watching";
-                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release Secrets in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
+                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release {driver.Kind()}s in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
                 try
                 {
                     await Task.Delay(backoff, clock, ct);
@@ -106,7 +108,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         }
     }
 
-    /// <summary>Reads every release Secret's metadata, replaces the index, and returns the list's resourceVersion.</summary>
+    /// <summary>Reads every release object's metadata, replaces the index, and returns the list's resourceVersion.</summary>
     private async Task<string> ListAsync(CancellationToken ct)
     {
         var items = new List<ReleaseSecretLabels>();
@@ -116,7 +118,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         {
             var query = $"labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&limit={PageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetJsonAsync(session, $"{SecretsPath}?{query}", MetadataListOnly, ct);
+            var page = await KubeHttp.GetJsonAsync(session, $"{ObjectsPath}?{query}", MetadataListOnly, ct);
             foreach (var item in page["items"]?.AsArray() ?? [])
             {
                 if (Labels(item) is { } labels)
@@ -149,7 +151,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         // A connection that dies silently would otherwise hold the watch open for ever.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stall.CancelAfter(TimeSpan.FromSeconds(WatchSeconds + 30));
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{SecretsPath}?{query}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{ObjectsPath}?{query}"));
         request.Headers.TryAddWithoutValidation("Accept", MetadataOnly);
         if (session.Client.Credentials is { } credentials)
         {
@@ -212,7 +214,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         return resourceVersion;
     }
 
-    private string SecretsPath => ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
+    private string ObjectsPath => ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
 
     private void Publish(IReadOnlyList<ReleaseKey> releases)
     {

@@ -111,7 +111,7 @@ internal sealed class StuckReleaseMonitor(
         {
             if (_reportedUnreadable.Add(revision.SecretName))
             {
-                env.Error.WriteLine($"warning: Secret {release.Namespace}/{revision.SecretName}: payload cannot be decoded ({revision.DecodeError}); inspect it by hand");
+                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{revision.SecretName}: payload cannot be decoded ({revision.DecodeError}); inspect it by hand");
             }
 
             Untrack(release);
@@ -232,7 +232,7 @@ internal sealed class StuckReleaseMonitor(
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             // The next resync tries again; a release already tracked keeps its metrics meanwhile.
-            env.Error.WriteLine($"warning: reading Secret {newest.Namespace}/{newest.SecretName} failed: {e.Message.Split('\n')[0]}");
+            env.Error.WriteLine($"warning: reading {store.Driver.Kind()} {newest.Namespace}/{newest.SecretName} failed: {e.Message.Split('\n')[0]}");
             return _tracked.TryGetValue(new ReleaseKey(newest.Namespace, newest.Release), out var known) ? known.Revision : null;
         }
     }
