@@ -53,8 +53,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         var command = new Command("serve", """
             Run in the cluster: find stuck releases within seconds, export them as metrics, alert, and fix what a policy allows.
             Lists, then watches, release Secrets' metadata (release ConfigMaps' with --driver configmap; no payloads)
-            and reads a payload only when a release's newest revision is labelled pending-*. Serves /metrics, /healthz
-            and /readyz (ready after the first complete list).
+            and reads a payload only when a release's newest revision is labelled pending-* or a label is missing or
+            malformed. Serves /metrics, /healthz and /readyz (ready after the first complete list).
             Replicas elect a leader with a Lease: every replica exports metrics; only the leader writes Kubernetes Events
             (ReleaseStuck, RemediationBlocked, ReleaseUnstuck), prints one JSON line per decision and runs fixes.
             A fix takes the same path as fix --apply (CI quiet, workloads reconciled, stale, backup, preconditions, verify);

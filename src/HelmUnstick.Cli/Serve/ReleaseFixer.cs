@@ -27,6 +27,14 @@ internal sealed class ReleaseFixer(
 
     public async Task<FixAttempt?> FixAsync(StoredRevision stuck, PolicyDecision decision, CancellationToken ct)
     {
+        // The engine, like Helm, finds a release's revisions by their name label; this one it would never see.
+        if (stuck.Labels.GetValueOrDefault("name") != stuck.ReleaseName)
+        {
+            return new FixAttempt(RemediationOutcome.Blocked,
+                [$"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
+                null, Changed: false);
+        }
+
         var backupDirectory = backupRoot is null
             ? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace)
             : SecretBackup.DirectoryUnder(backupRoot, session.ContextName, stuck.Namespace);

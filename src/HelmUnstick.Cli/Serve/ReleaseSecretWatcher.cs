@@ -39,19 +39,12 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
 
     private string Scope => ns is null ? "all namespaces" : $"namespace {ns}";
 
-    public ReleaseSecretLabels? Newest(ReleaseKey release)
+    /// <summary>The Secrets whose payloads decide the release, or null when its labels rule it out.</summary>
+    public PayloadsToRead? PayloadsToRead(ReleaseKey release)
     {
         lock (_gate)
         {
-            return _index.Newest(release);
-        }
-    }
-
-    public bool IsCandidate(ReleaseKey release)
-    {
-        lock (_gate)
-        {
-            return _index.IsCandidate(release);
+            return _index.PayloadsToRead(release);
         }
     }
 
@@ -111,7 +104,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
     /// <summary>Reads every release object's metadata, replaces the index, and returns the list's resourceVersion.</summary>
     private async Task<string> ListAsync(CancellationToken ct)
     {
-        var items = new List<ReleaseSecretLabels>();
+        var items = new List<(string, string, IReadOnlyDictionary<string, string>?)>();
         string? continueToken = null;
         string resourceVersion;
         do
@@ -121,9 +114,9 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
             var page = await KubeHttp.GetJsonAsync(session, $"{ObjectsPath}?{query}", MetadataListOnly, ct);
             foreach (var item in page["items"]?.AsArray() ?? [])
             {
-                if (Labels(item) is { } labels)
+                if (Identity(item) is var (itemNs, name))
                 {
-                    items.Add(labels);
+                    items.Add((itemNs, name, Labels(item)));
                 }
             }
 
@@ -202,7 +195,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
             {
                 affected = type switch
                 {
-                    "ADDED" or "MODIFIED" when Labels(obj) is { } labels => _index.Upsert(labels),
+                    "ADDED" or "MODIFIED" when Identity(obj) is var (itemNs, name) => _index.Upsert(itemNs, name, Labels(obj)),
                     "DELETED" => _index.Remove(meta?["namespace"]?.GetValue<string>() ?? "", meta?["name"]?.GetValue<string>() ?? ""),
                     _ => [],
                 };
@@ -224,17 +217,13 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
         }
     }
 
-    private static ReleaseSecretLabels? Labels(JsonNode? item)
-    {
-        var meta = item?["metadata"];
-        if (meta?["namespace"]?.GetValue<string>() is not { } itemNs || meta["name"]?.GetValue<string>() is not { } name)
-        {
-            return null;
-        }
+    private static (string Namespace, string Name)? Identity(JsonNode? item) =>
+        item?["metadata"] is { } meta && meta["namespace"]?.GetValue<string>() is { } ns && meta["name"]?.GetValue<string>() is { } name
+            ? (ns, name)
+            : null;
 
-        var labels = meta["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "");
-        return ReleaseSecretLabels.From(itemNs, name, labels);
-    }
+    private static Dictionary<string, string>? Labels(JsonNode? item) =>
+        item?["metadata"]?["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "");
 
     private sealed class WatchExpiredException : Exception;
 }

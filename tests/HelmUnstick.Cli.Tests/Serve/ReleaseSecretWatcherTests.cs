@@ -57,7 +57,9 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         Assert.True(ListCalls() >= 2, $"listed {ListCalls()} time(s)");
         Assert.Equal("", error.ToString());
         Assert.True(watcher.FirstListCompleted.IsCompletedSuccessfully);
-        Assert.Equal(new ReleaseSecretLabels("apps", "sh.helm.release.v1.web.v2", "web", 2, "pending-upgrade"), watcher.Newest(new ReleaseKey("apps", "web")));
+        var read = watcher.PayloadsToRead(new ReleaseKey("apps", "web"))!;
+        Assert.Equal(["sh.helm.release.v1.web.v2"], read.SecretNames);
+        Assert.Equal(PayloadReadReason.PendingByLabels, read.Reason);
         var exported = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(exported);
         Assert.Contains("helm_unstick_watch_errors_total 0", System.Text.Encoding.UTF8.GetString(exported.ToArray()));
