@@ -2,12 +2,14 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Serve;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
+using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
 
 /// <summary>
-/// <c>serve</c>: runs in the cluster, watches release Secrets (metadata only), exports metrics, and alerts on stuck
+/// <c>serve</c>: runs in the cluster, watches release Secrets or ConfigMaps (metadata only), exports metrics, and alerts on stuck
 /// releases; with <c>--policy</c>, the lease holder also fixes the ones a rule allows, through the same checks as
 /// <c>fix --apply</c>.
 /// </summary>
@@ -41,14 +43,18 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<TimeSpan?> _resync = CommonOptions.Duration(
         "--resync", "How often every stuck release is looked at again and a blocked fix retried (Go duration; default 30s)", "30s", positive: true);
 
+    /// <summary>The fix's "no live helm process" window for a rule without its own helmTimeout.</summary>
+    private readonly Option<TimeSpan?> _helmTimeout = CommonOptions.HelmTimeout();
+
     private readonly SafetyOptions _ci = new();
 
     public Command Build()
     {
         var command = new Command("serve", """
             Run in the cluster: find stuck releases within seconds, export them as metrics, alert, and fix what a policy allows.
-            Lists, then watches, release Secrets' metadata (no payloads) and reads a payload only when a release's newest
-            revision is labelled pending-*. Serves /metrics, /healthz and /readyz (ready after the first complete list).
+            Lists, then watches, release Secrets' metadata (release ConfigMaps' with --driver configmap; no payloads)
+            and reads a payload only when a release's newest revision is labelled pending-* or a label is missing or
+            malformed. Serves /metrics, /healthz and /readyz (ready after the first complete list).
             Replicas elect a leader with a Lease: every replica exports metrics; only the leader writes Kubernetes Events
             (ReleaseStuck, RemediationBlocked, ReleaseUnstuck), prints one JSON line per decision and runs fixes.
             A fix takes the same path as fix --apply (CI quiet, workloads reconciled, stale, backup, preconditions, verify);
@@ -56,7 +62,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             lease over and exits 0.
             """)
         {
-            _allNamespaces, _policy, _metricsAddress, _backupDir, _leaseNamespace, _leaseName, _resync,
+            _allNamespaces, _policy, _helmTimeout, _metricsAddress, _backupDir, _leaseNamespace, _leaseName, _resync,
             _ci.Config, _ci.GitLabUrl, _ci.GitLabProjects, _ci.GitLabEnvironments, _ci.GitLabCaFile, _ci.GitLabTokenFile,
         };
         command.Validators.Add(r =>
@@ -72,6 +78,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
+        var driver = common.DriverOf(result, env);
         var policy = result.GetValue(_policy) is { } policyFile ? PolicyLoader.Load(policyFile) : RemediationPolicy.AlertOnly;
         MetricsAddress.TryParse(result.GetValue(_metricsAddress)!, out var address);
         var target = common.Target(result);
@@ -89,20 +96,20 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         });
 
         var metrics = new ServeMetrics();
-        var store = new ReleaseSecretStore(session);
-        var watcher = new ReleaseSecretWatcher(session, ns, env.Clock, metrics, env.Error);
+        var store = new ReleaseSecretStore(session, driver);
+        var watcher = new ReleaseSecretWatcher(session, ns, driver, env.Clock, metrics, env.Error);
         StuckReleaseMonitor? monitor = null;
         var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error)
         {
             OnStartedLeading = () => monitor?.RequestResync(),
         };
-        var events = new ReleaseEvents(session, identity, env.Clock, env.Error);
-        var fixer = new ReleaseFixer(session, env, _ci, result, result.GetValue(_backupDir));
+        var events = new ReleaseEvents(session, driver, identity, env.Clock, env.Error);
+        var fixer = new ReleaseFixer(session, driver, env, _ci, result, result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
         monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(
-            $"info: serving http://{address}/metrics, /healthz and /readyz; watching release Secrets in {(ns is null ? "all namespaces" : $"namespace {ns}")} " +
+            $"info: serving http://{address}/metrics, /healthz and /readyz; watching release {driver.Kind()}s in {(ns is null ? "all namespaces" : $"namespace {ns}")} " +
             $"of context {session.ContextName}; {(policy.CanFix ? $"policy {result.GetValue(_policy)}: fixes what its rules allow" : "no fix rule: alerting only")}; " +
             $"leader election on {leader.Describe()} as {identity}");
 

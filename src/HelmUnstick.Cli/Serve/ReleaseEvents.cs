@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Net;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 using k8s;
 using k8s.Models;
 
 namespace HelmUnstick.Cli.Serve;
 
-/// <summary>The Kubernetes Events <c>serve</c> writes (leader only) in the release's namespace, about the stuck revision's Secret.</summary>
+/// <summary>The Kubernetes Events <c>serve</c> writes (leader only) in the release's namespace, about the stuck revision's Secret (or ConfigMap).</summary>
 internal enum ReleaseEventReason
 {
     /// <summary>Warning, once per stuck revision.</summary>
@@ -20,7 +21,7 @@ internal enum ReleaseEventReason
     ReleaseUnstuck,
 }
 
-internal sealed class ReleaseEvents(ClusterSession session, string identity, TimeProvider clock, TextWriter log)
+internal sealed class ReleaseEvents(ClusterSession session, StorageDriver driver, string identity, TimeProvider clock, TextWriter log)
 {
     private const string Component = "helm-unstick";
 
@@ -48,7 +49,7 @@ internal sealed class ReleaseEvents(ClusterSession session, string identity, Tim
             InvolvedObject = new V1ObjectReference
             {
                 ApiVersion = "v1",
-                Kind = "Secret",
+                Kind = driver.Kind(),
                 NamespaceProperty = stuck.Namespace,
                 Name = stuck.SecretName,
                 Uid = stuck.Uid,

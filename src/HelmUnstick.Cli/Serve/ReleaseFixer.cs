@@ -6,8 +6,8 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
+using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Serve;
@@ -16,15 +16,25 @@ namespace HelmUnstick.Cli.Serve;
 /// A policy's fix through the same engine as <c>fix --apply</c>: CI per the CI config, workload health, staleness,
 /// backup, a write with preconditions, verification. A policy has no force; its skipCiCheck carries a reason.
 /// </summary>
-internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, SafetyOptions ci, ParseResult result, string? backupRoot)
+/// <param name="helmTimeout">Helm's <c>--timeout</c> for a rule that gives no helmTimeout: <c>serve --helm-timeout</c>.</param>
+internal sealed class ReleaseFixer(
+    ClusterSession session, StorageDriver driver, CliEnvironment env, SafetyOptions ci, ParseResult result, string? backupRoot, TimeSpan helmTimeout)
 {
     /// <summary>Who the audit log names as having made the change.</summary>
     private const string Operator = "helm-unstick serve";
 
-    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock);
+    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock, driver);
 
     public async Task<FixAttempt?> FixAsync(StoredRevision stuck, PolicyDecision decision, CancellationToken ct)
     {
+        // The engine, like Helm, finds a release's revisions by their name label; this one it would never see.
+        if (stuck.Labels.GetValueOrDefault("name") != stuck.ReleaseName)
+        {
+            return new FixAttempt(RemediationOutcome.Blocked,
+                [$"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
+                null, Changed: false);
+        }
+
         var backupDirectory = backupRoot is null
             ? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace)
             : SecretBackup.DirectoryUnder(backupRoot, session.ContextName, stuck.Namespace);
@@ -34,7 +44,7 @@ internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, S
             decision.Strategy,
             new RemediationOverrides(Force: false, decision.SkipCiCheck, decision.Reason),
             decision.StaleAfter,
-            decision.HelmTimeout ?? LivenessRule.DefaultHelmTimeout,
+            decision.HelmTimeout ?? helmTimeout,
             backupDirectory,
             new CiRequest(() => CiSettings.Load(session.ContextName, ci.CiFlags(result), env.GetEnvironmentVariable)),
             Operator);
@@ -62,7 +72,7 @@ internal sealed class ReleaseFixer(ClusterSession session, CliEnvironment env, S
             UnstickOutcome.Fixed => new FixAttempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, Changed: true),
             UnstickOutcome.Blocked => new FixAttempt(RemediationOutcome.Blocked,
                 plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, Changed: false),
-            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? "the Secret changed concurrently"], null, Changed: false),
+            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, Changed: false),
             UnstickOutcome.ChangedUnverified => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, Changed: true),
             _ => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, Changed: false),
         };

@@ -3,16 +3,18 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 using k8s.Autorest;
 
 namespace HelmUnstick.Cli.Serve;
 
 /// <summary>
-/// Keeps a <see cref="ReleaseLabelIndex"/> of every release Secret from metadata only: one paged list, then a watch
-/// from its resourceVersion with bookmarks; a new list on 410 Gone; backoff and a counted error on any other
-/// failure, and never giving up. Each release whose revisions changed is written to <see cref="Changes"/>.
+/// Keeps a <see cref="ReleaseLabelIndex"/> of every release Secret (or, with the configmap driver, release ConfigMap)
+/// from metadata only: one paged list, then a watch from its resourceVersion with bookmarks; a new list on 410 Gone;
+/// backoff and a counted error on any other failure, and never giving up. Each release whose revisions changed is
+/// written to <see cref="Changes"/>.
 /// </summary>
-internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, StorageDriver driver, TimeProvider clock, ServeMetrics metrics, TextWriter log)
 {
     private const int PageSize = 500;
 
@@ -37,19 +39,12 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
 
     private string Scope => ns is null ? "all namespaces" : $"namespace {ns}";
 
-    public ReleaseSecretLabels? Newest(ReleaseKey release)
+    /// <summary>The Secrets whose payloads decide the release, or null when its labels rule it out.</summary>
+    public PayloadsToRead? PayloadsToRead(ReleaseKey release)
     {
         lock (_gate)
         {
-            return _index.Newest(release);
-        }
-    }
-
-    public bool IsCandidate(ReleaseKey release)
-    {
-        lock (_gate)
-        {
-            return _index.IsCandidate(release);
+            return _index.PayloadsToRead(release);
         }
     }
 
@@ -87,7 +82,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
             {
                 metrics.CountWatchError();
                 var doing = resourceVersion is null ? "listing" : "watching";
-                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release Secrets in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
+                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release {driver.Kind()}s in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
                 try
                 {
                     await Task.Delay(backoff, clock, ct);
@@ -106,22 +101,22 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         }
     }
 
-    /// <summary>Reads every release Secret's metadata, replaces the index, and returns the list's resourceVersion.</summary>
+    /// <summary>Reads every release object's metadata, replaces the index, and returns the list's resourceVersion.</summary>
     private async Task<string> ListAsync(CancellationToken ct)
     {
-        var items = new List<ReleaseSecretLabels>();
+        var items = new List<(string, string, IReadOnlyDictionary<string, string>?)>();
         string? continueToken = null;
         string resourceVersion;
         do
         {
             var query = $"labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&limit={PageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetJsonAsync(session, $"{SecretsPath}?{query}", MetadataListOnly, ct);
+            var page = await KubeHttp.GetJsonAsync(session, $"{ObjectsPath}?{query}", MetadataListOnly, ct);
             foreach (var item in page["items"]?.AsArray() ?? [])
             {
-                if (Labels(item) is { } labels)
+                if (Identity(item) is var (itemNs, name))
                 {
-                    items.Add(labels);
+                    items.Add((itemNs, name, Labels(item)));
                 }
             }
 
@@ -149,7 +144,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         // A connection that dies silently would otherwise hold the watch open for ever.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stall.CancelAfter(TimeSpan.FromSeconds(WatchSeconds + 30));
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{SecretsPath}?{query}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{ObjectsPath}?{query}"));
         request.Headers.TryAddWithoutValidation("Accept", MetadataOnly);
         if (session.Client.Credentials is { } credentials)
         {
@@ -200,7 +195,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
             {
                 affected = type switch
                 {
-                    "ADDED" or "MODIFIED" when Labels(obj) is { } labels => _index.Upsert(labels),
+                    "ADDED" or "MODIFIED" when Identity(obj) is var (itemNs, name) => _index.Upsert(itemNs, name, Labels(obj)),
                     "DELETED" => _index.Remove(meta?["namespace"]?.GetValue<string>() ?? "", meta?["name"]?.GetValue<string>() ?? ""),
                     _ => [],
                 };
@@ -212,7 +207,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         return resourceVersion;
     }
 
-    private string SecretsPath => ns is null ? "api/v1/secrets" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
+    private string ObjectsPath => ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
 
     private void Publish(IReadOnlyList<ReleaseKey> releases)
     {
@@ -222,17 +217,13 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, T
         }
     }
 
-    private static ReleaseSecretLabels? Labels(JsonNode? item)
-    {
-        var meta = item?["metadata"];
-        if (meta?["namespace"]?.GetValue<string>() is not { } itemNs || meta["name"]?.GetValue<string>() is not { } name)
-        {
-            return null;
-        }
+    private static (string Namespace, string Name)? Identity(JsonNode? item) =>
+        item?["metadata"] is { } meta && meta["namespace"]?.GetValue<string>() is { } ns && meta["name"]?.GetValue<string>() is { } name
+            ? (ns, name)
+            : null;
 
-        var labels = meta["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "");
-        return ReleaseSecretLabels.From(itemNs, name, labels);
-    }
+    private static Dictionary<string, string>? Labels(JsonNode? item) =>
+        item?["metadata"]?["labels"]?.AsObject().ToDictionary(l => l.Key, l => l.Value?.GetValue<string>() ?? "");
 
     private sealed class WatchExpiredException : Exception;
 }

@@ -90,28 +90,30 @@ internal sealed class StuckReleaseMonitor(
 
     private async Task EvaluateAsync(ReleaseKey release, bool reread, CancellationToken ct)
     {
-        if (watcher.Newest(release) is not { } newest || !watcher.IsCandidate(release))
+        if (watcher.PayloadsToRead(release) is not { } toRead)
         {
             Untrack(release);
             return;
         }
 
-        var revision = !reread && _tracked.TryGetValue(release, out var known) && known.Revision.SecretName == newest.SecretName
-            ? known.Revision
-            : await ReadAsync(newest, ct);
-        if (revision is null)
+        var revisions = !reread && _tracked.TryGetValue(release, out var known) && toRead.SecretNames.Contains(known.Revision.SecretName)
+            ? [known.Revision]
+            : await ReadAsync(release, toRead, ct);
+        if (revisions.Count == 0)
         {
             Untrack(release);
             return;
         }
 
-        var decision = policy.Decide(release.Namespace, release.Release);
-        var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release.Release, release.Namespace, [revision]), env.Now, decision.StaleAfter);
-        if (diagnosis.State == ReleaseState.Unreadable)
+        // Reported under the payload's release name: a Secret without a name label is indexed under its own name.
+        var named = new ReleaseKey(release.Namespace, revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? release.Release);
+        var decision = policy.Decide(named.Namespace, named.Release);
+        var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(named.Release, named.Namespace, revisions), env.Now, decision.StaleAfter);
+        if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } unreadable)
         {
-            if (_reportedUnreadable.Add(revision.SecretName))
+            if (_reportedUnreadable.Add(unreadable.SecretName))
             {
-                env.Error.WriteLine($"warning: Secret {release.Namespace}/{revision.SecretName}: payload cannot be decoded ({revision.DecodeError}); inspect it by hand");
+                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{unreadable.SecretName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
             }
 
             Untrack(release);
@@ -126,11 +128,12 @@ internal sealed class StuckReleaseMonitor(
 
         if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.SecretName != stuck.SecretName)
         {
-            _tracked[release] = tracked = new TrackedRelease(stuck);
+            Untrack(release);
+            _tracked[release] = tracked = new TrackedRelease(stuck, named);
         }
 
         tracked.Revision = stuck;
-        metrics.SetStuck(release, stuck.Revision, stuck.Status.ToHelmName(), diagnosis.PendingAge);
+        metrics.SetStuck(named, stuck.Revision, stuck.Status.ToHelmName(), diagnosis.PendingAge);
         if (!leader.IsLeader)
         {
             _wasLeader = false;
@@ -155,7 +158,7 @@ internal sealed class StuckReleaseMonitor(
         {
             tracked.Alerted = true;
             var reasons = new List<string> { Pending(stuck, diagnosis), PolicyText(decision) };
-            Log(new(env.Now, release.Namespace, release.Release, stuck.Revision, "alert", null, "stuck", reasons, null));
+            Log(new(env.Now, named.Namespace, named.Release, stuck.Revision, "alert", null, "stuck", reasons, null));
             await events.WriteAsync(stuck, ReleaseEventReason.ReleaseStuck, $"Revision {stuck.Revision} is {stuck.Status.ToHelmName()}: helm upgrade fails with \"another operation is in progress\". {string.Join("; ", reasons)}", ct);
         }
 
@@ -167,7 +170,7 @@ internal sealed class StuckReleaseMonitor(
         var strategy = StrategyName(decision.Strategy);
         if (!_limit.Allows(env.Now))
         {
-            if (Report(release, tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy))
+            if (Report(tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy))
             {
                 await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {_limit.Describe()}", ct);
             }
@@ -187,7 +190,7 @@ internal sealed class StuckReleaseMonitor(
             _limit.Record(env.Now);
         }
 
-        if (!Report(release, tracked, attempt, strategy))
+        if (!Report(tracked, attempt, strategy))
         {
             return;
         }
@@ -207,7 +210,7 @@ internal sealed class StuckReleaseMonitor(
     /// Logs and counts a fix decision, but a blocked or failed attempt only when its reasons differ from the last
     /// one's; false when it was a repeat.
     /// </summary>
-    private bool Report(ReleaseKey release, TrackedRelease tracked, FixAttempt attempt, string strategy)
+    private bool Report(TrackedRelease tracked, FixAttempt attempt, string strategy)
     {
         var reasons = string.Join("\n", attempt.Reasons);
         if (attempt.Outcome != RemediationOutcome.Fixed && tracked.LastReasons == reasons)
@@ -216,32 +219,41 @@ internal sealed class StuckReleaseMonitor(
         }
 
         tracked.LastReasons = reasons;
-        metrics.CountRemediation(release, strategy, attempt.Outcome);
-        Log(new(env.Now, release.Namespace, release.Release, tracked.Revision.Revision, "fix", strategy,
+        metrics.CountRemediation(tracked.Named, strategy, attempt.Outcome);
+        Log(new(env.Now, tracked.Named.Namespace, tracked.Named.Release, tracked.Revision.Revision, "fix", strategy,
             attempt.Outcome.ToString().ToLowerInvariant(), attempt.Reasons, attempt.Backup));
         return true;
     }
 
-    private async Task<StoredRevision?> ReadAsync(ReleaseSecretLabels newest, CancellationToken ct)
+    /// <summary>The payloads the labels asked for; a Secret deleted since it was listed is left out.</summary>
+    private async Task<IReadOnlyList<StoredRevision>> ReadAsync(ReleaseKey release, PayloadsToRead toRead, CancellationToken ct)
     {
-        try
+        var revisions = new List<StoredRevision>();
+        foreach (var name in toRead.SecretNames)
         {
-            var secret = await store.GetAsync(newest.Namespace, newest.SecretName, ct);
-            return secret is null ? null : ReleaseSecretStore.ToStoredRevision(secret);
+            try
+            {
+                if (await store.GetAsync(toRead.Namespace, name, ct) is { } secret)
+                {
+                    revisions.Add(ReleaseSecretStore.ToStoredRevision(secret));
+                }
+            }
+            catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+            {
+                // The next resync tries again; a release already tracked keeps its metrics meanwhile.
+                env.Error.WriteLine($"warning: reading {store.Driver.Kind()} {toRead.Namespace}/{name} failed: {e.Message.Split('\n')[0]}");
+                return _tracked.TryGetValue(release, out var known) ? [known.Revision] : [];
+            }
         }
-        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-        {
-            // The next resync tries again; a release already tracked keeps its metrics meanwhile.
-            env.Error.WriteLine($"warning: reading Secret {newest.Namespace}/{newest.SecretName} failed: {e.Message.Split('\n')[0]}");
-            return _tracked.TryGetValue(new ReleaseKey(newest.Namespace, newest.Release), out var known) ? known.Revision : null;
-        }
+
+        return revisions;
     }
 
     private void Untrack(ReleaseKey release)
     {
-        if (_tracked.Remove(release))
+        if (_tracked.Remove(release, out var tracked))
         {
-            metrics.ClearStuck(release);
+            metrics.ClearStuck(tracked.Named);
         }
     }
 
@@ -259,9 +271,12 @@ internal sealed class StuckReleaseMonitor(
 
     private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
 
-    private sealed class TrackedRelease(StoredRevision revision)
+    /// <param name="named">The release as reported: its namespace and the payload's release name.</param>
+    private sealed class TrackedRelease(StoredRevision revision, ReleaseKey named)
     {
         public StoredRevision Revision { get; set; } = revision;
+
+        public ReleaseKey Named { get; } = named;
 
         public bool Alerted { get; set; }
 

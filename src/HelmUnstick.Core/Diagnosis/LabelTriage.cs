@@ -28,7 +28,7 @@ public sealed class LabelTriage
             _releases[key] = entry;
         }
 
-        if (secret is not { Version: > 0 } || !ReleaseStatusNames.TryParse(secret.Status, out var status))
+        if (secret is null || !secret.TryGetStatus(out var status))
         {
             entry.Malformed.Add(secretName);
         }

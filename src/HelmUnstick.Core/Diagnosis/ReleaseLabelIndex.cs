@@ -18,6 +18,13 @@ public sealed record ReleaseSecretLabels(string Namespace, string SecretName, st
         return new(ns, secretName, release, version, labels.GetValueOrDefault("status"));
     }
 
+    /// <summary>Whether the labels decide this revision (a version of 1 or more and a status Helm writes), and its status.</summary>
+    public bool TryGetStatus(out ReleaseStatus status)
+    {
+        status = default;
+        return Version > 0 && ReleaseStatusNames.TryParse(Status, out status);
+    }
+
     /// <summary>A release's revisions in Helm's order: by version number, then, for a repeated version, by Secret name.</summary>
     public static IComparer<ReleaseSecretLabels> ByRevision { get; } = Comparer<ReleaseSecretLabels>.Create((a, b) =>
         a.Version != b.Version ? a.Version.CompareTo(b.Version) : string.CompareOrdinal(a.SecretName, b.SecretName));
@@ -32,29 +39,32 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 /// <summary>
 /// Every release Secret's labels, kept up to date from a list and a watch, so that only a release whose newest
 /// revision is labelled pending-* needs its payload read. The labels only nominate candidates: the payload decides.
+/// As in <see cref="LabelTriage"/>, a release with a Secret whose labels are missing or malformed cannot be decided by
+/// them, so its payloads are read; a Secret without a <c>name</c> label is a release of its own, under its Secret name.
 /// </summary>
 public sealed class ReleaseLabelIndex
 {
-    private readonly Dictionary<(string Namespace, string SecretName), ReleaseSecretLabels> _secrets = new();
+    private readonly Dictionary<(string Namespace, string SecretName), ListedSecret> _secrets = new();
     private readonly Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
 
-    /// <summary>Records an added or modified Secret; returns the releases whose newest revision may have changed.</summary>
-    public IReadOnlyList<ReleaseKey> Upsert(ReleaseSecretLabels secret)
+    /// <summary>Records an added or modified Secret; returns the releases whose revisions may have changed.</summary>
+    public IReadOnlyList<ReleaseKey> Upsert(string ns, string secretName, IReadOnlyDictionary<string, string>? labels)
     {
+        var read = ReleaseSecretLabels.From(ns, secretName, labels);
+        var key = new ReleaseKey(ns, read?.Release ?? secretName);
         var changed = new List<ReleaseKey>();
-        if (_secrets.TryGetValue((secret.Namespace, secret.SecretName), out var before) && before.Release != secret.Release)
+        if (_secrets.TryGetValue((ns, secretName), out var before) && before.Release != key)
         {
-            changed.AddRange(Remove(secret.Namespace, secret.SecretName));
+            changed.AddRange(Remove(ns, secretName));
         }
 
-        _secrets[(secret.Namespace, secret.SecretName)] = secret;
-        var key = new ReleaseKey(secret.Namespace, secret.Release);
+        _secrets[(ns, secretName)] = new ListedSecret(key, read is not null && read.TryGetStatus(out _) ? read : null);
         if (!_byRelease.TryGetValue(key, out var names))
         {
             _byRelease[key] = names = new HashSet<string>(StringComparer.Ordinal);
         }
 
-        names.Add(secret.SecretName);
+        names.Add(secretName);
         changed.Add(key);
         return changed;
     }
@@ -67,41 +77,56 @@ public sealed class ReleaseLabelIndex
             return [];
         }
 
-        var key = new ReleaseKey(gone.Namespace, gone.Release);
-        if (_byRelease.TryGetValue(key, out var names) && names.Remove(secretName) && names.Count == 0)
+        if (_byRelease.TryGetValue(gone.Release, out var names) && names.Remove(secretName) && names.Count == 0)
         {
-            _byRelease.Remove(key);
+            _byRelease.Remove(gone.Release);
         }
 
-        return [key];
+        return [gone.Release];
     }
 
     /// <summary>Replaces everything with a fresh list; returns every release that was or is known.</summary>
-    public IReadOnlyList<ReleaseKey> ReplaceAll(IEnumerable<ReleaseSecretLabels> secrets)
+    public IReadOnlyList<ReleaseKey> ReplaceAll(IEnumerable<(string Namespace, string SecretName, IReadOnlyDictionary<string, string>? Labels)> secrets)
     {
         var affected = new HashSet<ReleaseKey>(_byRelease.Keys);
         _secrets.Clear();
         _byRelease.Clear();
-        foreach (var secret in secrets)
+        foreach (var (ns, secretName, labels) in secrets)
         {
-            affected.UnionWith(Upsert(secret));
+            affected.UnionWith(Upsert(ns, secretName, labels));
         }
 
         return affected.ToList();
     }
 
-    /// <summary>The release's newest revision by its version label, or null when it has none left.</summary>
-    public ReleaseSecretLabels? Newest(ReleaseKey key) =>
-        _byRelease.TryGetValue(key, out var names)
-            ? names.Select(n => _secrets[(key.Namespace, n)]).Max(ReleaseSecretLabels.ByRevision)
-            : null;
-
     /// <summary>
-    /// Whether the release's payload is worth reading: its newest revision is labelled pending-*, or its label is
-    /// missing or unknown (the labels cannot rule it out).
+    /// The Secrets whose payloads decide the release, or null when its labels rule it out: the newest revision when
+    /// labelled pending-*; every Secret with missing or malformed labels (in name order) with the newest well-labelled one.
     /// </summary>
-    public bool IsCandidate(ReleaseKey key) =>
-        Newest(key) is { } newest && (!ReleaseStatusNames.TryParse(newest.Status, out var status) || status.IsPending());
+    public PayloadsToRead? PayloadsToRead(ReleaseKey key)
+    {
+        if (!_byRelease.TryGetValue(key, out var names))
+        {
+            return null;
+        }
 
-    public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(IsCandidate).ToList();
+        var listed = names.Select(n => (Name: n, _secrets[(key.Namespace, n)].Labels)).ToList();
+        // Max of no elements is null (a reference type).
+        ReleaseSecretLabels? newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseSecretLabels.ByRevision);
+        string[] newestName = newest is null ? [] : [newest.SecretName];
+        var malformed = listed.Where(l => l.Labels is null).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
+        if (malformed.Count > 0)
+        {
+            return new PayloadsToRead(key.Namespace, key.Release, [.. malformed, .. newestName], PayloadReadReason.MalformedLabels);
+        }
+
+        return newest!.TryGetStatus(out var status) && status.IsPending()
+            ? new PayloadsToRead(key.Namespace, key.Release, newestName, PayloadReadReason.PendingByLabels)
+            : null;
+    }
+
+    public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(k => PayloadsToRead(k) is not null).ToList();
+
+    /// <param name="Labels">Helm's labels when they decide the revision (a version and a status Helm writes), else null.</param>
+    private sealed record ListedSecret(ReleaseKey Release, ReleaseSecretLabels? Labels);
 }

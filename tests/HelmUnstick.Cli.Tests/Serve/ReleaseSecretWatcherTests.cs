@@ -1,6 +1,7 @@
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 using Spectre.Console.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -40,7 +41,7 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         var env = new CliEnvironment(new TestConsole(), error, _ => null, TimeProvider.System, IsInteractive: false);
         using var session = ClusterSession.Connect(new KubeTarget(kubeconfig, null, null), env);
         var metrics = new ServeMetrics();
-        var watcher = new ReleaseSecretWatcher(session, null, env.Clock, metrics, error);
+        var watcher = new ReleaseSecretWatcher(session, null, StorageDriver.Secret, env.Clock, metrics, error);
         using var stop = new CancellationTokenSource();
 
         var running = watcher.RunAsync(stop.Token);
@@ -56,7 +57,9 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         Assert.True(ListCalls() >= 2, $"listed {ListCalls()} time(s)");
         Assert.Equal("", error.ToString());
         Assert.True(watcher.FirstListCompleted.IsCompletedSuccessfully);
-        Assert.Equal(new ReleaseSecretLabels("apps", "sh.helm.release.v1.web.v2", "web", 2, "pending-upgrade"), watcher.Newest(new ReleaseKey("apps", "web")));
+        var read = watcher.PayloadsToRead(new ReleaseKey("apps", "web"))!;
+        Assert.Equal(["sh.helm.release.v1.web.v2"], read.SecretNames);
+        Assert.Equal(PayloadReadReason.PendingByLabels, read.Reason);
         var exported = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(exported);
         Assert.Contains("helm_unstick_watch_errors_total 0", System.Text.Encoding.UTF8.GetString(exported.ToArray()));

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve against the sandbox's gitlab-cny scenario: release gitlab-cny stuck at pending-upgrade 1234 over deployed 1233.</summary>
+[Collection(ServeRun.Collection)]
 public sealed class ServeCommandTests
 {
     private const string Stuck = "sh.helm.release.v1.gitlab-cny.v1234";
@@ -146,6 +147,35 @@ public sealed class ServeCommandTests
 
         Assert.Equal(0, await serve.StopAsync());
         Assert.Contains("warning: forbidden while listing release Secrets in all namespaces", serve.Err);
+    }
+
+    // The stuck Secret's labels spoil the label shortcut (the deployed 1233 looks newest, or the Secret belongs to no
+    // release): its payload is read, as scan does, and says pending-upgrade 1234.
+    [Theory]
+    [InlineData("version", "x")]
+    [InlineData("version", null)]
+    [InlineData("name", null)]
+    public async Task APendingRevisionWithAMalformedLabel_IsReadAndAlerted(string label, string? value)
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var stuck = cli.Secret("gitlab-cny", Stuck)!;
+        var labels = stuck["metadata"]!["labels"]!.AsObject();
+        labels.Remove(label);
+        if (value is not null)
+        {
+            labels[label] = value;
+        }
+
+        cli.Server.Store.Upsert("v1", "secrets", stuck);
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A");
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck series");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Equal(
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null}""",
+            Assert.Single(serve.Decisions));
     }
 
     [Fact]

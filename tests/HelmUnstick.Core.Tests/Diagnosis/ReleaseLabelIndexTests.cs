@@ -4,10 +4,27 @@ namespace HelmUnstick.Core.Tests.Diagnosis;
 
 public sealed class ReleaseLabelIndexTests
 {
-    private static ReleaseSecretLabels Secret(string ns, string release, int version, string? status) =>
-        new(ns, $"sh.helm.release.v1.{release}.v{version}", release, version, status);
-
     private static readonly ReleaseKey Web = new("apps", "web");
+
+    private static Dictionary<string, string> Labels(string? release, string? version, string? status)
+    {
+        var labels = new Dictionary<string, string> { ["owner"] = "helm" };
+        foreach (var (key, value) in new[] { ("name", release), ("version", version), ("status", status) })
+        {
+            if (value is not null)
+            {
+                labels[key] = value;
+            }
+        }
+
+        return labels;
+    }
+
+    private static IReadOnlyList<ReleaseKey> Upsert(ReleaseLabelIndex index, string release, int version, string? status) =>
+        index.Upsert("apps", $"sh.helm.release.v1.{release}.v{version}", Labels(release, version.ToString(), status));
+
+    private static (string[] SecretNames, PayloadReadReason Reason)? Reads(ReleaseLabelIndex index, ReleaseKey key) =>
+        index.PayloadsToRead(key) is { } read ? (read.SecretNames.ToArray(), read.Reason) : null;
 
     [Theory]
     [InlineData("pending-upgrade", true)]
@@ -16,38 +33,72 @@ public sealed class ReleaseLabelIndexTests
     [InlineData("deployed", false)]
     [InlineData("failed", false)]
     [InlineData("superseded", false)]
-    [InlineData(null, true)]
-    [InlineData("something-new", true)]
-    public void IsCandidate_FollowsTheNewestRevisionsStatusLabel(string? status, bool candidate)
+    public void PayloadsToRead_FollowTheNewestRevisionsStatusLabel(string status, bool read)
     {
         var index = new ReleaseLabelIndex();
-        index.Upsert(Secret("apps", "web", 1, "superseded"));
-        index.Upsert(Secret("apps", "web", 2, status));
+        Upsert(index, "web", 1, "superseded");
+        Upsert(index, "web", 2, status);
 
-        Assert.Equal(candidate, index.IsCandidate(Web));
+        Assert.Equal(read ? (["sh.helm.release.v1.web.v2"], PayloadReadReason.PendingByLabels) : null, Reads(index, Web));
+    }
+
+    [Theory]
+    [InlineData("x", "pending-upgrade")]
+    [InlineData(null, "pending-upgrade")]
+    [InlineData("3", null)]
+    [InlineData("3", "something-new")]
+    public void PayloadsToRead_ASecretWithAMissingOrMalformedLabel_IsReadWithTheNewestWellLabelledOne(string? version, string? status)
+    {
+        var index = new ReleaseLabelIndex();
+        Upsert(index, "web", 2, "deployed");
+        index.Upsert("apps", "sh.helm.release.v1.web.v3", Labels("web", version, status));
+
+        Assert.Equal((["sh.helm.release.v1.web.v3", "sh.helm.release.v1.web.v2"], PayloadReadReason.MalformedLabels), Reads(index, Web));
+        Assert.Equal([Web], index.Candidates());
     }
 
     [Fact]
-    public void IsCandidate_AnOlderPendingRevision_DoesNotMakeTheReleaseACandidate()
+    public void Upsert_ASecretWithoutANameLabel_IsAReleaseOfItsOwn_UntilItIsLabelled()
     {
         var index = new ReleaseLabelIndex();
-        index.Upsert(Secret("apps", "web", 9, "pending-upgrade"));
-        index.Upsert(Secret("apps", "web", 10, "deployed"));
+        Upsert(index, "web", 2, "deployed");
+        var nameless = new ReleaseKey("apps", "sh.helm.release.v1.web.v3");
 
-        Assert.Equal((false, 10), (index.IsCandidate(Web), index.Newest(Web)!.Version));
+        var added = index.Upsert("apps", "sh.helm.release.v1.web.v3", Labels(null, "3", "pending-upgrade"));
+        var readsNameless = Reads(index, nameless);
+        var readsWeb = Reads(index, Web);
+        var labelled = Upsert(index, "web", 3, "pending-upgrade");
+
+        Assert.Equal([nameless], added);
+        Assert.Equal((["sh.helm.release.v1.web.v3"], PayloadReadReason.MalformedLabels), readsNameless);
+        Assert.Null(readsWeb);
+        Assert.Equal([nameless, Web], labelled);
+        Assert.Equal((["sh.helm.release.v1.web.v3"], PayloadReadReason.PendingByLabels), Reads(index, Web));
+        Assert.Null(index.PayloadsToRead(nameless));
+    }
+
+    [Fact]
+    public void PayloadsToRead_AnOlderPendingRevision_DoesNotMakeTheReleaseACandidate()
+    {
+        var index = new ReleaseLabelIndex();
+        Upsert(index, "web", 9, "pending-upgrade");
+        Upsert(index, "web", 10, "deployed");
+
+        Assert.Null(index.PayloadsToRead(Web));
+        Assert.Empty(index.Candidates());
     }
 
     [Fact]
     public void Remove_TheStuckRevision_LeavesThePreviousOneNewest()
     {
         var index = new ReleaseLabelIndex();
-        index.Upsert(Secret("apps", "web", 1, "deployed"));
-        index.Upsert(Secret("apps", "web", 2, "pending-upgrade"));
+        Upsert(index, "web", 1, "pending-install");
+        Upsert(index, "web", 2, "pending-upgrade");
 
         var affected = index.Remove("apps", "sh.helm.release.v1.web.v2");
 
         Assert.Equal([Web], affected);
-        Assert.Equal((false, 1), (index.IsCandidate(Web), index.Newest(Web)!.Version));
+        Assert.Equal((["sh.helm.release.v1.web.v1"], PayloadReadReason.PendingByLabels), Reads(index, Web));
         Assert.Empty(index.Remove("apps", "sh.helm.release.v1.web.v2"));
     }
 
@@ -55,11 +106,11 @@ public sealed class ReleaseLabelIndexTests
     public void Remove_TheLastRevision_ForgetsTheRelease()
     {
         var index = new ReleaseLabelIndex();
-        index.Upsert(Secret("apps", "web", 1, "pending-install"));
+        Upsert(index, "web", 1, "pending-install");
 
         index.Remove("apps", "sh.helm.release.v1.web.v1");
 
-        Assert.Null(index.Newest(Web));
+        Assert.Null(index.PayloadsToRead(Web));
         Assert.Empty(index.Candidates());
         Assert.Empty(index.ReplaceAll([]));
     }
@@ -68,9 +119,13 @@ public sealed class ReleaseLabelIndexTests
     public void ReplaceAll_ReportsReleasesThatVanishedAndAppeared()
     {
         var index = new ReleaseLabelIndex();
-        index.Upsert(Secret("apps", "web", 1, "pending-install"));
+        Upsert(index, "web", 1, "pending-install");
 
-        var affected = index.ReplaceAll([Secret("apps", "api", 3, "pending-upgrade"), Secret("ops", "web", 1, "deployed")]);
+        var affected = index.ReplaceAll(
+        [
+            ("apps", "sh.helm.release.v1.api.v3", Labels("api", "3", "pending-upgrade")),
+            ("ops", "sh.helm.release.v1.web.v1", Labels("web", "1", "deployed")),
+        ]);
 
         Assert.Equal(
             new[] { "apps/api", "apps/web", "ops/web" },
