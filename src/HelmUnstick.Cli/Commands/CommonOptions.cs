@@ -146,7 +146,8 @@ internal sealed class CommonOptions
 
     private static Argument<string> ReleaseArgument()
     {
-        var release = new Argument<string>(ReleaseArgumentName) { Description = "The Helm release name" };
+        // A help name of its own: without one, help lists the argument's completions, which read the cluster.
+        var release = new Argument<string>(ReleaseArgumentName) { HelpName = ReleaseArgumentName, Description = "The Helm release name" };
 
         // Helm's own rule; it also keeps a name from smuggling extra terms into the label selector.
         release.Validators.Add(r =>

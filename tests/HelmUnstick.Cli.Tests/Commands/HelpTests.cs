@@ -19,6 +19,23 @@ public sealed class HelpTests
         Assert.Empty(run.Err);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("check --help")]
+    [InlineData("fix --help")]
+    [InlineData("history --help")]
+    [InlineData("explain --help")]
+    public async Task Help_NeverAsksTheCluster(string commandLine)
+    {
+        // Help is read when something is already wrong: it must not wait on a slow or unreachable apiserver.
+        await using var cli = await CliHarness.StartAsync("healthy");
+        using var anyRead = cli.Server.Faults.Respond("GET", ".*", 500, times: int.MaxValue);
+
+        var run = await cli.RunAsync(commandLine.Split(' '));
+
+        Assert.Equal((0, 0), (run.ExitCode, anyRead.Matched));
+    }
+
     [Fact]
     public async Task UnknownCommand_IsAUsageErrorPointingAtHelp()
     {
