@@ -91,7 +91,7 @@ internal sealed class ServeEndpoints : IDisposable
                     break;
                 case "/readyz":
                     var ready = _ready();
-                    await WriteTextAsync(response, ready ? 200 : 503, ready ? "ok\n" : "not ready: the first list of release Secrets has not completed\n", ct);
+                    await WriteTextAsync(response, ready ? 200 : 503, ready ? "ok\n" : "not ready: the first list of release Secrets (or ConfigMaps, with --driver configmap) has not completed\n", ct);
                     break;
                 default:
                     await WriteTextAsync(response, 404, "not found: try /metrics, /healthz or /readyz\n", ct);

@@ -37,7 +37,7 @@ internal sealed class ServeMetrics
             "Fix attempts by outcome: fixed (changed and verified), blocked (a check failed, nothing changed), failed.",
             "namespace", "release", "strategy", "outcome");
         _leader = factory.CreateGauge("helm_unstick_leader", "1 on the replica holding the lease (the only one that writes), else 0.");
-        _watchErrors = factory.CreateCounter("helm_unstick_watch_errors_total", "Failed lists and watches of release Secrets (each is retried with backoff).");
+        _watchErrors = factory.CreateCounter("helm_unstick_watch_errors_total", "Failed lists and watches of release Secrets, or ConfigMaps with --driver configmap (each is retried with backoff).");
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
