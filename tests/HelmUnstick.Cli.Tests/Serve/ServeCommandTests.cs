@@ -179,6 +179,26 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task AFixRuleOnASecretWithoutANameLabel_IsBlockedWithTheReason_AndChangesNothing()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var stuck = cli.Secret("gitlab-cny", Stuck)!;
+        stuck["metadata"]!["labels"]!.AsObject().Remove("name");
+        cli.Server.Store.Upsert("v1", "secrets", stuck);
+        var policy = WritePolicy(cli, "rules:\n  - action: fix\n    skipCiCheck: true\n    reason: drill\n");
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A", "--policy", policy);
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the blocked fix");
+
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Equal(
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"blocked","reasons":["Secret gitlab-cny/sh.helm.release.v1.gitlab-cny.v1234 is not labelled name=gitlab-cny: Helm's history and fix do not find it; inspect it by hand"],"backup":null}""",
+            serve.Decisions[1]);
+        Assert.NotNull(cli.Secret("gitlab-cny", Stuck));
+        Assert.False(File.Exists(Path.Combine(cli.StateDirectory, "audit.log")));
+    }
+
+    [Fact]
     public async Task ABadPolicy_IsAUsageErrorNamingTheLine()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
