@@ -11,6 +11,30 @@ namespace HelmUnstick.Cli.Tests;
 /// </summary>
 internal static class ReleaseStoreEdits
 {
+    /// <summary>
+    /// Moves every release Secret to a release ConfigMap, as Helm with HELM_DRIVER=configmap stores it: the same
+    /// labels, and the payload text in <c>data.release</c> with one base64 layer less.
+    /// </summary>
+    public static void MoveReleasesToConfigMaps(this CliHarness cli)
+    {
+        foreach (var secret in cli.Server.Store.List("v1", "secrets").Where(s => (string?)s["metadata"]!["labels"]?["owner"] == "helm"))
+        {
+            var metadata = secret["metadata"]!.AsObject();
+            cli.Server.Store.Upsert("v1", "configmaps", new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = (string?)metadata["name"],
+                    ["namespace"] = (string?)metadata["namespace"],
+                    ["creationTimestamp"] = (string?)metadata["creationTimestamp"],
+                    ["labels"] = metadata["labels"]!.DeepClone(),
+                },
+                ["data"] = new JsonObject { ["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!)) },
+            });
+            cli.Server.Store.Delete("v1", "secrets", (string)metadata["namespace"]!, (string)metadata["name"]!);
+        }
+    }
+
     public static void EditRelease(this CliHarness cli, string ns, string release, int revision, Action<JsonObject> edit)
     {
         var secret = cli.Secret(ns, $"sh.helm.release.v1.{release}.v{revision}")!;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Core.Releases;
 
@@ -15,24 +14,7 @@ public sealed class ConfigMapDriverTests
     private static async Task<CliHarness> StartAsync()
     {
         var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        foreach (var secret in cli.Server.Store.List("v1", "secrets"))
-        {
-            var metadata = secret["metadata"]!.AsObject();
-            var configMap = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = (string?)metadata["name"],
-                    ["namespace"] = (string?)metadata["namespace"],
-                    ["creationTimestamp"] = (string?)metadata["creationTimestamp"],
-                    ["labels"] = metadata["labels"]!.DeepClone(),
-                },
-                ["data"] = new JsonObject { ["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!)) },
-            };
-            cli.Server.Store.Upsert("v1", "configmaps", configMap);
-            cli.Server.Store.Delete("v1", "secrets", (string)metadata["namespace"]!, (string)metadata["name"]!);
-        }
-
+        cli.MoveReleasesToConfigMaps();
         return cli;
     }
 
@@ -92,20 +74,26 @@ public sealed class ConfigMapDriverTests
     }
 
     [Theory]
-    [InlineData("--driver", "sql")]
-    [InlineData("HELM_DRIVER", "memory")]
-    public async Task UnsupportedDriver_IsOneClearError(string how, string name)
+    [InlineData("scan", "--driver", "sql")]
+    [InlineData("scan", "HELM_DRIVER", "memory")]
+    [InlineData("serve", "--driver", "sql")]
+    [InlineData("serve", "HELM_DRIVER", "memory")]
+    public async Task UnsupportedDriver_IsOneClearError_BeforeAnyWork(string command, string how, string name)
     {
         await using var cli = await StartAsync();
-        string[] args = how == "--driver" ? ["scan", "-A", "--driver", name] : ["scan", "-A"];
+        string[] args = how == "--driver" ? [command, "-A", "--driver", name] : [command, "-A"];
         if (how == "HELM_DRIVER")
         {
             cli.SetEnvironment("HELM_DRIVER", name);
         }
 
-        var run = await cli.RunAsync(args);
+        // Were the driver ignored, serve would run until this stops it (exit 0).
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var run = await cli.RunAsync(args, limit.Token);
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith($"error: {(how == "--driver" ? "--driver" : "$HELM_DRIVER")} '{name}' is not supported: helm-unstick works on the secret and configmap drivers", run.Err);
+        Assert.Equal(
+            (2, $"error: {(how == "--driver" ? "--driver" : "$HELM_DRIVER")} '{name}' is not supported: helm-unstick works on the secret and configmap drivers; " +
+                "for sql, follow the runbook by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)\n"),
+            (run.ExitCode, run.Err));
     }
 }

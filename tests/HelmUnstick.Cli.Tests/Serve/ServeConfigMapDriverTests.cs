@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,23 +15,7 @@ public sealed class ServeConfigMapDriverTests
     private static async Task<CliHarness> StartAsync()
     {
         var cli = await CliHarness.StartAsync("gitlab-cny");
-        foreach (var secret in cli.Server.Store.List("v1", "secrets").Where(s => (string?)s["metadata"]!["labels"]?["owner"] == "helm"))
-        {
-            var metadata = secret["metadata"]!.AsObject();
-            cli.Server.Store.Upsert("v1", "configmaps", new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = (string?)metadata["name"],
-                    ["namespace"] = (string?)metadata["namespace"],
-                    ["creationTimestamp"] = (string?)metadata["creationTimestamp"],
-                    ["labels"] = metadata["labels"]!.DeepClone(),
-                },
-                ["data"] = new JsonObject { ["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!)) },
-            });
-            cli.Server.Store.Delete("v1", "secrets", (string)metadata["namespace"]!, (string)metadata["name"]!);
-        }
-
+        cli.MoveReleasesToConfigMaps();
         return cli;
     }
 
@@ -82,28 +65,6 @@ public sealed class ServeConfigMapDriverTests
             Events(cli).Select(e => $"{e["reason"]} {e["type"]} {e["involvedObject"]!["kind"]} {e["involvedObject"]!["name"]}").Order());
         Assert.Contains("info: serving", serve.Err);
         Assert.Contains("watching release ConfigMaps in all namespaces", serve.Err);
-    }
-
-    [Theory]
-    [InlineData("--driver", "sql")]
-    [InlineData("HELM_DRIVER", "memory")]
-    public async Task AnUnsupportedDriver_IsRefusedBeforeServing_AsByTheOtherCommands(string how, string name)
-    {
-        await using var cli = await StartAsync();
-        string[] args = how == "--driver" ? ["serve", "-A", "--driver", name] : ["serve", "-A"];
-        if (how == "HELM_DRIVER")
-        {
-            cli.SetEnvironment("HELM_DRIVER", name);
-        }
-
-        // Were the driver ignored, serve would run until this stops it (exit 0).
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var run = await cli.RunAsync(args, limit.Token);
-
-        Assert.Equal(
-            (2, $"error: {(how == "--driver" ? "--driver" : "$HELM_DRIVER")} '{name}' is not supported: helm-unstick works on the secret and configmap drivers; " +
-                "for sql, follow the runbook by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)\n"),
-            (run.ExitCode, run.Err));
     }
 
     [Fact]
