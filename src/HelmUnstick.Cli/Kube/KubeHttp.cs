@@ -27,7 +27,7 @@ internal static class KubeHttp
 
     private static async Task<HttpResponseMessage> GetAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);
         if (session.Client.Credentials is { } credentials)
         {
