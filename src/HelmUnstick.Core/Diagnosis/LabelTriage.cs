@@ -28,45 +28,56 @@ public sealed class LabelTriage
             _releases[key] = entry;
         }
 
-        if (secret is null || !secret.TryGetStatus(out var status))
+        if (secret is null || !secret.TryGetStatus(out _))
         {
             entry.Malformed.Add(secretName);
         }
-        else if (entry.Newest is not { } newest || ReleaseSecretLabels.ByRevision.Compare(secret, newest.Labels) > 0)
+        else if (entry.Newest is not { } newest || ReleaseSecretLabels.ByRevision.Compare(secret, newest) > 0)
         {
-            entry.Newest = (secret, status);
+            entry.Newest = secret;
         }
     }
 
     /// <summary>
-    /// The releases whose payloads must be decoded, in namespace and release order, each with the Secrets to read:
-    /// the newest revision when its label says pending-* (or every release's newest with <paramref name="verifyPayloads"/>),
-    /// and every Secret with missing or malformed labels together with its release's newest well-labelled one.
+    /// The releases whose payloads must be decoded, in namespace and release order, each with the Secrets to read
+    /// (see <see cref="Decide"/>; with <paramref name="verifyPayloads"/>, every release's newest too).
     /// </summary>
-    public IReadOnlyList<PayloadsToRead> PayloadsToRead(bool verifyPayloads)
+    public IReadOnlyList<PayloadsToRead> PayloadsToRead(bool verifyPayloads) =>
+        _releases
+            .OrderBy(r => r.Key.Namespace, StringComparer.Ordinal).ThenBy(r => r.Key.Release, StringComparer.Ordinal)
+            .Select(r => Decide(r.Key.Namespace, r.Key.Release, r.Value.Newest, r.Value.Malformed, verifyPayloads))
+            .OfType<PayloadsToRead>()
+            .ToList();
+
+    /// <summary>
+    /// The rule scan and serve share. A release with Secrets whose labels are missing or malformed is read: those
+    /// Secrets and the newest well-labelled one. Otherwise only a newest revision labelled pending-* is read (or, to
+    /// verify the labels, any newest). Null when the labels rule the release out.
+    /// </summary>
+    /// <param name="newest">The newest revision with well-formed labels, if any.</param>
+    internal static PayloadsToRead? Decide(
+        string ns, string release, ReleaseSecretLabels? newest, IReadOnlyList<string> malformed, bool verifyPayloads = false)
     {
-        var reads = new List<PayloadsToRead>();
-        foreach (var ((ns, release), entry) in _releases
-                     .OrderBy(r => r.Key.Namespace, StringComparer.Ordinal).ThenBy(r => r.Key.Release, StringComparer.Ordinal))
+        string[] newestName = newest is null ? [] : [newest.SecretName];
+        if (malformed.Count > 0)
         {
-            var newest = entry.Newest is { } n ? new[] { n.Labels.SecretName } : [];
-            if (entry.Malformed.Count > 0)
-            {
-                reads.Add(new PayloadsToRead(ns, release, [.. entry.Malformed, .. newest], PayloadReadReason.MalformedLabels));
-            }
-            else if (entry.Newest is { } labelled && (verifyPayloads || labelled.Status.IsPending()))
-            {
-                reads.Add(new PayloadsToRead(ns, release, newest,
-                    labelled.Status.IsPending() ? PayloadReadReason.PendingByLabels : PayloadReadReason.Verification));
-            }
+            return new PayloadsToRead(ns, release, [.. malformed, .. newestName], PayloadReadReason.MalformedLabels);
         }
 
-        return reads;
+        if (newest is null || !newest.TryGetStatus(out var status))
+        {
+            return null;
+        }
+
+        return status.IsPending() ? new PayloadsToRead(ns, release, newestName, PayloadReadReason.PendingByLabels)
+            : verifyPayloads ? new PayloadsToRead(ns, release, newestName, PayloadReadReason.Verification)
+            : null;
     }
 
     private sealed class ReleaseLabels
     {
-        public (ReleaseSecretLabels Labels, ReleaseStatus Status)? Newest { get; set; }
+        /// <summary>The newest revision with well-formed labels.</summary>
+        public ReleaseSecretLabels? Newest { get; set; }
 
         public List<string> Malformed { get; } = [];
     }

@@ -100,8 +100,8 @@ public sealed class ReleaseLabelIndex
     }
 
     /// <summary>
-    /// The Secrets whose payloads decide the release, or null when its labels rule it out: the newest revision when
-    /// labelled pending-*; every Secret with missing or malformed labels (in name order) with the newest well-labelled one.
+    /// The Secrets whose payloads decide the release, by scan's rule (<see cref="LabelTriage.Decide"/>), with the
+    /// malformed ones in name order; null when the labels rule it out.
     /// </summary>
     public PayloadsToRead? PayloadsToRead(ReleaseKey key)
     {
@@ -112,17 +112,9 @@ public sealed class ReleaseLabelIndex
 
         var listed = names.Select(n => (Name: n, _secrets[(key.Namespace, n)].Labels)).ToList();
         // Max of no elements is null (a reference type).
-        ReleaseSecretLabels? newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseSecretLabels.ByRevision);
-        string[] newestName = newest is null ? [] : [newest.SecretName];
+        var newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseSecretLabels.ByRevision);
         var malformed = listed.Where(l => l.Labels is null).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
-        if (malformed.Count > 0)
-        {
-            return new PayloadsToRead(key.Namespace, key.Release, [.. malformed, .. newestName], PayloadReadReason.MalformedLabels);
-        }
-
-        return newest!.TryGetStatus(out var status) && status.IsPending()
-            ? new PayloadsToRead(key.Namespace, key.Release, newestName, PayloadReadReason.PendingByLabels)
-            : null;
+        return LabelTriage.Decide(key.Namespace, key.Release, newest, malformed);
     }
 
     public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(k => PayloadsToRead(k) is not null).ToList();
