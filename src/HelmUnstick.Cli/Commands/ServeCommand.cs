@@ -97,7 +97,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
 
         var metrics = new ServeMetrics();
         var store = new ReleaseSecretStore(session, driver);
-        var watcher = new ReleaseSecretWatcher(session, ns, driver, env.Clock, metrics, env.Error);
+        var watcher = new ReleaseSecretWatcher(session, store, ns, env.Clock, metrics, env.Error);
         StuckReleaseMonitor? monitor = null;
         var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error)
         {

@@ -31,25 +31,38 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
     public async IAsyncEnumerable<ListedObject> ListMetadataAsync(
         string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
     {
+        await foreach (var page in ListMetadataPagesAsync(ns, labelSelector, pageSize, ct))
+        {
+            foreach (var listed in page.Items)
+            {
+                yield return listed;
+            }
+        }
+    }
+
+    /// <summary>The same list page by page, each with the resourceVersion it was read at (where a watch starts).</summary>
+    public async IAsyncEnumerable<ListedPage> ListMetadataPagesAsync(
+        string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+    {
         string? continueToken = null;
         do
         {
-            var path = ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
             var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
                         (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetAsync(session, $"{path}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
-            foreach (var item in page?.Items ?? [])
-            {
-                if (item.Metadata is { Name: { } name } meta)
-                {
-                    yield return new ListedObject(meta.Namespace ?? "", name, meta.Labels ?? []);
-                }
-            }
-
+            var page = await KubeHttp.GetAsync(session, $"{CollectionPath(ns)}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
+            var items = (page?.Items ?? [])
+                .Where(item => item.Metadata?.Name is not null)
+                .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? []))
+                .ToList();
+            yield return new ListedPage(items, page?.Metadata?.ResourceVersion ?? "");
             continueToken = page?.Metadata?.Continue is { Length: > 0 } token ? token : null;
         }
         while (continueToken is not null);
     }
+
+    /// <summary>The driver's objects in one namespace, or in all of them.</summary>
+    public string CollectionPath(string? ns) =>
+        ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
 
     /// <summary>Every revision of one release, as Helm itself reads them (<c>name=R,owner=helm</c>).</summary>
     public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
@@ -158,10 +171,13 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
 /// <summary>One object of a metadata-only list: what telling release Secrets apart needs.</summary>
 internal sealed record ListedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels);
 
+/// <summary>One page of a metadata-only list and the resourceVersion it was read at.</summary>
+internal sealed record ListedPage(IReadOnlyList<ListedObject> Items, string ResourceVersion);
+
 /// <summary>The parts of a PartialObjectMetadataList that are read; everything else in it is skipped.</summary>
 internal sealed record MetadataListPage(ListPageMetadata? Metadata, List<PartialObject>? Items);
 
-internal sealed record ListPageMetadata(string? Continue);
+internal sealed record ListPageMetadata(string? Continue, string? ResourceVersion);
 
 internal sealed record PartialObject(PartialObjectMeta? Metadata);
 

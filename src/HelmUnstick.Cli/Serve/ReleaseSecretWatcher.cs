@@ -14,7 +14,7 @@ namespace HelmUnstick.Cli.Serve;
 /// backoff and a counted error on any other failure, and never giving up. Each release whose revisions changed is
 /// written to <see cref="Changes"/>.
 /// </summary>
-internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, StorageDriver driver, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecretStore store, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
 {
     private const int PageSize = 500;
 
@@ -22,7 +22,6 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
     private const int WatchSeconds = 290;
 
     private const string MetadataOnly = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
-    private const string MetadataListOnly = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -82,7 +81,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
             {
                 metrics.CountWatchError();
                 var doing = resourceVersion is null ? "listing" : "watching";
-                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release {driver.Kind()}s in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
+                log.WriteLine($"warning: {KubeErrors.Translate(e, session, $"{doing} release {store.Driver.Kind()}s in {Scope}").Message}; retrying in {backoff.TotalSeconds:0}s");
                 try
                 {
                     await Task.Delay(backoff, clock, ct);
@@ -105,25 +104,12 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
     private async Task<string> ListAsync(CancellationToken ct)
     {
         var items = new List<(string, string, IReadOnlyDictionary<string, string>?)>();
-        string? continueToken = null;
-        string resourceVersion;
-        do
+        var resourceVersion = "";
+        await foreach (var page in store.ListMetadataPagesAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
         {
-            var query = $"labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&limit={PageSize}" +
-                        (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetJsonAsync(session, $"{ObjectsPath}?{query}", MetadataListOnly, ct);
-            foreach (var item in page["items"]?.AsArray() ?? [])
-            {
-                if (Identity(item) is var (itemNs, name))
-                {
-                    items.Add((itemNs, name, Labels(item)));
-                }
-            }
-
-            resourceVersion = page["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "";
-            continueToken = page["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
+            items.AddRange(page.Items.Select(listed => (listed.Namespace, listed.Name, (IReadOnlyDictionary<string, string>?)listed.Labels)));
+            resourceVersion = page.ResourceVersion;
         }
-        while (continueToken is not null);
 
         IReadOnlyList<ReleaseKey> affected;
         lock (_gate)
@@ -144,7 +130,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
         // A connection that dies silently would otherwise hold the watch open for ever.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stall.CancelAfter(TimeSpan.FromSeconds(WatchSeconds + 30));
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{ObjectsPath}?{query}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, $"{store.CollectionPath(ns)}?{query}"));
         request.Headers.TryAddWithoutValidation("Accept", MetadataOnly);
         if (session.Client.Credentials is { } credentials)
         {
@@ -206,8 +192,6 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, string? ns, S
 
         return resourceVersion;
     }
-
-    private string ObjectsPath => ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
 
     private void Publish(IReadOnlyList<ReleaseKey> releases)
     {

@@ -1,7 +1,6 @@
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
 using Spectre.Console.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -41,7 +40,7 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         var env = new CliEnvironment(new TestConsole(), error, _ => null, TimeProvider.System, IsInteractive: false);
         using var session = ClusterSession.Connect(new KubeTarget(kubeconfig, null, null), env);
         var metrics = new ServeMetrics();
-        var watcher = new ReleaseSecretWatcher(session, null, StorageDriver.Secret, env.Clock, metrics, error);
+        var watcher = new ReleaseSecretWatcher(session, new ReleaseSecretStore(session), null, env.Clock, metrics, error);
         using var stop = new CancellationTokenSource();
 
         var running = watcher.RunAsync(stop.Token);
