@@ -73,13 +73,7 @@ public sealed class ServeCommandTests
     public async Task WithAFixRule_BacksUpDeletesAndVerifies_ThenTheStuckSeriesDisappears()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var policy = WritePolicy(cli, """
-            rules:
-              - namespaces: ["*-cny"]
-                action: fix
-                skipCiCheck: true
-                reason: "canary namespaces unstick themselves"
-            """);
+        var policy = ServeRun.WritePolicy(cli, ServeRun.CanaryFixPolicy);
         var backups = Path.Combine(cli.Root, "backups");
         await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A", "--policy", policy, "--backup-dir", backups);
 
@@ -106,7 +100,7 @@ public sealed class ServeCommandTests
     public async Task WhenAFixIsBlocked_ItIsLoggedOnce_AndRetriedAtEachResyncWithoutChangingAnything()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var policy = WritePolicy(cli, "rules:\n  - namespaces: [gitlab-cny]\n    action: fix\n    strategy: mark-failed\n");
+        var policy = ServeRun.WritePolicy(cli, "rules:\n  - namespaces: [gitlab-cny]\n    action: fix\n    strategy: mark-failed\n");
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-n", "gitlab-cny", "--policy", policy);
 
@@ -185,7 +179,7 @@ public sealed class ServeCommandTests
         var stuck = cli.Secret("gitlab-cny", Stuck)!;
         stuck["metadata"]!["labels"]!.AsObject().Remove("name");
         cli.Server.Store.Upsert("v1", "secrets", stuck);
-        var policy = WritePolicy(cli, "rules:\n  - action: fix\n    skipCiCheck: true\n    reason: drill\n");
+        var policy = ServeRun.WritePolicy(cli, "rules:\n  - action: fix\n    skipCiCheck: true\n    reason: drill\n");
         await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A", "--policy", policy);
 
         await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the blocked fix");
@@ -202,18 +196,11 @@ public sealed class ServeCommandTests
     public async Task ABadPolicy_IsAUsageErrorNamingTheLine()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var policy = WritePolicy(cli, "rules:\n  - action: fix\n    force: true\n");
+        var policy = ServeRun.WritePolicy(cli, "rules:\n  - action: fix\n    force: true\n");
 
         var run = await cli.RunAsync("serve", "--policy", policy);
 
         Assert.Equal((2, $"error: {policy}:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)\n"), (run.ExitCode, run.Err));
-    }
-
-    private static string WritePolicy(CliHarness cli, string yaml)
-    {
-        var path = Path.Combine(cli.Root, "policy.yaml");
-        File.WriteAllText(path, yaml);
-        return path;
     }
 
     private static IReadOnlyList<JsonObject> Events(CliHarness cli) => cli.Server.Store.List("v1", "events", "gitlab-cny");

@@ -25,14 +25,7 @@ public sealed class ServeConfigMapDriverTests
     public async Task OnTheConfigMapDriver_TheStuckReleaseIsAlerted_AndAFixRuleDeletesItsConfigMap(string how)
     {
         await using var cli = await StartAsync();
-        var policy = Path.Combine(cli.Root, "policy.yaml");
-        File.WriteAllText(policy, """
-            rules:
-              - namespaces: ["*-cny"]
-                action: fix
-                skipCiCheck: true
-                reason: "canary namespaces unstick themselves"
-            """);
+        var policy = ServeRun.WritePolicy(cli, ServeRun.CanaryFixPolicy);
         var backups = Path.Combine(cli.Root, "backups");
         string[] args = ["-A", "--policy", policy, "--backup-dir", backups];
         if (how == "HELM_DRIVER")

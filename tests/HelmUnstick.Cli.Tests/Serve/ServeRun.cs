@@ -10,9 +10,19 @@ internal sealed class ServeRun : IAsyncDisposable
 {
     /// <summary>
     /// The test classes that start serve run one at a time: with two classes starting it in parallel in one process,
-    /// a run was seen (about once in ten) to end with an ArgumentNullException before it served anything.
+    /// a run was seen (about once in ten) to end with an ArgumentNullException before it served anything, as .NET's
+    /// managed HttpListener throws when a connection is already queued while it starts (dotnet/corefx#35191).
     /// </summary>
     public const string Collection = "serve runs";
+
+    /// <summary>A policy that fixes every stuck release in the canary namespaces, without asking CI.</summary>
+    public const string CanaryFixPolicy = """
+        rules:
+          - namespaces: ["*-cny"]
+            action: fix
+            skipCiCheck: true
+            reason: "canary namespaces unstick themselves"
+        """;
 
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(60);
 
@@ -25,6 +35,14 @@ internal sealed class ServeRun : IAsyncDisposable
     private ServeRun(int port) => Port = port;
 
     public int Port { get; }
+
+    /// <summary>Writes a policy file into the harness's directory and returns its path.</summary>
+    public static string WritePolicy(CliHarness cli, string yaml)
+    {
+        var path = Path.Combine(cli.Root, "policy.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
 
     public string Out
     {
