@@ -411,11 +411,10 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         {
             if (labels.Matches(item) && fields.Matches(item))
             {
-                var itemNamespace = item["metadata"]?["namespace"]?.GetValue<string>() ?? "";
                 JsonObject gone;
                 try
                 {
-                    gone = store.Delete(request.Type, itemNamespace, item["metadata"]!["name"]!.GetValue<string>(), null, null, dryRun);
+                    gone = store.Delete(request.Type, NamespaceOf(item), NameOf(item), null, null, dryRun);
                 }
                 catch (ApiException e) when (e.Code == 404)
                 {
