@@ -164,8 +164,15 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
             error = $"the {(secret.Kind == "ConfigMap" ? "ConfigMap" : "Secret")} has no data key 'release'";
         }
 
-        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);
+        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error)
+        {
+            StorageWrites = [.. new[] { meta.CreationTimestamp }.Concat(meta.ManagedFields?.Select(f => f.Time) ?? []).OfType<DateTime>().Select(Utc)],
+        };
     }
+
+    /// <summary>KubernetesClient's times are UTC, whatever kind they come marked with.</summary>
+    private static DateTimeOffset Utc(DateTime time) =>
+        new(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }
 
 /// <summary>One object of a metadata-only list: what telling release Secrets apart needs.</summary>
