@@ -84,4 +84,7 @@ internal enum UnstickFailure
 
     /// <summary>The cluster could not be read, or what it holds cannot be decoded.</summary>
     ClusterError,
+
+    /// <summary>What the request names is refused (a backup that is not a Helm release object); nothing was changed.</summary>
+    Refused,
 }
