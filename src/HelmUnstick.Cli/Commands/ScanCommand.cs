@@ -1,9 +1,11 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Commands;
@@ -139,7 +141,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
                     known = current;
                 }
-                catch (CliException e)
+                catch (EngineException e)
                 {
                     env.Error.WriteLine($"error: {e.Message} (still watching)");
                 }
@@ -191,7 +193,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 }
             }
         }
-        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
+        catch (Exception e) when (e is not EngineException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
         }

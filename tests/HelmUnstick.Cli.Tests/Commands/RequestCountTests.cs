@@ -20,7 +20,7 @@ public sealed class RequestCountTests
     /// Long enough that requests sent together overlap on the server even when a loaded test machine takes a while
     /// between sending them (the first call of each typed client method is compiled on the way).
     /// </summary>
-    private static readonly TimeSpan OverlapLatency = TimeSpan.FromMilliseconds(600);
+    private static readonly TimeSpan OverlapLatency = TimeSpan.FromMilliseconds(1500);
 
     [Fact]
     public async Task Scan_OfNReleasesWithKStuckOfMObjectsInJKinds_MakesPagesPlusKTimesOnePlusJPlusOneDiscoveryPerGroup()

@@ -52,21 +52,12 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public async Task AResyncWithNothingChanged_ReadsNoReleaseSecret_EvenOfACandidateThatIsNotStuck()
+    public async Task AResyncWithNothingChanged_ReadsNoReleaseSecret()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-
-        // Labelled pending-upgrade but deployed by its payload: its labels make it a candidate, its payload settles it.
-        var mislabelled = (JsonObject)cli.Secret("gitlab-cny", "sh.helm.release.v1.gitlab-cny.v1233")!.DeepClone();
-        mislabelled["metadata"]!.AsObject().Remove("uid");
-        mislabelled["metadata"]!.AsObject().Remove("resourceVersion");
-        mislabelled["metadata"]!["namespace"] = "other";
-        mislabelled["metadata"]!["labels"]!["status"] = "pending-upgrade";
-        cli.Server.Store.Upsert("v1", "secrets", mislabelled);
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
         await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
-        await serve.WaitUntilAsync(() => cli.Server.Requests.Count("GET", "^/api/v1/namespaces/other/secrets/") == 1, "the mislabelled payload's read");
         await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
         var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
         cli.Server.Requests.Clear();
