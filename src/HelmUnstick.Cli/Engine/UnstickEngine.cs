@@ -130,15 +130,29 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
                 await _store.ReplaceAsync(secret, committed);
             }
         }
-        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
+        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict || (markFailed is null && KubeErrors.StatusOf(e) is HttpStatusCode.NotFound))
         {
-            entry = Audit(entry with { Outcome = "refused: changed concurrently" }, warnings);
-            return Result(UnstickOutcome.RefusedConcurrentChange) with
+            // The re-read showed our target, so a 409 (preconditions or resourceVersion) or a DELETE's 404 means another
+            // writer changed it in between: this run changed nothing. What the history shows now says whether that
+            // writer did what we were about to do.
+            var now = await VerifyAsync(plan, committed);
+            var answer = $"{(int)KubeErrors.StatusOf(e)!} {KubeErrors.StatusOf(e)}";
+            if (now.Verified)
+            {
+                entry = Audit(entry with { Outcome = "changed by someone else: the history shows the planned result (already fixed)" }, warnings);
+                events.Add(new(clock.GetUtcNow(), $"Already fixed by another writer (the API server answered {answer}): {now.Observed!.Summary}"));
+                return Result(UnstickOutcome.AlreadyFixed) with { Backup = backup, Audit = entry, Verification = now };
+            }
+
+            entry = Audit(entry with { Outcome = $"changed by someone else: {(now.Observed is { } seen ? seen.Summary : now.ReadError)}" }, warnings);
+            return Result(UnstickOutcome.ChangedBySomeoneElse) with
             {
                 FailedStep = UnstickStep.Write,
                 Backup = backup,
                 Audit = entry,
-                Problem = $"the API server refused the change because {where} changed under us ({KubeErrors.ServerMessage(e)})",
+                Verification = now,
+                Problem = $"{where} was changed by someone else after it was re-read (the API server answered {answer}: {KubeErrors.ServerMessage(e) ?? "no message"}); " +
+                          (now.Observed is { } observed ? $"the history now says \"{observed.Summary}\", not the planned \"{plan.After.Summary}\"" : $"the history could not be re-read ({now.ReadError})"),
             };
         }
         catch (Exception e)
