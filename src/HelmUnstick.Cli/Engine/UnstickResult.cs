@@ -39,6 +39,7 @@ internal enum UnstickOutcome
 internal enum UnstickStep
 {
     Reread,
+    AuditLog,
     Backup,
     Write,
     Verification,

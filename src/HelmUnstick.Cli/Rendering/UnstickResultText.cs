@@ -49,6 +49,8 @@ internal static class UnstickResultText
                 throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
                 throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
+            case (UnstickStep.AuditLog, _):
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
             case (UnstickStep.Backup, _):
                 throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
             case (UnstickStep.Write, _):
