@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using HelmUnstick.Cli.Safety;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
