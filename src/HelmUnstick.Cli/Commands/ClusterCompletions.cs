@@ -63,7 +63,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var listed in new ReleaseSecretStore(session).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
+            await foreach (var listed in new ReleaseSecretStore(session, common.DriverOf(result, env)).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
             {
                 if (listed.Labels.TryGetValue("name", out var name))
                 {

@@ -16,7 +16,7 @@ namespace HelmUnstick.Engine.Kube;
 /// ConfigMaps (driver "configmap"). A ConfigMap is handled in the shape of a Secret (its <c>data.release</c> as
 /// Helm's payload bytes), so everything above the store, from diagnosis to backups, works the same for both.
 /// </summary>
-internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver driver = StorageDriver.Secret)
+internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver driver)
 {
     public StorageDriver Driver => driver;
 

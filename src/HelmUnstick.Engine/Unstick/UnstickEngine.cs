@@ -16,7 +16,7 @@ namespace HelmUnstick.Engine.Unstick;
 /// <see cref="ApplyAsync"/> re-reads, backs up, changes with preconditions, audits and verifies, and says how it ended.
 /// Confirming with a person, and checking again after they confirmed, is the caller's business.
 /// </summary>
-internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver = StorageDriver.Secret)
+internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver)
 {
     private readonly ReleaseSecretStore _store = new(session, driver);
 

@@ -37,6 +37,20 @@ public sealed class ConfigMapDriverTests
     }
 
     [Fact]
+    public async Task Completion_OffersTheReleasesOfTheDriverAskedFor()
+    {
+        await using var cli = await StartAsync();
+        const string line = "helm-unstick fix -n team-a --driver configmap ";
+        const string secrets = "helm-unstick fix -n team-a ";
+
+        var configMaps = await cli.RunAsync($"[suggest:{line.Length}]", line);
+        var none = await cli.RunAsync($"[suggest:{secrets.Length}]", secrets);
+
+        Assert.Equal("demo", configMaps.Out.Split('\n')[0]);
+        Assert.DoesNotContain("demo", none.Out.Split('\n'));
+    }
+
+    [Fact]
     public async Task FixMarkFailed_RewritesTheConfigMapAsHelmEncodesIt_AndRestorePutsItBackExactly()
     {
         await using var cli = await StartAsync();

@@ -18,7 +18,7 @@ public sealed class UnstickEngineTests
         var env = new CliEnvironment(new TestConsole(), TextWriter.Null, n => cli.Environment.GetValueOrDefault(n), new FixedClock(cli.Now), IsInteractive: false);
         var session = ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), env);
         var audit = new AuditLog(Path.Combine(cli.Root, "audit.log"));
-        return (session, new UnstickEngine(session, audit, env.Clock), audit);
+        return (session, new UnstickEngine(session, audit, env.Clock, Core.Releases.StorageDriver.Secret), audit);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Serve;
 using Spectre.Console.Testing;
@@ -40,7 +41,7 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         var env = new CliEnvironment(new TestConsole(), error, _ => null, TimeProvider.System, IsInteractive: false);
         using var session = ClusterSession.Connect(new KubeTarget(kubeconfig, null, null), env);
         var metrics = new ServeMetrics();
-        var watcher = new ReleaseSecretWatcher(session, new ReleaseSecretStore(session), null, env.Clock, metrics, error);
+        var watcher = new ReleaseSecretWatcher(session, new ReleaseSecretStore(session, StorageDriver.Secret), null, env.Clock, metrics, error);
         using var stop = new CancellationTokenSource();
 
         var running = watcher.RunAsync(stop.Token);
