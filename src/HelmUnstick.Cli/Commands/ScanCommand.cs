@@ -180,6 +180,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         // The labels decide which payloads are worth reading: one metadata-only list, then one GET per candidate.
         var triage = new LabelTriage();
         var seen = 0;
+
+        // The scope's run-Leases in one list, read while the first metadata page is: no round trip of its own.
+        var leases = new ReleaseLeaseStore(session).ListEvidenceAsync(ns, ct);
         try
         {
             await foreach (var listed in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
@@ -197,6 +200,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
         }
 
+        var leaseOf = await leases;
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
         var disagreements = new List<string>();
@@ -232,7 +236,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
                     // A reader per release: its discovery cache is not shared between the parallel reads.
-                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, store.Driver, now, liveness.StaleAfter, liveness.HelmTimeout, c)
+                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, store.Driver, now, liveness.StaleAfter, liveness.HelmTimeout,
+                        leaseOf.GetValueOrDefault((read.Namespace, release)), c)
                     : null;
                 lock (findings)
                 {

@@ -20,12 +20,13 @@ internal sealed class LivenessEvidenceReader(ClusterSession session)
 
     private readonly LiveObjectReader _resources = new(session);
 
+    /// <param name="lease">The release's Lease held by <c>run</c>, read by the caller (with its other reads), when there is one.</param>
     public async Task<LivenessAssessment> AssessAsync(
-        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, CancellationToken ct) =>
-        LivenessRule.Assess(await ReadFactsAsync(pending, driver, now, staleAfter, helmTimeout, ct));
+        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, ReleaseLease? lease, CancellationToken ct) =>
+        LivenessRule.Assess(await ReadFactsAsync(pending, driver, now, staleAfter, helmTimeout, lease, ct));
 
     public async Task<LivenessFacts> ReadFactsAsync(
-        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, CancellationToken ct)
+        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, ReleaseLease? lease, CancellationToken ct)
     {
         var release = pending.Release ?? throw new ArgumentException("the pending revision's payload is unreadable", nameof(pending));
         var storage = new ResourceKey(driver.Kind(), pending.Namespace, pending.SecretName);
@@ -59,7 +60,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session)
         }
 
         return new LivenessFacts(storage, release.LastDeployed, release.HookCount,
-            storageWrites, observed, now, staleAfter, helmTimeout);
+            storageWrites, observed, now, staleAfter, helmTimeout, lease);
     }
 
     private async Task<IReadOnlyList<ObservedObject>> ObserveAsync(PendingObject pending, DateTimeOffset? lastDeployed, CancellationToken ct)

@@ -50,6 +50,38 @@ internal sealed class ReleaseLeaseStore(ClusterSession session)
     public async Task<ReleaseLease?> ReadAsync(string ns, string release, CancellationToken ct) =>
         await GetAsync(ns, release, ct) is { } lease ? ToEvidence(lease) : null;
 
+    /// <summary>
+    /// The release's Lease as evidence; null when it has none or it cannot be read (a user without RBAC for Leases is
+    /// judged by the other signs, as before <c>run</c> existed).
+    /// </summary>
+    public async Task<ReleaseLease?> ReadEvidenceAsync(string ns, string release, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadAsync(ns, release, ct);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every release Lease in <paramref name="ns"/> (all namespaces when null) as evidence, in one request; empty
+    /// when they cannot be listed (judged by the other signs).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Namespace, string Release), ReleaseLease>> ListEvidenceAsync(string? ns, CancellationToken ct)
+    {
+        try
+        {
+            return await ListAsync(ns, ct);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            return new Dictionary<(string Namespace, string Release), ReleaseLease>();
+        }
+    }
+
     /// <summary>Every release Lease in <paramref name="ns"/> (all namespaces when null), keyed by (namespace, release): one request.</summary>
     public async Task<IReadOnlyDictionary<(string Namespace, string Release), ReleaseLease>> ListAsync(string? ns, CancellationToken ct)
     {
