@@ -6,7 +6,10 @@ using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Run;
 using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Liveness;
+using HelmUnstick.Cli.Safety;
+using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -33,6 +36,22 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<TimeSpan?> _grace = CommonOptions.Duration(
         "--grace", "After passing SIGTERM, SIGINT or SIGHUP on to COMMAND, kill it if it has not ended within this long (default 30s)", "30s");
 
+    private readonly Option<bool> _recover = new("--recover")
+    {
+        Description = "When COMMAND is killed by a signal run did not send (OOM, SIGKILL) and the release is left pending, unstick it at once " +
+                      "through fix's checks (backup, --strategy, default mark-failed, CI and workload checks)",
+    };
+
+    private readonly Option<bool> _unstickStale = new("--unstick-stale")
+    {
+        Description = "When the release is already pending before COMMAND starts and nothing holds it (verdict stale), fix it first " +
+                      "(the checks of fix --apply --yes, with a backup), then run COMMAND",
+    };
+
+    private readonly Option<RemediationStrategy> _strategy = CommonOptions.Strategy(RemediationStrategy.MarkFailed);
+
+    private readonly SafetyOptions _safety = new();
+
     private readonly Argument<string[]> _command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "The deploy command and its arguments, after --" };
 
     public Command Build()
@@ -46,7 +65,9 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             --lease-duration. COMMAND runs in a process group of its own, stdin, stdout and stderr passed through;
             SIGTERM, SIGINT and SIGHUP go to that group (so that helm marks the release failed itself), and after
             --grace it is killed. When COMMAND ends, the Lease is released, recording how it ended; scan, check, fix,
-            serve and explain read that record. The release and namespace come from helm's own arguments
+            serve and explain read that record. A release already pending before COMMAND starts is left alone
+            (exit 1 with the verdict) unless --unstick-stale and nothing holds it; a COMMAND killed by a signal run did
+            not send leaves the pending revision provably dead, and --recover unsticks it at once. The release and namespace come from helm's own arguments
             (RELEASE, -n, --kube-context, --kubeconfig, $HELM_NAMESPACE); --release and -n name them for a script.
             run's own messages go to stderr, prefixed "helm-unstick:".
             Exit codes: COMMAND's (128+N when a signal N killed it); 1 the release is held by another run
@@ -55,8 +76,9 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             127 COMMAND not found.
             """)
         {
-            _release, _leaseDuration, _waitForRelease, _grace, _command,
+            _release, _leaseDuration, _waitForRelease, _grace, _recover, _unstickStale, _strategy, _command,
         };
+        _safety.AddTo(command);
 
         // Everything after -- belongs to COMMAND; without --, helm's flags would be taken for run's own (checked in RunAsync,
         // where the parser's tokens are known).
@@ -115,6 +137,30 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
                 "COMMAND was not started. Wait for it with --wait-for-release DURATION");
         }
 
+        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
+        bool ready;
+        try
+        {
+            ready = await ReadyToStartAsync(result, engine, session, claim, acquisition.Before, before.Token);
+        }
+        catch (Exception e)
+        {
+            await lease.ReleaseAsync(new LeaseEnd(env.Now, null, null, null), CancellationToken.None);
+            if (e is OperationCanceledException && before.IsCancellationRequested)
+            {
+                env.Error.WriteLine("helm-unstick: interrupted before COMMAND started; nothing was started");
+                return relay.Received is { } signal ? 128 + signal : 130;
+            }
+
+            throw;
+        }
+
+        if (!ready)
+        {
+            await lease.ReleaseAsync(new LeaseEnd(env.Now, null, null, null), CancellationToken.None);
+            return ExitCodes.Blocked;
+        }
+
         using var stopRenewing = new CancellationTokenSource();
         ChildProcess child;
         try
@@ -140,15 +186,39 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
         var exit = await child.Exited;
         await stopRenewing.CancelAsync();
         await renewing;
-        var status = await ReleaseStatusAsync(session, release, ns);
         if (relay.KilledAfterGrace)
         {
-            env.Error.WriteLine($"helm-unstick: COMMAND did not end within --grace after the signal and was killed");
+            env.Error.WriteLine("helm-unstick: COMMAND did not end within --grace after the signal and was killed");
         }
 
-        if (await lease.ReleaseAsync(new LeaseEnd(env.Now, exit.ExitCode, exit.Signal is { } s ? SignalNames.Of(s) : null, status), CancellationToken.None) is { } warning)
+        var latest = await LatestRevisionAsync(session, common.DriverOf(result, env), release, ns);
+        var status = latest is null ? "none" : latest.Release?.Status.ToHelmName();
+
+        // Its only holder is gone: a revision still pending after a signal killed COMMAND can no longer be finished by anyone.
+        var provablyDead = exit.Signal is not null && latest?.Status.IsPending() == true;
+        if (provablyDead)
+        {
+            env.Error.WriteLine($"helm-unstick: COMMAND was killed by {SignalNames.Of(exit.Signal!.Value)} with revision {latest!.Revision} of release {release} " +
+                                $"still {status}: its only holder is gone, so that revision is dead{(result.GetValue(_recover) ? "" : $"; unstick it with: helm-unstick fix {release} -n {ns} --apply (or run with --recover)")}");
+        }
+
+        var ended = env.Now;
+        if (await lease.ReleaseAsync(new LeaseEnd(ended, exit.ExitCode, exit.Signal is { } s ? SignalNames.Of(s) : null, status), CancellationToken.None) is { } warning)
         {
             env.Error.WriteLine($"helm-unstick: warning: {warning}");
+        }
+
+        if (provablyDead && result.GetValue(_recover))
+        {
+            try
+            {
+                await UnstickAsync(result, engine, session, release, ns, new HeldLease(lease.AsReleased(ended)), "recover", CancellationToken.None);
+            }
+            catch (Exception e) when (e is UnstickException or CliException)
+            {
+                // COMMAND's exit code stands; the recovery's failure is said, not turned into run's own.
+                env.Error.WriteLine($"helm-unstick: --recover: release {release} stays stuck: {e.Message}");
+            }
         }
 
         if (lost is not null)
@@ -158,6 +228,99 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
         }
 
         return exit.ShellCode;
+    }
+
+    /// <summary>
+    /// A release already pending before COMMAND starts: helm would refuse it anyway. Stale and <c>--unstick-stale</c>:
+    /// fixed first; otherwise the verdict and its evidence, and COMMAND is not started.
+    /// </summary>
+    private async Task<bool> ReadyToStartAsync(ParseResult result, UnstickEngine engine, ClusterSession session, LeaseClaim claim, ReleaseLease? before, CancellationToken ct)
+    {
+        StoredRevision? latest;
+        try
+        {
+            latest = (await new ReleaseSecretStore(session, common.DriverOf(result, env)).ReadHistoryAsync(claim.Release, claim.Namespace, ct)).Latest;
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            throw new CliException(ExitCodes.ClusterError, $"{KubeErrors.Describe(e, session, $"reading the revisions of release {claim.Release} in namespace {claim.Namespace}")}; COMMAND was not started");
+        }
+
+        if (latest is null || !latest.Status.IsPending())
+        {
+            return true;
+        }
+
+        if (result.GetValue(_unstickStale))
+        {
+            return await UnstickAsync(result, engine, session, claim.Release, claim.Namespace, new HeldLease(before), "unstick-stale", ct);
+        }
+
+        var plan = await SafetyOptions.PlanAsync(engine, Request(result, session, claim.Release, claim.Namespace, new HeldLease(before)), env, ct);
+        if (plan.NothingToFix)
+        {
+            return true;
+        }
+
+        env.Error.WriteLine($"error: release {claim.Release} in {claim.Namespace} is stuck at revision {plan.Target!.Revision} ({plan.Target.Status.ToHelmName()}), " +
+                            $"verdict {plan.Liveness?.Verdict.ToName() ?? "unknown"}; COMMAND was not started" +
+                            (plan.Liveness?.Verdict == LivenessVerdict.Stale ? ". Fix it first with --unstick-stale" : ""));
+        WriteEvidence(plan);
+        return false;
+    }
+
+    /// <summary>fix --apply --yes through the engine, with every check; says on stderr how it went. True when fixed (or nothing to fix).</summary>
+    private async Task<bool> UnstickAsync(ParseResult result, UnstickEngine engine, ClusterSession session, string release, string ns, HeldLease held, string why, CancellationToken ct)
+    {
+        var request = Request(result, session, release, ns, held);
+        var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
+        if (plan.NothingToFix)
+        {
+            return true;
+        }
+
+        if (plan.Blocked)
+        {
+            env.Error.WriteLine($"helm-unstick: --{why}: release {release} stays stuck at revision {plan.Target!.Revision}, nothing was changed: " +
+                                string.Join("; ", plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}")));
+            WriteEvidence(plan);
+            return false;
+        }
+
+        var applied = await engine.ApplyAsync(request, plan, ct);
+        if (applied.Outcome != UnstickOutcome.Fixed)
+        {
+            env.Error.WriteLine($"helm-unstick: --{why}: release {release} was not unstuck ({applied.Outcome}): {applied.Problem}" +
+                                (applied.Backup is { } kept ? $"; backup {kept}" : ""));
+            return false;
+        }
+
+        env.Error.WriteLine($"helm-unstick: --{why}: {plan.ChangeDescription}; backup {applied.Backup}; verified: {applied.Verification!.Observed!.Summary}");
+        return true;
+    }
+
+    private UnstickRequest Request(ParseResult result, ClusterSession session, string release, string ns, HeldLease held) =>
+        _safety.Request(result, env, session, release, ns, result.GetValue(_strategy), backupDirectory: null) with { HeldByCaller = held };
+
+    private void WriteEvidence(RemediationPlan plan)
+    {
+        foreach (var line in plan.Liveness is { } liveness ? LivenessText.Evidence(liveness) : [])
+        {
+            env.Error.WriteLine($"  {line}");
+        }
+    }
+
+    /// <summary>The release's newest revision as helm will see it, for the Lease's record; null when there is none or it cannot be read.</summary>
+    private static async Task<StoredRevision?> LatestRevisionAsync(ClusterSession session, StorageDriver driver, string release, string ns)
+    {
+        try
+        {
+            return (await new ReleaseSecretStore(session, driver).ReadHistoryAsync(release, ns, CancellationToken.None)).Latest;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     private string ReleaseOf(ParseResult result, HelmInvocation? helm)
@@ -182,20 +345,6 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
         }
 
         return flag ?? helm?.Namespace;
-    }
-
-    /// <summary>The release's newest status as helm will see it, for the Lease's record; null when it cannot be read.</summary>
-    private static async Task<string?> ReleaseStatusAsync(ClusterSession session, string release, string ns)
-    {
-        try
-        {
-            var history = await new ReleaseSecretStore(session).ReadHistoryAsync(release, ns, CancellationToken.None);
-            return history.Latest?.Release?.Status.ToHelmName() ?? (history.Latest is null ? "none" : null);
-        }
-        catch (Exception)
-        {
-            return null;
-        }
     }
 
     /// <summary><c>hostname/pid/random</c>: who holds it, told apart from the same host's other runs.</summary>

@@ -48,6 +48,10 @@ internal sealed class DeployLease
 
     public string Describe => $"Lease {_claim.Namespace}/{Name}";
 
+    /// <summary>This run's term as evidence, as it reads once released at <paramref name="endedAt"/>.</summary>
+    public ReleaseLease AsReleased(DateTimeOffset endedAt) =>
+        ReleaseLeaseStore.ToEvidence(_lease) with { HolderIdentity = "", EndedAt = endedAt };
+
     /// <summary>Completes, with why, when the Lease is lost.</summary>
     public Task<string> Lost => _lost.Task;
 

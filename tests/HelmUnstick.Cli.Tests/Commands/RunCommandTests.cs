@@ -148,6 +148,35 @@ public sealed class RunCommandTests
         Assert.False(File.Exists(marker));
     }
 
+    [Fact]
+    public async Task ReleaseAlreadyStuck_Exits1WithTheVerdict_CommandNotStarted()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var marker = Path.Combine(cli.Root, "started");
+
+        var run = await cli.RunAsync("run", "--release", "demo", "-n", "team-a", "--", "/bin/sh", "-c", $"touch {marker}");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal("error: release demo in team-a is stuck at revision 4 (pending-upgrade), verdict stale; COMMAND was not started. Fix it first with --unstick-stale",
+            run.Err.Split('\n')[0]);
+        Assert.False(File.Exists(marker));
+        Assert.Equal("", (string?)Lease(cli, "team-a", "helm-unstick.demo")!["spec"]!["holderIdentity"]);
+    }
+
+    [Fact]
+    public async Task UnstickStale_FixesTheStaleReleaseWithABackup_ThenRunsCommand()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        var marker = Path.Combine(cli.Root, "started");
+
+        var run = await cli.RunAsync("run", "--release", "demo", "-n", "team-a", "--unstick-stale", "--skip-ci-check", "--reason", "DRILL-17", "--", "/bin/sh", "-c", $"touch {marker}");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(File.Exists(marker));
+        Assert.Equal("failed", (string?)cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!["metadata"]!["labels"]!["status"]);
+        Assert.Matches(@"helm-unstick: --unstick-stale: .*; backup .*/backups/sandbox/team-a/.*; verified: ", run.Err);
+    }
+
     /// <summary>A script named helm that succeeds: run reads its arguments as helm's.</summary>
     private static string FakeHelm(CliHarness cli)
     {
