@@ -1,10 +1,10 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,5 +1,5 @@
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Unstick;
 using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Sandbox;
