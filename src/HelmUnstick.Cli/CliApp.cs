@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
         root.Subcommands.Add(new ServeCommand(common, env).Build());
+        root.Subcommands.Add(new RunCommand(common, env).Build());
         root.Subcommands.Add(new CompletionCommand(env).Build());
         new ClusterCompletions(common, env).AddSources();
         return root;

@@ -20,6 +20,15 @@ internal static class ExitCodes
     /// <summary>A change was made but could not be verified; the message says what state is left.</summary>
     public const int VerificationFailed = 4;
 
+    /// <summary><c>run</c>: the lease was lost while COMMAND ran; COMMAND was sent SIGTERM.</summary>
+    public const int LeaseLost = 5;
+
+    /// <summary><c>run</c>: COMMAND was found but cannot be executed (as a shell reports it).</summary>
+    public const int CommandNotExecutable = 126;
+
+    /// <summary><c>run</c>: COMMAND was not found (as a shell reports it).</summary>
+    public const int CommandNotFound = 127;
+
     /// <summary>The one mapping from how an unstick attempt ended to what scripts see.</summary>
     public static int For(UnstickOutcome outcome) => outcome switch
     {

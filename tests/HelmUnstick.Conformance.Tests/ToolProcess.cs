@@ -76,6 +76,12 @@ internal sealed class ToolProcess : IDisposable
         return tool;
     }
 
+    /// <summary>The process id, e.g. to find the children it started.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>What the process has written to stderr so far contains <paramref name="text"/>.</summary>
+    public bool ErrContains(string text) => Text(_stderr).Contains(text, StringComparison.Ordinal);
+
     /// <summary>Completes when the process has ended, whatever ended it.</summary>
     public Task Exited => _process.WaitForExitAsync();
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Wording;
 
@@ -93,6 +94,14 @@ internal sealed class CommonOptions
 
     public static Option<OutputFormat> Output() => Choice("--output", "Output format: table or json", OutputFormat.Table,
         [(OutputFormat.Table, "table"), (OutputFormat.Json, "json")], alias: "-o");
+
+    /// <summary><c>--strategy delete|mark-failed</c>: how a stuck revision is taken out of Helm's way.</summary>
+    public static Option<RemediationStrategy> Strategy(RemediationStrategy defaultValue) => Choice(
+        "--strategy",
+        "delete: delete the stuck revision's Secret (the runbook's way; Helm is then one revision behind). " +
+        "mark-failed: set its payload and status label to failed (the revision stays in the history)",
+        defaultValue,
+        StrategyNames.All.Select(s => (s, StrategyNames.Of(s))).ToArray());
 
     /// <summary>An option whose values are an enum's members under the names users type.</summary>
     public static Option<T> Choice<T>(string name, string description, T defaultValue, (T Value, string Name)[] choices, string? alias = null)

@@ -17,12 +17,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 {
     private readonly SafetyOptions _safety = new();
 
-    private readonly Option<RemediationStrategy> _strategy = CommonOptions.Choice(
-        "--strategy",
-        "delete: delete the stuck revision's Secret (the runbook's way; Helm is then one revision behind). " +
-        "mark-failed: set its payload and status label to failed (the revision stays in the history)",
-        RemediationStrategy.Delete,
-        StrategyNames.All.Select(s => (s, StrategyNames.Of(s))).ToArray());
+    private readonly Option<RemediationStrategy> _strategy = CommonOptions.Strategy(RemediationStrategy.Delete);
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };

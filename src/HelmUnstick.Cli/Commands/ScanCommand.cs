@@ -181,6 +181,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         // The labels decide which payloads are worth reading: one metadata-only list, then one GET per candidate.
         var triage = new LabelTriage();
         var seen = 0;
+
+        // The scope's run-Leases in one list, read while the first metadata page is: no round trip of its own.
+        var leases = new ReleaseLeaseStore(session).ListEvidenceAsync(ns, ct);
         try
         {
             await foreach (var listed in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
@@ -198,6 +201,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
         }
 
+        var leaseOf = await leases;
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
         var disagreements = new List<string>();
@@ -228,7 +232,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, options.StaleAfter);
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
-                    ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout, c)
+                    ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout,
+                        leaseOf.GetValueOrDefault((read.Namespace, release)), c)
                     : null;
                 lock (findings)
                 {

@@ -106,7 +106,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         };
         var events = new ReleaseEvents(session, driver, identity, env.Clock, env.Error);
         var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
-        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30),
+            new ReleaseLeaseStore(session));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(

@@ -41,7 +41,8 @@ public sealed record ObservedObject(
 /// <summary>
 /// Everything the liveness verdict is computed from. <paramref name="ReleaseStorageWrites"/> are the times the
 /// pending revision's release Secret (or ConfigMap) was written: its creationTimestamp and managedFields times.
-/// A <paramref name="StaleAfter"/> of zero turns the recent-write sign off.
+/// A <paramref name="StaleAfter"/> of zero turns the recent-write sign off. <paramref name="Lease"/> is the
+/// release's Lease held by <c>run</c>, when there is one.
 /// </summary>
 public sealed record LivenessFacts(
     ResourceKey StorageObject,
@@ -51,7 +52,8 @@ public sealed record LivenessFacts(
     IReadOnlyList<ObservedObject> Objects,
     DateTimeOffset Now,
     TimeSpan StaleAfter,
-    TimeSpan HelmTimeout)
+    TimeSpan HelmTimeout,
+    ReleaseLease? Lease = null)
 {
     public HelmWaitWindow Window => new(LastDeployed, HelmTimeout, HookCount);
 }
@@ -80,13 +82,20 @@ public enum LivenessSignal
     /// <summary>The object does not exist: no sign by itself.</summary>
     Missing,
 
+    /// <summary>The release's Lease has a holder renewed within its duration: a deploy holds the release.</summary>
+    LeaseHeld,
+
+    /// <summary>The release's Lease covers the pending revision and its holder is gone (released or expired).</summary>
+    LeaseHolderGone,
+
     /// <summary>Read, and no sign of life (<see cref="LivenessFinding.Detail"/> says what a wait would still want, after the window).</summary>
     Quiet,
 }
 
 /// <summary>
 /// One piece of evidence: which object, what it shows and how it counts. <see cref="Detail"/> is what a wait would
-/// still wait on, or why the object cannot be read; <see cref="Age"/> and <see cref="Manager"/> describe the newest write.
+/// still wait on, or why the object cannot be read; <see cref="LastWrite"/> and <see cref="Manager"/> describe the newest
+/// write (a Lease's last renewal), <see cref="Lease"/> the release's Lease when it is the evidence.
 /// </summary>
 public sealed record LivenessFinding(
     LivenessVerdict Counts,
@@ -95,7 +104,8 @@ public sealed record LivenessFinding(
     PendingObjectRole Role,
     string? Detail = null,
     DateTimeOffset? LastWrite = null,
-    string? Manager = null);
+    string? Manager = null,
+    ReleaseLease? Lease = null);
 
 /// <summary>
 /// The verdict with its evidence, signs of life first, then what could not be checked, then the quiet objects; as

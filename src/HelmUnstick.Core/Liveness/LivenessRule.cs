@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Core.Liveness;
 
@@ -8,7 +9,8 @@ namespace HelmUnstick.Core.Liveness;
 /// Signs of life: (1) a write within the stale-after period (the release storage object, <c>last_deployed</c>, or
 /// any object's newest <c>managedFields</c> time); (2) inside Helm's wait window, an object a wait would still wait
 /// on; (3) inside the window, a hook Job or Pod that has not finished. A sign makes it possibly-running; a check
-/// that could not run makes it unknown; only with neither is it stale.
+/// that could not run makes it unknown; only with neither is it stale. The release's Lease (held by <c>run</c>)
+/// overrides them all: a live holder is possibly-running, a gone holder of the pending revision is stale.
 /// </summary>
 public static class LivenessRule
 {
@@ -66,8 +68,26 @@ public static class LivenessRule
         }
 
         var verdict = findings.Count == 0 ? LivenessVerdict.Stale : findings.Max(f => f.Counts);
-        return new LivenessAssessment(verdict, findings.OrderByDescending(f => f.Counts).ToList(), window, facts.StaleAfter, facts.Now);
+        var ordered = findings.OrderByDescending(f => f.Counts).ToList();
+
+        // The release's Lease is a record, not an inference: it decides whatever the other signs say.
+        switch (LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now))
+        {
+            case LeaseStanding.HolderLive:
+                ordered.Insert(0, LeaseFinding(LivenessVerdict.PossiblyRunning, LivenessSignal.LeaseHeld, facts.Lease!));
+                verdict = LivenessVerdict.PossiblyRunning;
+                break;
+            case LeaseStanding.HolderGone:
+                ordered.Insert(0, LeaseFinding(LivenessVerdict.Stale, LivenessSignal.LeaseHolderGone, facts.Lease!));
+                verdict = LivenessVerdict.Stale;
+                break;
+        }
+
+        return new LivenessAssessment(verdict, ordered, window, facts.StaleAfter, facts.Now);
     }
+
+    private static LivenessFinding LeaseFinding(LivenessVerdict counts, LivenessSignal signal, ReleaseLease lease) =>
+        new(counts, signal, new ResourceKey("Lease", lease.Namespace, lease.Name), PendingObjectRole.Manifest, LastWrite: lease.RenewTime, Lease: lease);
 
     /// <summary>The newest <c>metadata.managedFields[].time</c> of any manager, with that manager.</summary>
     public static (DateTimeOffset Time, string Manager)? NewestWrite(JsonObject live) =>

@@ -20,12 +20,13 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, LiveObjectR
     {
     }
 
+    /// <param name="lease">The release's Lease held by <c>run</c>, read by the caller (with its other reads), when there is one.</param>
     public async Task<LivenessAssessment> AssessAsync(
-        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, CancellationToken ct) =>
-        LivenessRule.Assess(await ReadFactsAsync(pending, driver, now, staleAfter, helmTimeout, ct));
+        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, ReleaseLease? lease, CancellationToken ct) =>
+        LivenessRule.Assess(await ReadFactsAsync(pending, driver, now, staleAfter, helmTimeout, lease, ct));
 
     public async Task<LivenessFacts> ReadFactsAsync(
-        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, CancellationToken ct)
+        StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, ReleaseLease? lease, CancellationToken ct)
     {
         var release = pending.Release ?? throw new ArgumentException("the pending revision's payload is unreadable", nameof(pending));
         var storage = new ResourceKey(driver.Kind(), pending.Namespace, pending.SecretName);
@@ -57,7 +58,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, LiveObjectR
         }
 
         return new LivenessFacts(storage, release.LastDeployed, release.HookCount,
-            pending.StorageWrites, observed, now, staleAfter, helmTimeout);
+            pending.StorageWrites, observed, now, staleAfter, helmTimeout, lease);
     }
 
     private IReadOnlyList<ObservedObject> Observe(PendingObject pending, KindRead read, DateTimeOffset? lastDeployed)

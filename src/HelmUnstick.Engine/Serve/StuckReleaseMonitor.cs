@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Wording;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -23,7 +24,8 @@ internal sealed class StuckReleaseMonitor(
     StuckReleaseMonitor.Fix fix,
     HostEnvironment env,
     Action<string> writeDecision,
-    TimeSpan resync)
+    TimeSpan resync,
+    ReleaseLeaseStore leases)
 {
     /// <summary>Runs the fix the policy decided: the same engine as <c>fix --apply</c>. Null when nothing was stuck any more.</summary>
     public delegate Task<FixAttempt?> Fix(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
@@ -152,10 +154,11 @@ internal sealed class StuckReleaseMonitor(
             _limit = new FixRateLimit(policy.MaxFixesPerHour);
         }
 
-        if (!diagnosis.IsStale)
+        if (!diagnosis.IsStale && !await HolderGoneAsync(named, stuck, ct))
         {
             // Younger than the rule's staleAfter: every deploy is pending for a while, and a helm may still be
-            // running. The metric shows it already; alerts, Events and fixes wait.
+            // running. The metric shows it already; alerts, Events and fixes wait, unless the release's Lease
+            // proves its holder gone.
             return;
         }
 
@@ -287,6 +290,10 @@ internal sealed class StuckReleaseMonitor(
             : $"policy rule at line {rule.Line}: fix ({StrategyName(decision.Strategy)}) if every check passes";
 
     private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
+
+    /// <summary>A run-Lease whose term covers the pending revision and whose holder is gone: no need to wait out staleAfter.</summary>
+    private async Task<bool> HolderGoneAsync(ReleaseKey release, StoredRevision stuck, CancellationToken ct) =>
+        LeaseRule.Judge(await leases.ReadEvidenceAsync(release.Namespace, release.Release, ct), stuck.Release?.LastDeployed, env.Now) == LeaseStanding.HolderGone;
 
     /// <param name="named">The release as reported: its namespace and the payload's release name.</param>
     private sealed class TrackedRelease(StoredRevision revision, ReleaseKey named)

@@ -24,6 +24,8 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
     public async Task<RemediationPlan> PlanAsync(UnstickRequest request, CancellationToken ct)
     {
+        // The release's Lease is read alongside its revisions: no round trip of its own.
+        var lease = request.HeldByCaller is { } held ? Task.FromResult(held.Before) : new ReleaseLeaseStore(session).ReadEvidenceAsync(request.Namespace, request.Release, ct);
         var history = await ReadHistoryAsync(session, _store, request.Release, request.Namespace, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, clock.GetUtcNow(), request.StaleAfter);
         if (diagnosis.State == ReleaseState.Unreadable)
@@ -42,7 +44,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
         var workloadsRead = ReadWorkloadsAsync(request.Namespace, ct);
         var livenessRead = new LivenessEvidenceReader(session)
-            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
+            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, await lease, ct);
         var workloads = await workloadsRead;
         var liveness = await livenessRead;
         var ci = await CheckCiAsync(request, ct);

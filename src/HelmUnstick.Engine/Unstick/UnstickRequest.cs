@@ -7,6 +7,7 @@ namespace HelmUnstick.Engine.Unstick;
 /// <param name="Operator">Who asks, for the audit log.</param>
 /// <param name="HelmTimeout">The <c>--timeout</c> the deploys pass to helm: how long a live helm may wait, per hook and once more.</param>
 /// <param name="BackupDirectory">Where the Secret is saved before it is changed.</param>
+/// <param name="HeldByCaller">Set by <c>run</c>, which holds the release's Lease itself: the Lease as it was before it took it is the evidence.</param>
 internal sealed record UnstickRequest(
     string Release,
     string Namespace,
@@ -16,7 +17,11 @@ internal sealed record UnstickRequest(
     TimeSpan HelmTimeout,
     string BackupDirectory,
     CiRequest Ci,
-    string Operator);
+    string Operator,
+    HeldLease? HeldByCaller = null);
+
+/// <summary>The caller holds the release's Lease; <paramref name="Before"/> is the Lease as it was before (null: there was none).</summary>
+internal sealed record HeldLease(HelmUnstick.Core.Liveness.ReleaseLease? Before);
 
 /// <summary>
 /// How CI is asked. The sources are resolved only when a revision is stuck, so a broken CI configuration does not

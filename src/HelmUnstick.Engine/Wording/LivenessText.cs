@@ -26,6 +26,8 @@ internal static class LivenessText
             LivenessSignal.HookRunning => $"{what}: hook {f.Detail}: helm waits for it",
             LivenessSignal.Unreadable => $"{what}: cannot be checked: {f.Detail}",
             LivenessSignal.UnreadableNoLongerMatters => $"{what}: cannot be read ({f.Detail}), but helm's waits are over and --stale-after 0s turns recent writes off",
+            LivenessSignal.LeaseHeld => $"{what}: held by {Holder(f.Lease!)}, renewed {Ago(f.Lease!.RenewTime!.Value, now)} ago (lease {Durations.Describe(f.Lease.Duration)}): a deploy holds the release",
+            LivenessSignal.LeaseHolderGone => $"{what}: holder {Holder(f.Lease!)} gone since {Stamp(f.Lease!.TermEnd!.Value)}; its lease covers the pending revision",
             LivenessSignal.Missing => $"{what}: does not exist (not created by the pending revision, or deleted)",
             _ => $"{what}: {LastWrite(f)}; {QuietState(f)}",
         };
@@ -42,6 +44,12 @@ internal static class LivenessText
             { } end => $"helm's waits: window closed at {Stamp(end)} (last_deployed {Stamp(window.Start!.Value)} + {length}), {Durations.Describe(now - end)} ago",
         };
     }
+
+    /// <summary>The holder's identity and its CI job; a released lease names who held it (its annotation).</summary>
+    private static string Holder(ReleaseLease lease) =>
+        (lease.HolderIdentity is { Length: > 0 } holder ? holder : lease.HeldBy ?? "(not recorded)")
+        + (lease.CiJobUrl is { } job ? $" of CI job {job}" : "")
+        + (lease.Command is { } command ? $" ({command})" : "");
 
     private static string LastWrite(LivenessFinding f) =>
         f.LastWrite is { } time ? $"last modified at {Stamp(time)} by {f.Manager}" : "no managedFields times";

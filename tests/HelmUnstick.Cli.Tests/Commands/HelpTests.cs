@@ -8,6 +8,7 @@ public sealed class HelpTests
     [InlineData(new[] { "scan", "--help" }, "--stale-after <DURATION>")]
     [InlineData(new[] { "restore", "--help" }, "refuses")]
     [InlineData(new[] { "explain", "--help" }, "matches-stuck")]
+    [InlineData(new[] { "run", "--help" }, "5 the Lease was lost while COMMAND ran")]
     public async Task Help_ExplainsEachCommandAndExits0(string[] args, string expected)
     {
         await using var cli = await CliHarness.StartAsync("healthy");

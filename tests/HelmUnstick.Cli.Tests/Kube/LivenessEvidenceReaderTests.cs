@@ -139,6 +139,6 @@ public sealed class LivenessEvidenceReaderTests
         using var session = ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), env);
         var history = await new ReleaseSecretStore(session, StorageDriver.Secret).ReadHistoryAsync("demo", "team-a", CancellationToken.None);
         return await new LivenessEvidenceReader(session)
-            .AssessAsync(history.Latest!, StorageDriver.Secret, now, staleAfter, FiveMinutes, CancellationToken.None);
+            .AssessAsync(history.Latest!, StorageDriver.Secret, now, staleAfter, FiveMinutes, null, CancellationToken.None);
     }
 }

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace HelmUnstick.Conformance.Tests;
+
+/// <summary>
+/// <c>helm-unstick run</c> wrapping real Helm 3.18 and 4.1 against the sandbox: it passes helm's exit code and
+/// leaves the Lease released with the outcome; a SIGTERM to run reaches helm, which marks the release failed itself;
+/// a SIGKILL of helm alone is recovered at once with --recover; a SIGKILL of run and helm together is stale within
+/// the lease's duration plus 5 s, while the same kill without run stays possibly-running; a second run waits for the
+/// first; a lost API connection ends in exit 5 with helm stopped by SIGTERM. helm is held mid-upgrade by freezing its
+/// Deployment write, or by a Deployment the sandbox never makes ready (with --wait).
+/// </summary>
+public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
+{
+    private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
+    private static readonly string[] NoCi = ["--skip-ci-check", "--reason", "DRILL-17 run"];
+    private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [EachToolset]
+    public async Task NormalRun_PassesHelmsExitCode_AndReleasesTheLeaseWithTheOutcome(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-normal");
+        var helmPath = RepositoryPaths.Tool(helm, "helm");
+
+        var install = await cluster.HelmUnstickAsync("run", "--", helmPath, "upgrade", "--install", "app", Chart, "-n", ns, "--set", "replicas=2");
+        var failing = await cluster.HelmUnstickAsync("run", "--", helmPath, "upgrade", "app", Path.Combine(cluster.Root, "no-such-chart"), "-n", ns);
+        var missing = await cluster.HelmUnstickAsync("run", "--release", "app", "-n", ns, "--", "helm-unstick-no-such-command");
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Contains("STATUS: deployed", install.Out);
+        Assert.True(failing.ExitCode == 1, failing.ToString());
+        Assert.Contains("Error:", failing.Err);
+        Assert.True(missing.ExitCode == 127, missing.ToString());
+        Assert.Equal("error: helm-unstick-no-such-command: command not found; nothing was started", missing.Err.Trim());
+        var lease = Lease(ns);
+        Assert.Equal("", (string?)lease["spec"]!["holderIdentity"]);
+        Assert.Equal(
+            new Dictionary<string, string?>
+            {
+                ["helm-unstick.io/command"] = $"upgrade {Path.Combine(cluster.Root, "no-such-chart")}",
+                ["helm-unstick.io/exit-code"] = "1",
+                ["helm-unstick.io/release-status"] = "deployed",
+            },
+            new[] { "helm-unstick.io/command", "helm-unstick.io/exit-code", "helm-unstick.io/release-status" }
+                .ToDictionary(k => k, k => (string?)lease["metadata"]!["annotations"]![k]));
+    }
+
+    [Theory]
+    [EachToolset]
+    public async Task SigtermToRun_DuringWait_HelmMarksTheReleaseFailed(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-sigterm");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        using var run = await StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
+        await UntilAsync(() => DeploymentNeverReady(ns), run);
+
+        var ended = await run.TerminateAsync(GracePeriod);
+
+        Assert.True(ended.ExitCode == 1, ended.ToString());
+        Assert.Equal("failed", LatestStatus(ns));
+        var annotations = Lease(ns)["metadata"]!["annotations"]!;
+        Assert.Equal(("1", "failed"), ((string?)annotations["helm-unstick.io/exit-code"], (string?)annotations["helm-unstick.io/release-status"]));
+    }
+
+    [Theory]
+    [EachToolset]
+    public async Task SigkillOfHelmAlone_WithRecover_UnstucksWithBackupAndAudit_AndTheNextUpgradeWorks(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-recover");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        using var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
+        using var run = await StartRunAsync(["--recover", .. NoCi], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await Task.WhenAny(hold.FirstMatch, run.Exited);
+
+        Signal(HelmOf(run), "KILL");
+        var ended = await run.WaitAsync();
+
+        Assert.True(ended.ExitCode == 137, ended.ToString());
+        Assert.Contains("helm-unstick: COMMAND was killed by SIGKILL with revision 2 of release app still pending-upgrade: its only holder is gone", ended.Err);
+        Assert.Contains("helm-unstick: --recover: ", ended.Err);
+        Assert.Equal("failed", LatestStatus(ns));
+        Assert.Single(Directory.GetFiles(Path.Combine(cluster.StateDirectory, "backups", "sandbox", ns)));
+        Assert.Contains(File.ReadAllLines(Path.Combine(cluster.StateDirectory, "audit.log")), line => line.Contains($"\"namespace\":\"{ns}\"", StringComparison.Ordinal) && line.Contains("mark-failed", StringComparison.Ordinal));
+        await cluster.HelmSucceedsAsync(helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
+    }
+
+    [Theory]
+    [EachToolset]
+    public async Task SigkillOfRunAndHelmTogether_IsStaleWithinLeaseDurationPlus5s_AndFixed_WhileUnguardedStaysPossiblyRunning(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-killed");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        using var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
+        using var run = await StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await Task.WhenAny(hold.FirstMatch, run.Exited);
+
+        var helmPid = HelmOf(run);
+        await run.KillAsync();
+        Signal(helmPid, "KILL");
+        var killed = Stopwatch.StartNew();
+        JsonNode? finding;
+        do
+        {
+            var scan = await cluster.HelmUnstickAsync("scan", "-n", ns, "-o", "json");
+            finding = Assert.Single(JsonNode.Parse(scan.Out)!.AsArray());
+        }
+        while ((string?)finding!["verdict"] != "stale" && killed.Elapsed < TimeSpan.FromSeconds(3 + 5));
+
+        Assert.Equal("stale", (string?)finding["verdict"]);
+        Assert.Matches(@$"^Lease {ns}/helm-unstick.app: holder \S+ \(upgrade {Chart}\) gone since ", (string?)finding["evidence"]![0]);
+        var fix = await cluster.HelmUnstickAsync(["fix", "app", "-n", ns, "--apply", "--yes", .. NoCi]);
+        Assert.True(fix.ExitCode == 0, fix.ToString());
+
+        var unguarded = cluster.NewNamespace($"{helm}-run-unguarded");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", unguarded);
+        await cluster.KillHelmAsync(helm, "PATCH", $"^/apis/apps/v1/namespaces/{unguarded}/deployments/app-web$", ["upgrade", "app", Chart, "-n", unguarded, "--set", "replicas=2"]);
+        var unguardedScan = await cluster.HelmUnstickAsync("scan", "-n", unguarded, "-o", "json");
+        Assert.Equal("possibly-running", (string?)Assert.Single(JsonNode.Parse(unguardedScan.Out)!.AsArray())!["verdict"]);
+    }
+
+    [Theory]
+    [EachToolset]
+    public async Task TwoRuns_TheSecondWaitsForTheFirst_ThenDeploys(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-two");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
+        using var first = await StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await Task.WhenAny(hold.FirstMatch, first.Exited);
+
+        using var second = await StartRunAsync(["--wait-for-release", "2m"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=3");
+        await UntilAsync(() => second.ErrContains("helm-unstick: waiting for release app: held by "), second);
+        hold.Dispose();
+        var firstEnded = await first.WaitAsync();
+        var secondEnded = await second.WaitAsync();
+
+        Assert.True(firstEnded.ExitCode == 0, firstEnded.ToString());
+        Assert.True(secondEnded.ExitCode == 0, secondEnded.ToString());
+        var history = await cluster.HelmSucceedsAsync(helm, "history", "app", "-n", ns);
+        Assert.Matches(@"(?m)^3\s+.*\sdeployed\s", history.Out);
+    }
+
+    [Theory]
+    [EachToolset]
+    public async Task LostApiConnection_Exits5_WithHelmStoppedBySigterm(string helm)
+    {
+        var ns = cluster.NewNamespace($"{helm}-run-lost");
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        using var run = await StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
+        await UntilAsync(() => DeploymentNeverReady(ns), run);
+
+        using var down = cluster.Server.Faults.Respond("PUT", $"^/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/", 503, times: int.MaxValue);
+        var ended = await run.WaitAsync();
+
+        Assert.True(ended.ExitCode == 5, ended.ToString());
+        Assert.Contains($"helm-unstick: Lease {ns}/helm-unstick.app could not be renewed for 3s", ended.Err);
+        Assert.Contains("sending SIGTERM to COMMAND", ended.Err);
+        Assert.Equal("failed", LatestStatus(ns));
+    }
+
+    private Task<ToolProcess> StartRunAsync(string[] runFlags, string helm, params string[] helmArgs) =>
+        cluster.StartHelmUnstickAsync(["run", .. runFlags, "--", RepositoryPaths.Tool(helm, "helm"), .. helmArgs]);
+
+    private JsonObject Lease(string ns) => cluster.Server.Store.Get("coordination.k8s.io/v1", "leases", ns, "helm-unstick.app")!;
+
+    private bool DeploymentNeverReady(string ns) =>
+        cluster.Server.Store.Get("apps/v1", "deployments", ns, "app-web")?["metadata"]?["annotations"]?["sandbox.helm-unstick/never-ready"] is not null;
+
+    /// <summary>The status label of the release's newest revision Secret.</summary>
+    private string? LatestStatus(string ns) =>
+        cluster.Server.Store.List("v1", "secrets", ns)
+            .Where(s => (string?)s["metadata"]!["labels"]?["owner"] == "helm")
+            .MaxBy(s => int.Parse((string)s["metadata"]!["labels"]!["version"]!, CultureInfo.InvariantCulture))?["metadata"]!["labels"]!["status"]?.GetValue<string>();
+
+    /// <summary>helm's pid: the child run started (the leader of its own process group).</summary>
+    private static int HelmOf(ToolProcess run)
+    {
+        foreach (var stat in Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "stat")))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(stat);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            if (int.Parse(fields[1], CultureInfo.InvariantCulture) == run.Id)
+            {
+                return int.Parse(text[..text.IndexOf(' ')], CultureInfo.InvariantCulture);
+            }
+        }
+
+        Assert.Fail($"run (pid {run.Id}) has no child:\n{run.Err}");
+        return 0;
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("/bin/kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits (briefly, checking) until the condition holds; fails if the process ends first.</summary>
+    private static async Task UntilAsync(Func<bool> condition, ToolProcess process)
+    {
+        for (var i = 0; i < 3000 && !condition(); i++)
+        {
+            if (process.Exited.IsCompleted)
+            {
+                Assert.Fail($"the process ended before the condition held:\n{await process.WaitAsync()}");
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "the condition did not hold within 30 seconds");
+    }
+}
