@@ -8,7 +8,8 @@ using HelmUnstick.Core.Releases;
 namespace HelmUnstick.Cli.Commands;
 
 /// <summary>The flags every command shares: kubectl's for choosing a cluster, and how much and how plainly to print.</summary>
-internal sealed class CommonOptions
+/// <param name="env">As a Helm plugin, helm's own flags arrive in the environment and fill what the command line leaves open.</param>
+internal sealed class CommonOptions(CliEnvironment env)
 {
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
     {
@@ -70,8 +71,13 @@ internal sealed class CommonOptions
                 "by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)");
     }
 
-    public KubeTarget Target(ParseResult result) =>
-        new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
+    /// <summary>The cluster chosen by the flags; as <c>helm unstick</c>, helm's <c>--kube-context</c> and <c>-n</c> where the flags are silent.</summary>
+    public KubeTarget Target(ParseResult result)
+    {
+        var plugin = HelmPluginContext.From(env.GetEnvironmentVariable);
+        return new(result.GetValue(Kubeconfig), result.GetValue(Context) ?? plugin?.KubeContext, result.GetValue(Namespace) ?? plugin?.Namespace,
+            result.GetValue(RequestTimeout));
+    }
 
     /// <summary>Connects the way kubectl does and picks the namespace: <c>-n</c>, else the context's, else "default".</summary>
     public (ClusterSession Session, string Namespace) Connect(ParseResult result, CliEnvironment env)
