@@ -21,8 +21,8 @@ public sealed class HelmPluginContextTests
         var contextFlag = await cli.RunAsync("scan", "--context", "unreachable");
 
         Assert.True(helmsChoice.ExitCode == 1, helmsChoice.ToString());
-        Assert.Equal(["team-c/stuckinst"], Releases(helmsChoice));
-        Assert.Equal(["team-a/demo"], Releases(namespaceFlag));
+        Assert.Equal(["sandbox team-c/stuckinst"], Releases(helmsChoice));
+        Assert.Equal(["sandbox team-a/demo"], Releases(namespaceFlag));
         Assert.True(contextFlag.ExitCode == 3 && contextFlag.Err.Contains("(context unreachable)", StringComparison.Ordinal), contextFlag.ToString());
     }
 
@@ -77,5 +77,5 @@ public sealed class HelmPluginContextTests
     }
 
     private static IEnumerable<string> Releases(CliRun run) =>
-        System.Text.Json.Nodes.JsonNode.Parse(run.Out)!.AsArray().Select(f => $"{f!["namespace"]}/{f["release"]}");
+        System.Text.Json.Nodes.JsonNode.Parse(run.Out)!.AsArray().Select(f => $"{f!["context"]} {f["namespace"]}/{f["release"]}");
 }
