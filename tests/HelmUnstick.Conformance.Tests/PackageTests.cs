@@ -38,7 +38,8 @@ public sealed partial class PackageTests
         Assert.Equal(expected, entries.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, content) in entries)
         {
-            Assert.True(content.AsSpan().SequenceEqual(await File.ReadAllBytesAsync(Path.Combine(PublishedHelmUnstick.PluginDirectory, name))), $"{name} differs from the plugin directory's");
+            var packaged = await File.ReadAllBytesAsync(Path.Combine(PublishedHelmUnstick.PluginDirectory, name));
+            Assert.True(content.AsSpan().SequenceEqual(packaged), $"{name} differs from the plugin directory's");
         }
 
         Assert.Equal(await File.ReadAllBytesAsync(binary), entries["helm-unstick"]);

@@ -52,7 +52,11 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             (a check could not run).
             With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
             becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
-            Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
+            --context a,b,c or --all-contexts scans several clusters of the kubeconfig in parallel: one table with a CONTEXT
+            column (JSON items always carry "context"); a cluster that cannot be reached or read is one line on stderr and the
+            others are still reported.
+            Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on);
+            across contexts, 3 only when no cluster answered.
             """)
         {
             _allNamespaces, _allContexts, _staleAfter, _helmTimeout, _output, _verifyPayloads, _watch,
