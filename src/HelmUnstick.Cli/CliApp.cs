@@ -11,7 +11,7 @@ internal static class CliApp
 {
     public static RootCommand BuildRoot(CliEnvironment env)
     {
-        var common = new CommonOptions();
+        var common = new CommonOptions(env);
         var root = new RootCommand("""
             helm-unstick: the "Helm upgrade is stuck" runbook as one safe command.
             Finds releases left pending-* by a helm process that died, checks that nothing else is wrong
@@ -41,6 +41,7 @@ internal static class CliApp
         root.Subcommands.Add(new RunCommand(common, env).Build());
         root.Subcommands.Add(new CompletionCommand(env).Build());
         new ClusterCompletions(common, env).AddSources();
+        ToolVersion.Apply(root, "helm-unstick");
         return root;
     }
 

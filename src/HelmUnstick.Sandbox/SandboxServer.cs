@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -115,33 +114,12 @@ public sealed class SandboxServer : IAsyncDisposable
     /// without credentials, so without <paramref name="token"/> the user carries the token
     /// <see cref="AnonymousToken"/>: ignored when the server has no users, answered 401 when it has.
     /// </summary>
-    public string KubeconfigYaml(string contextName = "sandbox", string? defaultNamespace = null, string? token = null)
-    {
-        var server = BaseAddress.GetLeftPart(UriPartial.Authority);
-        var yaml = new StringBuilder()
-            .Append("apiVersion: v1\n")
-            .Append("kind: Config\n")
-            .Append("clusters:\n")
-            .Append($"- name: {Quote(contextName)}\n")
-            .Append("  cluster:\n")
-            .Append($"    server: {Quote(server)}\n")
-            .Append("contexts:\n")
-            .Append($"- name: {Quote(contextName)}\n")
-            .Append("  context:\n")
-            .Append($"    cluster: {Quote(contextName)}\n")
-            .Append($"    user: {Quote(contextName)}\n");
-        if (defaultNamespace is not null)
-        {
-            yaml.Append($"    namespace: {Quote(defaultNamespace)}\n");
-        }
+    public string KubeconfigYaml(string contextName = "sandbox", string? defaultNamespace = null, string? token = null) =>
+        Kubeconfig.Yaml([Context(contextName, defaultNamespace, token)], contextName);
 
-        yaml.Append($"current-context: {Quote(contextName)}\n")
-            .Append("preferences: {}\n")
-            .Append("users:\n")
-            .Append($"- name: {Quote(contextName)}\n");
-        yaml.Append($"  user:\n    token: {Quote(token ?? AnonymousToken)}\n");
-        return yaml.ToString();
-    }
+    /// <summary>A kubeconfig context for this server, to combine with others in one kubeconfig.</summary>
+    public KubeconfigContext Context(string contextName = "sandbox", string? defaultNamespace = null, string? token = null) =>
+        new(contextName, BaseAddress.GetLeftPart(UriPartial.Authority), token ?? AnonymousToken, defaultNamespace);
 
     public void WriteKubeconfig(string path, string contextName = "sandbox", string? defaultNamespace = null, string? token = null) =>
         File.WriteAllText(path, KubeconfigYaml(contextName, defaultNamespace, token));
@@ -161,6 +139,4 @@ public sealed class SandboxServer : IAsyncDisposable
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
-    /// <summary>YAML double-quoted scalar; JSON string escaping is valid YAML.</summary>
-    private static string Quote(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 }

@@ -18,7 +18,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
     /// <summary>Completes <c>--context</c>, <c>-n</c> and RELEASE, for every command that takes them.</summary>
     public void AddSources()
     {
-        common.Context.CompletionSources.Add(context => Complete(context, Contexts));
+        common.Context.CompletionSources.Add(CompleteContexts);
         common.Namespace.CompletionSources.Add(context => Complete(context, Namespaces));
         common.Release.CompletionSources.Add(context => Complete(context, Releases));
     }
@@ -37,6 +37,20 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         {
             return [];
         }
+    }
+
+    /// <summary>Context names; for scan, after a comma the names not yet in the list, each offered as the whole word (<c>a,b</c>).</summary>
+    private IEnumerable<CompletionItem> CompleteContexts(CompletionContext context)
+    {
+        var comma = context.WordToComplete.LastIndexOf(',');
+        if (comma < 0 || context.ParseResult.CommandResult.Command.Name != "scan")
+        {
+            return Complete(context, Contexts);
+        }
+
+        var listed = context.WordToComplete[..(comma + 1)];
+        var taken = listed.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        return Complete(context, async result => (await Contexts(result)).Where(name => !taken.Contains(name)).Select(name => listed + name));
     }
 
     private Task<IEnumerable<string>> Contexts(ParseResult result)

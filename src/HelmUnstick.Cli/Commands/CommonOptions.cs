@@ -9,7 +9,8 @@ using HelmUnstick.Engine.Wording;
 namespace HelmUnstick.Cli.Commands;
 
 /// <summary>The flags every command shares: kubectl's for choosing a cluster, and how much and how plainly to print.</summary>
-internal sealed class CommonOptions
+/// <param name="env">As a Helm plugin, helm's own flags arrive in the environment and fill what the command line leaves open.</param>
+internal sealed class CommonOptions(CliEnvironment env)
 {
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
     {
@@ -21,7 +22,7 @@ internal sealed class CommonOptions
     public Option<string?> Context { get; } = new("--context")
     {
         HelpName = "NAME",
-        Description = "The kubeconfig context to use (default: its current-context)",
+        Description = "The kubeconfig context to use (default: its current-context); scan takes several: --context a,b",
         Recursive = true,
     };
 
@@ -71,8 +72,26 @@ internal sealed class CommonOptions
                 "by hand on the releases_v1 table: back up the release's newest row, then delete it (or set its status and body to failed)");
     }
 
-    public KubeTarget Target(ParseResult result) =>
-        new(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), result.GetValue(RequestTimeout));
+    /// <summary>
+    /// The cluster chosen by the flags; as <c>helm unstick</c>, helm's <c>--kube-context</c> and <c>-n</c> where the
+    /// flags are silent. One context only: the commands that take this read or change one cluster.
+    /// </summary>
+    public KubeTarget Target(ParseResult result)
+    {
+        var context = result.GetValue(Context);
+        if (context?.Contains(',', StringComparison.Ordinal) == true)
+        {
+            throw new CliException(ExitCodes.Usage,
+                $"--context '{context}' names several contexts; {result.CommandResult.Command.Name} works on one cluster at a time: give one context (scan takes several)");
+        }
+
+        var target = FleetTarget(result);
+        return target with { Context = context ?? HelmPluginContext.From(env.GetEnvironmentVariable)?.KubeContext };
+    }
+
+    /// <summary>The kubeconfig, namespace and timeout for every cluster of <c>scan --context a,b</c>; the context is left to the caller.</summary>
+    public KubeTarget FleetTarget(ParseResult result) =>
+        new(result.GetValue(Kubeconfig), null, result.GetValue(Namespace) ?? HelmPluginContext.From(env.GetEnvironmentVariable)?.Namespace, result.GetValue(RequestTimeout));
 
     /// <summary>Connects the way kubectl does and picks the namespace: <c>-n</c>, else the context's, else "default".</summary>
     public (ClusterSession Session, string Namespace) Connect(ParseResult result, CliEnvironment env)

@@ -16,6 +16,14 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
     private const int PageSize = 500;
     private const int ParallelReads = 8;
 
+    /// <summary>Clusters scanned at once by --context a,b and --all-contexts: a fleet's answer in the time of its slowest few.</summary>
+    private const int ParallelClusters = 8;
+
+    private readonly Option<bool> _allContexts = new("--all-contexts")
+    {
+        Description = "Scan every context of the kubeconfig, in parallel (at most 8 at a time); --context a,b scans only those",
+    };
+
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Scan every namespace" };
     private readonly Option<TimeSpan?> _staleAfter = CommonOptions.StaleAfter();
     private readonly Option<TimeSpan?> _helmTimeout = CommonOptions.HelmTimeout();
@@ -45,10 +53,14 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             (a check could not run).
             With --watch DURATION it keeps scanning and prints a line (or, with -o json, a JSON object) each time a release
             becomes stuck, turns stale, or is unstuck, until Ctrl+C (exit 0).
-            Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on).
+            --context a,b,c or --all-contexts scans several clusters of the kubeconfig in parallel: one table with a CONTEXT
+            column (JSON items always carry "context"); a cluster that cannot be reached or read is one line on stderr and the
+            others are still reported.
+            Exit codes: 0 none stuck, 1 stuck releases found, 2 usage error, 3 API error or an unreadable payload (reported, the scan goes on);
+            across contexts, 3 only when no cluster answered.
             """)
         {
-            _allNamespaces, _staleAfter, _helmTimeout, _output, _verifyPayloads, _watch,
+            _allNamespaces, _allContexts, _staleAfter, _helmTimeout, _output, _verifyPayloads, _watch,
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -56,20 +68,25 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
+        var liveness = new LivenessOptions(CommonOptions.StaleAfterValue(result, _staleAfter), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
+        var scope = new ScanScope(result.GetValue(_allNamespaces), common.DriverOf(result, env), liveness, result.GetValue(_verifyPayloads));
+        var json = result.GetValue(_output) == OutputFormat.Json;
+        if (ContextsToScan(result) is { } contexts)
+        {
+            return await ScanContextsAsync(common.FleetTarget(result), contexts, scope, json, result.GetValue(_watch), ct);
+        }
+
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
-        var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
-        var liveness = new LivenessOptions(CommonOptions.StaleAfterValue(result, _staleAfter), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
-        var json = result.GetValue(_output) == OutputFormat.Json;
-        var verifyPayloads = result.GetValue(_verifyPayloads);
+        var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
+        var store = new ReleaseSecretStore(session, scope.Driver);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(session, store, ns, liveness, verifyPayloads, interval, json, ct);
+            return await WatchAsync(_ => ScanOnceAsync(session, store, ns, liveness, scope.VerifyPayloads, progress: null, ct), interval, json, multipleContexts: false, ct);
         }
 
         var scan = await ProgressReporter.For(env).RunAsync(
-            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, liveness, verifyPayloads, progress, ct), ct);
+            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, liveness, scope.VerifyPayloads, progress, ct), ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -91,28 +108,165 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
         else
         {
-            var table = Tables.Plain("NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "VERDICT", "SECRET");
-            foreach (var f in findings)
-            {
-                table.AddRow([
-                    f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
-                    f.AppVersion ?? "", f.AgeSeconds is { } age ? Durations.Describe(TimeSpan.FromSeconds(age)) : "unknown",
-                    f.Verdict, f.SecretName,
-                ]);
-            }
-
-            env.Console.Write(table);
+            WriteTable(findings, withContext: false);
             env.WriteData($"{findings.Count} stuck release(s) among {scan.Releases}. Next: helm-unstick fix RELEASE -n NAMESPACE");
         }
 
-        return scan.Unreadable.Count > 0 ? ExitCodes.ClusterError : findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;
+        return ExitCode(scan);
+    }
+
+    private static int ExitCode(ScanResult scan) =>
+        scan.Unreadable.Count > 0 ? ExitCodes.ClusterError : scan.Findings.Count > 0 ? ExitCodes.Blocked : ExitCodes.Ok;
+
+    /// <summary>
+    /// The contexts of <c>--context a,b</c> or <c>--all-contexts</c>, each checked against the kubeconfig before any
+    /// cluster is asked; null for one context (<c>--context NAME</c>, helm's, or the current one).
+    /// </summary>
+    private IReadOnlyList<string>? ContextsToScan(ParseResult result)
+    {
+        var listed = result.GetValue(common.Context);
+        var all = result.GetValue(_allContexts);
+        if (all && listed is not null)
+        {
+            throw new CliException(ExitCodes.Usage, "--all-contexts scans every context of the kubeconfig; give either it or --context a,b, not both");
+        }
+
+        if (!all && listed?.Contains(',', StringComparison.Ordinal) != true)
+        {
+            return null;
+        }
+
+        var target = common.FleetTarget(result);
+        var known = ClusterSession.ContextNames(target, env);
+        if (all)
+        {
+            return known;
+        }
+
+        var asked = listed!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = asked.Where(name => !known.Contains(name, StringComparer.Ordinal)).ToList();
+        return unknown.Count == 0
+            ? asked
+            : throw new CliException(ExitCodes.Usage,
+                $"{(unknown.Count == 1 ? "context" : "contexts")} {string.Join(", ", unknown.Select(n => $"\"{n}\""))} not in kubeconfig " +
+                $"{ClusterSession.ExplicitKubeconfig(target, env) ?? ClusterSession.DefaultKubeconfig(env)} (contexts: {string.Join(", ", known)})");
+    }
+
+    /// <summary>
+    /// Scans <paramref name="contexts"/> in parallel (at most <see cref="ParallelClusters"/> at a time). A cluster that
+    /// cannot be reached or read is one line on stderr and the others are still reported; exit 3 only when none answered.
+    /// </summary>
+    private async Task<int> ScanContextsAsync(KubeTarget target, IReadOnlyList<string> contexts, ScanScope scope, bool json, TimeSpan? watch, CancellationToken ct)
+    {
+        if (watch is { } interval)
+        {
+            return await WatchAsync(async c =>
+            {
+                var pass = await ScanEachAsync(target, contexts, scope, progress: null, c);
+                foreach (var failure in pass.Where(p => p.Failure is not null))
+                {
+                    env.Error.WriteLine($"error: context {failure.Context}: {failure.Failure} (still watching)");
+                }
+
+                return ScanResult.Merge(pass.Select(p => p.Result).OfType<ScanResult>());
+            }, interval, json, multipleContexts: true, ct);
+        }
+
+        var scans = await ProgressReporter.For(env).RunAsync(
+            $"Scanning {contexts.Count} contexts", progress => ScanEachAsync(target, contexts, scope, progress, ct), ct);
+        foreach (var failure in scans.Where(s => s.Failure is not null))
+        {
+            env.Error.WriteLine($"error: context {failure.Context}: {failure.Failure}");
+        }
+
+        var answered = scans.Select(s => s.Result).OfType<ScanResult>().ToList();
+        if (answered.Count == 0)
+        {
+            env.Error.WriteLine($"error: none of the {contexts.Count} contexts could be scanned");
+            return ExitCodes.ClusterError;
+        }
+
+        var scan = ScanResult.Merge(answered);
+        foreach (var line in scan.Unreadable)
+        {
+            env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
+        }
+
+        foreach (var line in scan.Disagreements)
+        {
+            env.Error.WriteLine($"warning: {line}");
+        }
+
+        var where = $"{answered.Count} of {contexts.Count} contexts ({(scope.AllNamespaces ? "all namespaces" : "each context's namespace or -n")})";
+        if (json)
+        {
+            env.WriteData(Json.Serialize(scan.Findings));
+        }
+        else if (scan.Findings.Count == 0)
+        {
+            env.WriteData($"No stuck releases among {scan.Releases} release(s) ({scan.Secrets} release Secrets) in {where}.");
+        }
+        else
+        {
+            WriteTable(scan.Findings, withContext: true);
+            env.WriteData($"{scan.Findings.Count} stuck release(s) among {scan.Releases} in {where}. Next: helm-unstick fix RELEASE -n NAMESPACE --context CONTEXT");
+        }
+
+        return ExitCode(scan);
+    }
+
+    /// <summary>One scan per context, in parallel; <paramref name="progress"/> hears a line per context.</summary>
+    private async Task<IReadOnlyList<ContextScan>> ScanEachAsync(
+        KubeTarget target, IReadOnlyList<string> contexts, ScanScope scope, IProgress<string>? progress, CancellationToken ct)
+    {
+        var lines = new ContextProgressLines(contexts, progress);
+        var scans = new ContextScan[contexts.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, contexts.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelClusters, CancellationToken = ct },
+            async (i, c) =>
+            {
+                var context = contexts[i];
+                try
+                {
+                    using var session = ClusterSession.Connect(target with { Context = context }, env);
+                    var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
+                    var scan = await ScanOnceAsync(session, new ReleaseSecretStore(session, scope.Driver), ns, scope.Liveness, scope.VerifyPayloads, lines.For(context), c);
+                    scans[i] = new ContextScan(context, scan.InContext(context), null);
+                    lines.Report(context, $"{scan.Findings.Count} stuck");
+                }
+                catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+                {
+                    scans[i] = new ContextScan(context, null, e is CliException or EngineException ? e.Message : e.Message.Split('\n')[0]);
+                    lines.Report(context, "failed");
+                }
+            });
+        return scans;
+    }
+
+    private void WriteTable(IReadOnlyList<StuckReleaseFinding> findings, bool withContext)
+    {
+        string[] headers = ["NAMESPACE", "RELEASE", "REVISION", "STATUS", "CHART", "APP VERSION", "PENDING FOR", "VERDICT", "SECRET"];
+        var table = Tables.Plain(withContext ? ["CONTEXT", .. headers] : headers);
+        foreach (var f in findings)
+        {
+            string[] cells =
+            [
+                f.Namespace, f.Release, f.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Status, f.Chart,
+                f.AppVersion ?? "", f.AgeSeconds is { } age ? Durations.Describe(TimeSpan.FromSeconds(age)) : "unknown",
+                f.Verdict, f.SecretName,
+            ];
+            table.AddRow(withContext ? [f.Context, .. cells] : cells);
+        }
+
+        env.Console.Write(table);
     }
 
     /// <summary>
     /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
     /// A failed pass is reported and the watch goes on, as kubectl get -w does.
     /// </summary>
-    private async Task<int> WatchAsync(ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, bool verifyPayloads, TimeSpan interval, bool json, CancellationToken ct)
+    private async Task<int> WatchAsync(Func<CancellationToken, Task<ScanResult>> scanOnce, TimeSpan interval, bool json, bool multipleContexts, CancellationToken ct)
     {
         var known = new Dictionary<string, StuckReleaseFinding>();
         try
@@ -121,8 +275,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             {
                 try
                 {
-                    var scan = await ScanOnceAsync(session, store, ns, liveness, verifyPayloads, progress: null, ct);
-                    var current = scan.Findings.ToDictionary(f => $"{f.Namespace}/{f.Release}");
+                    var scan = await scanOnce(ct);
+                    var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
                         var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? "stuck"
@@ -130,13 +284,13 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                             : null;
                         if (change is not null)
                         {
-                            Report(change, finding, json);
+                            Report(change, finding, json, multipleContexts);
                         }
                     }
 
                     foreach (var (key, finding) in known.Where(k => !current.ContainsKey(k.Key)))
                     {
-                        Report("unstuck", finding, json);
+                        Report("unstuck", finding, json, multipleContexts);
                     }
 
                     known = current;
@@ -155,7 +309,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private void Report(string change, StuckReleaseFinding f, bool json)
+    private void Report(string change, StuckReleaseFinding f, bool json, bool multipleContexts)
     {
         if (json)
         {
@@ -163,13 +317,14 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             return;
         }
 
+        var context = multipleContexts ? $" --context {f.Context}" : "";
         var what = change switch
         {
             "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
-            "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}",
+            "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
-        env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {f.Namespace}/{f.Release}: {what}");
+        env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {(multipleContexts ? $"{f.Context} " : "")}{f.Namespace}/{f.Release}: {what}");
     }
 
     /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
@@ -251,7 +406,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     else if (diagnosis.StuckRevision is { Release: { } payload } stuck && verdict is not null)
                     {
                         findings.Add(new StuckReleaseFinding(
-                            stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
+                            session.ContextName, stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
                             $"{payload.ChartName}-{payload.ChartVersion}", payload.AppVersion, payload.LastDeployed,
                             (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.SecretName,
                             verdict.Verdict.ToName(), LivenessText.Evidence(verdict)));
@@ -269,13 +424,73 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 /// <summary>How each stuck release's verdict is computed.</summary>
 internal sealed record LivenessOptions(TimeSpan StaleAfter, TimeSpan HelmTimeout);
 
-internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets);
+internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets)
+{
+    /// <summary>The same scan with its error and warning lines naming <paramref name="context"/>, to stand among other clusters'.</summary>
+    public ScanResult InContext(string context) => this with
+    {
+        Unreadable = Unreadable.Select(line => $"context {context}: {line}").ToList(),
+        Disagreements = Disagreements.Select(line => $"context {context}: {line}").ToList(),
+    };
+
+    /// <summary>The scans of several clusters as one, ordered by context, namespace and release.</summary>
+    public static ScanResult Merge(IEnumerable<ScanResult> scans)
+    {
+        var all = scans.ToList();
+        return new ScanResult(
+            all.SelectMany(s => s.Findings).OrderBy(f => (f.Context, f.Namespace, f.Release)).ToList(),
+            all.SelectMany(s => s.Unreadable).ToList(),
+            all.SelectMany(s => s.Disagreements).ToList(),
+            all.Sum(s => s.Releases),
+            all.Sum(s => s.Secrets));
+    }
+}
+
+/// <summary>What every cluster of a scan is asked.</summary>
+internal sealed record ScanScope(bool AllNamespaces, StorageDriver Driver, LivenessOptions Liveness, bool VerifyPayloads);
+
+/// <summary>One context's scan, or why it could not be scanned.</summary>
+internal sealed record ContextScan(string Context, ScanResult? Result, string? Failure);
+
+/// <summary>
+/// A terminal's status while several clusters are scanned: one line per context with its newest progress, so a
+/// slow or hanging cluster is visible among the finished ones.
+/// </summary>
+internal sealed class ContextProgressLines(IReadOnlyList<string> contexts, IProgress<string>? progress)
+{
+    private readonly Dictionary<string, string> _lines = contexts.ToDictionary(c => c, _ => "waiting");
+
+    public IProgress<string>? For(string context) => progress is null ? null : new Progress(this, context);
+
+    public void Report(string context, string line)
+    {
+        if (progress is null)
+        {
+            return;
+        }
+
+        string text;
+        lock (_lines)
+        {
+            _lines[context] = line;
+            text = string.Join('\n', contexts.Select(c => $"{c}: {_lines[c]}"));
+        }
+
+        progress.Report(text);
+    }
+
+    private sealed class Progress(ContextProgressLines lines, string context) : IProgress<string>
+    {
+        public void Report(string value) => lines.Report(context, value);
+    }
+}
 
 /// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
 internal sealed record ScanEvent(string Event, DateTimeOffset Time, StuckReleaseFinding Release);
 
-/// <summary>One stuck release as <c>scan -o json</c> reports it.</summary>
+/// <summary>One stuck release as <c>scan -o json</c> reports it, with the kubeconfig context of its cluster.</summary>
 internal sealed record StuckReleaseFinding(
+    string Context,
     string Namespace,
     string Release,
     int Revision,

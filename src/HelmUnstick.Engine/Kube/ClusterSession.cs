@@ -36,13 +36,7 @@ internal sealed class ClusterSession(Kubernetes client, string contextName, stri
             else
             {
                 path ??= defaultPath;
-                if (!File.Exists(path))
-                {
-                    throw new EngineException(UnstickFailure.InvalidRequest,
-                        $"kubeconfig {path} does not exist; pass --kubeconfig FILE or set KUBECONFIG");
-                }
-
-                var file = KubernetesClientConfiguration.LoadKubeConfig(path);
+                var file = LoadKubeconfig(path);
                 contextName = target.Context ?? file.CurrentContext
                     ?? throw new EngineException(UnstickFailure.InvalidRequest, $"kubeconfig {path} has no current-context; pass --context NAME");
                 if (file.Contexts?.Any(c => c.Name == contextName) != true)
@@ -82,6 +76,35 @@ internal sealed class ClusterSession(Kubernetes client, string contextName, stri
         }
 
         return new ClusterSession(client, contextName, config.Namespace is { Length: > 0 } ns ? ns : "default", config.Host);
+    }
+
+    /// <summary>The names of the contexts in the kubeconfig that <see cref="Connect"/> reads, in the file's order.</summary>
+    public static IReadOnlyList<string> ContextNames(KubeTarget target, HostEnvironment env)
+    {
+        var path = ExplicitKubeconfig(target, env) ?? DefaultKubeconfig(env);
+        try
+        {
+            return LoadKubeconfig(path).Contexts.Select(c => c.Name).ToList();
+        }
+        catch (Exception e) when (e is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
+        {
+            throw new EngineException(UnstickFailure.InvalidRequest, $"kubeconfig {path} cannot be read: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    /// <summary>The kubeconfig at <paramref name="path"/>, refused in one line when it is missing or holds no context.</summary>
+    private static k8s.KubeConfigModels.K8SConfiguration LoadKubeconfig(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new EngineException(UnstickFailure.InvalidRequest, $"kubeconfig {path} does not exist; pass --kubeconfig FILE or set KUBECONFIG");
+        }
+
+        // KubernetesClient fails on an empty file with a NullReferenceException, and loads one without contexts as if it were fine.
+        var file = string.IsNullOrWhiteSpace(File.ReadAllText(path)) ? null : KubernetesClientConfiguration.LoadKubeConfig(path);
+        return file is { Contexts: { } contexts } && contexts.Any()
+            ? file
+            : throw new EngineException(UnstickFailure.InvalidRequest, $"kubeconfig {path} has no contexts; pass --kubeconfig FILE with at least one, or set KUBECONFIG");
     }
 
     /// <summary><c>--kubeconfig</c>, else the first file in <c>$KUBECONFIG</c>, else null.</summary>
