@@ -3,6 +3,7 @@ using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Safety;
 using k8s.Models;
 
+using HelmUnstick.Core.Backups;
 using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
@@ -10,7 +11,10 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary><c>restore</c>: puts a backed-up release Secret back exactly as it was.</summary>
 internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _backup = new("BACKUP") { Description = "A backup file written by 'fix --apply'" };
+    private readonly Argument<string> _backup = new("BACKUP")
+    {
+        Description = "A backup file written by 'fix --apply', or secret://NAMESPACE/NAME: a backup Secret (--backup-store secret; list them with 'helm-unstick backups')",
+    };
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: say what would happen)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
 
@@ -18,6 +22,8 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
     {
         var command = new Command("restore", """
             Re-create a backed-up release Secret exactly (name, namespace, type, labels, annotations, data).
+            BACKUP is a backup file, or secret://NAMESPACE/NAME for a backup kept as a Secret in the cluster; both hold
+            the same document and are checked the same way.
             When the Secret is absent it is created; when the same Secret (same uid) was changed by 'fix --strategy
             mark-failed' it is put back; when a different Secret holds the name, restore refuses.
             Exit codes: 0 restored (or already identical), 1 refused, 2 usage error, 3 API error.
@@ -31,7 +37,15 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var backup = SecretBackup.Read(result.GetValue(_backup)!);
+        var location = result.GetValue(_backup)!;
+        var inCluster = BackupSecret.TryParseUri(location, out var backupNamespace, out var backupName);
+        if (!inCluster && location.StartsWith(BackupSecret.UriScheme, StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.Usage, $"'{location}' is not secret://NAMESPACE/NAME; list backups with: helm-unstick backups -A");
+        }
+
+        // A file is checked before anything else; a backup Secret once the cluster can be asked for it.
+        var fileBackup = inCluster ? null : SecretBackup.Read(location);
         var apply = result.GetValue(_apply);
         if (apply && !result.GetValue(_yes) && !env.IsInteractive)
         {
@@ -39,6 +53,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         using var session = ClusterSession.Connect(common.Target(result), env);
+        var backup = fileBackup ?? SecretBackup.Parse(await new InClusterBackups(session).ReadDocumentAsync(backupNamespace, backupName, ct), location);
         // The backup's kind says which driver's object it is.
         var driver = backup.Kind == "ConfigMap" ? StorageDriver.ConfigMap : StorageDriver.Secret;
         var kind = driver.Kind();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Cli.Safety;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
@@ -18,8 +19,6 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
     /// <summary>How long shutdown may spend handing the lease over; the whole shutdown stays within 10 s.</summary>
     private static readonly TimeSpan ReleaseLeaseLimit = TimeSpan.FromSeconds(5);
 
-    private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Watch every namespace (default: only the one given with -n, else the context's namespace)" };
     private readonly Option<string?> _policy = new("--policy") { HelpName = "FILE", Description = "Which stuck releases to fix (YAML rules, first match wins). Without it nothing is ever changed: serve only alerts" };
 
@@ -30,7 +29,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         DefaultValueFactory = _ => "0.0.0.0:9090",
     };
 
-    private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where fixes save each Secret first, under <context>/<namespace>/ (default: $XDG_STATE_HOME/helm-unstick/backups)" };
+    private readonly BackupOptions _backups = new("With --backup-store file (the default): where fixes save each Secret first, under <context>/<namespace>/ (default: $XDG_STATE_HOME/helm-unstick/backups)");
     private readonly Option<string?> _leaseNamespace = new("--lease-namespace") { HelpName = "NAMESPACE", Description = "Namespace of the leader-election Lease (default: the pod's namespace, else \"default\")" };
 
     private readonly Option<string> _leaseName = new("--lease-name")
@@ -62,9 +61,10 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             lease over and exits 0.
             """)
         {
-            _allNamespaces, _policy, _helmTimeout, _metricsAddress, _backupDir, _leaseNamespace, _leaseName, _resync,
+            _allNamespaces, _policy, _helmTimeout, _metricsAddress, _leaseNamespace, _leaseName, _resync,
             _ci.Config, _ci.GitLabUrl, _ci.GitLabProjects, _ci.GitLabEnvironments, _ci.GitLabCaFile, _ci.GitLabTokenFile,
         };
+        _backups.AddTo(command);
         command.Validators.Add(r =>
         {
             if (r.GetValue(_metricsAddress) is { } text && !MetricsAddress.TryParse(text, out _))
@@ -84,7 +84,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var leaseNamespace = result.GetValue(_leaseNamespace) ?? PodNamespace() ?? "default";
+        var podNamespace = CommonOptions.PodNamespace();
+        var leaseNamespace = result.GetValue(_leaseNamespace) ?? podNamespace ?? "default";
         var identity = $"{Environment.MachineName}_{Guid.NewGuid().ToString("N")[..8]}";
 
         // SIGTERM (the kubelet stopping the pod) stops serve as Ctrl+C does.
@@ -104,8 +105,16 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             OnStartedLeading = () => monitor?.RequestResync(),
         };
         var events = new ReleaseEvents(session, driver, identity, env.Clock, env.Error);
-        var fixer = new ReleaseFixer(session, driver, env, _ci, result, result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
-        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        // A backup Secret goes to one namespace; backup files to one folder per release namespace.
+        var helmTimeout = result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout;
+        var backups = (string releaseNamespace) => _backups.Target(result, root => root is null
+            ? SecretBackup.DefaultDirectory(env, session.ContextName, releaseNamespace)
+            : SecretBackup.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
+        var fixer = new ReleaseFixer(session, driver, env, _ci, result, backups, helmTimeout);
+        var liveness = new LivenessEvidenceReader(session);
+        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync,
+            (stuck, decision, ct) => liveness.AssessAsync(stuck, driver, env.Now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout, ct),
+            env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(
@@ -137,7 +146,4 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         env.Error.WriteLine("info: stopped");
         return code;
     }
-
-    private static string? PodNamespace() =>
-        File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } ns ? ns : null;
 }

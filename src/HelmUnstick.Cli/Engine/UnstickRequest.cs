@@ -1,4 +1,5 @@
 using HelmUnstick.Cli.Ci;
+using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Engine;
@@ -6,7 +7,7 @@ namespace HelmUnstick.Cli.Engine;
 /// <summary>What to unstick and how: the same for an operator at a terminal and for an unattended caller.</summary>
 /// <param name="Operator">Who asks, for the audit log.</param>
 /// <param name="HelmTimeout">The <c>--timeout</c> the deploys pass to helm: how long a live helm may wait, per hook and once more.</param>
-/// <param name="BackupDirectory">Where the Secret is saved before it is changed.</param>
+/// <param name="Backup">Where the Secret is saved before it is changed.</param>
 internal sealed record UnstickRequest(
     string Release,
     string Namespace,
@@ -14,7 +15,7 @@ internal sealed record UnstickRequest(
     RemediationOverrides Overrides,
     TimeSpan StaleAfter,
     TimeSpan HelmTimeout,
-    string BackupDirectory,
+    BackupTarget Backup,
     CiRequest Ci,
     string Operator);
 

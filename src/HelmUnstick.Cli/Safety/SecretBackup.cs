@@ -55,9 +55,7 @@ internal static class SecretBackup
             using (var stream = new FileStream(path, options))
             using (var writer = new StreamWriter(stream))
             {
-                // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
-                var saved = WithSource(secret, source);
-                writer.Write(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
+                writer.Write(Document(secret, source));
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -76,6 +74,17 @@ internal static class SecretBackup
         }
     }
 
+    /// <summary>
+    /// The backup document: the whole object as JSON, annotated with the cluster it came from. A file holds exactly
+    /// this, and so does a backup Secret's <c>backup.json</c>.
+    /// </summary>
+    public static string Document(V1Secret secret, BackupSource source)
+    {
+        // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
+        var saved = WithSource(secret, source);
+        return saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved);
+    }
+
     private static V1Secret WithSource(V1Secret secret, BackupSource source)
     {
         var copy = KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
@@ -87,34 +96,48 @@ internal static class SecretBackup
         return copy;
     }
 
-    /// <summary>Reads a backup and proves its payload decodes as a Helm release.</summary>
+    /// <summary>Reads a backup file and proves its payload decodes as a Helm release.</summary>
     public static V1Secret Read(string path)
     {
-        V1Secret? secret;
+        string text;
         try
         {
-            var text = File.ReadAllText(path);
-            secret = System.Text.Json.Nodes.JsonNode.Parse(text)?["kind"]?.GetValue<string>() == "ConfigMap"
-                ? ReleaseSecretStore.AsSecret(KubernetesJson.Deserialize<V1ConfigMap>(text))
-                : KubernetesJson.Deserialize<V1Secret>(text);
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliException(ExitCodes.Usage, $"backup {path} cannot be read: {e.Message}");
         }
+
+        return Parse(text, path);
+    }
+
+    /// <summary>
+    /// A backup document, from a file or a backup Secret (<paramref name="origin"/> names it in messages): a Secret
+    /// or ConfigMap with a name, a namespace and a payload that decodes as a Helm release.
+    /// </summary>
+    public static V1Secret Parse(string text, string origin)
+    {
+        V1Secret? secret;
+        try
+        {
+            secret = System.Text.Json.Nodes.JsonNode.Parse(text)?["kind"]?.GetValue<string>() == "ConfigMap"
+                ? ReleaseSecretStore.AsSecret(KubernetesJson.Deserialize<V1ConfigMap>(text))
+                : KubernetesJson.Deserialize<V1Secret>(text);
+        }
         catch (System.Text.Json.JsonException e)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret or ConfigMap in JSON: {e.Message}");
+            throw new CliException(ExitCodes.Usage, $"backup {origin} is not a Secret or ConfigMap in JSON: {e.Message}");
         }
 
         if (secret?.Metadata?.Name is null || secret.Metadata.NamespaceProperty is null)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret with a name and namespace");
+            throw new CliException(ExitCodes.Usage, $"backup {origin} is not a Secret with a name and namespace");
         }
 
         if (secret.Data?.TryGetValue("release", out var payload) != true)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path} holds no Helm release payload (data.release)");
+            throw new CliException(ExitCodes.Usage, $"backup {origin} holds no Helm release payload (data.release)");
         }
 
         try
@@ -123,7 +146,7 @@ internal static class SecretBackup
         }
         catch (ReleasePayloadException e)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path}: {e.Message}");
+            throw new CliException(ExitCodes.Usage, $"backup {origin}: {e.Message}");
         }
 
         return secret;
