@@ -48,9 +48,10 @@ internal sealed class BackupOptions(string directoryDescription)
                 r.AddError("--backup-namespace is where backup Secrets go: it needs --backup-store secret");
             }
 
-            if (r.GetValue(Keep) < 1)
+            // Only a value given: the default is not applied yet while validating.
+            if (r.GetResult(Keep) is { Implicit: false } && r.GetValue(Keep) is var keep and < 1)
             {
-                r.AddError($"--backup-keep: '{r.GetValue(Keep)}' keeps nothing; give at least 1");
+                r.AddError($"--backup-keep: '{keep}' keeps nothing; give at least 1");
             }
         });
     }
