@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Backups;
@@ -27,7 +26,7 @@ internal sealed class InClusterBackups(ClusterSession session)
         var ns = target.Location;
         var name = BackupSecret.Name(revision.ReleaseName, revision.Revision, now);
         var uri = BackupSecret.Uri(ns, name);
-        var document = Encoding.UTF8.GetBytes(SecretBackup.Document(secret, source));
+        var document = SecretBackup.Document(secret, source);
         var body = new V1Secret
         {
             ApiVersion = "v1",
@@ -74,17 +73,18 @@ internal sealed class InClusterBackups(ClusterSession session)
             throw new BackupFailedException($"the backup Secret {ns}/{name} cannot be read back: {KubeErrors.Describe(e, session, $"reading Secret {ns}/{name}")}");
         }
 
-        V1Secret? copy = null;
+        // Checked as restore will check it: a backup that would not restore is no backup.
+        ReleaseBackup? copy = null;
         try
         {
-            copy = Document(stored) is { } text ? SecretBackup.Parse(text, BackupSecret.Uri(ns, name)) : null;
+            copy = Document(stored) is { } document ? SecretBackup.Parse(document, BackupSecret.Uri(ns, name)) : null;
         }
         catch (CliException)
         {
             // Reported below as not reading back.
         }
 
-        if (copy?.Metadata.Uid != secret.Metadata.Uid || copy?.Metadata.ResourceVersion != secret.Metadata.ResourceVersion)
+        if (copy?.Uid != secret.Metadata.Uid || copy?.ResourceVersion != secret.Metadata.ResourceVersion)
         {
             throw new BackupFailedException($"the backup Secret {ns}/{name} does not read back as the Secret it should hold");
         }
@@ -142,7 +142,7 @@ internal sealed class InClusterBackups(ClusterSession session)
     /// The backup document a backup Secret holds (<c>restore secret://NAMESPACE/NAME</c>).
     /// </summary>
     /// <exception cref="CliException">Exit 2: no such Secret, or not a backup; exit 3: the API failed.</exception>
-    public async Task<string> ReadDocumentAsync(string ns, string name, CancellationToken ct)
+    public async Task<byte[]> ReadDocumentAsync(string ns, string name, CancellationToken ct)
     {
         var uri = BackupSecret.Uri(ns, name);
         V1Secret stored;
@@ -163,10 +163,8 @@ internal sealed class InClusterBackups(ClusterSession session)
             $"{uri} is not a helm-unstick backup: a backup is a Secret of type {BackupSecret.Type} with the key {BackupSecret.DataKey}, this one is of type {stored.Type ?? "(none)"}");
     }
 
-    private static string? Document(V1Secret stored) =>
-        stored.Type == BackupSecret.Type && stored.Data?.TryGetValue(BackupSecret.DataKey, out var bytes) == true
-            ? Encoding.UTF8.GetString(bytes)
-            : null;
+    private static byte[]? Document(V1Secret stored) =>
+        stored.Type == BackupSecret.Type && stored.Data?.TryGetValue(BackupSecret.DataKey, out var bytes) == true ? bytes : null;
 
     private static StoredBackup Listed(JsonObject metadata)
     {
