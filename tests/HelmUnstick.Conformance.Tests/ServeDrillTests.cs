@@ -122,8 +122,7 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
     {
         var ns = cluster.NewNamespace("web-cny");
         var backups = cluster.NewNamespace("helm-unstick");
-        var policy = Path.Combine(cluster.Root, "backup-policy.yaml");
-        await File.WriteAllTextAsync(policy, $$"""
+        var policy = await PolicyFileAsync("backup-policy.yaml", $$"""
             rules:
               - namespaces: ["{{ns}}"]
                 action: fix
@@ -173,8 +172,7 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
     public async Task AStuckReleaseKilledInsideHelmsWindow_IsPossiblyRunningOnMetrics_ThenStaleOnceTheWindowIsOver_WithoutARestart()
     {
         var ns = cluster.NewNamespace("web-window");
-        var policy = Path.Combine(cluster.Root, "window-policy.yaml");
-        await File.WriteAllTextAsync(policy, $$"""
+        var policy = await PolicyFileAsync("window-policy.yaml", $$"""
             rules:
               - namespaces: ["{{ns}}"]
                 action: alert
@@ -205,6 +203,14 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
             ((string?)alert["action"], (string?)alert["verdict"], (string?)alert["evidence"]));
         var stopped = await serve.TerminateAsync(TimeSpan.FromSeconds(10));
         Assert.True(stopped.ExitCode == 0, stopped.ToString());
+    }
+
+    /// <summary>Writes a policy under the cluster's root and returns its path.</summary>
+    private async Task<string> PolicyFileAsync(string name, string yaml)
+    {
+        var path = Path.Combine(cluster.Root, name);
+        await File.WriteAllTextAsync(path, yaml);
+        return path;
     }
 
     /// <summary>Runs one serve process until it reports a fixed release, stops it, and returns the backup Secret's name.</summary>
