@@ -1,5 +1,5 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Safety;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Backups;
 
 namespace HelmUnstick.Cli.Commands;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using HelmUnstick.Cli.Kube;
+using HelmUnstick.Engine.Kube;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Cli.Safety;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Backups;
 
 namespace HelmUnstick.Cli.Commands;

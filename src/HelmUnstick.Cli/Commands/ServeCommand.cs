@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Safety;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -110,11 +111,11 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         var backups = (string releaseNamespace) => _backups.Target(result, root => root is null
             ? SecretBackup.DefaultDirectory(env, session.ContextName, releaseNamespace)
             : SecretBackup.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
-        var fixer = new ReleaseFixer(session, driver, env, _ci, result, backups, helmTimeout);
+        var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), backups, helmTimeout);
         var liveness = new LivenessEvidenceReader(session);
         monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync,
             (stuck, decision, ct) => liveness.AssessAsync(stuck, driver, env.Now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout, ct),
-            env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+            env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(

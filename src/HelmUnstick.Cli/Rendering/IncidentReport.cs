@@ -9,6 +9,7 @@ using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Rendering;
 

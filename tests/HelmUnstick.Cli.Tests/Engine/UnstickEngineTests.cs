@@ -1,7 +1,7 @@
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Unstick;
 using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Engine;
