@@ -71,11 +71,11 @@ internal sealed class ReleaseFixer(
             new(result, reasons, backup, changed) { Liveness = plan.Liveness };
         return outcome.Outcome switch
         {
-            UnstickOutcome.NothingToFix => null,
+            UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => null,
             UnstickOutcome.Fixed => Attempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, changed: true),
             UnstickOutcome.Blocked => Attempt(RemediationOutcome.Blocked,
                 plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, changed: false),
-            UnstickOutcome.RefusedConcurrentChange => Attempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, changed: false),
+            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => Attempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, changed: false),
             UnstickOutcome.ChangedUnverified => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, changed: true),
             _ => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, changed: false),
         };
