@@ -28,15 +28,7 @@ internal static class SecretBackup
             // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
             PrivateFile.CreateDirectory(directory);
 
-<<<<<<< HEAD
-            var path = Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.json");
-            PrivateFile.WriteAtomically(path, Document(secret, source));
-=======
-            // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
-            var saved = WithSource(secret, source);
-            var document = Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
-            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", document);
->>>>>>> main
+            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", Document(secret, source));
 
             var readBack = Parse(File.ReadAllBytes(path), path);
             if (readBack.Uid != secret.Metadata.Uid || readBack.ResourceVersion != secret.Metadata.ResourceVersion)
