@@ -301,7 +301,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     }
 
     private UnstickRequest Request(ParseResult result, ClusterSession session, string release, string ns, HeldLease held) =>
-        _safety.Request(result, env, session, release, ns, result.GetValue(_strategy), backupDirectory: null) with { HeldByCaller = held };
+        _safety.Request(result, env, session, release, ns, result.GetValue(_strategy), backup: null) with { HeldByCaller = held };
 
     private void WriteEvidence(RemediationPlan plan)
     {
