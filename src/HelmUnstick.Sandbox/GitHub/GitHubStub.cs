@@ -45,6 +45,11 @@ public static class GitHubStubEndpoints
         api.MapGet("", (HttpContext http, string owner, string repo) =>
             WithRepository(state, owner, repo, r => Results.Json(RepositoryJson(http, r), Json)));
 
+        api.MapGet("/environments/{name}", (string owner, string repo, string name) =>
+            WithRepository(state, owner, repo, r => state.Deployments(r.Id).FirstOrDefault(d => d.Environment == Uri.UnescapeDataString(name)) is { } first
+                ? Results.Json(new { id = 1000 + first.Id, name = first.Environment, html_url = "" }, Json)
+                : Error(StatusCodes.Status404NotFound, "Not Found")));
+
         api.MapGet("/deployments", (HttpContext http, string owner, string repo, string? environment) =>
             WithRepository(state, owner, repo, r => Paged(http, state.Deployments(r.Id)
                 .Where(d => environment is null || d.Environment == environment)
