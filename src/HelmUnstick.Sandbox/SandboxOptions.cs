@@ -8,6 +8,9 @@ public sealed record SandboxOptions
     /// <summary>Loopback port; 0 picks a free one.</summary>
     public int Port { get; init; }
 
+    /// <summary>How long every request waits before it is served, as on an API server that far away; zero by default.</summary>
+    public TimeSpan Latency { get; init; }
+
     /// <summary>Objects to seed the store with.</summary>
     public Scenario? Scenario { get; init; }
 

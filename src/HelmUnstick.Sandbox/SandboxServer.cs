@@ -19,13 +19,17 @@ public sealed class SandboxServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private SandboxServer(WebApplication app, Uri baseAddress, ClusterStore store, FaultInjector faults)
+    private SandboxServer(WebApplication app, Uri baseAddress, ClusterStore store, FaultInjector faults, RequestLog requests)
     {
         _app = app;
         BaseAddress = baseAddress;
         Store = store;
         Faults = faults;
+        Requests = requests;
     }
+
+    /// <summary>Path of the request log as JSON (GET) and of clearing it (DELETE); these requests are not logged.</summary>
+    public const string RequestLogPath = "/sandbox/requests";
 
     /// <summary>Where the server listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
@@ -33,6 +37,9 @@ public sealed class SandboxServer : IAsyncDisposable
     public ClusterStore Store { get; }
 
     public FaultInjector Faults { get; }
+
+    /// <summary>Every request served (but those to <see cref="RequestLogPath"/>), for tests and benchmarks to count.</summary>
+    public RequestLog Requests { get; }
 
     public static async Task<SandboxServer> StartAsync(SandboxOptions options, CancellationToken ct = default)
     {
@@ -44,8 +51,28 @@ public sealed class SandboxServer : IAsyncDisposable
         var store = new ClusterStore();
         options.Scenario?.SeedInto(store);
         var faults = new FaultInjector();
+        var requests = new RequestLog();
         var app = builder.Build();
         var api = new KubeApiHandler(store, app.Lifetime.ApplicationStopping);
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Equals(RequestLogPath, StringComparison.Ordinal))
+            {
+                await next(context);
+                return;
+            }
+
+            // The latency of a remote API server: every request waits this long before it is served (one round trip).
+            await requests.RecordAsync(context, async () =>
+            {
+                if (options.Latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(options.Latency, context.RequestAborted);
+                }
+
+                await next(context);
+            });
+        });
         app.Use(async (context, next) =>
         {
             if (!await faults.InterceptAsync(context, () => next(context)))
@@ -72,13 +99,15 @@ public sealed class SandboxServer : IAsyncDisposable
             await next(context);
         });
         app.UseRouting();
+        app.MapGet(RequestLogPath, (HttpContext context) => KubeJson.WriteAsync(context, 200, requests.ToJson()));
+        app.MapDelete(RequestLogPath, () => requests.Clear());
         options.ConfigureEndpoints?.Invoke(app);
         app.Map("/{**path}", api.HandleAsync);
 
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new SandboxServer(app, new Uri($"http://127.0.0.1:{port}/"), store, faults);
+        return new SandboxServer(app, new Uri($"http://127.0.0.1:{port}/"), store, faults, requests);
     }
 
     /// <summary>

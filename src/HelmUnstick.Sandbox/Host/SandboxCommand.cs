@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HelmUnstick.Cli;
 using HelmUnstick.Sandbox.GitHub;
+using HelmUnstick.Cli.Commands;
 using HelmUnstick.Sandbox.GitLab;
 
 namespace HelmUnstick.Sandbox.Host;
@@ -21,6 +22,12 @@ internal sealed class SandboxCommand(CliEnvironment env)
     };
 
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (default: any free port)" };
+    private readonly Option<TimeSpan?> _latency = CommonOptions.Duration(
+        "--latency",
+        $"Hold every request this long before serving it, as a remote API server would (Go duration, e.g. 50ms; default 0s). " +
+        $"GET {SandboxServer.RequestLogPath} answers the requests served so far (total, sequential round trips, counts by method and path); DELETE clears them",
+        "20ms or 50ms");
+
     private readonly Option<string?> _kubeconfigOut = new("--kubeconfig-out") { Description = "Where to write the kubeconfig (default: $XDG_STATE_HOME/helm-unstick/sandbox/kubeconfig)" };
 
     /// <summary>The root command of <c>helm-unstick-sandbox</c>, with <c>demo</c> beside the server.</summary>
@@ -33,7 +40,7 @@ internal sealed class SandboxCommand(CliEnvironment env)
             Stops cleanly on Ctrl+C or SIGTERM.
             """)
         {
-            _scenario, _gitHubScenario, _port, _kubeconfigOut, new DemoCommand(env).Build(),
+            _scenario, _gitHubScenario, _port, _latency, _kubeconfigOut, new DemoCommand(env).Build(),
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -41,13 +48,14 @@ internal sealed class SandboxCommand(CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        await using var sandbox = await SandboxHost.StartAsync(result.GetValue(_scenario)!, result.GetValue(_port), ct, result.GetValue(_gitHubScenario)!);
+        await using var sandbox = await SandboxHost.StartAsync(result.GetValue(_scenario)!, result.GetValue(_port), ct, result.GetValue(_latency) ?? TimeSpan.Zero, result.GetValue(_gitHubScenario)!);
         var kubeconfig = Path.GetFullPath(result.GetValue(_kubeconfigOut) ?? Path.Combine(env.StateDirectory, "sandbox", "kubeconfig"));
         Directory.CreateDirectory(Path.GetDirectoryName(kubeconfig)!);
         sandbox.Server.WriteKubeconfig(kubeconfig, "sandbox", sandbox.DefaultNamespace);
 
         env.WriteData($"""
-            Sandbox Kubernetes API: {sandbox.Server.BaseAddress} (scenario {sandbox.ScenarioName})
+            Sandbox Kubernetes API: {sandbox.Server.BaseAddress} (scenario {sandbox.ScenarioName}{LatencyNote(result.GetValue(_latency))})
+            Requests served:        {new Uri(sandbox.Server.BaseAddress, SandboxServer.RequestLogPath)}
             GitLab API stub:        {sandbox.GitLabUrl} (project {GitLabStubState.DemoProject}; a gprd:upgrade deploy job is running)
             GitHub API stub:        {sandbox.GitHubUrl} (repository {GitHubStubState.DemoRepository}, environment production-eu; scenario {result.GetValue(_gitHubScenario)})
             Kubeconfig:             {kubeconfig}
@@ -74,6 +82,9 @@ internal sealed class SandboxCommand(CliEnvironment env)
 
         return ExitCodes.Ok;
     }
+
+    private static string LatencyNote(TimeSpan? latency) =>
+        latency > TimeSpan.Zero ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {latency.Value.TotalMilliseconds:0.###} ms per request") : "";
 }
 
 /// <summary>The sandbox API server with the GitLab and GitHub stubs mapped beside it, as <c>demo</c> and <c>sandbox</c> run it.</summary>
@@ -101,7 +112,7 @@ internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, 
     /// <summary>The flags that map the sandbox cluster to its deploy environment in the GitHub stub.</summary>
     public string GitHubFlags => $"--github-url {GitHubUrl} --github-repository {GitHubStubState.DemoRepository} --github-environment production-eu";
 
-    public static async Task<SandboxHost> StartAsync(string scenarioName, int port, CancellationToken ct, string gitHubScenario = "quiet")
+    public static async Task<SandboxHost> StartAsync(string scenarioName, int port, CancellationToken ct, TimeSpan latency = default, string gitHubScenario = "quiet")
     {
         Scenario scenario;
         try
@@ -122,6 +133,7 @@ internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, 
                 {
                     Port = port,
                     Scenario = scenario,
+                    Latency = latency,
                     ConfigureEndpoints = app =>
                     {
                         app.MapGitLabStub(gitLab);
