@@ -35,6 +35,12 @@ public enum CiRetryOutcome
 
     /// <summary>No failed deploy job of a mapped environment: nothing was retried.</summary>
     NoneFound,
+
+    /// <summary>Not retried: CI is deploying (or could not be asked), or Helm still shows a pending revision.</summary>
+    Blocked,
+
+    /// <summary>The CI API failed while searching, retrying or following; the problem line says which.</summary>
+    Error,
 }
 
 public static class CiRetryOutcomeNames
@@ -46,7 +52,9 @@ public static class CiRetryOutcomeNames
         CiRetryOutcome.Failed => "failed",
         CiRetryOutcome.Canceled => "canceled",
         CiRetryOutcome.Timeout => "timeout",
-        _ => "none-found",
+        CiRetryOutcome.NoneFound => "none-found",
+        CiRetryOutcome.Blocked => "blocked",
+        _ => "error",
     };
 
     public static string ToName(this CiSourceKind kind) => kind == CiSourceKind.GitLab ? "gitlab" : "github";

@@ -93,7 +93,7 @@ public sealed class CiRetryRulesTests
     public void OutcomeNames_AreTheJsonValues()
     {
         Assert.Equal(
-            ["retried", "success", "failed", "canceled", "timeout", "none-found"],
+            ["retried", "success", "failed", "canceled", "timeout", "none-found", "blocked", "error"],
             Enum.GetValues<CiRetryOutcome>().Select(o => o.ToName()));
     }
 }
