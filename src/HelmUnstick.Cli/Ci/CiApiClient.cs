@@ -20,11 +20,13 @@ internal sealed class CiProblem(string message) : Exception(message);
 internal readonly record struct CiAnswer<T>(T? Value, string? Problem);
 
 /// <summary>Where a CI API is and how it is spoken to: its base URL, its token header and how it words a refusal.</summary>
+/// <param name="Product">GitLab or GitHub, as failure lines name it.</param>
 /// <param name="Instance">The instance as the operator names it, e.g. <c>https://ops.gitlab.net</c>.</param>
 /// <param name="CaFileFlag">The flag that passes <paramref name="CaFile"/>, for the TLS failure line.</param>
 /// <param name="Authorize">Adds the token to every request (never validated: a validation error would quote it).</param>
 /// <param name="Describe">The one line for a failed answer to a request for <c>what</c>.</param>
 internal sealed record CiApiEndpoint(
+    string Product,
     Uri ApiBase,
     string Instance,
     string? CaFile,
@@ -131,7 +133,7 @@ internal sealed class CiApiClient : IDisposable
         if (!response.IsSuccessStatusCode)
         {
             throw new CiProblem(response.StatusCode is >= HttpStatusCode.Redirect and < HttpStatusCode.BadRequest
-                ? $"{_endpoint.Instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final API URL"
+                ? $"{_endpoint.Instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final {_endpoint.Product} URL"
                 : _endpoint.Describe(response, what));
         }
     }
@@ -144,7 +146,7 @@ internal sealed class CiApiClient : IDisposable
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            throw new CiProblem($"the answer for {what} is not the JSON the API sends (is {_endpoint.Instance} the right API URL?)");
+            throw new CiProblem($"the answer for {what} is not the JSON {_endpoint.Product} sends (is the URL a {_endpoint.Product} instance?)");
         }
     }
 

@@ -20,7 +20,7 @@ public sealed record GitLabSourceSettings(
     IReadOnlyList<string> Projects,
     CiScope Scope,
     string? CaFile,
-    GitLabToken? Token)
+    CiToken? Token)
 {
     public string Name => $"GitLab {Url.GetLeftPart(UriPartial.Path).TrimEnd('/')}";
 
@@ -54,7 +54,7 @@ public static class CiSettings
         CiFlags flags,
         Func<string, string?> getEnvironmentVariable)
     {
-        var token = GitLabToken.Resolve(flags.TokenFile, getEnvironmentVariable);
+        var token = CiToken.ForGitLab(flags.TokenFile, getEnvironmentVariable);
         Uri? flagUrl = null;
         if (flags.GitLabUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitLabUrl, out flagUrl))
         {
@@ -89,10 +89,10 @@ public static class CiSettings
         return sources;
     }
 
-    private static GitLabSourceSettings FromFile(GitLabSourceConfig source, GitLabToken? token) =>
+    private static GitLabSourceSettings FromFile(GitLabSourceConfig source, CiToken? token) =>
         new(source.Url, source.Projects, new CiScope(source.Environments, source.JobPatterns), source.CaFile, token);
 
-    private static GitLabSourceSettings Merge(GitLabSourceConfig source, CiFlags flags, GitLabToken? token) =>
+    private static GitLabSourceSettings Merge(GitLabSourceConfig source, CiFlags flags, CiToken? token) =>
         new(
             source.Url,
             flags.Projects is { Count: > 0 } projects ? projects : source.Projects,

@@ -26,7 +26,7 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, IDispos
     {
         _settings = settings;
         string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        var endpoint = new CiApiEndpoint(new Uri(instance + "/"), instance, settings.CaFile, "--github-ca-file", Json, Authorize, Describe);
+        var endpoint = new CiApiEndpoint("GitHub", new Uri(instance + "/"), instance, settings.CaFile, "--github-ca-file", Json, Authorize, Describe);
         _api = new CiApiClient(endpoint, options ?? new GitLabHttpOptions(), transport, time ?? TimeProvider.System);
     }
 
