@@ -25,10 +25,8 @@ internal sealed record CiRetrySearch(CiRetryTarget? Target, string Searched);
 internal sealed record CiRetriedJob(CiRetryTarget Of, long JobId, string WebUrl, int? Attempt);
 
 /// <summary>A CI source that can find the failed deploy job of its mapped environments, re-run it and say how the new one is doing.</summary>
-internal interface ICiJobRetrier
+internal interface ICiJobRetrier : ICiActivitySource
 {
-    string Name { get; }
-
     Task<CiAnswer<CiRetrySearch>> FindFailedDeployAsync(CancellationToken ct);
 
     /// <summary>Sent once, never repeated: a lost answer may hide a retry that was made.</summary>
