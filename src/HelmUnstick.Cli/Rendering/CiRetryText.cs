@@ -18,7 +18,7 @@ internal static class CiRetryText
     /// <summary>The outcome in one line, for the incident note's outcome and the timeline.</summary>
     public static string Summary(CiRetryReport report) => report switch
     {
-        { Remediated: true } => $"remediated: {report.Job!.Of.JobName} re-ran and succeeded ({report.Job.WebUrl}); {NewestRevision(report.After!)}",
+        { Remediated: true } => $"{report.Job!.Of.JobName} re-ran and succeeded ({report.Job.WebUrl}); {NewestRevision(report.After!)}",
         { Outcome: CiRetryOutcome.Retried } => $"re-ran {report.Job!.Of.JobName}: {report.Job.WebUrl}",
         { Outcome: CiRetryOutcome.NoneFound } => $"no failed deploy job found in {string.Join("; ", report.Searched)}: nothing was retried",
         { Outcome: CiRetryOutcome.Blocked or CiRetryOutcome.Error, Job: null } => $"nothing was retried: {report.Problem}",
@@ -60,7 +60,9 @@ internal static class CiRetryText
             }
         }
 
-        yield return report.Remediated ? $"Remediated: {Summary(report)}" : report.Outcome == CiRetryOutcome.Retried ? $"Retried: {Summary(report)}" : $"Not remediated: {Summary(report)}";
+        yield return report.Remediated ? $"Remediated: {Summary(report)}"
+            : report.Outcome == CiRetryOutcome.Retried ? $"Retried: {Summary(report)}"
+            : $"Not remediated: {Summary(report)}";
     }
 
     /// <summary>The <c>retry</c> object of <c>-o json</c>: source, project, job, url and outcome, then what explains them.</summary>
