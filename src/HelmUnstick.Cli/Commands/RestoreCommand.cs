@@ -1,9 +1,9 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Safety;
-using k8s.Models;
-
+using HelmUnstick.Core.Credentials;
 using HelmUnstick.Core.Releases;
+using k8s.Models;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -14,49 +14,82 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: say what would happen)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
 
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Restore a backup that does not say which cluster it was taken from, or that was taken from another one (needs --reason)",
+    };
+
+    private readonly Option<string?> _reason = new("--reason") { HelpName = "TEXT", Description = "Why --force is needed, e.g. an incident id; written to the audit log" };
+
     public Command Build()
     {
         var command = new Command("restore", """
             Re-create a backed-up release Secret exactly (name, namespace, type, labels, annotations, data).
             When the Secret is absent it is created; when the same Secret (same uid) was changed by 'fix --strategy
             mark-failed' it is put back; when a different Secret holds the name, restore refuses.
-            Exit codes: 0 restored (or already identical), 1 refused, 2 usage error, 3 API error.
+            Only what 'fix' backs up is restored: a Secret of type helm.sh/release.v1 (or a release ConfigMap)
+            labelled owner=helm, named sh.helm.release.v1.RELEASE.vREVISION, whose payload names the same release,
+            namespace and revision, taken from the cluster of the current context (--force --reason TEXT to restore a
+            backup from another cluster, or one that does not say). Anything else, or a file over 4 MiB, is refused
+            before any request is sent.
+            Exit codes: 0 restored (or already identical), 1 refused, 2 usage error or not a backup file, 3 API error.
             """)
         {
-            _backup, _apply, _yes,
+            _backup, _apply, _yes, _force, _reason,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(_force) && string.IsNullOrWhiteSpace(r.GetValue(_reason)))
+            {
+                r.AddError("--force needs --reason TEXT (it goes into the audit log)");
+            }
+        });
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var backup = SecretBackup.Read(result.GetValue(_backup)!);
         var apply = result.GetValue(_apply);
         if (apply && !result.GetValue(_yes) && !env.IsInteractive)
         {
             throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
         }
 
+        var path = result.GetValue(_backup)!;
+        var backup = SecretBackup.Read(path);
         using var session = ClusterSession.Connect(common.Target(result), env);
-        // The backup's kind says which driver's object it is.
-        var driver = backup.Kind == "ConfigMap" ? StorageDriver.ConfigMap : StorageDriver.Secret;
-        var kind = driver.Kind();
-        var store = new ReleaseSecretStore(session, driver);
-        var ns = backup.Metadata.NamespaceProperty;
-        var name = backup.Metadata.Name;
-        IReadOnlyDictionary<string, string> annotations = new Dictionary<string, string>(backup.Metadata.Annotations ?? new Dictionary<string, string>());
-        if (annotations.TryGetValue(SecretBackup.SourceServerAnnotation, out var server) && server != session.Server)
+        return await RestoreAsync(result, session, backup, path, ct);
+    }
+
+    /// <summary>Puts a checked backup back; <paramref name="source"/> names where it was read from.</summary>
+    private async Task<int> RestoreAsync(ParseResult result, ClusterSession session, ReleaseBackup backup, string source, CancellationToken ct)
+    {
+        var apply = result.GetValue(_apply);
+        var kind = backup.Driver.Kind();
+        var store = new ReleaseSecretStore(session, backup.Driver);
+        var ns = backup.Namespace;
+        var name = backup.Name;
+        var reasons = new List<string>();
+        var server = ServerUrl.WithoutUserInfo(session.Server);
+        switch (backup.MatchOrigin(session.Server))
         {
-            // The same release and namespace often exist in several clusters: a stuck state must not be copied across.
-            env.Error.WriteLine($"error: the backup was taken from {server} (context {annotations.GetValueOrDefault(SecretBackup.SourceContextAnnotation)}), " +
-                                $"but context {session.ContextName} is {session.Server}; pass the right --context. Nothing was changed.");
-            return ExitCodes.Blocked;
+            case BackupOriginMatch.Same:
+                break;
+            case var match when result.GetValue(_force):
+                reasons.Add($"{(match == BackupOriginMatch.Other ? $"taken from {backup.Origin!.Server}" : "taken from an unknown cluster")}, restored into {server} with --force: {result.GetValue(_reason)}");
+                break;
+            case BackupOriginMatch.Other:
+                // The same release and namespace often exist in several clusters: a stuck state must not be copied across.
+                env.Error.WriteLine($"error: the backup was taken from {ServerUrl.WithoutUserInfo(backup.Origin!.Server)} (context {backup.Origin.Context}), " +
+                                    $"but context {session.ContextName} is {server}; pass the right --context (or --force --reason TEXT). Nothing was changed.");
+                return ExitCodes.Blocked;
+            default:
+                env.Error.WriteLine($"error: {source} does not say which cluster it was taken from (no {ReleaseBackup.SourceServerAnnotation} annotation), " +
+                                    $"so it may not belong in context {session.ContextName} ({server}); pass --force --reason TEXT to restore it there. Nothing was changed.");
+                return ExitCodes.Blocked;
         }
 
-        IReadOnlyDictionary<string, string> labels = new Dictionary<string, string>(backup.Metadata.Labels ?? new Dictionary<string, string>());
-        var restoredAnnotations = annotations.Where(a => a.Key is not SecretBackup.SourceServerAnnotation and not SecretBackup.SourceContextAnnotation)
-            .ToDictionary(a => a.Key, a => a.Value);
         V1Secret? current;
         try
         {
@@ -67,19 +100,20 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, $"reading {kind} {ns}/{name}");
         }
 
-        if (current is not null && SameContent(current, backup))
+        var restored = SecretBackup.ToObject(backup, current?.Metadata.ResourceVersion);
+        if (current is not null && SameContent(current, restored))
         {
             env.WriteData($"{kind} {ns}/{name} already holds exactly the backed-up content; nothing to do.");
             return ExitCodes.Ok;
         }
 
-        if (current is not null && current.Metadata.Uid != backup.Metadata.Uid)
+        if (current is not null && current.Metadata.Uid != backup.Uid)
         {
-            env.Error.WriteLine($"error: a different {kind} (uid {current.Metadata.Uid}, not {backup.Metadata.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
+            env.Error.WriteLine($"error: a different {kind} (uid {current.Metadata.Uid}, not {backup.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
             return ExitCodes.Blocked;
         }
 
-        var action = current is null ? $"create {kind} {ns}/{name} from {result.GetValue(_backup)}" : $"put {kind} {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
+        var action = current is null ? $"create {kind} {ns}/{name} from {source}" : $"put {kind} {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
         if (!apply)
         {
             env.WriteData($"Would {action}. Nothing was changed; add --apply to do it.");
@@ -92,22 +126,6 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             return ExitCodes.Blocked;
         }
 
-        var restored = new V1Secret
-        {
-            ApiVersion = "v1",
-            Kind = kind,
-            Type = backup.Type,
-            Data = backup.Data,
-            Immutable = backup.Immutable,
-            Metadata = new V1ObjectMeta
-            {
-                Name = name,
-                NamespaceProperty = ns,
-                Labels = backup.Metadata.Labels,
-                Annotations = restoredAnnotations.Count > 0 ? restoredAnnotations : null,
-                ResourceVersion = current?.Metadata.ResourceVersion,
-            },
-        };
         try
         {
             _ = current is null ? await store.CreateAsync(restored, ct) : await store.ReplaceAsync(restored, ct);
@@ -118,7 +136,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         var auditWarning = AuditLog.For(env).Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
-            int.TryParse(labels.GetValueOrDefault("version"), out var v) ? v : 0, "restore", [], "changed", result.GetValue(_backup)));
+            backup.Revision, "restore", reasons, "changed", source));
         if (auditWarning is not null)
         {
             env.Error.WriteLine($"warning: {auditWarning}");

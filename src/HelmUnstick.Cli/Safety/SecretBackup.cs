@@ -1,4 +1,6 @@
+using System.Text;
 using HelmUnstick.Cli.Kube;
+using HelmUnstick.Core.Credentials;
 using HelmUnstick.Core.Releases;
 using k8s;
 using k8s.Models;
@@ -17,53 +19,22 @@ internal static class SecretBackup
     /// <summary>The default layout under another root (<c>serve --backup-dir</c>): one folder per context and namespace.</summary>
     public static string DirectoryUnder(string root, string context, string ns) => Path.Combine(root, Safe(context), Safe(ns));
 
-    /// <summary>Annotations on the saved copy (never on the cluster) naming the cluster it came from.</summary>
-    public const string SourceServerAnnotation = "helm-unstick.io/backup-server";
-
-    public const string SourceContextAnnotation = "helm-unstick.io/backup-context";
-
     /// <exception cref="BackupFailedException">The backup is not safely on disk; the change must not happen.</exception>
     public static string Write(V1Secret secret, string directory, DateTimeOffset now, BackupSource source)
     {
         try
         {
-            if (!Directory.Exists(directory))
-            {
-                // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
-                if (OperatingSystem.IsWindows())
-                {
-                    Directory.CreateDirectory(directory);
-                }
-                else
-                {
-                    Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
-            }
+            // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
+            PrivateFile.CreateDirectory(directory);
 
             var path = Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.json");
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Options = FileOptions.WriteThrough,
-            };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
+            // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
+            var saved = WithSource(secret, source);
+            var document = Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
+            PrivateFile.WriteAtomically(path, document);
 
-            using (var stream = new FileStream(path, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
-                var saved = WithSource(secret, source);
-                writer.Write(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            var readBack = Read(path);
-            if (readBack.Metadata.Uid != secret.Metadata.Uid || readBack.Metadata.ResourceVersion != secret.Metadata.ResourceVersion)
+            var readBack = Parse(File.ReadAllBytes(path), path);
+            if (readBack.Uid != secret.Metadata.Uid || readBack.ResourceVersion != secret.Metadata.ResourceVersion)
             {
                 throw new BackupFailedException($"backup {path} does not read back as the Secret it should hold");
             }
@@ -74,6 +45,10 @@ internal static class SecretBackup
         {
             throw new BackupFailedException($"cannot write the backup to '{directory}': {e.Message}");
         }
+        catch (CliException e)
+        {
+            throw new BackupFailedException($"the backup would not restore: {e.Message}");
+        }
     }
 
     private static V1Secret WithSource(V1Secret secret, BackupSource source)
@@ -81,52 +56,91 @@ internal static class SecretBackup
         var copy = KubernetesJson.Deserialize<V1Secret>(KubernetesJson.Serialize(secret));
         copy.Metadata.Annotations = new Dictionary<string, string>(copy.Metadata.Annotations ?? new Dictionary<string, string>())
         {
-            [SourceServerAnnotation] = source.Server,
-            [SourceContextAnnotation] = source.Context,
+            // Without user info: a kubeconfig's "https://user:password@host" must not end up in a file.
+            [ReleaseBackup.SourceServerAnnotation] = ServerUrl.WithoutUserInfo(source.Server),
+            [ReleaseBackup.SourceContextAnnotation] = source.Context,
         };
         return copy;
     }
 
-    /// <summary>Reads a backup and proves its payload decodes as a Helm release.</summary>
-    public static V1Secret Read(string path)
+    /// <summary>
+    /// Reads a backup file and proves it is a Helm release object whose parts agree (see <see cref="ReleaseBackup"/>).
+    /// A file over 4 MiB is refused before it is read; a device or pipe is read no further than that.
+    /// </summary>
+    /// <exception cref="CliException">Exit 2: not a backup, too large or unreadable; exit 1: not a Helm release object.</exception>
+    public static ReleaseBackup Read(string path)
     {
-        V1Secret? secret;
+        byte[] bytes;
         try
         {
-            var text = File.ReadAllText(path);
-            secret = System.Text.Json.Nodes.JsonNode.Parse(text)?["kind"]?.GetValue<string>() == "ConfigMap"
-                ? ReleaseSecretStore.AsSecret(KubernetesJson.Deserialize<V1ConfigMap>(text))
-                : KubernetesJson.Deserialize<V1Secret>(text);
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > ReleaseBackup.MaxFileBytes)
+            {
+                throw TooLarge(path);
+            }
+
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            bytes = ReadAtMost(stream, ReleaseBackup.MaxFileBytes + 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CliException(ExitCodes.Usage, $"backup {path} cannot be read: {e.Message}");
         }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret or ConfigMap in JSON: {e.Message}");
-        }
 
-        if (secret?.Metadata?.Name is null || secret.Metadata.NamespaceProperty is null)
-        {
-            throw new CliException(ExitCodes.Usage, $"backup {path} is not a Secret with a name and namespace");
-        }
+        return bytes.Length > ReleaseBackup.MaxFileBytes ? throw TooLarge(path) : Parse(bytes, path);
+    }
 
-        if (secret.Data?.TryGetValue("release", out var payload) != true)
-        {
-            throw new CliException(ExitCodes.Usage, $"backup {path} holds no Helm release payload (data.release)");
-        }
-
+    /// <summary>Checks a backup document (from a file or any other place that holds one) for restore.</summary>
+    /// <param name="source">Where the document came from, for the message.</param>
+    /// <exception cref="CliException">Exit 2: not a backup; exit 1: not a Helm release object.</exception>
+    public static ReleaseBackup Parse(ReadOnlySpan<byte> document, string source)
+    {
         try
         {
-            ReleaseCodec.Decode(payload);
+            return ReleaseBackup.Parse(document);
         }
-        catch (ReleasePayloadException e)
+        catch (BackupRejectedException e) when (e.Problem == BackupProblem.NotABackup)
         {
-            throw new CliException(ExitCodes.Usage, $"backup {path}: {e.Message}");
+            throw new CliException(ExitCodes.Usage, $"{source} is not a backup written by 'fix --apply': {e.Message}; nothing was changed");
+        }
+        catch (BackupRejectedException e)
+        {
+            throw new CliException(ExitCodes.Blocked, $"{source} is refused: {e.Message}; restore writes only Helm release objects. Nothing was changed");
+        }
+    }
+
+    /// <summary>The object a backup stands for, to be written back: only what the checked backup holds.</summary>
+    public static V1Secret ToObject(ReleaseBackup backup, string? resourceVersion) => new()
+    {
+        ApiVersion = "v1",
+        Kind = backup.Driver.Kind(),
+        Type = backup.Driver == StorageDriver.Secret ? ReleaseBackup.HelmSecretType : null,
+        Data = new Dictionary<string, byte[]> { ["release"] = backup.Payload },
+        Immutable = backup.Immutable,
+        Metadata = new V1ObjectMeta
+        {
+            Name = backup.Name,
+            NamespaceProperty = backup.Namespace,
+            Labels = backup.Labels.ToDictionary(),
+            Annotations = backup.Annotations.Count > 0 ? backup.Annotations.ToDictionary() : null,
+            ResourceVersion = resourceVersion,
+        },
+    };
+
+    private static CliException TooLarge(string path) =>
+        new(ExitCodes.Usage, $"backup {path} is larger than {ReleaseBackup.MaxFileBytes / 1024 / 1024} MiB, so it is not a backup written by 'fix --apply'; nothing was read or changed");
+
+    private static byte[] ReadAtMost(Stream stream, int limit)
+    {
+        var buffer = new byte[Math.Min(limit, 64 * 1024)];
+        using var memory = new MemoryStream();
+        int read;
+        while (memory.Length < limit && (read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - memory.Length))) > 0)
+        {
+            memory.Write(buffer, 0, read);
         }
 
-        return secret;
+        return memory.ToArray();
     }
 
     private static string Safe(string name) =>

@@ -252,6 +252,6 @@ public sealed class FaultMatrixTests
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(before, other.Server.Store.ResourceVersion);
-        AssertErrorLine(run, $"the backup was taken from {Regex.Escape(cli.Server.BaseAddress.ToString().TrimEnd('/'))} \\(context sandbox\\), but context sandbox is .+; pass the right --context. Nothing was changed.");
+        AssertErrorLine(run, $"the backup was taken from {Regex.Escape(cli.Server.BaseAddress.ToString().TrimEnd('/'))} \\(context sandbox\\), but context sandbox is .+; pass the right --context \\(or --force --reason TEXT\\). Nothing was changed.");
     }
 }

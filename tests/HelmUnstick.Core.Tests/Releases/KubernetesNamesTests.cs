@@ -1,0 +1,34 @@
+using HelmUnstick.Core.Releases;
+
+namespace HelmUnstick.Core.Tests.Releases;
+
+public sealed class KubernetesNamesTests
+{
+    [Theory]
+    [InlineData("gitlab-cny", true)]
+    [InlineData("a", true)]
+    [InlineData("x/../gitlab-cny", false)]
+    [InlineData("ns?x=1", false)]
+    [InlineData("Team-A", false)]
+    [InlineData("team.a", false)]
+    [InlineData("team-a\n", false)]
+    [InlineData("-a", false)]
+    [InlineData("", false)]
+    public void Namespace_FollowsTheRfc1123LabelRule(string name, bool valid)
+    {
+        Assert.Equal(valid, KubernetesNames.IsNamespace(name));
+        Assert.False(KubernetesNames.IsNamespace(new string('a', 64)));
+    }
+
+    [Theory]
+    [InlineData("demo", true)]
+    [InlineData("gitlab.cny", true)]
+    [InlineData("demo\n", false)]
+    [InlineData("demo,owner=x", false)]
+    [InlineData("Demo", false)]
+    public void ReleaseName_FollowsHelmsRule(string name, bool valid)
+    {
+        Assert.Equal(valid, KubernetesNames.IsReleaseName(name));
+        Assert.False(KubernetesNames.IsReleaseName(new string('a', 54)));
+    }
+}
