@@ -58,9 +58,9 @@ public sealed class GitLabStubState
     /// The demo situation: an auto-deploy pipeline is upgrading <c>gprd</c> while an unrelated pipeline deploys
     /// to <c>gstg</c>.
     /// </summary>
-    public static GitLabStubState CreateDemo(string? requiredToken = null)
+    public static GitLabStubState CreateDemo(string? requiredToken = null, string? readOnlyToken = null)
     {
-        var state = new GitLabStubState { RequiredToken = requiredToken };
+        var state = new GitLabStubState { RequiredToken = requiredToken, ReadOnlyToken = readOnlyToken };
         state.AddProject(new GitLabStubProject(12, DemoProject));
         state.AddEnvironment(new GitLabStubEnvironment(31, 12, "gprd"));
         state.AddEnvironment(new GitLabStubEnvironment(32, 12, "gstg"));

@@ -134,8 +134,8 @@ public sealed class CiSettingsTests
         Func<string, string?> variables = name => name == "XDG_CONFIG_HOME" ? home : null;
         try
         {
-            var fromDefault = Assert.Single(CiSettings.Load("gprd", new CiFlags(), variables));
-            var fromFlag = Assert.Single(CiSettings.Load("gprd", new CiFlags(ConfigPath: explicitFile), variables));
+            var fromDefault = Assert.Single(CiSettings.Load("gprd", new CiFlags(), variables).GitLab);
+            var fromFlag = Assert.Single(CiSettings.Load("gprd", new CiFlags(ConfigPath: explicitFile), variables).GitLab);
 
             Assert.Equal("GitLab https://default.example.com", fromDefault.Name);
             Assert.Equal("GitLab https://explicit.example.com", fromFlag.Name);
