@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Completions;
 using HelmUnstick.Cli.Commands;
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Engine;
 
 namespace HelmUnstick.Cli;
 
@@ -109,7 +108,7 @@ internal static class CliApp
             env.Error.WriteLine($"error: {e.Message}");
             return e.ExitCode;
         }
-        catch (UnstickException e)
+        catch (EngineException e)
         {
             env.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.For(e.Failure);

@@ -1,3 +1,5 @@
+using HelmUnstick.Engine;
+
 namespace HelmUnstick.Cli;
 
 /// <summary>
@@ -14,19 +16,8 @@ internal sealed record CliEnvironment(
     bool IsInteractive,
     Func<string, bool>? Confirm = null,
     bool OutputIsTerminal = false,
-    Spectre.Console.IAnsiConsole? ProgressConsole = null)
+    Spectre.Console.IAnsiConsole? ProgressConsole = null) : HostEnvironment(GetEnvironmentVariable, Clock, Error)
 {
-    public string HomeDirectory =>
-        GetEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-
-    /// <summary><c>$XDG_STATE_HOME/helm-unstick</c>, falling back to <c>~/.local/state/helm-unstick</c>.</summary>
-    public string StateDirectory =>
-        Path.Combine(
-            GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(HomeDirectory, ".local", "state"),
-            "helm-unstick");
-
-    public DateTimeOffset Now => Clock.GetUtcNow();
-
     /// <summary>Writes data (tables, JSON) to standard output without markup or wrapping.</summary>
     public void WriteData(string text) => Console.Profile.Out.Writer.WriteLine(text);
 }

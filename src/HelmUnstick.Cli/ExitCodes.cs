@@ -1,4 +1,4 @@
-using HelmUnstick.Cli.Engine;
+using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli;
 
@@ -30,7 +30,12 @@ internal static class ExitCodes
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
-    public static int For(UnstickFailure failure) => failure == UnstickFailure.InvalidRequest ? Usage : ClusterError;
+    public static int For(UnstickFailure failure) => failure switch
+    {
+        UnstickFailure.InvalidRequest => Usage,
+        UnstickFailure.Refused => Blocked,
+        _ => ClusterError,
+    };
 }
 
 /// <summary>An expected failure that ends a command with one clear line and an exit code, never a stack trace.</summary>

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Engine;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Unstick;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

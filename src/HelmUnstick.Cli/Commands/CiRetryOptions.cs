@@ -1,11 +1,12 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Ci;
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
+using HelmUnstick.Engine.Ci;
+using HelmUnstick.Engine.Unstick;
+using HelmUnstick.Engine.Kube;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Cli.Safety;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

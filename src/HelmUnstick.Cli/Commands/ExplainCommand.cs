@@ -1,8 +1,8 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
 
 namespace HelmUnstick.Cli.Commands;
 

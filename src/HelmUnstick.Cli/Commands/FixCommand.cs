@@ -1,10 +1,12 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Ci;
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Unstick;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -91,7 +93,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             Finish(result, run, e.ExitCode);
             throw;
         }
-        catch (UnstickException e)
+        catch (EngineException e)
         {
             run.Record.Outcome = $"error: {e.Message}";
             Finish(result, run, ExitCodes.For(e.Failure));

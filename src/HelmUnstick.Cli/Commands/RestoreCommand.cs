@@ -1,8 +1,8 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Safety;
 using HelmUnstick.Core.Credentials;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
 using k8s.Models;
 
 namespace HelmUnstick.Cli.Commands;

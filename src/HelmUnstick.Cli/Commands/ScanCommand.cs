@@ -1,9 +1,11 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
 using k8s.Models;
 using Spectre.Console;
 
@@ -140,7 +142,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
                     known = current;
                 }
-                catch (CliException e)
+                catch (EngineException e)
                 {
                     env.Error.WriteLine($"error: {e.Message} (still watching)");
                 }
@@ -192,7 +194,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 }
             }
         }
-        catch (Exception e) when (e is not CliException && !KubeErrors.IsUserCancellation(e, ct))
+        catch (Exception e) when (e is not EngineException && !KubeErrors.IsUserCancellation(e, ct))
         {
             throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
         }

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using HelmUnstick.Cli.Kube;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -108,8 +109,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             OnStartedLeading = () => monitor?.RequestResync(),
         };
         var events = new ReleaseEvents(session, driver, identity, env.Clock, env.Error);
-        var fixer = new ReleaseFixer(session, driver, env, _ci, result, result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
-        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
+        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(

@@ -9,6 +9,7 @@ using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Rendering;
 
@@ -53,7 +54,7 @@ internal sealed class IncidentRecord(string command, string release, string ns, 
     public HelmOutlook? Outlook { get; set; }
 
     /// <summary>The re-run of the failed deploy job (<c>fix --retry-ci</c>), when one was attempted.</summary>
-    public Engine.CiRetryReport? Retry { get; set; }
+    public HelmUnstick.Engine.Unstick.CiRetryReport? Retry { get; set; }
 
     public void Record(DateTimeOffset time, string step) => _timeline.Add(new TimelineEntry(time, step));
 }

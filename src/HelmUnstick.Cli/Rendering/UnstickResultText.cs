@@ -1,4 +1,4 @@
-using HelmUnstick.Cli.Engine;
+using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Rendering;
 

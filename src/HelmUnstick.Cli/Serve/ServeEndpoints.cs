@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Serve;
 

@@ -1,5 +1,5 @@
-using HelmUnstick.Cli.Ci;
 using HelmUnstick.Core.Ci;
+using HelmUnstick.Engine.Ci;
 
 namespace HelmUnstick.Cli.Tests.Ci;
 

@@ -1,4 +1,4 @@
-using HelmUnstick.Cli.Ci;
+using HelmUnstick.Engine.Ci;
 
 namespace HelmUnstick.Cli.Tests.Ci;
 

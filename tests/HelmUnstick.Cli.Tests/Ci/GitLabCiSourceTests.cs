@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using HelmUnstick.Cli.Ci;
 using HelmUnstick.Core.Ci;
+using HelmUnstick.Engine.Ci;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Text.Json;
-using HelmUnstick.Cli.Ci;
 using HelmUnstick.Core.Ci;
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Sandbox.GitLab;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

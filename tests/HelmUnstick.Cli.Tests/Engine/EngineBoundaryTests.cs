@@ -1,16 +1,23 @@
 using System.Reflection;
-using HelmUnstick.Cli.Engine;
+using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 
-/// <summary>The engine must run without a console or a command line (an in-cluster watcher calls it too).</summary>
+/// <summary>The engine project must run without a console or a command line (an in-cluster watcher calls it too).</summary>
 public sealed class EngineBoundaryTests
 {
     private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    private static readonly Type[] EngineTypes = typeof(UnstickEngine).Assembly.GetTypes()
-        .Where(t => t.Namespace == typeof(UnstickEngine).Namespace)
-        .ToArray();
+    private static readonly Type[] EngineTypes = typeof(UnstickEngine).Assembly.GetTypes();
+
+    [Fact]
+    public void EngineAssembly_ReferencesNeitherTheCliNorAConsoleNorTheParser()
+    {
+        var references = typeof(UnstickEngine).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+
+        Assert.Contains("HelmUnstick.Core", references);
+        Assert.DoesNotContain(references, r => r is "helm-unstick" or "System.CommandLine" or "Spectre.Console");
+    }
 
     [Fact]
     public void EngineTypes_UseNoParserConsoleOrCliEnvironmentTypes()

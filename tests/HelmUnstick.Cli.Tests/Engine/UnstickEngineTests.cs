@@ -1,8 +1,8 @@
-using HelmUnstick.Cli.Ci;
-using HelmUnstick.Cli.Engine;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Safety;
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Unstick;
 using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Engine;

@@ -1,5 +1,5 @@
 using System.Net;
-using HelmUnstick.Cli.Http;
+using HelmUnstick.Engine.Http;
 using Polly.Timeout;
 
 namespace HelmUnstick.Cli.Tests.Http;

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
 using HelmUnstick.Sandbox;
 using Spectre.Console.Testing;
 

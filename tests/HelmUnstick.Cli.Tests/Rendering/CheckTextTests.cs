@@ -1,9 +1,9 @@
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Core.Workloads;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Tests.Rendering;
 

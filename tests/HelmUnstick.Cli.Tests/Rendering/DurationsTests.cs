@@ -1,4 +1,4 @@
-using HelmUnstick.Cli.Rendering;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Tests.Rendering;
 

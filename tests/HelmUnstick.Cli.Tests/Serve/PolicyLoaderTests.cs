@@ -1,5 +1,6 @@
-using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Policy;
+using HelmUnstick.Engine;
+using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Tests.Serve;
 
@@ -65,15 +66,15 @@ public sealed class PolicyLoaderTests
     [InlineData("rules: [\n", "p.yaml:2: invalid YAML: While parsing a node, did not find expected node content.")]
     public void Parse_AMistake_IsOneLineNamingFileLineAndProblem(string yaml, string expected)
     {
-        var e = Assert.Throws<CliException>(() => PolicyLoader.Parse(yaml, "p.yaml"));
+        var e = Assert.Throws<EngineException>(() => PolicyLoader.Parse(yaml, "p.yaml"));
 
-        Assert.Equal((ExitCodes.Usage, expected), (e.ExitCode, e.Message));
+        Assert.Equal((ExitCodes.Usage, expected), (ExitCodes.For(e.Failure), e.Message));
     }
 
     [Fact]
     public void Load_AMissingFile_IsAUsageError()
     {
-        var e = Assert.Throws<CliException>(() => PolicyLoader.Load("/nonexistent/policy.yaml"));
+        var e = Assert.Throws<EngineException>(() => PolicyLoader.Load("/nonexistent/policy.yaml"));
 
         Assert.StartsWith("/nonexistent/policy.yaml: cannot read the policy file: ", e.Message);
     }

@@ -1,6 +1,6 @@
-using HelmUnstick.Cli.Kube;
-using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Serve;
 using Spectre.Console.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.CommandLine.Completions;
+using HelmUnstick.Engine.Kube;
+using k8s;
+
+namespace HelmUnstick.Cli.Commands;
+
+/// <summary>
+/// Shell completion for the values that live in the kubeconfig and the cluster: contexts from the kubeconfig alone;
+/// namespaces and release names from one metadata-only list each, given <see cref="DefaultBudget"/> (or the
+/// <c>--request-timeout</c> typed on the line) to answer. A completion that hangs the shell is worse than none, so
+/// every failure completes nothing and says nothing.
+/// </summary>
+internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment env)
+{
+    private static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>Completes <c>--context</c>, <c>-n</c> and RELEASE, for every command that takes them.</summary>
+    public void AddSources()
+    {
+        common.Context.CompletionSources.Add(context => Complete(context, Contexts));
+        common.Namespace.CompletionSources.Add(context => Complete(context, Namespaces));
+        common.Release.CompletionSources.Add(context => Complete(context, Releases));
+    }
+
+    private static IEnumerable<CompletionItem> Complete(CompletionContext context, Func<ParseResult, Task<IEnumerable<string>>> source)
+    {
+        try
+        {
+            return source(context.ParseResult).GetAwaiter().GetResult()
+                .Where(value => value.StartsWith(context.WordToComplete, StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .Select(value => new CompletionItem(value))
+                .ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+
+    private Task<IEnumerable<string>> Contexts(ParseResult result)
+    {
+        var path = ClusterSession.ExplicitKubeconfig(Target(result), env) ?? ClusterSession.DefaultKubeconfig(env);
+        var file = KubernetesClientConfiguration.LoadKubeConfig(path);
+        return Task.FromResult(file.Contexts?.Select(c => c.Name) ?? []);
+    }
+
+    private async Task<IEnumerable<string>> Namespaces(ParseResult result)
+    {
+        using var session = Connect(result);
+        using var budget = Budget(result);
+        var list = await KubeHttp.GetJsonAsync(session, "api/v1/namespaces?limit=1000", ReleaseSecretStore.MetadataOnlyAccept, budget.Token);
+        return (list["items"]?.AsArray() ?? []).Select(item => item?["metadata"]?["name"]?.GetValue<string>()).OfType<string>().ToList();
+    }
+
+    /// <summary>Release names in the namespace asked for; as many as the budget allows on a namespace with very many.</summary>
+    private async Task<IEnumerable<string>> Releases(ParseResult result)
+    {
+        using var session = Connect(result);
+        using var budget = Budget(result);
+        var ns = session.NamespaceOr(Target(result).Namespace);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var listed in new ReleaseSecretStore(session).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
+            {
+                if (listed.Labels.TryGetValue("name", out var name))
+                {
+                    names.Add(name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (names.Count > 0)
+        {
+            // Out of time on a namespace with very many Secrets: the names found so far are still worth offering.
+        }
+
+        return names;
+    }
+
+    private ClusterSession Connect(ParseResult result) => ClusterSession.Connect(Target(result), env);
+
+    /// <summary>The cluster flags typed so far; the one being completed has no value yet and counts as not given.</summary>
+    private KubeTarget Target(ParseResult result) =>
+        new(Value(result, common.Kubeconfig), Value(result, common.Context), Value(result, common.Namespace), Value(result, common.RequestTimeout) ?? DefaultBudget);
+
+    /// <summary>
+    /// Counted from after the connection is set up, which reads only the kubeconfig: what may hang is the cluster,
+    /// and a slow start of the process on a busy machine must not use up the time it is given.
+    /// </summary>
+    private CancellationTokenSource Budget(ParseResult result) => new(Target(result).RequestTimeout!.Value);
+
+    private static T? Value<T>(ParseResult result, Option<T> option)
+    {
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using HelmUnstick.Core.Ci;
+
+namespace HelmUnstick.Engine.Ci;
+
+/// <summary>The <c>--config</c>, <c>--gitlab-*</c> and <c>--github-*</c> flags as given on the command line; empty lists and nulls mean "not given".</summary>
+public sealed record CiFlags(
+    string? ConfigPath = null,
+    string? GitLabUrl = null,
+    IReadOnlyList<string>? Projects = null,
+    IReadOnlyList<string>? Environments = null,
+    string? CaFile = null,
+    string? TokenFile = null,
+    string? GitHubUrl = null,
+    IReadOnlyList<string>? GitHubRepositories = null,
+    IReadOnlyList<string>? GitHubEnvironments = null,
+    string? GitHubTokenFile = null,
+    string? GitHubCaFile = null)
+{
+    public bool OverridesSources => GitLabUrl is not null || Projects is { Count: > 0 } || Environments is { Count: > 0 } || CaFile is not null;
+
+    public bool OverridesGitHubSources => GitHubUrl is not null || GitHubRepositories is { Count: > 0 } || GitHubEnvironments is { Count: > 0 } || GitHubCaFile is not null;
+}
+
+/// <summary>Every CI source mapped to one kube context.</summary>
+public sealed record CiSources(IReadOnlyList<GitLabSourceSettings> GitLab, IReadOnlyList<GitHubSourceSettings> GitHub)
+{
+    public static readonly CiSources None = new([], []);
+
+    public int Count => GitLab.Count + GitHub.Count;
+}
+
+/// <summary>One GitLab source to ask, after flags were merged over the config file.</summary>
+public sealed record GitLabSourceSettings(
+    Uri Url,
+    IReadOnlyList<string> Projects,
+    CiScope Scope,
+    string? CaFile,
+    CiToken? Token)
+{
+    public string Name => $"GitLab {Url.GetLeftPart(UriPartial.Path).TrimEnd('/')}";
+
+    public override string ToString() =>
+        $"{Name} projects=[{string.Join(", ", Projects)}] environments=[{string.Join(", ", Scope.Environments)}] " +
+        $"job_patterns=[{string.Join(", ", Scope.JobNamePatterns)}] token={(Token is null ? "none" : "***")}";
+}
+
+public static class CiSettings
+{
+    /// <summary>
+    /// Reads <c>--config</c> (or the default config file, which may be absent) and resolves the sources for
+    /// <paramref name="kubeContext"/>. Problems throw <see cref="CiConfigException"/> with the one line to show.
+    /// </summary>
+    public static CiSources Load(string kubeContext, CiFlags flags, Func<string, string?> getEnvironmentVariable)
+    {
+        var config = CiConfigLoader.Load(
+            flags.ConfigPath ?? CiConfigLoader.DefaultPath(getEnvironmentVariable),
+            explicitlyGiven: flags.ConfigPath is not null);
+        return new CiSources(Resolve(config, kubeContext, flags, getEnvironmentVariable), ResolveGitHub(config, kubeContext, flags, getEnvironmentVariable));
+    }
+
+    /// <summary>
+    /// The GitHub sources for <paramref name="kubeContext"/>, merged as <see cref="Resolve"/> merges GitLab's: flags
+    /// override the file source with the same API URL (or every one when no URL flag is given); otherwise they describe
+    /// a new source, on <c>https://api.github.com</c> unless <c>--github-url</c> names another API.
+    /// </summary>
+    public static IReadOnlyList<GitHubSourceSettings> ResolveGitHub(
+        CiConfig config,
+        string kubeContext,
+        CiFlags flags,
+        Func<string, string?> getEnvironmentVariable)
+    {
+        var token = CiToken.ForGitHub(flags.GitHubTokenFile, getEnvironmentVariable);
+        Uri? flagUrl = null;
+        if (flags.GitHubUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitHubUrl, out flagUrl))
+        {
+            throw new CiConfigException($"--github-url '{flags.GitHubUrl}' is not an absolute http(s) URL");
+        }
+
+        if (flags.GitHubRepositories?.FirstOrDefault(r => !CiConfigLoader.IsRepositoryName(r)) is { } malformed)
+        {
+            throw new CiConfigException($"--github-repository '{malformed}' is not OWNER/NAME (for example acme/platform-deploy)");
+        }
+
+        var sources = new List<GitHubSourceSettings>();
+        bool overridden = false;
+        foreach (var source in config.GitHubSourcesFor(kubeContext))
+        {
+            bool targeted = flags.OverridesGitHubSources && (flagUrl is null || SameInstance(flagUrl, source.Url));
+            overridden |= targeted;
+            sources.Add(new GitHubSourceSettings(
+                source.Url,
+                targeted && flags.GitHubRepositories is { Count: > 0 } repositories ? repositories : source.Repositories,
+                new GitHubScope(targeted && flags.GitHubEnvironments is { Count: > 0 } environments ? environments : source.Environments, source.Workflows),
+                targeted ? flags.GitHubCaFile ?? source.CaFile : source.CaFile,
+                token));
+        }
+
+        if (flags.OverridesGitHubSources && !overridden)
+        {
+            if (flags.GitHubRepositories is not { Count: > 0 })
+            {
+                throw new CiConfigException($"--github-url/--github-environment need at least one --github-repository OWNER/NAME: no GitHub source is configured for context '{kubeContext}'");
+            }
+
+            sources.Add(new GitHubSourceSettings(flagUrl ?? GitHubSourceSettings.PublicApi, flags.GitHubRepositories, new GitHubScope(flags.GitHubEnvironments ?? [], []), flags.GitHubCaFile, token));
+        }
+
+        return sources;
+    }
+
+    /// <summary>
+    /// Merges flags over the sources the config file maps to <paramref name="kubeContext"/>. Flags override the
+    /// file source with the same URL (or every file source when no URL flag is given); when none matches,
+    /// the flags describe a new source on their own.
+    /// </summary>
+    public static IReadOnlyList<GitLabSourceSettings> Resolve(
+        CiConfig config,
+        string kubeContext,
+        CiFlags flags,
+        Func<string, string?> getEnvironmentVariable)
+    {
+        var token = CiToken.ForGitLab(flags.TokenFile, getEnvironmentVariable);
+        Uri? flagUrl = null;
+        if (flags.GitLabUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitLabUrl, out flagUrl))
+        {
+            throw new CiConfigException($"--gitlab-url '{flags.GitLabUrl}' is not an absolute http(s) URL");
+        }
+
+        var fileSources = config.SourcesFor(kubeContext);
+        var sources = new List<GitLabSourceSettings>();
+        bool overridden = false;
+        foreach (var source in fileSources)
+        {
+            bool targeted = flags.OverridesSources && (flagUrl is null || SameInstance(flagUrl, source.Url));
+            overridden |= targeted;
+            sources.Add(targeted ? Merge(source, flags, token) : FromFile(source, token));
+        }
+
+        if (flags.OverridesSources && !overridden)
+        {
+            if (flagUrl is null)
+            {
+                throw new CiConfigException($"--gitlab-project/--gitlab-environment need --gitlab-url: no GitLab source is configured for context '{kubeContext}'");
+            }
+
+            if (flags.Projects is not { Count: > 0 })
+            {
+                throw new CiConfigException($"--gitlab-url {flagUrl} needs at least one --gitlab-project");
+            }
+
+            sources.Add(new GitLabSourceSettings(flagUrl, flags.Projects, new CiScope(flags.Environments ?? [], []), flags.CaFile, token));
+        }
+
+        return sources;
+    }
+
+    private static GitLabSourceSettings FromFile(GitLabSourceConfig source, CiToken? token) =>
+        new(source.Url, source.Projects, new CiScope(source.Environments, source.JobPatterns), source.CaFile, token);
+
+    private static GitLabSourceSettings Merge(GitLabSourceConfig source, CiFlags flags, CiToken? token) =>
+        new(
+            source.Url,
+            flags.Projects is { Count: > 0 } projects ? projects : source.Projects,
+            new CiScope(flags.Environments is { Count: > 0 } environments ? environments : source.Environments, source.JobPatterns),
+            flags.CaFile ?? source.CaFile,
+            token);
+
+    private static bool SameInstance(Uri a, Uri b) =>
+        a.GetLeftPart(UriPartial.Path).TrimEnd('/').Equals(b.GetLeftPart(UriPartial.Path).TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+}

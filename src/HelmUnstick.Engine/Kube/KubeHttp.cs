@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using k8s.Autorest;
+
+namespace HelmUnstick.Engine.Kube;
+
+/// <summary>
+/// Raw GETs through the client's own HttpClient (and so its resilience pipeline) and credentials, for paths the typed API does not cover (partial
+/// metadata lists, objects of any kind). Failures surface as <see cref="HttpOperationException"/>, like the typed calls.
+/// </summary>
+internal static class KubeHttp
+{
+    public static async Task<JsonNode> GetJsonAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
+    {
+        using var response = await GetAsync(session, relative, accept, ct);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct)) ?? new JsonObject();
+    }
+
+    /// <summary>Deserializes the answer straight from the response stream, without building a document first.</summary>
+    public static async Task<T?> GetAsync<T>(ClusterSession session, string relative, string accept, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var response = await GetAsync(session, relative, accept, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        return await JsonSerializer.DeserializeAsync(body, type, ct);
+    }
+
+    private static async Task<HttpResponseMessage> GetAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        if (session.Client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, ct);
+        }
+
+        var response = await session.Client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
+            throw new HttpOperationException($"GET {relative} returned {(int)response.StatusCode}")
+            {
+                Request = new HttpRequestMessageWrapper(request, null),
+                Response = new HttpResponseMessageWrapper(response, body),
+            };
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace HelmUnstick.Engine.Kube;
+
+/// <summary>
+/// Helm's release storage objects, read and written through KubernetesClient: Secrets (driver "secret") or
+/// ConfigMaps (driver "configmap"). A ConfigMap is handled in the shape of a Secret (its <c>data.release</c> as
+/// Helm's payload bytes), so everything above the store, from diagnosis to backups, works the same for both.
+/// </summary>
+internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver driver = StorageDriver.Secret)
+{
+    public StorageDriver Driver => driver;
+
+    public const string HelmOwnerSelector = "owner=helm";
+    public const string MetadataOnlyAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+    /// <summary>
+    /// Pages through release Secrets' metadata only (no payloads), with a server-side label selector: cheap
+    /// enough for clusters with tens of thousands of release Secrets. Each page is read in one pass into just the
+    /// names and labels.
+    /// </summary>
+    public async IAsyncEnumerable<ListedObject> ListMetadataAsync(
+        string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var page in ListMetadataPagesAsync(ns, labelSelector, pageSize, ct))
+        {
+            foreach (var listed in page.Items)
+            {
+                yield return listed;
+            }
+        }
+    }
+
+    /// <summary>The same list page by page, each with the resourceVersion it was read at (where a watch starts).</summary>
+    public async IAsyncEnumerable<ListedPage> ListMetadataPagesAsync(
+        string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+    {
+        string? continueToken = null;
+        do
+        {
+            var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
+                        (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
+            var page = await KubeHttp.GetAsync(session, $"{CollectionPath(ns)}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
+            var items = (page?.Items ?? [])
+                .Where(item => item.Metadata?.Name is not null)
+                .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? []))
+                .ToList();
+            yield return new ListedPage(items, page?.Metadata?.ResourceVersion ?? "");
+            continueToken = page?.Metadata?.Continue is { Length: > 0 } token ? token : null;
+        }
+        while (continueToken is not null);
+    }
+
+    /// <summary>The driver's objects in one namespace, or in all of them.</summary>
+    public string CollectionPath(string? ns) =>
+        ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
+
+    /// <summary>Every revision of one release, as Helm itself reads them (<c>name=R,owner=helm</c>).</summary>
+    public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
+    {
+        var selector = $"name={release},{HelmOwnerSelector}";
+        var items = driver == StorageDriver.ConfigMap
+            ? (await session.Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: ct)).Items.Select(AsSecret)
+            : (await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: ct)).Items;
+        return new ReleaseHistory(release, ns, items.Select(ToStoredRevision));
+    }
+
+    public async Task<V1Secret?> GetAsync(string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            return driver == StorageDriver.ConfigMap
+                ? AsSecret(await session.Client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct))
+                : await session.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct)
+    {
+        try
+        {
+            await session.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // Many users may not read namespaces; the release lookup will speak for itself.
+            return true;
+        }
+    }
+
+    /// <summary>Deletes exactly the revision that was inspected: the apiserver refuses if uid or resourceVersion moved.</summary>
+    public Task DeleteAsync(StoredRevision target, CancellationToken ct)
+    {
+        var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = target.Uid, ResourceVersion = target.ResourceVersion } };
+        return driver == StorageDriver.ConfigMap
+            ? session.Client.CoreV1.DeleteNamespacedConfigMapAsync(target.SecretName, target.Namespace, options, cancellationToken: ct)
+            : session.Client.CoreV1.DeleteNamespacedSecretAsync(target.SecretName, target.Namespace, options, cancellationToken: ct);
+    }
+
+    /// <summary>A full update carrying the resourceVersion read: a concurrent writer makes it fail with 409.</summary>
+    public async Task<V1Secret> ReplaceAsync(V1Secret secret, CancellationToken ct) => driver == StorageDriver.ConfigMap
+        ? AsSecret(await session.Client.CoreV1.ReplaceNamespacedConfigMapAsync(AsConfigMap(secret), secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct))
+        : await session.Client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct);
+
+    public async Task<V1Secret> CreateAsync(V1Secret secret, CancellationToken ct) => driver == StorageDriver.ConfigMap
+        ? AsSecret(await session.Client.CoreV1.CreateNamespacedConfigMapAsync(AsConfigMap(secret), secret.Metadata.NamespaceProperty, cancellationToken: ct))
+        : await session.Client.CoreV1.CreateNamespacedSecretAsync(secret, secret.Metadata.NamespaceProperty, cancellationToken: ct);
+
+    /// <summary>A release ConfigMap in the shape of a release Secret: the same metadata, and Helm's payload text as bytes.</summary>
+    public static V1Secret AsSecret(V1ConfigMap configMap) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = configMap.Metadata,
+        Data = configMap.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetBytes(d.Value)),
+    };
+
+    /// <summary>The ConfigMap a release ConfigMap in the shape of a Secret stands for (the inverse of <see cref="AsSecret"/>).</summary>
+    public static V1ConfigMap AsConfigMap(V1Secret secret) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = secret.Metadata,
+        Data = secret.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetString(d.Value)),
+    };
+
+    public static StoredRevision ToStoredRevision(V1Secret secret)
+    {
+        var meta = secret.Metadata;
+        var labels = (IReadOnlyDictionary<string, string>?)meta.Labels?.ToDictionary() ?? new Dictionary<string, string>();
+        HelmRelease? release = null;
+        string? error = null;
+        if (secret.Data?.TryGetValue("release", out var payload) == true)
+        {
+            try
+            {
+                release = ReleaseCodec.Decode(payload);
+            }
+            catch (ReleasePayloadException e)
+            {
+                error = e.Message;
+            }
+        }
+        else
+        {
+            error = $"the {(secret.Kind == "ConfigMap" ? "ConfigMap" : "Secret")} has no data key 'release'";
+        }
+
+        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);
+    }
+}
+
+/// <summary>One object of a metadata-only list: what telling release Secrets apart needs.</summary>
+internal sealed record ListedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>One page of a metadata-only list and the resourceVersion it was read at.</summary>
+internal sealed record ListedPage(IReadOnlyList<ListedObject> Items, string ResourceVersion);
+
+/// <summary>The parts of a PartialObjectMetadataList that are read; everything else in it is skipped.</summary>
+internal sealed record MetadataListPage(ListPageMetadata? Metadata, List<PartialObject>? Items);
+
+internal sealed record ListPageMetadata(string? Continue, string? ResourceVersion);
+
+internal sealed record PartialObject(PartialObjectMeta? Metadata);
+
+internal sealed record PartialObjectMeta(string? Name, string? Namespace, Dictionary<string, string>? Labels);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(MetadataListPage))]
+internal sealed partial class MetadataListJsonContext : JsonSerializerContext;

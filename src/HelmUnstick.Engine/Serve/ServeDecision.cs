@@ -1,0 +1,24 @@
+namespace HelmUnstick.Engine.Serve;
+
+/// <summary>
+/// One line of <c>serve</c>'s stdout per decision: a release first seen stuck (<c>action: alert</c>), or a fix
+/// attempt (<c>action: fix</c>, outcome fixed, blocked or failed).
+/// </summary>
+internal sealed record ServeDecision(
+    DateTimeOffset Time,
+    string Namespace,
+    string Release,
+    int Revision,
+    string Action,
+    string? Strategy,
+    string Outcome,
+    IReadOnlyList<string> Reasons,
+    string? Backup)
+{
+    public string ToJsonLine() => EngineJson.Serialize(this, EngineJson.Compact);
+}
+
+/// <summary>How a fix attempt ended, for the log line, the metric and the Event.</summary>
+/// <param name="Reasons">For blocked: each failing check; for failed: what went wrong; for fixed: the overrides used and what Helm now shows.</param>
+/// <param name="Changed">Whether the Secret was (or may have been) changed: it counts against limits.maxFixesPerHour.</param>
+internal sealed record FixAttempt(RemediationOutcome Outcome, IReadOnlyList<string> Reasons, string? Backup, bool Changed);

@@ -1,0 +1,287 @@
+using System.Threading.Channels;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Wording;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Policy;
+using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
+
+namespace HelmUnstick.Engine.Serve;
+
+/// <summary>
+/// Decides about each release the watcher reports, and about every stuck one again at each resync: reads the newest
+/// revision's payload (only of candidates), keeps the metrics, and, on the lease holder only, alerts once, writes
+/// Events and runs the fixes the policy allows. Single-threaded: one decision at a time.
+/// </summary>
+internal sealed class StuckReleaseMonitor(
+    ReleaseSecretWatcher watcher,
+    ReleaseSecretStore store,
+    RemediationPolicy policy,
+    LeaderLease leader,
+    ReleaseEvents events,
+    ServeMetrics metrics,
+    StuckReleaseMonitor.Fix fix,
+    HostEnvironment env,
+    Action<string> writeDecision,
+    TimeSpan resync)
+{
+    /// <summary>Runs the fix the policy decided: the same engine as <c>fix --apply</c>. Null when nothing was stuck any more.</summary>
+    public delegate Task<FixAttempt?> Fix(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
+
+    private readonly Dictionary<ReleaseKey, TrackedRelease> _tracked = new();
+    private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
+    private FixRateLimit _limit = new(policy.MaxFixesPerHour);
+    private bool _wasLeader;
+    private readonly Channel<bool> _resyncRequests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Asks for a resync at once (a replica that just became leader has alerts to send); callable from any thread.</summary>
+    public void RequestResync() => _resyncRequests.Writer.TryWrite(true);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var nextResync = env.Now + resync;
+        while (!ct.IsCancellationRequested)
+        {
+            var wait = nextResync - env.Now;
+            if (wait > TimeSpan.Zero)
+            {
+                using var timer = new CancellationTokenSource(wait, env.Clock);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+
+                // Wakes on a change, a resync request, the resync time or shutdown, whichever comes first (unless
+                // the clock passed the resync time while the timer was being made).
+                if (env.Now < nextResync)
+                {
+                    await Task.WhenAny(
+                        watcher.Changes.WaitToReadAsync(either.Token).AsTask(),
+                        _resyncRequests.Reader.WaitToReadAsync(either.Token).AsTask());
+                }
+
+                await either.CancelAsync();
+            }
+
+            ct.ThrowIfCancellationRequested();
+            var changed = new HashSet<ReleaseKey>();
+            while (watcher.Changes.TryRead(out var release))
+            {
+                changed.Add(release);
+            }
+
+            foreach (var release in changed)
+            {
+                await EvaluateAsync(release, reread: true, ct);
+            }
+
+            var due = env.Now >= nextResync;
+            if (_resyncRequests.Reader.TryRead(out _) || due)
+            {
+                foreach (var release in _tracked.Keys.Union(watcher.Candidates()).Except(changed).ToList())
+                {
+                    await EvaluateAsync(release, reread: false, ct);
+                }
+
+                // By the schedule, not from now: a slow pass must not push the next one back.
+                if (due)
+                {
+                    nextResync = nextResync + resync > env.Now ? nextResync + resync : env.Now;
+                }
+            }
+        }
+    }
+
+    private async Task EvaluateAsync(ReleaseKey release, bool reread, CancellationToken ct)
+    {
+        if (watcher.PayloadsToRead(release) is not { } toRead)
+        {
+            Untrack(release);
+            return;
+        }
+
+        var revisions = !reread && _tracked.TryGetValue(release, out var known) && toRead.SecretNames.Contains(known.Revision.SecretName)
+            ? [known.Revision]
+            : await ReadAsync(release, toRead, ct);
+        if (revisions.Count == 0)
+        {
+            Untrack(release);
+            return;
+        }
+
+        // Reported under the payload's release name: a Secret without a name label is indexed under its own name.
+        var named = new ReleaseKey(release.Namespace, revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? release.Release);
+        var decision = policy.Decide(named.Namespace, named.Release);
+        var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(named.Release, named.Namespace, revisions), env.Now, decision.StaleAfter);
+        if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } unreadable)
+        {
+            if (_reportedUnreadable.Add(unreadable.SecretName))
+            {
+                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{unreadable.SecretName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
+            }
+
+            Untrack(release);
+            return;
+        }
+
+        if (diagnosis.StuckRevision is not { } stuck)
+        {
+            Untrack(release);
+            return;
+        }
+
+        if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.SecretName != stuck.SecretName)
+        {
+            Untrack(release);
+            _tracked[release] = tracked = new TrackedRelease(stuck, named);
+        }
+
+        tracked.Revision = stuck;
+        metrics.SetStuck(named, stuck.Revision, stuck.Status.ToHelmName(), diagnosis.PendingAge);
+        if (!leader.IsLeader)
+        {
+            _wasLeader = false;
+            return;
+        }
+
+        if (!_wasLeader)
+        {
+            // A new leader counts fixes from zero (the limit is kept in memory only).
+            _wasLeader = true;
+            _limit = new FixRateLimit(policy.MaxFixesPerHour);
+        }
+
+        if (!diagnosis.IsStale)
+        {
+            // Younger than the rule's staleAfter: every deploy is pending for a while, and a helm may still be
+            // running. The metric shows it already; alerts, Events and fixes wait.
+            return;
+        }
+
+        if (!tracked.Alerted)
+        {
+            tracked.Alerted = true;
+            var reasons = new List<string> { Pending(stuck, diagnosis), PolicyText(decision) };
+            Log(new(env.Now, named.Namespace, named.Release, stuck.Revision, "alert", null, "stuck", reasons, null));
+            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseStuck, $"Revision {stuck.Revision} is {stuck.Status.ToHelmName()}: helm upgrade fails with \"another operation is in progress\". {string.Join("; ", reasons)}", ct);
+        }
+
+        if (decision.Action != PolicyAction.Fix)
+        {
+            return;
+        }
+
+        var strategy = StrategyName(decision.Strategy);
+        if (!_limit.Allows(env.Now))
+        {
+            if (Report(tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy))
+            {
+                await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {_limit.Describe()}", ct);
+            }
+
+            return;
+        }
+
+        var attempt = await fix(stuck, decision, ct);
+        if (attempt is null)
+        {
+            Untrack(release);
+            return;
+        }
+
+        if (attempt.Changed)
+        {
+            _limit.Record(env.Now);
+        }
+
+        if (!Report(tracked, attempt, strategy))
+        {
+            return;
+        }
+
+        if (attempt.Outcome == RemediationOutcome.Blocked)
+        {
+            await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {string.Join("; ", attempt.Reasons)}", ct);
+        }
+        else if (attempt.Outcome == RemediationOutcome.Fixed)
+        {
+            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseUnstuck, $"Revision {stuck.Revision} was taken out of Helm's way ({strategy}) and verified: {string.Join("; ", attempt.Reasons)}. Backup: {attempt.Backup}", ct);
+            Untrack(release);
+        }
+    }
+
+    /// <summary>
+    /// Logs and counts a fix decision, but a blocked or failed attempt only when its reasons differ from the last
+    /// one's; false when it was a repeat.
+    /// </summary>
+    private bool Report(TrackedRelease tracked, FixAttempt attempt, string strategy)
+    {
+        var reasons = string.Join("\n", attempt.Reasons);
+        if (attempt.Outcome != RemediationOutcome.Fixed && tracked.LastReasons == reasons)
+        {
+            return false;
+        }
+
+        tracked.LastReasons = reasons;
+        metrics.CountRemediation(tracked.Named, strategy, attempt.Outcome);
+        Log(new(env.Now, tracked.Named.Namespace, tracked.Named.Release, tracked.Revision.Revision, "fix", strategy,
+            attempt.Outcome.ToString().ToLowerInvariant(), attempt.Reasons, attempt.Backup));
+        return true;
+    }
+
+    /// <summary>The payloads the labels asked for; a Secret deleted since it was listed is left out.</summary>
+    private async Task<IReadOnlyList<StoredRevision>> ReadAsync(ReleaseKey release, PayloadsToRead toRead, CancellationToken ct)
+    {
+        var revisions = new List<StoredRevision>();
+        foreach (var name in toRead.SecretNames)
+        {
+            try
+            {
+                if (await store.GetAsync(toRead.Namespace, name, ct) is { } secret)
+                {
+                    revisions.Add(ReleaseSecretStore.ToStoredRevision(secret));
+                }
+            }
+            catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+            {
+                // The next resync tries again; a release already tracked keeps its metrics meanwhile.
+                env.Error.WriteLine($"warning: reading {store.Driver.Kind()} {toRead.Namespace}/{name} failed: {e.Message.Split('\n')[0]}");
+                return _tracked.TryGetValue(release, out var known) ? [known.Revision] : [];
+            }
+        }
+
+        return revisions;
+    }
+
+    private void Untrack(ReleaseKey release)
+    {
+        if (_tracked.Remove(release, out var tracked))
+        {
+            metrics.ClearStuck(tracked.Named);
+        }
+    }
+
+    private void Log(ServeDecision decision) => writeDecision(decision.ToJsonLine());
+
+    private static string Pending(StoredRevision stuck, ReleaseDiagnosis diagnosis) =>
+        $"revision {stuck.Revision} is {stuck.Status.ToHelmName()} since {stuck.Release?.LastDeployed?.ToString("u") ?? "an unknown time"}" +
+        (diagnosis.PendingAge is { } age ? $" ({Durations.Describe(age)} ago)" : "");
+
+    private static string PolicyText(PolicyDecision decision) => decision.Rule is not { } rule
+        ? "no policy rule matches: alert only"
+        : decision.Action == PolicyAction.Alert
+            ? $"policy rule at line {rule.Line}: alert only"
+            : $"policy rule at line {rule.Line}: fix ({StrategyName(decision.Strategy)}) if every check passes";
+
+    private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
+
+    /// <param name="named">The release as reported: its namespace and the payload's release name.</param>
+    private sealed class TrackedRelease(StoredRevision revision, ReleaseKey named)
+    {
+        public StoredRevision Revision { get; set; } = revision;
+
+        public ReleaseKey Named { get; } = named;
+
+        public bool Alerted { get; set; }
+
+        /// <summary>The reasons of the last fix decision logged, so that an unchanged one is not logged again.</summary>
+        public string? LastReasons { get; set; }
+    }
+}

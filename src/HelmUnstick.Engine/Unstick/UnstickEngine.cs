@@ -1,0 +1,297 @@
+using System.Net;
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
+using HelmUnstick.Core.Workloads;
+using HelmUnstick.Engine.Ci;
+using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Wording;
+using k8s.Models;
+
+namespace HelmUnstick.Engine.Unstick;
+
+/// <summary>
+/// The runbook's safety path, with no console: <see cref="PlanAsync"/> reads and checks (changes nothing);
+/// <see cref="ApplyAsync"/> re-reads, backs up, changes with preconditions, audits and verifies, and says how it ended.
+/// Confirming with a person, and checking again after they confirmed, is the caller's business.
+/// </summary>
+internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver = StorageDriver.Secret)
+{
+    private readonly ReleaseSecretStore _store = new(session, driver);
+
+    /// <summary>The release's revisions, the diagnosis and, when a revision is stuck, every check with its evidence.</summary>
+    /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
+    public async Task<RemediationPlan> PlanAsync(UnstickRequest request, CancellationToken ct)
+    {
+        var history = await ReadHistoryAsync(session, _store, request.Release, request.Namespace, ct);
+        var diagnosis = StuckReleaseRule.Diagnose(history, clock.GetUtcNow(), request.StaleAfter);
+        if (diagnosis.State == ReleaseState.Unreadable)
+        {
+            throw new UnstickException(UnstickFailure.ClusterError,
+                $"Secret {request.Namespace}/{diagnosis.Latest!.SecretName} (revision {diagnosis.Latest.Revision}): payload cannot be decoded ({diagnosis.Latest.DecodeError}); inspect it by hand, nothing was changed");
+        }
+
+        if (diagnosis.State != ReleaseState.Stuck)
+        {
+            // Nothing will be changed, so there is nothing to check (and no permission to ask for).
+            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null, driver);
+        }
+
+        IReadOnlyList<WorkloadStatus> workloads;
+        try
+        {
+            workloads = await new WorkloadReader(session).ReadAsync(request.Namespace, ct);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the workloads in namespace {request.Namespace}"));
+        }
+
+        // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
+        var liveness = await new LivenessEvidenceReader(session)
+            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
+        var ci = await CheckCiAsync(request, ct);
+        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, driver);
+    }
+
+    /// <summary>
+    /// Makes the planned change. Never throws once the change may have started: the result says what state the
+    /// Secret is in. Cancellation is honoured only before the backup.
+    /// </summary>
+    public async Task<UnstickResult> ApplyAsync(UnstickRequest request, RemediationPlan plan, CancellationToken ct)
+    {
+        var events = new List<UnstickEvent>();
+        var warnings = new List<string>();
+        UnstickResult Result(UnstickOutcome outcome) => new(outcome, plan, events, warnings);
+        if (plan.NothingToFix)
+        {
+            return Result(UnstickOutcome.NothingToFix);
+        }
+
+        if (plan.Blocked)
+        {
+            return Result(UnstickOutcome.Blocked) with { Problem = "a check failed" };
+        }
+
+        var stuck = plan.Target!;
+        var where = $"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName}";
+
+        // Re-read right before the change: what was inspected must still be what is there.
+        V1Secret? secret;
+        try
+        {
+            secret = await _store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            return Result(UnstickOutcome.ApiError) with { FailedStep = UnstickStep.Reread, Problem = KubeErrors.Describe(e, session, $"re-reading {where}") };
+        }
+
+        if (secret is null || secret.Metadata.Uid != stuck.Uid || secret.Metadata.ResourceVersion != stuck.ResourceVersion)
+        {
+            return Result(UnstickOutcome.RefusedConcurrentChange) with
+            {
+                FailedStep = UnstickStep.Reread,
+                Problem = $"{where} changed since it was inspected (someone else is working on this release?)",
+            };
+        }
+
+        // Built (and verified by decoding) before anything is written, so an encoding problem changes nothing.
+        var markFailed = plan.Strategy == RemediationStrategy.MarkFailed ? MarkFailedChange.Build(stuck, request.Overrides.Reason, clock.GetUtcNow()) : null;
+
+        string backup;
+        try
+        {
+            backup = SecretBackup.Write(secret, request.BackupDirectory, clock.GetUtcNow(), new BackupSource(session.ContextName, session.Server));
+        }
+        catch (BackupFailedException e)
+        {
+            return Result(UnstickOutcome.ApiError) with { FailedStep = UnstickStep.Backup, Problem = e.Message };
+        }
+
+        events.Add(new(clock.GetUtcNow(), $"Backed up {where} to {backup}"));
+        var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
+            StrategyNames.Of(plan.Strategy), AuditReasons(request, plan), "pending", backup);
+
+        // From here on the change may happen: cancellation no longer interrupts the write, its re-read or the
+        // verification, so the caller always learns what state the release is in (each call has the client's timeout).
+        var committed = CancellationToken.None;
+        try
+        {
+            if (markFailed is null)
+            {
+                await _store.DeleteAsync(stuck, committed);
+            }
+            else
+            {
+                secret.Data["release"] = markFailed.Payload;
+                secret.Metadata.Labels = new Dictionary<string, string>(markFailed.Labels);
+                await _store.ReplaceAsync(secret, committed);
+            }
+        }
+        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
+        {
+            entry = Audit(entry with { Outcome = "refused: changed concurrently" }, warnings);
+            return Result(UnstickOutcome.RefusedConcurrentChange) with
+            {
+                FailedStep = UnstickStep.Write,
+                Backup = backup,
+                Audit = entry,
+                Problem = $"the API server refused the change because {where} changed under us ({KubeErrors.ServerMessage(e)})",
+            };
+        }
+        catch (Exception e)
+        {
+            // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
+            var state = await RereadAfterFailedWriteAsync(stuck);
+            entry = Audit(entry with { Outcome = $"error: {e.Message}; {StateWords(state)}" }, warnings);
+            return Result(state == SecretAfterFailedWrite.Unchanged ? UnstickOutcome.ApiError : UnstickOutcome.ChangedUnverified) with
+            {
+                FailedStep = UnstickStep.Write,
+                AfterFailedWrite = state,
+                Backup = backup,
+                Audit = entry,
+                Problem = KubeErrors.Describe(e, session, $"changing {where}"),
+            };
+        }
+
+        entry = Audit(entry with { Outcome = "changed" }, warnings);
+        events.Add(new(clock.GetUtcNow(), $"Changed: {plan.ChangeDescription}"));
+        var verification = await VerifyAsync(plan, committed);
+        if (!verification.Verified)
+        {
+            return Result(UnstickOutcome.ChangedUnverified) with
+            {
+                FailedStep = UnstickStep.Verification,
+                Backup = backup,
+                Audit = entry,
+                Verification = verification,
+                Problem = verification.ReadError is { } error
+                    ? $"the history could not be re-read ({error})"
+                    : $"expected \"{plan.After.Summary}\" but the cluster now says \"{verification.Observed!.Summary}\"",
+            };
+        }
+
+        events.Add(new(clock.GetUtcNow(), $"Verified: {verification.Observed!.Summary}"));
+        return Result(UnstickOutcome.Fixed) with { Backup = backup, Audit = entry, Verification = verification };
+    }
+
+    /// <summary>A release's revisions; a release or namespace that does not exist is an invalid request.</summary>
+    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, ReleaseSecretStore store, string release, string ns, CancellationToken ct)
+    {
+        ReleaseHistory history;
+        try
+        {
+            history = await store.ReadHistoryAsync(release, ns, ct);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the revisions of release {release} in namespace {ns}"));
+        }
+
+        if (history.Revisions.Count == 0)
+        {
+            bool namespaceExists;
+            try
+            {
+                namespaceExists = await store.NamespaceExistsAsync(ns, ct);
+            }
+            catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+            {
+                throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading namespace {ns}"));
+            }
+
+            throw new UnstickException(UnstickFailure.InvalidRequest, namespaceExists
+                ? $"release \"{release}\" not found in namespace {ns} (no Secret labelled name={release},owner=helm); list releases with: helm list -a -n {ns}"
+                : $"namespace \"{ns}\" not found (context {session.ContextName}); check -n or --context");
+        }
+
+        return history;
+    }
+
+    private async Task<CiQuietCheck> CheckCiAsync(UnstickRequest request, CancellationToken ct)
+    {
+        if (request.Overrides.SkipCiCheck)
+        {
+            return CiQuietCheck.Skipped(request.Overrides.Reason);
+        }
+
+        CiSources sources;
+        try
+        {
+            sources = request.Ci.Sources();
+        }
+        catch (CiConfigException e)
+        {
+            throw new UnstickException(UnstickFailure.InvalidRequest, e.Message);
+        }
+
+        using var gate = CiGate.For(sources, time: clock);
+        var outcome = request.Ci.WaitFor is { } maxWait && sources.Count > 0
+            ? await gate.WaitForQuietAsync(maxWait, request.Ci.Progress, ct)
+            : await gate.CheckAsync(ct);
+        return CiQuietCheck.From(outcome.Reports);
+    }
+
+    private static List<string> AuditReasons(UnstickRequest request, RemediationPlan plan)
+    {
+        var reasons = plan.Checks.Where(c => c.Outcome == CheckOutcome.Overridden).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList();
+        if (request.StaleAfter < StuckReleaseRule.DefaultStaleAfter)
+        {
+            reasons.Add(CheckText.StaleAfterLowered(request.StaleAfter, StuckReleaseRule.DefaultStaleAfter));
+        }
+
+        return reasons;
+    }
+
+    private AuditEntry Audit(AuditEntry entry, List<string> warnings)
+    {
+        if (audit.Append(entry) is { } problem)
+        {
+            warnings.Add(problem);
+        }
+
+        return entry;
+    }
+
+    private async Task<SecretAfterFailedWrite> RereadAfterFailedWriteAsync(StoredRevision stuck)
+    {
+        try
+        {
+            var now = await _store.GetAsync(stuck.Namespace, stuck.SecretName, CancellationToken.None);
+            return now is null ? SecretAfterFailedWrite.Gone
+                : now.Metadata.ResourceVersion == stuck.ResourceVersion ? SecretAfterFailedWrite.Unchanged
+                : SecretAfterFailedWrite.Modified;
+        }
+        catch (Exception)
+        {
+            return SecretAfterFailedWrite.Unknown;
+        }
+    }
+
+    /// <summary>Re-reads the history: Helm's next operation must be able to proceed, as predicted.</summary>
+    private async Task<UnstickVerification> VerifyAsync(RemediationPlan plan, CancellationToken ct)
+    {
+        try
+        {
+            var after = await _store.ReadHistoryAsync(plan.Diagnosis.Release, plan.Diagnosis.Namespace, ct);
+            var observed = HelmOutlook.For(after);
+            var stillPending = after.Latest is { } latest && latest.Status.IsPending();
+            var expected = plan.After;
+            return new(observed, null, !stillPending && observed.StatusShowsRevision == expected.StatusShowsRevision && observed.NextRevision == expected.NextRevision);
+        }
+        catch (Exception e)
+        {
+            return new(null, KubeErrors.Describe(e, session, $"re-reading the revisions of release {plan.Diagnosis.Release} in namespace {plan.Diagnosis.Namespace}"), false);
+        }
+    }
+
+    public static string StateWords(SecretAfterFailedWrite state) => state switch
+    {
+        SecretAfterFailedWrite.Unknown => "the Secret could not be re-read, so its state is unknown",
+        SecretAfterFailedWrite.Gone => "the Secret is gone (the change happened)",
+        SecretAfterFailedWrite.Unchanged => "the Secret is unchanged",
+        _ => "the Secret was modified",
+    };
+}

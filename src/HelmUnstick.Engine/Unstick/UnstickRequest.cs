@@ -1,0 +1,31 @@
+using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Ci;
+
+namespace HelmUnstick.Engine.Unstick;
+
+/// <summary>What to unstick and how: the same for an operator at a terminal and for an unattended caller.</summary>
+/// <param name="Operator">Who asks, for the audit log.</param>
+/// <param name="HelmTimeout">The <c>--timeout</c> the deploys pass to helm: how long a live helm may wait, per hook and once more.</param>
+/// <param name="BackupDirectory">Where the Secret is saved before it is changed.</param>
+internal sealed record UnstickRequest(
+    string Release,
+    string Namespace,
+    RemediationStrategy Strategy,
+    RemediationOverrides Overrides,
+    TimeSpan StaleAfter,
+    TimeSpan HelmTimeout,
+    string BackupDirectory,
+    CiRequest Ci,
+    string Operator);
+
+/// <summary>
+/// How CI is asked. The sources are resolved only when a revision is stuck, so a broken CI configuration does not
+/// stop a read-only look at a settled release.
+/// </summary>
+/// <param name="Sources">Resolves the sources; may throw <see cref="CiConfigException"/>.</param>
+/// <param name="WaitFor">Keep polling until CI is quiet or this much time has passed; null asks once.</param>
+/// <param name="Progress">Told after each poll that found CI still busy.</param>
+internal sealed record CiRequest(
+    Func<CiSources> Sources,
+    TimeSpan? WaitFor = null,
+    IProgress<CiWaitProgress>? Progress = null);

@@ -1,0 +1,90 @@
+using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Safety;
+
+namespace HelmUnstick.Engine.Unstick;
+
+/// <summary>How an unstick attempt ended: a closed set, each with one exit code in the CLI.</summary>
+internal enum UnstickOutcome
+{
+    /// <summary>Changed, and the history read back says what the plan predicted.</summary>
+    Fixed,
+
+    /// <summary>No revision is stuck; nothing was changed.</summary>
+    NothingToFix,
+
+    /// <summary>A check failed; nothing was changed.</summary>
+    Blocked,
+
+    /// <summary>A read, the backup or the write failed, and the Secret is known to be unchanged.</summary>
+    ApiError,
+
+    /// <summary>The Secret was (or may have been) changed, but the result could not be verified.</summary>
+    ChangedUnverified,
+
+    /// <summary>The Secret changed since it was inspected (another writer); nothing was changed.</summary>
+    RefusedConcurrentChange,
+}
+
+/// <summary>The step of <see cref="UnstickEngine.ApplyAsync"/> that did not succeed.</summary>
+internal enum UnstickStep
+{
+    Reread,
+    Backup,
+    Write,
+    Verification,
+}
+
+/// <summary>What a re-read found after a write failed without an answer saying whether it happened.</summary>
+internal enum SecretAfterFailedWrite
+{
+    Unchanged,
+    Gone,
+    Modified,
+    Unknown,
+}
+
+/// <summary>One step as it happened, for the incident timeline.</summary>
+internal sealed record UnstickEvent(DateTimeOffset Time, string Step);
+
+/// <summary>What Helm believes after the change (read back), or why it could not be read.</summary>
+/// <param name="Verified">True when nothing is pending any more and Helm sees what the plan predicted.</param>
+internal sealed record UnstickVerification(HelmOutlook? Observed, string? ReadError, bool Verified);
+
+/// <summary>Everything an apply did and found.</summary>
+/// <param name="Events">The steps taken, in order, for the incident timeline.</param>
+/// <param name="Warnings">Problems that do not change the outcome (an audit line that could not be written).</param>
+internal sealed record UnstickResult(UnstickOutcome Outcome, RemediationPlan Plan, IReadOnlyList<UnstickEvent> Events, IReadOnlyList<string> Warnings)
+{
+    /// <summary>For anything but Fixed or NothingToFix: what went wrong, in one line.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>The step that did not succeed, when one did not.</summary>
+    public UnstickStep? FailedStep { get; init; }
+
+    /// <summary>When the write failed: what the re-read found.</summary>
+    public SecretAfterFailedWrite? AfterFailedWrite { get; init; }
+
+    /// <summary>The backup file, once written.</summary>
+    public string? Backup { get; init; }
+
+    public UnstickVerification? Verification { get; init; }
+
+    /// <summary>The audit line written for the change attempt, when the attempt got that far.</summary>
+    public AuditEntry? Audit { get; init; }
+}
+
+/// <summary>A failure before anything was changed that ends the attempt without a plan.</summary>
+internal sealed class UnstickException(UnstickFailure failure, string message) : EngineException(failure, message);
+
+internal enum UnstickFailure
+{
+    /// <summary>The request names something that does not exist, or a file or setting it names (kubeconfig, CI configuration, backup, policy) is wrong.</summary>
+    InvalidRequest,
+
+    /// <summary>The cluster could not be read, or what it holds cannot be decoded.</summary>
+    ClusterError,
+
+    /// <summary>What the request names is refused (a backup that is not a Helm release object); nothing was changed.</summary>
+    Refused,
+}
