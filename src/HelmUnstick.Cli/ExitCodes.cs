@@ -23,8 +23,8 @@ internal static class ExitCodes
     /// <summary>The one mapping from how an unstick attempt ended to what scripts see.</summary>
     public static int For(UnstickOutcome outcome) => outcome switch
     {
-        UnstickOutcome.Fixed or UnstickOutcome.NothingToFix => Ok,
-        UnstickOutcome.Blocked or UnstickOutcome.RefusedConcurrentChange => Blocked,
+        UnstickOutcome.Fixed or UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => Ok,
+        UnstickOutcome.Blocked or UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => Blocked,
         UnstickOutcome.ApiError => ClusterError,
         UnstickOutcome.ChangedUnverified => VerificationFailed,
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),

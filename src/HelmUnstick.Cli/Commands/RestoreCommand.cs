@@ -126,6 +126,17 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             return ExitCodes.Blocked;
         }
 
+        // Opened before the change: a change that cannot be recorded does not happen.
+        AuditWriter log;
+        try
+        {
+            log = AuditLog.For(env).Open();
+        }
+        catch (AuditLogUnavailableException e)
+        {
+            throw new CliException(ExitCodes.ClusterError, $"{e.Message}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
+        }
+
         try
         {
             _ = current is null ? await store.CreateAsync(restored, ct) : await store.ReplaceAsync(restored, ct);
@@ -135,7 +146,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, $"restoring {kind} {ns}/{name}");
         }
 
-        var auditWarning = AuditLog.For(env).Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
+        var auditWarning = log.Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
             backup.Revision, "restore", reasons, "changed", source));
         if (auditWarning is not null)
         {

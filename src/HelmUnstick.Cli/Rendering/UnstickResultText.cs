@@ -23,7 +23,8 @@ internal static class UnstickResultText
         if (applied.Backup is { } backup)
         {
             record.Backup = backup;
-            record.RestoreCommand = restoreHint;
+            // Nothing to undo when another writer made the change.
+            record.RestoreCommand = applied.Outcome is UnstickOutcome.AlreadyFixed or UnstickOutcome.ChangedBySomeoneElse ? null : restoreHint;
             run.Say($"  Backup: {backup}");
         }
 
@@ -36,8 +37,20 @@ internal static class UnstickResultText
                 record.Outcome = $"changed and verified: {outlook.Summary}";
                 run.Say($"  Verified: {outlook.Summary}");
                 return ExitCodes.Ok;
+            case (null, UnstickOutcome.AlreadyFixed):
+                var fixedBySomeoneElse = applied.Verification!.Observed!;
+                record.Outlook = fixedBySomeoneElse;
+                record.Outcome = $"already fixed by someone else (this run changed nothing): {fixedBySomeoneElse.Summary}";
+                run.Say($"  Already fixed: another writer made the same change first; this run changed nothing. {fixedBySomeoneElse.Summary}");
+                return ExitCodes.Ok;
+            case (UnstickStep.Write, UnstickOutcome.ChangedBySomeoneElse):
+                record.Outlook = applied.Verification?.Observed ?? record.Outlook;
+                record.Outcome = $"changed by someone else (this run changed nothing): {applied.Problem}";
+                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
                 throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
+            case (UnstickStep.AuditLog, _):
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
             case (UnstickStep.Backup, _):
                 throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
             case (UnstickStep.Write, _):

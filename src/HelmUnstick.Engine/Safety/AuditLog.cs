@@ -28,22 +28,78 @@ internal sealed class AuditLog(string path)
 
     public static AuditLog For(HostEnvironment env) => new(System.IO.Path.Combine(env.StateDirectory, "audit.log"));
 
-    /// <summary>Appends one line; returns why it could not, or null.</summary>
-    /// <remarks>The change has usually happened by then: a lost log line must not hide it, so this never throws.</remarks>
-    public string? Append(AuditEntry entry)
+    /// <summary>
+    /// Opens the log for appending before anything is changed: a change that could not be recorded must not happen.
+    /// Its folder is created 0700 and the file 0600 (whatever the umask; an existing wider file is narrowed).
+    /// </summary>
+    /// <exception cref="AuditLogUnavailableException">The log cannot be opened for appending; nothing may be changed.</exception>
+    public AuditWriter Open()
     {
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            File.AppendAllText(Path, EngineJson.Serialize(entry, EngineJson.Compact) + "\n");
-            return null;
+            PrivateFile.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            using var stream = AuditWriter.OpenForAppend(Path);
+            if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(stream.SafeFileHandle) != PrivateFile.OwnerOnly)
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, PrivateFile.OwnerOnly);
+            }
+
+            return new AuditWriter(Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"could not append to the audit log {Path}: {e.Message}";
+            throw new AuditLogUnavailableException($"cannot open the audit log {Path} for appending: {e.Message}");
         }
     }
 
     public static string CurrentUser(HostEnvironment env) =>
         env.GetEnvironmentVariable("USER") ?? env.GetEnvironmentVariable("LOGNAME") ?? Environment.UserName;
 }
+
+/// <summary>The audit log, proven writable before a change, appended to once the change was attempted.</summary>
+internal sealed class AuditWriter(string path)
+{
+    /// <summary>
+    /// Appends one line and flushes it to disk, holding the file exclusively meanwhile: two helm-unstick processes
+    /// (say two fixes racing) must not write over each other's line. Returns why it could not, or null.
+    /// </summary>
+    /// <remarks>The change has usually happened by then: a lost log line must not hide it, so this never throws.</remarks>
+    public string? Append(AuditEntry entry)
+    {
+        try
+        {
+            using var stream = OpenForAppend(path);
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(EngineJson.Serialize(entry, EngineJson.Compact) + "\n"));
+            stream.Flush(flushToDisk: true);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"could not append to the audit log {path}: {e.Message}";
+        }
+    }
+
+    /// <summary>Opens the log exclusively (0600 when created), waiting up to 5 s while another process appends to it.</summary>
+    public static FileStream OpenForAppend(string path)
+    {
+        var options = PrivateFile.Options(FileMode.Append, FileAccess.Write);
+        options.Share = FileShare.None;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException e) when (IsHeldByAnotherProcess(e) && attempt < 500)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
+    /// <summary>The file is locked: a sharing violation on Windows, the lock's EWOULDBLOCK errno on Linux (11) and macOS (35).</summary>
+    private static bool IsHeldByAnotherProcess(IOException e) => e.HResult is unchecked((int)0x80070020) or 11 or 35;
+}
+
+/// <summary>The audit log cannot be written: like an unwritable backup, nothing is changed.</summary>
+internal sealed class AuditLogUnavailableException(string message) : Exception(message);

@@ -32,7 +32,31 @@ internal static class PrivateFile
         }
     }
 
-    public static void WriteAtomically(string path, byte[] content) => WriteAtomically(path, stream => stream.Write(content));
+    /// <summary>
+    /// Writes <paramref name="content"/> atomically to <c>STEM.EXT</c>, or <c>STEM.1.EXT</c>, <c>STEM.2.EXT</c>... when
+    /// another process took the name first (two runs in the same millisecond); returns the path written.
+    /// </summary>
+    public static string WriteNew(string stem, string extension, byte[] content)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var path = attempt == 0 ? stem + extension : $"{stem}.{attempt}{extension}";
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    WriteAtomically(path, stream => stream.Write(content));
+                    return path;
+                }
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Taken meanwhile by another process: try the next name.
+            }
+        }
+
+        throw new IOException($"{stem}{extension} and the next 99 names are all taken");
+    }
 
     /// <summary>Creates a directory (and its parents) 0700; an existing one keeps its mode.</summary>
     public static void CreateDirectory(string directory)

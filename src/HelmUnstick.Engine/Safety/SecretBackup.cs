@@ -28,11 +28,10 @@ internal static class SecretBackup
             // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
             PrivateFile.CreateDirectory(directory);
 
-            var path = Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}.json");
             // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
             var saved = WithSource(secret, source);
             var document = Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
-            PrivateFile.WriteAtomically(path, document);
+            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", document);
 
             var readBack = Parse(File.ReadAllBytes(path), path);
             if (readBack.Uid != secret.Metadata.Uid || readBack.ResourceVersion != secret.Metadata.ResourceVersion)

@@ -66,11 +66,11 @@ internal sealed class ReleaseFixer(
         var outcome = await _engine.ApplyAsync(request, plan, ct);
         return outcome.Outcome switch
         {
-            UnstickOutcome.NothingToFix => null,
+            UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => null,
             UnstickOutcome.Fixed => new FixAttempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, Changed: true),
             UnstickOutcome.Blocked => new FixAttempt(RemediationOutcome.Blocked,
                 plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, Changed: false),
-            UnstickOutcome.RefusedConcurrentChange => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, Changed: false),
+            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, Changed: false),
             UnstickOutcome.ChangedUnverified => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, Changed: true),
             _ => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, Changed: false),
         };

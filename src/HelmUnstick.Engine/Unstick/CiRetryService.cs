@@ -115,6 +115,18 @@ internal sealed class CiRetryService(
         }
 
         var (source, chosen) = found.OrderByDescending(f => f.Target.FinishedAt ?? DateTimeOffset.MinValue).First();
+
+        // As for a fix: a retry that cannot be recorded does not happen.
+        AuditWriter log;
+        try
+        {
+            log = audit.Open();
+        }
+        catch (AuditLogUnavailableException e)
+        {
+            return Report(CiRetryOutcome.Error, gate, searched, chosen, problem: $"{e.Message}; nothing was retried");
+        }
+
         var retried = await source.RetryAsync(chosen, ct);
         if (retried.Problem is { } retryProblem)
         {
@@ -126,7 +138,7 @@ internal sealed class CiRetryService(
         var newest = history.Latest;
         var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, request.Namespace, newest?.SecretName ?? "", newest?.Revision ?? 0,
             "retry-ci", [], $"retried {chosen.JobName}", null, new AuditCiJob(chosen.Source.ToName(), chosen.Project, chosen.JobId, job.JobId, job.WebUrl));
-        if (audit.Append(entry) is { } auditProblem)
+        if (log.Append(entry) is { } auditProblem)
         {
             warnings.Add(auditProblem);
         }

@@ -100,6 +100,17 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         // Built (and verified by decoding) before anything is written, so an encoding problem changes nothing.
         var markFailed = plan.Strategy == RemediationStrategy.MarkFailed ? MarkFailedChange.Build(stuck, request.Overrides.Reason, clock.GetUtcNow()) : null;
 
+        // The audit log is opened before the backup and the change: a change that cannot be recorded does not happen.
+        AuditWriter log;
+        try
+        {
+            log = audit.Open();
+        }
+        catch (AuditLogUnavailableException e)
+        {
+            return Result(UnstickOutcome.ApiError) with { FailedStep = UnstickStep.AuditLog, Problem = e.Message };
+        }
+
         string backup;
         try
         {
@@ -130,22 +141,36 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
                 await _store.ReplaceAsync(secret, committed);
             }
         }
-        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict)
+        catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict || (markFailed is null && KubeErrors.StatusOf(e) is HttpStatusCode.NotFound))
         {
-            entry = Audit(entry with { Outcome = "refused: changed concurrently" }, warnings);
-            return Result(UnstickOutcome.RefusedConcurrentChange) with
+            // The re-read showed our target, so a 409 (preconditions or resourceVersion) or a DELETE's 404 means another
+            // writer changed it in between: this run changed nothing. What the history shows now says whether that
+            // writer did what we were about to do.
+            var now = await VerifyAsync(plan, committed);
+            var answer = $"{(int)KubeErrors.StatusOf(e)!} {KubeErrors.StatusOf(e)}";
+            if (now.Verified)
+            {
+                entry = Audit(log, entry with { Outcome = "changed by someone else: the history shows the planned result (already fixed)" }, warnings);
+                events.Add(new(clock.GetUtcNow(), $"Already fixed by another writer (the API server answered {answer}): {now.Observed!.Summary}"));
+                return Result(UnstickOutcome.AlreadyFixed) with { Backup = backup, Audit = entry, Verification = now };
+            }
+
+            entry = Audit(log, entry with { Outcome = $"changed by someone else: {(now.Observed is { } seen ? seen.Summary : now.ReadError)}" }, warnings);
+            return Result(UnstickOutcome.ChangedBySomeoneElse) with
             {
                 FailedStep = UnstickStep.Write,
                 Backup = backup,
                 Audit = entry,
-                Problem = $"the API server refused the change because {where} changed under us ({KubeErrors.ServerMessage(e)})",
+                Verification = now,
+                Problem = $"{where} was changed by someone else after it was re-read (the API server answered {answer}: {KubeErrors.ServerMessage(e) ?? "no message"}); " +
+                          (now.Observed is { } observed ? $"the history now says \"{observed.Summary}\", not the planned \"{plan.After.Summary}\"" : $"the history could not be re-read ({now.ReadError})"),
             };
         }
         catch (Exception e)
         {
             // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
             var state = await RereadAfterFailedWriteAsync(stuck);
-            entry = Audit(entry with { Outcome = $"error: {e.Message}; {StateWords(state)}" }, warnings);
+            entry = Audit(log, entry with { Outcome = $"error: {e.Message}; {StateWords(state)}" }, warnings);
             return Result(state == SecretAfterFailedWrite.Unchanged ? UnstickOutcome.ApiError : UnstickOutcome.ChangedUnverified) with
             {
                 FailedStep = UnstickStep.Write,
@@ -156,7 +181,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             };
         }
 
-        entry = Audit(entry with { Outcome = "changed" }, warnings);
+        entry = Audit(log, entry with { Outcome = "changed" }, warnings);
         events.Add(new(clock.GetUtcNow(), $"Changed: {plan.ChangeDescription}"));
         var verification = await VerifyAsync(plan, committed);
         if (!verification.Verified)
@@ -245,9 +270,9 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         return reasons;
     }
 
-    private AuditEntry Audit(AuditEntry entry, List<string> warnings)
+    private static AuditEntry Audit(AuditWriter log, AuditEntry entry, List<string> warnings)
     {
-        if (audit.Append(entry) is { } problem)
+        if (log.Append(entry) is { } problem)
         {
             warnings.Add(problem);
         }

@@ -24,12 +24,22 @@ internal enum UnstickOutcome
 
     /// <summary>The Secret changed since it was inspected (another writer); nothing was changed.</summary>
     RefusedConcurrentChange,
+
+    /// <summary>
+    /// Another writer changed the Secret between the re-read and the write (409, or 404 to a DELETE) and the history
+    /// shows exactly what the plan predicted: this run changed nothing, the release is fixed.
+    /// </summary>
+    AlreadyFixed,
+
+    /// <summary>Another writer changed the Secret between the re-read and the write, to something else than planned; this run changed nothing.</summary>
+    ChangedBySomeoneElse,
 }
 
 /// <summary>The step of <see cref="UnstickEngine.ApplyAsync"/> that did not succeed.</summary>
 internal enum UnstickStep
 {
     Reread,
+    AuditLog,
     Backup,
     Write,
     Verification,

@@ -77,8 +77,9 @@ public sealed class FaultMatrixTests
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(theirs.ToJsonString(), cli.Secret(Ns, Name)!.ToJsonString());
         AssertOneExactBackup(cli, original);
-        AssertAudit(cli, "^refused: changed concurrently$");
-        AssertErrorLine(run, $"the API server refused the change because Secret team-a/{Name} changed under us \\(.+\\); nothing was changed, run fix again");
+        AssertAudit(cli, "^changed by someone else: .+$");
+        AssertErrorLine(run, $"Secret team-a/{Name} was changed by someone else after it was re-read \\(the API server answered 409 Conflict: .+\\); " +
+                             "the history now says \".+\", not the planned \".+\"; nothing was changed by this run. Check with: helm history demo -n team-a");
     }
 
     [Theory]
