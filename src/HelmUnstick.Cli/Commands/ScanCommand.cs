@@ -6,7 +6,6 @@ using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Wording;
-using k8s.Models;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Commands;
@@ -175,7 +174,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
     private async Task<ScanResult> ScanOnceAsync(
-        ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions liveness, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
+        ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions options, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -204,37 +203,32 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var disagreements = new List<string>();
         var payloads = triage.PayloadsToRead(verifyPayloads);
         var payloadsRead = 0;
+
+        // One object reader for the whole pass: discovery of a group version is read once, whichever release needs it first.
+        var liveness = new LivenessEvidenceReader(session, new LiveObjectReader(session));
         await Parallel.ForEachAsync(
             payloads,
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
             async (read, c) =>
             {
-                var revisions = new List<StoredRevision>();
-                foreach (var name in read.SecretNames)
+                // A release's payloads are read together; a Secret deleted since it was listed has nothing stuck in it any more.
+                var revisions = (await Task.WhenAll(read.SecretNames.Select(async name =>
                 {
-                    V1Secret? secret;
                     try
                     {
-                        secret = await store.GetAsync(read.Namespace, name, c);
+                        return await store.GetAsync(read.Namespace, name, c) is { } secret ? ReleaseSecretStore.ToStoredRevision(secret) : null;
                     }
                     catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
                     {
                         throw KubeErrors.Translate(e, session, $"reading Secret {read.Namespace}/{name}");
                     }
-
-                    // A Secret deleted since it was listed has nothing stuck in it any more.
-                    if (secret is not null)
-                    {
-                        revisions.Add(ReleaseSecretStore.ToStoredRevision(secret));
-                    }
-                }
+                }))).OfType<StoredRevision>().ToList();
 
                 var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, liveness.StaleAfter);
+                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, options.StaleAfter);
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
-                    // A reader per release: its discovery cache is not shared between the parallel reads.
-                    ? await new LivenessEvidenceReader(session).AssessAsync(pending, store.Driver, now, liveness.StaleAfter, liveness.HelmTimeout, c)
+                    ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout, c)
                     : null;
                 lock (findings)
                 {

@@ -4,7 +4,7 @@ namespace HelmUnstick.Core.Diagnosis;
 
 /// <summary>
 /// One release Secret as read from the cluster: its identity (for preconditions), its labels, and its decoded
-/// payload, or why the payload could not be decoded.
+/// payload, or why the payload could not be decoded; and when the object itself was written.
 /// </summary>
 public sealed record StoredRevision(
     string SecretName,
@@ -16,6 +16,12 @@ public sealed record StoredRevision(
     string? DecodeError = null)
 {
     public const string SecretNamePrefix = "sh.helm.release.v1.";
+
+    /// <summary>
+    /// When the storage object was written, as read with it (its creationTimestamp and every managedFields time):
+    /// when a helm last wrote the revision, for the liveness verdict without reading the object again.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> StorageWrites { get; init; } = [];
 
     public static string SecretNameFor(string release, int revision) => $"{SecretNamePrefix}{release}.v{revision}";
 

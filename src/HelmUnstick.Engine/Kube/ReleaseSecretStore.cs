@@ -52,7 +52,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
             var page = await KubeHttp.GetAsync(session, $"{CollectionPath(ns)}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
             var items = (page?.Items ?? [])
                 .Where(item => item.Metadata?.Name is not null)
-                .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? []))
+                .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? [], item.Metadata.ResourceVersion))
                 .ToList();
             yield return new ListedPage(items, page?.Metadata?.ResourceVersion ?? "");
             continueToken = page?.Metadata?.Continue is { Length: > 0 } token ? token : null;
@@ -164,12 +164,19 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
             error = $"the {(secret.Kind == "ConfigMap" ? "ConfigMap" : "Secret")} has no data key 'release'";
         }
 
-        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error);
+        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error)
+        {
+            StorageWrites = [.. new[] { meta.CreationTimestamp }.Concat(meta.ManagedFields?.Select(f => f.Time) ?? []).OfType<DateTime>().Select(Utc)],
+        };
     }
+
+    /// <summary>KubernetesClient's times are UTC, whatever kind they come marked with.</summary>
+    private static DateTimeOffset Utc(DateTime time) =>
+        new(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }
 
-/// <summary>One object of a metadata-only list: what telling release Secrets apart needs.</summary>
-internal sealed record ListedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels);
+/// <summary>One object of a metadata-only list: what telling release Secrets apart needs, and its resourceVersion (what was read of it is still current while it is unchanged).</summary>
+internal sealed record ListedObject(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels, string? ResourceVersion);
 
 /// <summary>One page of a metadata-only list and the resourceVersion it was read at.</summary>
 internal sealed record ListedPage(IReadOnlyList<ListedObject> Items, string ResourceVersion);
@@ -181,7 +188,7 @@ internal sealed record ListPageMetadata(string? Continue, string? ResourceVersio
 
 internal sealed record PartialObject(PartialObjectMeta? Metadata);
 
-internal sealed record PartialObjectMeta(string? Name, string? Namespace, Dictionary<string, string>? Labels);
+internal sealed record PartialObjectMeta(string? Name, string? Namespace, Dictionary<string, string>? Labels, string? ResourceVersion);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(MetadataListPage))]

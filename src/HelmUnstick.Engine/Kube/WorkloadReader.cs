@@ -8,15 +8,18 @@ internal sealed class WorkloadReader(ClusterSession session)
 {
     public async Task<IReadOnlyList<WorkloadStatus>> ReadAsync(string ns, CancellationToken ct)
     {
+        // The four lists are independent: read together, they cost one round trip.
         var client = session.Client;
-        var hpas = await client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: ct);
-        var scaled = hpas.Items
+        var hpasRead = client.AutoscalingV2.ListNamespacedHorizontalPodAutoscalerAsync(ns, cancellationToken: ct);
+        var deploymentsRead = client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct);
+        var statefulSetsRead = client.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: ct);
+        var daemonSetsRead = client.AppsV1.ListNamespacedDaemonSetAsync(ns, cancellationToken: ct);
+        var scaled = (await hpasRead).Items
             .Select(h => (h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name))
             .ToHashSet();
-
-        var deployments = await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct);
-        var statefulSets = await client.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: ct);
-        var daemonSets = await client.AppsV1.ListNamespacedDaemonSetAsync(ns, cancellationToken: ct);
+        var deployments = await deploymentsRead;
+        var statefulSets = await statefulSetsRead;
+        var daemonSets = await daemonSetsRead;
 
         var result = new List<WorkloadStatus>();
         result.AddRange(deployments.Items.Select(d => new WorkloadStatus(

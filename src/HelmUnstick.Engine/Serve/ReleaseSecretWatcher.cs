@@ -27,6 +27,9 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly ReleaseLabelIndex _index = new();
+
+    // Each release object's resourceVersion as last listed or watched: a payload read at that version is still current.
+    private readonly Dictionary<(string Namespace, string Name), string> _versions = new();
     private readonly Lock _gate = new();
     private readonly Channel<ReleaseKey> _changes = Channel.CreateUnbounded<ReleaseKey>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource _listed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,6 +47,15 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
         lock (_gate)
         {
             return _index.PayloadsToRead(release);
+        }
+    }
+
+    /// <summary>The resourceVersion the list or watch last reported for a release object; null when unknown or gone.</summary>
+    public string? ResourceVersionOf(string ns, string name)
+    {
+        lock (_gate)
+        {
+            return _versions.GetValueOrDefault((ns, name));
         }
     }
 
@@ -104,10 +116,19 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
     private async Task<string> ListAsync(CancellationToken ct)
     {
         var items = new List<(string, string, IReadOnlyDictionary<string, string>?)>();
+        var versions = new Dictionary<(string Namespace, string Name), string>();
         var resourceVersion = "";
         await foreach (var page in store.ListMetadataPagesAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
         {
-            items.AddRange(page.Items.Select(listed => (listed.Namespace, listed.Name, (IReadOnlyDictionary<string, string>?)listed.Labels)));
+            foreach (var listed in page.Items)
+            {
+                items.Add((listed.Namespace, listed.Name, listed.Labels));
+                if (listed.ResourceVersion is { } version)
+                {
+                    versions[(listed.Namespace, listed.Name)] = version;
+                }
+            }
+
             resourceVersion = page.ResourceVersion;
         }
 
@@ -115,6 +136,11 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
         lock (_gate)
         {
             affected = _index.ReplaceAll(items);
+            _versions.Clear();
+            foreach (var (key, version) in versions)
+            {
+                _versions[key] = version;
+            }
         }
 
         Publish(affected);
@@ -179,6 +205,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
             IReadOnlyList<ReleaseKey> affected;
             lock (_gate)
             {
+                RecordVersion(type, meta);
                 affected = type switch
                 {
                     "ADDED" or "MODIFIED" when Identity(obj) is var (itemNs, name) => _index.Upsert(itemNs, name, Labels(obj)),
@@ -191,6 +218,23 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
         }
 
         return resourceVersion;
+    }
+
+    private void RecordVersion(string? type, JsonNode? meta)
+    {
+        if (meta?["namespace"]?.GetValue<string>() is not { } itemNs || meta["name"]?.GetValue<string>() is not { } name)
+        {
+            return;
+        }
+
+        if (type == "DELETED")
+        {
+            _versions.Remove((itemNs, name));
+        }
+        else if (type is "ADDED" or "MODIFIED" && meta["resourceVersion"]?.GetValue<string>() is { } version)
+        {
+            _versions[(itemNs, name)] = version;
+        }
     }
 
     private void Publish(IReadOnlyList<ReleaseKey> releases)

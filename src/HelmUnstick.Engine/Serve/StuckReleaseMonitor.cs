@@ -29,6 +29,10 @@ internal sealed class StuckReleaseMonitor(
     public delegate Task<FixAttempt?> Fix(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
 
     private readonly Dictionary<ReleaseKey, TrackedRelease> _tracked = new();
+
+    // The revisions read of each release whose labels ask for its payloads, by Secret name: reused while the watcher
+    // reports the same resourceVersion, so an unchanged Secret is never read again.
+    private readonly Dictionary<ReleaseKey, Dictionary<string, StoredRevision>> _payloads = new();
     private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
     private FixRateLimit _limit = new(policy.MaxFixesPerHour);
     private bool _wasLeader;
@@ -69,7 +73,7 @@ internal sealed class StuckReleaseMonitor(
 
             foreach (var release in changed)
             {
-                await EvaluateAsync(release, reread: true, ct);
+                await EvaluateAsync(release, ct);
             }
 
             var due = env.Now >= nextResync;
@@ -77,7 +81,7 @@ internal sealed class StuckReleaseMonitor(
             {
                 foreach (var release in _tracked.Keys.Union(watcher.Candidates()).Except(changed).ToList())
                 {
-                    await EvaluateAsync(release, reread: false, ct);
+                    await EvaluateAsync(release, ct);
                 }
 
                 // By the schedule, not from now: a slow pass must not push the next one back.
@@ -89,17 +93,17 @@ internal sealed class StuckReleaseMonitor(
         }
     }
 
-    private async Task EvaluateAsync(ReleaseKey release, bool reread, CancellationToken ct)
+    /// <summary>Decides about a release from memory, reading only the payloads that changed since they were read.</summary>
+    private async Task EvaluateAsync(ReleaseKey release, CancellationToken ct)
     {
         if (watcher.PayloadsToRead(release) is not { } toRead)
         {
+            _payloads.Remove(release);
             Untrack(release);
             return;
         }
 
-        var revisions = !reread && _tracked.TryGetValue(release, out var known) && toRead.SecretNames.Contains(known.Revision.SecretName)
-            ? [known.Revision]
-            : await ReadAsync(release, toRead, ct);
+        var revisions = await ReadAsync(release, toRead, ct);
         if (revisions.Count == 0)
         {
             Untrack(release);
@@ -226,28 +230,40 @@ internal sealed class StuckReleaseMonitor(
         return true;
     }
 
-    /// <summary>The payloads the labels asked for; a Secret deleted since it was listed is left out.</summary>
+    /// <summary>
+    /// The payloads the labels asked for: as read before while the watcher reports the same resourceVersion, else read
+    /// now. A Secret deleted since it was listed is left out.
+    /// </summary>
     private async Task<IReadOnlyList<StoredRevision>> ReadAsync(ReleaseKey release, PayloadsToRead toRead, CancellationToken ct)
     {
-        var revisions = new List<StoredRevision>();
+        var known = _payloads.GetValueOrDefault(release);
+        var current = new Dictionary<string, StoredRevision>(StringComparer.Ordinal);
         foreach (var name in toRead.SecretNames)
         {
+            if (known?.GetValueOrDefault(name) is { } read && read.ResourceVersion is not null
+                && read.ResourceVersion == watcher.ResourceVersionOf(toRead.Namespace, name))
+            {
+                current[name] = read;
+                continue;
+            }
+
             try
             {
                 if (await store.GetAsync(toRead.Namespace, name, ct) is { } secret)
                 {
-                    revisions.Add(ReleaseSecretStore.ToStoredRevision(secret));
+                    current[name] = ReleaseSecretStore.ToStoredRevision(secret);
                 }
             }
             catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
             {
                 // The next resync tries again; a release already tracked keeps its metrics meanwhile.
                 env.Error.WriteLine($"warning: reading {store.Driver.Kind()} {toRead.Namespace}/{name} failed: {e.Message.Split('\n')[0]}");
-                return _tracked.TryGetValue(release, out var known) ? [known.Revision] : [];
+                return _tracked.TryGetValue(release, out var tracked) ? [tracked.Revision] : [];
             }
         }
 
-        return revisions;
+        _payloads[release] = current;
+        return [.. current.Values];
     }
 
     private void Untrack(ReleaseKey release)

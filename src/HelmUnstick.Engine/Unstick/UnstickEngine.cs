@@ -38,21 +38,27 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null, driver);
         }
 
-        IReadOnlyList<WorkloadStatus> workloads;
+        // The workloads and the liveness evidence are read together: one round trip of the cluster's latency, not two.
+        // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
+        var workloadsRead = ReadWorkloadsAsync(request.Namespace, ct);
+        var livenessRead = new LivenessEvidenceReader(session)
+            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
+        var workloads = await workloadsRead;
+        var liveness = await livenessRead;
+        var ci = await CheckCiAsync(request, ct);
+        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, driver);
+    }
+
+    private async Task<IReadOnlyList<WorkloadStatus>> ReadWorkloadsAsync(string ns, CancellationToken ct)
+    {
         try
         {
-            workloads = await new WorkloadReader(session).ReadAsync(request.Namespace, ct);
+            return await new WorkloadReader(session).ReadAsync(ns, ct);
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
-            throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the workloads in namespace {request.Namespace}"));
+            throw new UnstickException(UnstickFailure.ClusterError, KubeErrors.Describe(e, session, $"reading the workloads in namespace {ns}"));
         }
-
-        // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
-        var liveness = await new LivenessEvidenceReader(session)
-            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
-        var ci = await CheckCiAsync(request, ct);
-        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, driver);
     }
 
     /// <summary>

@@ -52,6 +52,26 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task AResyncWithNothingChanged_ReadsNoReleaseSecret()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+        cli.Server.Requests.Clear();
+
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the first resync");
+        clock.Advance(Resync);
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 60}"), "the second resync");
+
+        Assert.Equal(0, cli.Server.Requests.Count("*", "/secrets"));
+        Assert.Single(serve.Decisions);
+    }
+
+    [Fact]
     public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnce_ButAlertedOnlyOnceStale()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
