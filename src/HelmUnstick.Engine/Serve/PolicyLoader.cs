@@ -159,7 +159,7 @@ internal static class PolicyLoader
             }
         }
 
-        if (skipCiCheck && reason is null)
+        if (skipCiCheck && string.IsNullOrWhiteSpace(reason))
         {
             throw reader.Error(skipCiCheckNode!, $"{where}.skipCiCheck needs a 'reason' (it goes into the audit log)");
         }

@@ -50,6 +50,7 @@ public sealed class PolicyLoaderTests
     [Theory]
     [InlineData("rules:\n  - action: fix\n    force: true\n", "p.yaml:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)")]
     [InlineData("rules:\n  - action: fix\n    skipCiCheck: true\n", "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
+    [InlineData("rules:\n  - action: fix\n    skipCiCheck: true\n    reason: \"  \"\n", "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
     [InlineData("rules:\n  - action: repair\n", "p.yaml:2: rules[0].action 'repair' is not one of alert, fix")]
     [InlineData("rules:\n  - strategy: rollback\n", "p.yaml:2: rules[0].strategy 'rollback' is not one of delete, mark-failed")]
     [InlineData("rules:\n  - staleAfter: 15 minutes\n", "p.yaml:2: rules[0].staleAfter '15 minutes' is not a duration; use Go's form, for example 90s, 15m or 1h")]
