@@ -37,6 +37,7 @@ internal static class CliApp
         root.Subcommands.Add(new FixCommand(common, env).Build());
         root.Subcommands.Add(new RetryCiCommand(common, env).Build());
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
+        root.Subcommands.Add(new BackupsCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());
         root.Subcommands.Add(new ExplainCommand(common, env).Build());
         root.Subcommands.Add(new ServeCommand(common, env).Build());

@@ -11,7 +11,7 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class LivenessDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
-    private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
+    internal static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
 
     private static readonly string[] Quiet = ["--stale-after", "0s", "--skip-ci-check", "--reason", "DRILL-2 liveness"];
 
@@ -100,7 +100,7 @@ public sealed class LivenessDrillTests(SandboxCluster cluster) : IClassFixture<S
         Assert.NotNull(cluster.Secret(ns, "sh.helm.release.v1.app.v2"));
     }
 
-    private const string NeverReady = "sandbox.helm-unstick/never-ready";
+    internal const string NeverReady = "sandbox.helm-unstick/never-ready";
 
     /// <summary>Waits (briefly, checking the store) until helm has written what it then waits on; fails if helm ends first.</summary>
     private static async Task UntilAsync(Func<bool> condition, ToolProcess helm)

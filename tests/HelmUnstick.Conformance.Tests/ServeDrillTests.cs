@@ -117,6 +117,115 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
         }
     }
 
+    [Fact]
+    public async Task BackupStoreSecret_ServeFixesAReleaseStuckByRealHelm_TheBackupOutlivesServe_RestoreIsExact_AndKeepTwoKeepsTwo()
+    {
+        var ns = cluster.NewNamespace("web-cny");
+        var backups = cluster.NewNamespace("helm-unstick");
+        var policy = await PolicyFileAsync("backup-policy.yaml", $$"""
+            rules:
+              - namespaces: ["{{ns}}"]
+                action: fix
+                staleAfter: 2s
+                skipCiCheck: true
+                reason: "DRILL-3 backups in the cluster"
+            """);
+        await KillUpgradeAsync("helm3", ns);
+        var stuck = cluster.Secret(ns, "sh.helm.release.v1.demo.v2")!;
+        string[] serve = ["serve", "-n", ns, "--policy", policy, "--backup-store", "secret", "--backup-namespace", backups, "--backup-keep", "2",
+            "--helm-timeout", "1s", "--lease-namespace", backups, "--lease-name", "backups-drill", "--resync", "1s"];
+
+        // serve fixes the release, then its process is gone: the backup is a Secret in the cluster.
+        var first = await ServeUntilFixedAsync(serve);
+        Assert.Null(cluster.Secret(ns, "sh.helm.release.v1.demo.v2"));
+        var backup = cluster.Secret(backups, first)!;
+        Assert.Equal(
+            ("helm-unstick.io/backup.v1", $$"""{"app.kubernetes.io/managed-by":"helm-unstick","helm-unstick.io/release":"demo","helm-unstick.io/namespace":"{{ns}}","helm-unstick.io/revision":"2","helm-unstick.io/driver":"secret"}"""),
+            ((string?)backup["type"], backup["metadata"]!["labels"]!.ToJsonString()));
+
+        var listed = await cluster.HelmUnstickAsync("backups", "-n", backups, "-o", "json");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var row = Assert.Single(JsonNode.Parse(listed.Out)!.AsArray())!;
+        Assert.Equal((first, "demo", ns, 2, $"helm-unstick restore secret://{backups}/{first} --apply"),
+            ((string?)row["name"], (string?)row["release"], (string?)row["releaseNamespace"], (int?)row["revision"], (string?)row["restore"]));
+
+        // restore puts revision 2 back exactly: real helm sees the release stuck again, as it was.
+        var restore = await cluster.HelmUnstickAsync("restore", $"secret://{backups}/{first}", "--apply", "--yes");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        var restored = cluster.Secret(ns, "sh.helm.release.v1.demo.v2")!;
+        Assert.Equal(
+            (stuck["type"]!.ToJsonString(), stuck["data"]!.ToJsonString(), stuck["metadata"]!["labels"]!.ToJsonString()),
+            (restored["type"]!.ToJsonString(), restored["data"]!.ToJsonString(), restored["metadata"]!["labels"]!.ToJsonString()));
+        await cluster.AssertHelmIsStuckAsync("helm3", ns);
+
+        // Two more fixes of the restored revision: --backup-keep 2 keeps the two newest backups of the release.
+        var second = await ServeUntilFixedAsync(serve);
+        Assert.True((await cluster.HelmUnstickAsync("restore", $"secret://{backups}/{second}", "--apply", "--yes")).ExitCode == 0);
+        var third = await ServeUntilFixedAsync(serve);
+        var kept = await cluster.HelmUnstickAsync("backups", "-n", backups, "-o", "json");
+        Assert.Equal([third, second], JsonNode.Parse(kept.Out)!.AsArray().Select(b => (string?)b!["name"]));
+        Assert.Equal([second, third], cluster.Server.Store.List("v1", "secrets", backups).Select(b => (string?)b["metadata"]!["name"]).Order());
+        await cluster.HelmSucceedsAsync("helm3", "upgrade", "demo", Demo, "-n", ns, "--set", "replicas=2");
+    }
+
+    [Fact]
+    public async Task AStuckReleaseKilledInsideHelmsWindow_IsPossiblyRunningOnMetrics_ThenStaleOnceTheWindowIsOver_WithoutARestart()
+    {
+        var ns = cluster.NewNamespace("web-window");
+        var policy = await PolicyFileAsync("window-policy.yaml", $$"""
+            rules:
+              - namespaces: ["{{ns}}"]
+                action: alert
+                staleAfter: 0s
+            """);
+        await cluster.HelmSucceedsAsync("helm4", "install", "app", LivenessDrillTests.Chart, "-n", ns);
+        var port = FreePort();
+        using var serve = await cluster.StartHelmUnstickAsync("serve", "-n", ns, "--policy", policy, "--helm-timeout", "6s",
+            "--metrics-address", $"127.0.0.1:{port}", "--lease-namespace", ns, "--lease-name", "window-drill", "--resync", "1s");
+        using var http = new HttpClient();
+        await WaitForAsync(async () => (await http.GetAsync($"http://127.0.0.1:{port}/readyz")).StatusCode == HttpStatusCode.OK, "serve to be ready", [serve]);
+
+        // helm waits on a Deployment that never becomes ready, and is killed: its window is 6s x (0 hooks + 1) + 6s.
+        using (var live = cluster.StartHelm("helm4", "upgrade", "app", LivenessDrillTests.Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m"))
+        {
+            await WaitForAsync(() => Task.FromResult(cluster.Server.Store.Get("apps/v1", "deployments", ns, "app-web")?["metadata"]?["annotations"]?[LivenessDrillTests.NeverReady] is not null),
+                "helm to start waiting", [serve]);
+            await live.KillAsync();
+        }
+
+        var series = $"helm_unstick_release_stuck{{namespace=\"{ns}\",release=\"app\",revision=\"2\",status=\"pending-upgrade\",verdict=";
+        await WaitForAsync(async () => (await Samples(http, port)).Contains($"{series}\"possibly-running\"}} 1"), "the possibly-running series", [serve]);
+        await WaitForAsync(async () => (await Samples(http, port)).Contains($"{series}\"stale\"}} 1"), "the stale series once the window is over", [serve]);
+
+        Assert.Equal([$"{series}\"stale\"}} 1"], (await Samples(http, port)).Where(s => s.StartsWith("helm_unstick_release_stuck{", StringComparison.Ordinal)));
+        var alert = Assert.Single(Lines(serve.Out));
+        Assert.Equal(("alert", "possibly-running", $"Deployment {ns}/app-web: ready 0/1, available 0/1: helm --wait would still wait on it"),
+            ((string?)alert["action"], (string?)alert["verdict"], (string?)alert["evidence"]));
+        var stopped = await serve.TerminateAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+    }
+
+    /// <summary>Writes a policy under the cluster's root and returns its path.</summary>
+    private async Task<string> PolicyFileAsync(string name, string yaml)
+    {
+        var path = Path.Combine(cluster.Root, name);
+        await File.WriteAllTextAsync(path, yaml);
+        return path;
+    }
+
+    /// <summary>Runs one serve process until it reports a fixed release, stops it, and returns the backup Secret's name.</summary>
+    private async Task<string> ServeUntilFixedAsync(string[] args)
+    {
+        var port = FreePort();
+        using var serve = await cluster.StartHelmUnstickAsync([.. args, "--metrics-address", $"127.0.0.1:{port}"]);
+        await WaitForAsync(() => Task.FromResult(Lines(serve.Out).Any(d => (string?)d["outcome"] == "fixed")), "serve to fix the release", [serve]);
+        var stopped = await serve.TerminateAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stopped.ExitCode == 0, stopped.ToString());
+        var location = (string)Lines(stopped.Out).Single(d => (string?)d["outcome"] == "fixed")["backup"]!;
+        Assert.StartsWith("secret://", location);
+        return location[(location.LastIndexOf('/') + 1)..];
+    }
+
     /// <summary>Installs the demo chart, then kills helm while it upgrades: revision 2 stays pending-upgrade.</summary>
     private async Task KillUpgradeAsync(string helm, string ns)
     {

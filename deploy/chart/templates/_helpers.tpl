@@ -47,3 +47,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- $verbs | uniq | sortAlpha | join "," -}}
 {{- end -}}
+
+{{- define "helm-unstick.backupNamespace" -}}
+{{- default .Release.Namespace .Values.backups.namespace -}}
+{{- end -}}

@@ -33,7 +33,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
     {
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backupDirectory: null);
+        var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backup: null);
         var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (common.WantsJson(result))

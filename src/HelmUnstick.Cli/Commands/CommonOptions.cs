@@ -81,6 +81,12 @@ internal sealed class CommonOptions
         return (session, session.NamespaceOr(target.Namespace));
     }
 
+    private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+    /// <summary>The namespace of the pod this runs in, from its service account; null outside a pod.</summary>
+    public static string? PodNamespace() =>
+        File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } ns ? ns : null;
+
     /// <summary>RELEASE: one instance for every command about one release (check, fix, explain, history).</summary>
     public Argument<string> Release { get; } = ReleaseArgument();
 

@@ -27,7 +27,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
-    private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)" };
+    private readonly BackupOptions _backups = new("With --backup-store file (the default): where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)");
     private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
     private readonly Option<bool> _retryCi = new("--retry-ci")
     {
@@ -53,8 +53,9 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
             """)
         {
-            common.Release, _strategy, _apply, _yes, _backupDir, _report, _showValues, common.ReleaseOutput, _retryCi,
+            common.Release, _strategy, _apply, _yes, _report, _showValues, common.ReleaseOutput, _retryCi,
         };
+        _backups.AddTo(command);
         _safety.AddTo(command);
         _retry.AddTo(command, r => r.GetValue(_retryCi), "--retry-ci");
         command.Validators.Add(r =>
@@ -113,7 +114,8 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var record = run.Record;
         var verbose = result.GetValue(common.Verbose);
         var strategy = result.GetValue(_strategy);
-        var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, result.GetValue(_backupDir));
+        var backupTarget = _backups.Target(result, dir => dir ?? SecretBackup.DefaultDirectory(env, session.ContextName, record.Namespace), CommonOptions.PodNamespace() ?? session.DefaultNamespace);
+        var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, backupTarget);
         var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
         var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
         record.Plan = plan;

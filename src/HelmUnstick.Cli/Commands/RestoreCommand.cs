@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Core.Backups;
 using HelmUnstick.Core.Credentials;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
@@ -10,7 +11,10 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary><c>restore</c>: puts a backed-up release Secret back exactly as it was.</summary>
 internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
 {
-    private readonly Argument<string> _backup = new("BACKUP") { Description = "A backup file written by 'fix --apply'" };
+    private readonly Argument<string> _backup = new("BACKUP")
+    {
+        Description = "A backup file written by 'fix --apply', or secret://NAMESPACE/NAME: a backup Secret (--backup-store secret; list them with 'helm-unstick backups')",
+    };
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: say what would happen)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
 
@@ -25,6 +29,8 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
     {
         var command = new Command("restore", """
             Re-create a backed-up release Secret exactly (name, namespace, type, labels, annotations, data).
+            BACKUP is a backup file, or secret://NAMESPACE/NAME for a backup kept as a Secret in the cluster
+            (--backup-store secret); both hold the same document and are checked the same way.
             When the Secret is absent it is created; when the same Secret (same uid) was changed by 'fix --strategy
             mark-failed' it is put back; when a different Secret holds the name, restore refuses.
             Only what 'fix' backs up is restored: a Secret of type helm.sh/release.v1 (or a release ConfigMap)
@@ -56,10 +62,18 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
         }
 
-        var path = result.GetValue(_backup)!;
-        var backup = SecretBackup.Read(path);
+        var location = result.GetValue(_backup)!;
+        var inCluster = BackupSecret.TryParseUri(location, out var backupNamespace, out var backupName);
+        if (!inCluster && location.StartsWith(BackupSecret.UriScheme, StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.Usage, $"'{location}' is not secret://NAMESPACE/NAME; list backups with: helm-unstick backups -A");
+        }
+
+        // A file is checked before any request; a backup Secret as soon as it is read, by the same checks.
+        var fileBackup = inCluster ? null : SecretBackup.Read(location);
         using var session = ClusterSession.Connect(common.Target(result), env);
-        return await RestoreAsync(result, session, backup, path, ct);
+        var backup = fileBackup ?? SecretBackup.Parse(await new InClusterBackups(session).ReadDocumentAsync(backupNamespace, backupName, ct), location);
+        return await RestoreAsync(result, session, backup, location, ct);
     }
 
     /// <summary>Puts a checked backup back; <paramref name="source"/> names where it was read from.</summary>

@@ -130,7 +130,7 @@ internal sealed class SafetyOptions
 
     /// <summary>The engine's request for these flags; CI sources are resolved from the config and flags for the session's context.</summary>
     public UnstickRequest Request(
-        ParseResult r, CliEnvironment env, ClusterSession session, string release, string ns, RemediationStrategy strategy, string? backupDirectory)
+        ParseResult r, CliEnvironment env, ClusterSession session, string release, string ns, RemediationStrategy strategy, BackupTarget? backup)
     {
         var wait = r.GetValue(WaitForCi);
         return new UnstickRequest(
@@ -140,7 +140,7 @@ internal sealed class SafetyOptions
             new RemediationOverrides(r.GetValue(Force), r.GetValue(SkipCiCheck), r.GetValue(Reason)),
             CommonOptions.StaleAfterValue(r, StaleAfter),
             r.GetValue(HelmTimeout) ?? LivenessRule.DefaultHelmTimeout,
-            backupDirectory ?? SecretBackup.DefaultDirectory(env, session.ContextName, ns),
+            backup ?? BackupTarget.Files(SecretBackup.DefaultDirectory(env, session.ContextName, ns)),
             new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait),
             AuditLog.CurrentUser(env));
     }

@@ -5,6 +5,7 @@ using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Commands;
@@ -19,8 +20,6 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
     /// <summary>How long shutdown may spend handing the lease over; the whole shutdown stays within 10 s.</summary>
     private static readonly TimeSpan ReleaseLeaseLimit = TimeSpan.FromSeconds(5);
 
-    private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
     private readonly Option<bool> _allNamespaces = new("--all-namespaces", "-A") { Description = "Watch every namespace (default: only the one given with -n, else the context's namespace)" };
     private readonly Option<string?> _policy = new("--policy") { HelpName = "FILE", Description = "Which stuck releases to fix (YAML rules, first match wins). Without it nothing is ever changed: serve only alerts" };
 
@@ -31,7 +30,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         DefaultValueFactory = _ => "0.0.0.0:9090",
     };
 
-    private readonly Option<string?> _backupDir = new("--backup-dir") { HelpName = "DIR", Description = "Where fixes save each Secret first, under <context>/<namespace>/ (default: $XDG_STATE_HOME/helm-unstick/backups)" };
+    private readonly BackupOptions _backups = new("With --backup-store file (the default): where fixes save each Secret first, under <context>/<namespace>/ (default: $XDG_STATE_HOME/helm-unstick/backups)");
     private readonly Option<string?> _leaseNamespace = new("--lease-namespace") { HelpName = "NAMESPACE", Description = "Namespace of the leader-election Lease (default: the pod's namespace, else \"default\")" };
 
     private readonly Option<string> _leaseName = new("--lease-name")
@@ -63,8 +62,9 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             lease over and exits 0.
             """)
         {
-            _allNamespaces, _policy, _helmTimeout, _metricsAddress, _backupDir, _leaseNamespace, _leaseName, _resync,
+            _allNamespaces, _policy, _helmTimeout, _metricsAddress, _leaseNamespace, _leaseName, _resync,
         };
+        _backups.AddTo(command);
         foreach (var option in _ci.CiSourceOptions)
         {
             command.Options.Add(option);
@@ -89,7 +89,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = result.GetValue(_allNamespaces) ? null : session.NamespaceOr(target.Namespace);
-        var leaseNamespace = result.GetValue(_leaseNamespace) ?? PodNamespace() ?? "default";
+        var podNamespace = CommonOptions.PodNamespace();
+        var leaseNamespace = result.GetValue(_leaseNamespace) ?? podNamespace ?? "default";
         var identity = $"{Environment.MachineName}_{Guid.NewGuid().ToString("N")[..8]}";
 
         // SIGTERM (the kubelet stopping the pod) stops serve as Ctrl+C does.
@@ -109,8 +110,16 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             OnStartedLeading = () => monitor?.RequestResync(),
         };
         var events = new ReleaseEvents(session, driver, identity, env.Clock, env.Error);
-        var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), result.GetValue(_backupDir), result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout);
-        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync, env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        // A backup Secret goes to one namespace; backup files to one folder per release namespace.
+        var helmTimeout = result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout;
+        var backups = (string releaseNamespace) => _backups.Target(result, root => root is null
+            ? SecretBackup.DefaultDirectory(env, session.ContextName, releaseNamespace)
+            : SecretBackup.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
+        var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), backups, helmTimeout);
+        var liveness = new LivenessEvidenceReader(session);
+        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync,
+            (stuck, decision, ct) => liveness.AssessAsync(stuck, driver, env.Now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout, ct),
+            env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
         using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
 
         env.Error.WriteLine(
@@ -142,7 +151,4 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         env.Error.WriteLine("info: stopped");
         return code;
     }
-
-    private static string? PodNamespace() =>
-        File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } ns ? ns : null;
 }

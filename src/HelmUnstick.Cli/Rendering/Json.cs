@@ -23,6 +23,7 @@ internal static class Json
 [JsonSerializable(typeof(List<StuckReleaseFinding>))]
 [JsonSerializable(typeof(ScanEvent))]
 [JsonSerializable(typeof(List<HistoryRow>))]
+[JsonSerializable(typeof(List<BackupRow>))]
 [JsonSerializable(typeof(CheckReport))]
 [JsonSerializable(typeof(AuditEntry))]
 [JsonSerializable(typeof(HelmOutlook))]

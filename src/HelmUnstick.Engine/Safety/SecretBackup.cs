@@ -28,10 +28,7 @@ internal static class SecretBackup
             // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
             PrivateFile.CreateDirectory(directory);
 
-            // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
-            var saved = WithSource(secret, source);
-            var document = Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
-            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", document);
+            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", Document(secret, source));
 
             var readBack = Parse(File.ReadAllBytes(path), path);
             if (readBack.Uid != secret.Metadata.Uid || readBack.ResourceVersion != secret.Metadata.ResourceVersion)
@@ -49,6 +46,17 @@ internal static class SecretBackup
         {
             throw new BackupFailedException($"the backup would not restore: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The backup document: the whole object as JSON, annotated with the cluster it came from. A file holds exactly
+    /// these bytes, and so does a backup Secret's <c>backup.json</c>.
+    /// </summary>
+    public static byte[] Document(V1Secret secret, BackupSource source)
+    {
+        // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
+        var saved = WithSource(secret, source);
+        return Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
     }
 
     private static V1Secret WithSource(V1Secret secret, BackupSource source)

@@ -14,9 +14,10 @@ namespace HelmUnstick.Engine.Serve;
 /// A policy's fix through the same engine as <c>fix --apply</c>: CI per the CI config, workload health, staleness,
 /// backup, a write with preconditions, verification. A policy has no force; its skipCiCheck carries a reason.
 /// </summary>
+/// <param name="backups">Where the backup of a release in the given namespace goes.</param>
 /// <param name="helmTimeout">Helm's <c>--timeout</c> for a rule that gives no helmTimeout: <c>serve --helm-timeout</c>.</param>
 internal sealed class ReleaseFixer(
-    ClusterSession session, StorageDriver driver, HostEnvironment env, CiFlags ciFlags, string? backupRoot, TimeSpan helmTimeout)
+    ClusterSession session, StorageDriver driver, HostEnvironment env, CiFlags ciFlags, Func<string, BackupTarget> backups, TimeSpan helmTimeout)
 {
     /// <summary>Who the audit log names as having made the change.</summary>
     private const string Operator = "helm-unstick serve";
@@ -33,9 +34,6 @@ internal sealed class ReleaseFixer(
                 null, Changed: false);
         }
 
-        var backupDirectory = backupRoot is null
-            ? SecretBackup.DefaultDirectory(env, session.ContextName, stuck.Namespace)
-            : SecretBackup.DirectoryUnder(backupRoot, session.ContextName, stuck.Namespace);
         var request = new UnstickRequest(
             stuck.ReleaseName,
             stuck.Namespace,
@@ -43,7 +41,7 @@ internal sealed class ReleaseFixer(
             new RemediationOverrides(Force: false, decision.SkipCiCheck, decision.Reason),
             decision.StaleAfter,
             decision.HelmTimeout ?? helmTimeout,
-            backupDirectory,
+            backups(stuck.Namespace),
             new CiRequest(() => CiSettings.Load(session.ContextName, ciFlags, env.GetEnvironmentVariable)),
             Operator);
 
@@ -64,15 +62,22 @@ internal sealed class ReleaseFixer(
         }
 
         var outcome = await _engine.ApplyAsync(request, plan, ct);
+        foreach (var warning in outcome.Warnings)
+        {
+            env.Error.WriteLine($"warning: {warning}");
+        }
+
+        FixAttempt Attempt(RemediationOutcome result, IReadOnlyList<string> reasons, string? backup, bool changed) =>
+            new(result, reasons, backup, changed) { Liveness = plan.Liveness };
         return outcome.Outcome switch
         {
             UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => null,
-            UnstickOutcome.Fixed => new FixAttempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, Changed: true),
-            UnstickOutcome.Blocked => new FixAttempt(RemediationOutcome.Blocked,
-                plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, Changed: false),
-            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => new FixAttempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, Changed: false),
-            UnstickOutcome.ChangedUnverified => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, Changed: true),
-            _ => new FixAttempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, Changed: false),
+            UnstickOutcome.Fixed => Attempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, changed: true),
+            UnstickOutcome.Blocked => Attempt(RemediationOutcome.Blocked,
+                plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, changed: false),
+            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => Attempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, changed: false),
+            UnstickOutcome.ChangedUnverified => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, changed: true),
+            _ => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, changed: false),
         };
     }
 

@@ -1,8 +1,11 @@
+using HelmUnstick.Core.Liveness;
+
 namespace HelmUnstick.Engine.Serve;
 
 /// <summary>
 /// One line of <c>serve</c>'s stdout per decision: a release first seen stuck (<c>action: alert</c>), or a fix
-/// attempt (<c>action: fix</c>, outcome fixed, blocked or failed).
+/// attempt (<c>action: fix</c>, outcome fixed, blocked or failed); each with the liveness verdict and its first piece
+/// of evidence (the one that decides it).
 /// </summary>
 internal sealed record ServeDecision(
     DateTimeOffset Time,
@@ -13,7 +16,9 @@ internal sealed record ServeDecision(
     string? Strategy,
     string Outcome,
     IReadOnlyList<string> Reasons,
-    string? Backup)
+    string? Backup,
+    string? Verdict,
+    string? Evidence)
 {
     public string ToJsonLine() => EngineJson.Serialize(this, EngineJson.Compact);
 }
@@ -21,4 +26,8 @@ internal sealed record ServeDecision(
 /// <summary>How a fix attempt ended, for the log line, the metric and the Event.</summary>
 /// <param name="Reasons">For blocked: each failing check; for failed: what went wrong; for fixed: the overrides used and what Helm now shows.</param>
 /// <param name="Changed">Whether the Secret was (or may have been) changed: it counts against limits.maxFixesPerHour.</param>
-internal sealed record FixAttempt(RemediationOutcome Outcome, IReadOnlyList<string> Reasons, string? Backup, bool Changed);
+internal sealed record FixAttempt(RemediationOutcome Outcome, IReadOnlyList<string> Reasons, string? Backup, bool Changed)
+{
+    /// <summary>The verdict the fix's own checks reached; null when it did not get that far.</summary>
+    public LivenessAssessment? Liveness { get; init; }
+}

@@ -1,4 +1,5 @@
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using Prometheus;
 
 namespace HelmUnstick.Engine.Serve;
@@ -29,8 +30,8 @@ internal sealed class ServeMetrics
     {
         var factory = Metrics.WithCustomRegistry(Registry);
         _stuck = factory.CreateGauge("helm_unstick_release_stuck",
-            "1 while the release's newest revision is pending-*; the series disappears once it is not.",
-            "namespace", "release", "revision", "status");
+            "1 while the release's newest revision is pending-*, with the liveness verdict (stale, possibly-running, unknown); the series disappears once it is not, and is replaced when the verdict changes.",
+            "namespace", "release", "revision", "status", "verdict");
         _stuckAge = factory.CreateGauge("helm_unstick_release_stuck_age_seconds",
             "Seconds since the stuck revision's info.last_deployed.", "namespace", "release");
         _remediations = factory.CreateCounter("helm_unstick_remediations_total",
@@ -42,9 +43,10 @@ internal sealed class ServeMetrics
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
-    public void SetStuck(ReleaseKey release, int revision, string status, TimeSpan? age)
+    /// <summary>A new revision, status or verdict replaces the release's series: no stale one is left behind.</summary>
+    public void SetStuck(ReleaseKey release, int revision, string status, LivenessVerdict verdict, TimeSpan? age)
     {
-        string[] labels = [release.Namespace, release.Release, revision.ToString(System.Globalization.CultureInfo.InvariantCulture), status];
+        string[] labels = [release.Namespace, release.Release, revision.ToString(System.Globalization.CultureInfo.InvariantCulture), status, verdict.ToName()];
         lock (_gate)
         {
             if (_stuckLabels.TryGetValue(release, out var before) && !before.SequenceEqual(labels))

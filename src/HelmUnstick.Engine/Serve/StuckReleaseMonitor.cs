@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Wording;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -21,12 +22,16 @@ internal sealed class StuckReleaseMonitor(
     ReleaseEvents events,
     ServeMetrics metrics,
     StuckReleaseMonitor.Fix fix,
+    StuckReleaseMonitor.Assess assess,
     HostEnvironment env,
     Action<string> writeDecision,
     TimeSpan resync)
 {
     /// <summary>Runs the fix the policy decided: the same engine as <c>fix --apply</c>. Null when nothing was stuck any more.</summary>
     public delegate Task<FixAttempt?> Fix(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
+
+    /// <summary>The liveness verdict on a stuck revision, with the rule's staleAfter and helmTimeout: read at every look, so it moves with Helm's window.</summary>
+    public delegate Task<LivenessAssessment> Assess(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
 
     private readonly Dictionary<ReleaseKey, TrackedRelease> _tracked = new();
 
@@ -138,7 +143,8 @@ internal sealed class StuckReleaseMonitor(
         }
 
         tracked.Revision = stuck;
-        metrics.SetStuck(named, stuck.Revision, stuck.Status.ToHelmName(), diagnosis.PendingAge);
+        var liveness = tracked.Liveness = await assess(stuck, decision, ct);
+        metrics.SetStuck(named, stuck.Revision, stuck.Status.ToHelmName(), liveness.Verdict, diagnosis.PendingAge);
         if (!leader.IsLeader)
         {
             _wasLeader = false;
@@ -163,8 +169,8 @@ internal sealed class StuckReleaseMonitor(
         {
             tracked.Alerted = true;
             var reasons = new List<string> { Pending(stuck, diagnosis), PolicyText(decision) };
-            Log(new(env.Now, named.Namespace, named.Release, stuck.Revision, "alert", null, "stuck", reasons, null));
-            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseStuck, $"Revision {stuck.Revision} is {stuck.Status.ToHelmName()}: helm upgrade fails with \"another operation is in progress\". {string.Join("; ", reasons)}", ct);
+            Log(new(env.Now, named.Namespace, named.Release, stuck.Revision, "alert", null, "stuck", reasons, null, liveness.Verdict.ToName(), FirstEvidence(liveness)));
+            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseStuck, $"Revision {stuck.Revision} is {stuck.Status.ToHelmName()}: helm upgrade fails with \"another operation is in progress\". {string.Join("; ", reasons)}. {VerdictText(liveness)}", ct);
         }
 
         if (decision.Action != PolicyAction.Fix)
@@ -177,7 +183,7 @@ internal sealed class StuckReleaseMonitor(
         {
             if (Report(tracked, new FixAttempt(RemediationOutcome.Blocked, [_limit.Describe()], null, Changed: false), strategy))
             {
-                await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {_limit.Describe()}", ct);
+                await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {_limit.Describe()}. {VerdictText(liveness)}", ct);
             }
 
             return;
@@ -202,11 +208,11 @@ internal sealed class StuckReleaseMonitor(
 
         if (attempt.Outcome == RemediationOutcome.Blocked)
         {
-            await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {string.Join("; ", attempt.Reasons)}", ct);
+            await events.WriteAsync(stuck, ReleaseEventReason.RemediationBlocked, $"Not fixed, nothing was changed: {string.Join("; ", attempt.Reasons)}. {VerdictText(attempt.Liveness ?? liveness)}", ct);
         }
         else if (attempt.Outcome == RemediationOutcome.Fixed)
         {
-            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseUnstuck, $"Revision {stuck.Revision} was taken out of Helm's way ({strategy}) and verified: {string.Join("; ", attempt.Reasons)}. Backup: {attempt.Backup}", ct);
+            await events.WriteAsync(stuck, ReleaseEventReason.ReleaseUnstuck, $"Revision {stuck.Revision} was taken out of Helm's way ({strategy}) and verified: {string.Join("; ", attempt.Reasons)}. Backup: {attempt.Backup}. {VerdictText(attempt.Liveness ?? liveness)}", ct);
             Untrack(release);
         }
     }
@@ -225,8 +231,9 @@ internal sealed class StuckReleaseMonitor(
 
         tracked.LastReasons = reasons;
         metrics.CountRemediation(tracked.Named, strategy, attempt.Outcome);
+        var liveness = attempt.Liveness ?? tracked.Liveness;
         Log(new(env.Now, tracked.Named.Namespace, tracked.Named.Release, tracked.Revision.Revision, "fix", strategy,
-            attempt.Outcome.ToString().ToLowerInvariant(), attempt.Reasons, attempt.Backup));
+            attempt.Outcome.ToString().ToLowerInvariant(), attempt.Reasons, attempt.Backup, liveness?.Verdict.ToName(), liveness is null ? null : FirstEvidence(liveness)));
         return true;
     }
 
@@ -288,6 +295,11 @@ internal sealed class StuckReleaseMonitor(
 
     private static string StrategyName(RemediationStrategy strategy) => StrategyNames.Of(strategy);
 
+    /// <summary>The evidence that decides the verdict (findings come strongest first), or the window when there is none.</summary>
+    private static string FirstEvidence(LivenessAssessment liveness) => LivenessText.Evidence(liveness)[0];
+
+    private static string VerdictText(LivenessAssessment liveness) => $"Verdict: {liveness.Verdict.ToName()} ({FirstEvidence(liveness)})";
+
     /// <param name="named">The release as reported: its namespace and the payload's release name.</param>
     private sealed class TrackedRelease(StoredRevision revision, ReleaseKey named)
     {
@@ -296,6 +308,9 @@ internal sealed class StuckReleaseMonitor(
         public ReleaseKey Named { get; } = named;
 
         public bool Alerted { get; set; }
+
+        /// <summary>The verdict at the last look.</summary>
+        public LivenessAssessment? Liveness { get; set; }
 
         /// <summary>The reasons of the last fix decision logged, so that an unchanged one is not logged again.</summary>
         public string? LastReasons { get; set; }

@@ -120,7 +120,9 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         string backup;
         try
         {
-            backup = SecretBackup.Write(secret, request.BackupDirectory, clock.GetUtcNow(), new BackupSource(session.ContextName, session.Server));
+            var written = await request.Backup.WriteAsync(session, secret, stuck, driver, clock.GetUtcNow(), ct);
+            backup = written.Location;
+            warnings.AddRange(written.Warnings);
         }
         catch (BackupFailedException e)
         {

@@ -1,12 +1,13 @@
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Ci;
+using HelmUnstick.Engine.Safety;
 
 namespace HelmUnstick.Engine.Unstick;
 
 /// <summary>What to unstick and how: the same for an operator at a terminal and for an unattended caller.</summary>
 /// <param name="Operator">Who asks, for the audit log.</param>
 /// <param name="HelmTimeout">The <c>--timeout</c> the deploys pass to helm: how long a live helm may wait, per hook and once more.</param>
-/// <param name="BackupDirectory">Where the Secret is saved before it is changed.</param>
+/// <param name="Backup">Where the Secret is saved before it is changed.</param>
 internal sealed record UnstickRequest(
     string Release,
     string Namespace,
@@ -14,7 +15,7 @@ internal sealed record UnstickRequest(
     RemediationOverrides Overrides,
     TimeSpan StaleAfter,
     TimeSpan HelmTimeout,
-    string BackupDirectory,
+    BackupTarget Backup,
     CiRequest Ci,
     string Operator);
 

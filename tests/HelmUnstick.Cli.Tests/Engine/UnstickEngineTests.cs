@@ -11,7 +11,7 @@ namespace HelmUnstick.Cli.Tests.Engine;
 public sealed class UnstickEngineTests
 {
     private static UnstickRequest Request(CliHarness cli, RemediationOverrides overrides) => new(
-        "demo", "team-a", RemediationStrategy.MarkFailed, overrides, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), Path.Combine(cli.Root, "backups"),
+        "demo", "team-a", RemediationStrategy.MarkFailed, overrides, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), BackupTarget.Files(Path.Combine(cli.Root, "backups")),
         new CiRequest(() => CiSources.None), "watcher");
 
     private static (ClusterSession Session, UnstickEngine Engine, AuditLog Audit) Connect(CliHarness cli)

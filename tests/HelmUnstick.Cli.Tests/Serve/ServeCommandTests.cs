@@ -10,7 +10,7 @@ namespace HelmUnstick.Cli.Tests.Serve;
 public sealed class ServeCommandTests
 {
     private const string Stuck = "sh.helm.release.v1.gitlab-cny.v1234";
-    private const string StuckSeries = "helm_unstick_release_stuck{namespace=\"gitlab-cny\",release=\"gitlab-cny\",revision=\"1234\",status=\"pending-upgrade\"} 1";
+    private const string StuckSeries = "helm_unstick_release_stuck{namespace=\"gitlab-cny\",release=\"gitlab-cny\",revision=\"1234\",status=\"pending-upgrade\",verdict=\"stale\"} 1";
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(30);
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class ServeCommandTests
 
         Assert.Equal(0, await serve.StopAsync());
         Assert.Equal(
-            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null}""",
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null,"verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
             Assert.Single(serve.Decisions));
         var stuckEvent = Assert.Single(Events(cli));
         Assert.Equal(
@@ -72,21 +72,53 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnce_ButAlertedOnlyOnceStale()
+    public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnceAsPossiblyRunning_ThenItsSeriesTurnsStale_AndOnlyThenIsAlerted()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
         var clock = new FakeTimeProvider(LastDeployed(cli) + TimeSpan.FromMinutes(14));
         await using var serve = ServeRun.Start(cli, clock, "-A");
+        var possiblyRunning = StuckSeries.Replace("verdict=\"stale\"", "verdict=\"possibly-running\"", StringComparison.Ordinal);
 
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck series");
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(possiblyRunning), "the stuck series, possibly running");
         Assert.Empty(serve.Decisions);
         Assert.Empty(Events(cli));
         clock.Advance(Resync);
         clock.Advance(Resync);
         await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert once pending for 15m");
 
+        // The same serve, no restart: the series changed its verdict, and the possibly-running one is gone.
+        Assert.Equal([StuckSeries], (await serve.SamplesAsync()).Where(s => s.StartsWith("helm_unstick_release_stuck{", StringComparison.Ordinal)));
         Assert.Equal(0, await serve.StopAsync());
         Assert.Contains("\"reasons\":[\"revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (15m ago)\"", serve.Decisions[0]);
+        Assert.Contains("\"verdict\":\"stale\"", serve.Decisions[0]);
+    }
+
+    [Fact]
+    public async Task WithAFixRuleAndBackupStoreSecret_TheBackupIsALabelledSecretInTheBackupNamespace_ThatRestoreReads()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        cli.Server.Store.Upsert("v1", "namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "ops" } });
+        var original = cli.Secret("gitlab-cny", Stuck)!;
+        var policy = ServeRun.WritePolicy(cli, ServeRun.CanaryFixPolicy);
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A", "--policy", policy, "--backup-store", "secret", "--backup-namespace", "ops", "--backup-keep", "2");
+
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 2, "the alert and the fix");
+        Assert.Equal(0, await serve.StopAsync());
+
+        const string BackupName = "helm-unstick-backup.gitlab-cny.v1234.20261124t090000z";
+        var fix = JsonNode.Parse(serve.Decisions[1])!;
+        Assert.Equal(("fixed", $"secret://ops/{BackupName}"), ((string?)fix["outcome"], (string?)fix["backup"]));
+        var backup = cli.Server.Store.Get("v1", "secrets", "ops", BackupName)!;
+        Assert.Equal(
+            """{"app.kubernetes.io/managed-by":"helm-unstick","helm-unstick.io/release":"gitlab-cny","helm-unstick.io/namespace":"gitlab-cny","helm-unstick.io/revision":"1234","helm-unstick.io/driver":"secret"}""",
+            backup["metadata"]!["labels"]!.ToJsonString());
+        Assert.Null(cli.Secret("gitlab-cny", Stuck));
+
+        var restore = await cli.RunAsync("restore", $"secret://ops/{BackupName}", "--apply", "--yes");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal(
+            (original["type"]!.ToJsonString(), original["data"]!.ToJsonString(), original["metadata"]!["labels"]!.ToJsonString()),
+            (cli.Secret("gitlab-cny", Stuck)!["type"]!.ToJsonString(), cli.Secret("gitlab-cny", Stuck)!["data"]!.ToJsonString(), cli.Secret("gitlab-cny", Stuck)!["metadata"]!["labels"]!.ToJsonString()));
     }
 
     [Fact]
@@ -104,7 +136,7 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await serve.StopAsync());
         var backup = Assert.Single(Directory.GetFiles(Path.Combine(backups, "sandbox", "gitlab-cny")));
         Assert.Equal(
-            $$"""{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"fixed","reasons":["No CI job is deploying to this cluster: not checked (--skip-ci-check): canary namespaces unstick themselves","helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest."],"backup":"{{backup}}"}""",
+            $$"""{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"fixed","reasons":["No CI job is deploying to this cluster: not checked (--skip-ci-check): canary namespaces unstick themselves","helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest."],"backup":"{{backup}}","verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
             serve.Decisions[1]);
         Assert.Null(cli.Secret("gitlab-cny", Stuck));
         Assert.Contains(
@@ -188,7 +220,7 @@ public sealed class ServeCommandTests
 
         Assert.Equal(0, await serve.StopAsync());
         Assert.Equal(
-            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null}""",
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","no policy rule matches: alert only"],"backup":null,"verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
             Assert.Single(serve.Decisions));
     }
 
@@ -206,7 +238,7 @@ public sealed class ServeCommandTests
 
         Assert.Equal(0, await serve.StopAsync());
         Assert.Equal(
-            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"blocked","reasons":["Secret gitlab-cny/sh.helm.release.v1.gitlab-cny.v1234 is not labelled name=gitlab-cny: Helm's history and fix do not find it; inspect it by hand"],"backup":null}""",
+            """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"blocked","reasons":["Secret gitlab-cny/sh.helm.release.v1.gitlab-cny.v1234 is not labelled name=gitlab-cny: Helm's history and fix do not find it; inspect it by hand"],"backup":null,"verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
             serve.Decisions[1]);
         Assert.NotNull(cli.Secret("gitlab-cny", Stuck));
         Assert.False(File.Exists(Path.Combine(cli.StateDirectory, "audit.log")));

@@ -46,8 +46,8 @@ public sealed class ServeConfigMapDriverTests
         var backup = Assert.Single(Directory.GetFiles(Path.Combine(backups, "sandbox", "gitlab-cny")));
         Assert.Equal(
             [
-                """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","policy rule at line 2: fix (delete) if every check passes"],"backup":null}""",
-                $$"""{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"fixed","reasons":["No CI job is deploying to this cluster: not checked (--skip-ci-check): canary namespaces unstick themselves","helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest."],"backup":"{{backup}}"}""",
+                """{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 1234 is pending-upgrade since 2026-11-22 03:14:55Z (2d5h ago)","policy rule at line 2: fix (delete) if every check passes"],"backup":null,"verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
+                $$"""{"time":"2026-11-24T09:00:00+00:00","namespace":"gitlab-cny","release":"gitlab-cny","revision":1234,"action":"fix","strategy":"delete","outcome":"fixed","reasons":["No CI job is deploying to this cluster: not checked (--skip-ci-check): canary namespaces unstick themselves","helm status shows revision 1233 (deployed); the next helm upgrade creates revision 1234 and diffs against revision 1233's manifest."],"backup":"{{backup}}","verdict":"stale","evidence":"ConfigMap gitlab-cny/gitlab-cny-gitlab-config: no managedFields times; ready"}""",
             ],
             serve.Decisions);
         Assert.Null(cli.Server.Store.Get("v1", "configmaps", "gitlab-cny", Stuck));
