@@ -27,6 +27,7 @@ internal static class CliApp
               helm-unstick fix gitlab-cny -n gitlab-cny           # the plan; changes nothing
               helm-unstick fix gitlab-cny -n gitlab-cny --apply   # back up, remove the stuck revision, verify
               helm-unstick explain gitlab-cny -n gitlab-cny       # what the next deploy will show as changes
+              helm-unstick retry-ci gitlab-cny -n gitlab-cny --follow  # re-run the failed deploy job, follow it to the end
             """)
         {
             common.Kubeconfig, common.Context, common.Namespace, common.RequestTimeout, common.Verbose, common.NoColor, common.Driver,
@@ -34,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(new ScanCommand(common, env).Build());
         root.Subcommands.Add(new CheckCommand(common, env).Build());
         root.Subcommands.Add(new FixCommand(common, env).Build());
+        root.Subcommands.Add(new RetryCiCommand(common, env).Build());
         root.Subcommands.Add(new RestoreCommand(common, env).Build());
         root.Subcommands.Add(new BackupsCommand(common, env).Build());
         root.Subcommands.Add(new HistoryCommand(common, env).Build());

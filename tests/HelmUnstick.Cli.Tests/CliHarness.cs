@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitHub;
 using HelmUnstick.Sandbox.GitLab;
 using HelmUnstick.Sandbox.Host;
 using Spectre.Console;
@@ -67,6 +68,21 @@ internal sealed class CliHarness : IAsyncDisposable
         Scenario = Scenario.Load("gitlab-cny"),
         ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
     });
+
+    /// <summary>The gitlab-cny cluster with both CI stubs served beside it, under <c>/gitlab</c> and <c>/github</c>.</summary>
+    public static Task<CliHarness> StartWithCiAsync(GitLabStubState gitLab, GitHubStubState gitHub) => StartAsync(new SandboxOptions
+    {
+        Scenario = Scenario.Load("gitlab-cny"),
+        ConfigureEndpoints = app =>
+        {
+            app.MapGitLabStub(gitLab);
+            app.MapGitHubStub(gitHub);
+        },
+    });
+
+    /// <summary>The flags that make helm-unstick ask the GitHub stub about its repository's production-eu environment.</summary>
+    public string[] GitHubDemoFlags =>
+        ["--github-url", new Uri(Server.BaseAddress, "github").ToString(), "--github-repository", GitHubStubState.DemoRepository, "--github-environment", "production-eu"];
 
     /// <summary>The flags that make helm-unstick ask the GitLab stub about its demo project's gprd environment.</summary>
     public string[] GitLabDemoFlags =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine;
@@ -23,6 +24,13 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
     private readonly BackupOptions _backups = new("With --backup-store file (the default): where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)");
     private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
+    private readonly Option<bool> _retryCi = new("--retry-ci")
+    {
+        Description = "After a verified fix, re-run the newest failed deploy job of the mapped environments (GitLab: retry the job; " +
+                      "GitHub: re-run the failed jobs of its workflow run) and print its URL; never while CI deploys",
+    };
+
+    private readonly CiRetryOptions _retry = new();
     private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
 
     public Command Build()
@@ -33,14 +41,25 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             believe afterwards, and which objects already run the stuck revision's spec); nothing is changed.
             With --apply: preflight, backup, change, verify, and check the objects against the cluster again.
             -o json prints the plan, checks, outcome and explanation as one object instead of text.
-            Exit codes: 0 done and verified (or nothing to fix), 1 blocked by a check (nothing changed), 2 usage error,
+            With --retry-ci (after a verified fix only): re-run the failed deploy job; --follow it to its end and read the
+            release again.
+            Exit codes: 0 done and verified (or nothing to fix; with --retry-ci --follow: remediated), 1 blocked by a check
+            (nothing changed), or the retry found no failed job, failed or did not end in "remediated", 2 usage error,
             3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
             """)
         {
-            common.Release, _strategy, _apply, _yes, _report, _showValues, common.ReleaseOutput,
+            common.Release, _strategy, _apply, _yes, _report, _showValues, common.ReleaseOutput, _retryCi,
         };
         _backups.AddTo(command);
         _safety.AddTo(command);
+        _retry.AddTo(command, r => r.GetValue(_retryCi), "--retry-ci");
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(_retryCi) && !r.GetValue(_apply))
+            {
+                r.AddError("--retry-ci needs --apply: the job is re-run only after a verified fix");
+            }
+        });
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
@@ -56,10 +75,11 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var release = common.ReleaseOf(result);
+        var retrySources = result.GetValue(_retryCi) ? CiRetryOptions.Sources(_safety, result, env, session, "--retry-ci") : null;
         var run = new FixRun(env, common.WantsJson(result), new IncidentRecord("fix", release, ns, session.ContextName));
         try
         {
-            var code = await PlanAndApplyAsync(result, session, run, ct);
+            var code = await PlanAndApplyAsync(result, session, run, retrySources, ct);
             Finish(result, run, code);
             return code;
         }
@@ -84,7 +104,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CancellationToken ct)
+    private async Task<int> PlanAndApplyAsync(ParseResult result, ClusterSession session, FixRun run, CiSources? retrySources, CancellationToken ct)
     {
         var record = run.Record;
         var verbose = result.GetValue(common.Verbose);
@@ -169,10 +189,48 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
                 await VerifyLiveStateAsync(session, run, explained, verbose, ct);
             }
 
-            run.Say($"Fixed. Next: re-run the last failed deploy job; {(record.Explanation is { } before ? LiveStateText.NextUpgrade(before) : "expect Helm to report a change (it is one revision behind)")}.");
+            if (retrySources is null || code != ExitCodes.Ok)
+            {
+                run.Say($"Fixed. Next: re-run the last failed deploy job; {(record.Explanation is { } before ? LiveStateText.NextUpgrade(before) : "expect Helm to report a change (it is one revision behind)")}.");
+            }
+            else
+            {
+                run.Say("Fixed. Re-running the last failed deploy job (--retry-ci):");
+                code = await RetryAsync(result, session, run, retrySources, ct);
+            }
         }
 
         return code;
+    }
+
+    /// <summary>The runbook's last step, after a verified fix: re-run the failed deploy job, and follow it when asked.</summary>
+    private async Task<int> RetryAsync(ParseResult result, ClusterSession session, FixRun run, CiSources sources, CancellationToken ct)
+    {
+        var record = run.Record;
+        var report = await _retry.RunAsync(result, env, session, common.DriverOf(result, env), sources, _safety, record.Release, record.Namespace, ct);
+        record.Retry = report;
+        foreach (var step in report.Events)
+        {
+            record.Record(step.Time, step.Step);
+        }
+
+        foreach (var warning in report.Warnings)
+        {
+            env.Error.WriteLine($"warning: {warning}");
+        }
+
+        foreach (var line in CiRetryText.Lines(report))
+        {
+            run.Say(line);
+        }
+
+        record.Outcome = $"{record.Outcome}; retry: {CiRetryText.Summary(report)}";
+        if (report.After?.Outlook is { } outlook)
+        {
+            record.Outlook = outlook;
+        }
+
+        return CiRetryText.ExitCode(report);
     }
 
     /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>

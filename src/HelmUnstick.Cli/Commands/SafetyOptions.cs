@@ -63,12 +63,56 @@ internal sealed class SafetyOptions
         Description = "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value",
     };
 
+    public Option<string?> GitHubUrl { get; } = new("--github-url")
+    {
+        HelpName = "URL",
+        Description = "GitHub API that runs the deploy workflows (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3)",
+    };
+
+    public Option<string[]> GitHubRepositories { get; } = new("--github-repository")
+    {
+        HelpName = "OWNER/NAME",
+        Description = "Repository whose Actions workflows deploy to this cluster (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string[]> GitHubEnvironments { get; } = new("--github-environment")
+    {
+        HelpName = "NAME",
+        Description = "GitHub deployment environment that maps to this cluster (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string?> GitHubCaFile { get; } = new("--github-ca-file") { HelpName = "FILE", Description = "CA bundle for a GitHub Enterprise Server with a private CA" };
+
+    public Option<string?> GitHubTokenFile { get; } = new("--github-token-file")
+    {
+        HelpName = "FILE",
+        Description = "File holding the GitHub token (Actions and Deployments read; Actions write to re-run); otherwise $GITHUB_TOKEN. Never passed as a flag value",
+    };
+
+    /// <summary>The flags that say which CI sources deploy to the cluster; serve takes them too.</summary>
+    public IEnumerable<Option> CiSourceOptions =>
+    [
+        Config, GitLabUrl, GitLabProjects, GitLabEnvironments, GitLabCaFile, GitLabTokenFile,
+        GitHubUrl, GitHubRepositories, GitHubEnvironments, GitHubCaFile, GitHubTokenFile,
+    ];
+
     public Option<TimeSpan?> WaitForCi { get; } = CommonOptions.Duration(
         "--wait-for-ci", "Poll CI until it is quiet or this much time has passed (Go duration, e.g. 10m)", "5m");
 
+    /// <summary>The CI source flags and the liveness windows, without the overrides: for commands that change no release (retry-ci).</summary>
+    public void AddCiSourcesTo(Command command)
+    {
+        foreach (var option in new Option[] { StaleAfter, HelmTimeout }.Concat(CiSourceOptions))
+        {
+            command.Options.Add(option);
+        }
+    }
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { StaleAfter, HelmTimeout, Force, SkipCiCheck, Reason, Config, GitLabUrl, GitLabProjects, GitLabEnvironments, GitLabCaFile, GitLabTokenFile, WaitForCi })
+        foreach (var option in new Option[] { StaleAfter, HelmTimeout, Force, SkipCiCheck, Reason }.Concat(CiSourceOptions).Append(WaitForCi))
         {
             command.Options.Add(option);
         }
@@ -107,7 +151,12 @@ internal sealed class SafetyOptions
         r.GetValue(GitLabProjects),
         r.GetValue(GitLabEnvironments),
         r.GetValue(GitLabCaFile),
-        r.GetValue(GitLabTokenFile));
+        r.GetValue(GitLabTokenFile),
+        r.GetValue(GitHubUrl),
+        r.GetValue(GitHubRepositories),
+        r.GetValue(GitHubEnvironments),
+        r.GetValue(GitHubTokenFile),
+        r.GetValue(GitHubCaFile));
 
     /// <summary>
     /// The engine's plan, with progress on a terminal's stderr while it reads and while CI stays busy. Without a

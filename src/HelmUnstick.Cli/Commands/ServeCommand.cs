@@ -63,9 +63,13 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             """)
         {
             _allNamespaces, _policy, _helmTimeout, _metricsAddress, _leaseNamespace, _leaseName, _resync,
-            _ci.Config, _ci.GitLabUrl, _ci.GitLabProjects, _ci.GitLabEnvironments, _ci.GitLabCaFile, _ci.GitLabTokenFile,
         };
         _backups.AddTo(command);
+        foreach (var option in _ci.CiSourceOptions)
+        {
+            command.Options.Add(option);
+        }
+
         command.Validators.Add(r =>
         {
             if (r.GetValue(_metricsAddress) is { } text && !MetricsAddress.TryParse(text, out _))

@@ -53,6 +53,9 @@ internal sealed class IncidentRecord(string command, string release, string ns, 
     /// <summary>What Helm believes at the end: what <c>helm status</c> shows and what the next upgrade does.</summary>
     public HelmOutlook? Outlook { get; set; }
 
+    /// <summary>The re-run of the failed deploy job (<c>fix --retry-ci</c>), when one was attempted.</summary>
+    public HelmUnstick.Engine.Unstick.CiRetryReport? Retry { get; set; }
+
     public void Record(DateTimeOffset time, string step) => _timeline.Add(new TimelineEntry(time, step));
 }
 
@@ -141,6 +144,11 @@ internal static class IncidentReport
             text.AppendLine();
         }
 
+        if (record.Retry is { } retry)
+        {
+            CiRetryText.AppendMarkdown(text, retry);
+        }
+
         Markdown.AppendList(text, "## What to do next", NextSteps(record));
 
         return text.ToString();
@@ -193,6 +201,7 @@ internal static class IncidentReport
             ["explanation"] = record.Explanation?.ToJsonObject(),
             ["verification"] = record.Verification?.ToJsonObject(),
             ["explanationError"] = record.ExplanationError,
+            ["retry"] = record.Retry is { } retry ? CiRetryText.ToJson(retry) : null,
             ["nextSteps"] = new JsonArray(NextSteps(record).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
         };
     }
@@ -231,7 +240,7 @@ internal static class IncidentReport
         var explained = record.Verification ?? record.Explanation;
         if (record.Outlook is { } outlook)
         {
-            if (outlook.UpgradeCanProceed)
+            if (outlook.UpgradeCanProceed && record.Retry?.Job is null)
             {
                 var revision = explained?.StuckRevision is { } n ? $" (the deploy that left revision {n} pending)" : "";
                 yield return $"Re-run the last failed CI job{revision}; `helm upgrade` will create revision {outlook.NextRevision} and diff against revision {outlook.NextUpgradeDiffsAgainst}.";

@@ -5,6 +5,9 @@ public enum CiActivityKind
     Pipeline,
     Job,
     Deployment,
+
+    /// <summary>A GitHub Actions workflow run.</summary>
+    WorkflowRun,
 }
 
 /// <summary>One active pipeline, job or deployment, and whether it stops <c>fix --apply</c>.</summary>

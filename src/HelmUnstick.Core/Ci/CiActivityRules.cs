@@ -110,6 +110,9 @@ public static class CiActivityRules
         return (false, "does not deploy to a mapped environment", null);
     }
 
+    /// <summary>Whether <paramref name="jobName"/> matches one of the job-name globs.</summary>
+    public static bool MatchesAnyPattern(string jobName, IEnumerable<string> patterns) => patterns.Any(p => GlobToRegex(p).IsMatch(jobName));
+
     /// <summary>Job patterns are globs (<c>*</c>, <c>?</c>) matched against the whole job name, ordinal.</summary>
     internal static Regex GlobToRegex(string glob) =>
         new("^" + Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",

@@ -17,10 +17,17 @@ namespace HelmUnstick.Engine.Ci;
 ///         environments: [gprd, gprd-cny]
 ///         job_patterns: ["gprd:*"]
 ///         ca_file: /etc/ssl/ops-ca.pem
+///   prod-eu:
+///     github:
+///       url: https://api.github.com
+///       repositories: [acme/platform-deploy]
+///       environments: [production-eu]
+///       workflows: [deploy.yml]
 /// </example>
 public static class CiConfigLoader
 {
     private static readonly string[] SourceKeys = ["url", "projects", "environments", "job_patterns", "ca_file"];
+    private static readonly string[] GitHubKeys = ["url", "repositories", "environments", "workflows", "ca_file"];
 
     /// <summary><c>$XDG_CONFIG_HOME/helm-unstick/config.yaml</c>, else <c>~/.config/helm-unstick/config.yaml</c>.</summary>
     public static string DefaultPath(Func<string, string?> getEnvironmentVariable)
@@ -68,7 +75,7 @@ public static class CiConfigLoader
         }
 
         var root = reader.Mapping(document, "the top level");
-        var contexts = new Dictionary<string, IReadOnlyList<GitLabSourceConfig>>(StringComparer.Ordinal);
+        var contexts = new Dictionary<string, CiContextConfig>(StringComparer.Ordinal);
         foreach (var (key, value) in root.Children)
         {
             string name = reader.Key(key);
@@ -87,27 +94,85 @@ public static class CiConfigLoader
         return new CiConfig(contexts);
     }
 
-    private static IReadOnlyList<GitLabSourceConfig> ReadContext(YamlFileReader reader, YamlNode node, string where)
+    private static CiContextConfig ReadContext(YamlFileReader reader, YamlNode node, string where)
     {
-        var sources = new List<GitLabSourceConfig>();
+        var gitLab = new List<GitLabSourceConfig>();
+        var gitHub = new List<GitHubSourceConfig>();
         foreach (var (key, value) in reader.Mapping(node, where).Children)
         {
             string name = reader.Key(key);
-            if (name != "gitlab")
+            if (name is not ("gitlab" or "github"))
             {
-                throw reader.Error(key, $"unknown key '{name}' under {where} (expected 'gitlab')");
+                throw reader.Error(key, $"unknown key '{name}' under {where} (expected 'gitlab' or 'github')");
             }
 
             // One source may be written as a mapping; several as a list of mappings.
             var entries = value is YamlSequenceNode list ? list.Children.ToList() : [value];
             for (int i = 0; i < entries.Count; i++)
             {
-                sources.Add(ReadSource(reader, entries[i], value is YamlSequenceNode ? $"{where}.gitlab[{i}]" : $"{where}.gitlab"));
+                string at = value is YamlSequenceNode ? $"{where}.{name}[{i}]" : $"{where}.{name}";
+                if (name == "gitlab")
+                {
+                    gitLab.Add(ReadSource(reader, entries[i], at));
+                }
+                else
+                {
+                    gitHub.Add(ReadGitHubSource(reader, entries[i], at));
+                }
             }
         }
 
-        return sources;
+        return new CiContextConfig(gitLab, gitHub);
     }
+
+    private static GitHubSourceConfig ReadGitHubSource(YamlFileReader reader, YamlNode node, string where)
+    {
+        Uri? url = null;
+        IReadOnlyList<string> repositories = [], environments = [], workflows = [];
+        string? caFile = null;
+        foreach (var (key, value) in reader.Mapping(node, where).Children)
+        {
+            string name = reader.Key(key);
+            switch (name)
+            {
+                case "url":
+                    url = Url(reader, value, $"{where}.url");
+                    break;
+                case "repositories":
+                    repositories = reader.Strings(value, $"{where}.repositories", TextOrList);
+                    var malformed = repositories.FirstOrDefault(r => !IsRepositoryName(r));
+                    if (malformed is not null)
+                    {
+                        throw reader.Error(value, $"{where}.repositories: '{malformed}' is not OWNER/NAME");
+                    }
+
+                    break;
+                case "environments":
+                    environments = reader.Strings(value, $"{where}.environments", TextOrList);
+                    break;
+                case "workflows":
+                    workflows = reader.Strings(value, $"{where}.workflows", TextOrList);
+                    break;
+                case "ca_file":
+                    caFile = reader.Scalar(value, $"{where}.ca_file");
+                    break;
+                default:
+                    throw reader.Error(key, $"unknown key '{name}' under {where} (expected one of {string.Join(", ", GitHubKeys)})");
+            }
+        }
+
+        if (repositories.Count == 0)
+        {
+            throw reader.Error(node, $"missing 'repositories' under {where} (at least one OWNER/NAME)");
+        }
+
+        return new GitHubSourceConfig(url ?? GitHubSourceSettings.PublicApi, repositories, environments, workflows, caFile);
+    }
+
+    /// <summary>GitHub's OWNER/NAME: two non-empty parts of letters, digits, '-', '_' and '.'.</summary>
+    internal static bool IsRepositoryName(string text) =>
+        text.Split('/') is [{ Length: > 0 } owner, { Length: > 0 } name] &&
+        (owner + name).All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     private static GitLabSourceConfig ReadSource(YamlFileReader reader, YamlNode node, string where)
     {

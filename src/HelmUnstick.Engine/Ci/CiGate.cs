@@ -17,7 +17,7 @@ public sealed class CiGate : IDisposable
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(15);
 
     public const string NoSourceProblem =
-        "no CI source is mapped to this kube context: add it to config.yaml or pass --gitlab-url and --gitlab-project";
+        "no CI source is mapped to this kube context: add it to config.yaml or pass --gitlab-url and --gitlab-project (or --github-repository)";
 
     private readonly IReadOnlyList<ICiActivitySource> _sources;
     private readonly TimeProvider _time;
@@ -38,9 +38,16 @@ public sealed class CiGate : IDisposable
         _ownsSources = ownsSources;
     }
 
-    /// <summary>A gate over one <see cref="GitLabCiSource"/> per resolved setting; disposing it disposes them.</summary>
-    public static CiGate ForGitLab(IEnumerable<GitLabSourceSettings> settings, GitLabHttpOptions? options = null, TimeProvider? time = null) =>
-        new(settings.Select(s => (ICiActivitySource)new GitLabCiSource(s, options, time: time)).ToList(), time, delay: null, ownsSources: true);
+    /// <summary>A gate over one <see cref="GitLabCiSource"/> or <see cref="GitHubCiSource"/> per resolved setting; disposing it disposes them.</summary>
+    public static CiGate For(CiSources sources, GitLabHttpOptions? options = null, TimeProvider? time = null) =>
+        new(Create(sources, options, time), time, delay: null, ownsSources: true);
+
+    /// <summary>One client per source, GitLab's first; each asks whether CI deploys and can re-run a failed deploy job.</summary>
+    internal static IReadOnlyList<ICiJobRetrier> Create(CiSources sources, GitLabHttpOptions? options, TimeProvider? time) =>
+        [
+            .. sources.GitLab.Select(s => (ICiJobRetrier)new GitLabCiSource(s, options, time: time)),
+            .. sources.GitHub.Select(s => (ICiJobRetrier)new GitHubCiSource(s, options, time: time)),
+        ];
 
     public async Task<CiGateResult> CheckAsync(CancellationToken ct)
     {

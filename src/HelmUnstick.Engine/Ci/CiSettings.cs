@@ -2,16 +2,31 @@ using HelmUnstick.Core.Ci;
 
 namespace HelmUnstick.Engine.Ci;
 
-/// <summary>The <c>--config</c> and <c>--gitlab-*</c> flags as given on the command line; empty lists and nulls mean "not given".</summary>
+/// <summary>The <c>--config</c>, <c>--gitlab-*</c> and <c>--github-*</c> flags as given on the command line; empty lists and nulls mean "not given".</summary>
 public sealed record CiFlags(
     string? ConfigPath = null,
     string? GitLabUrl = null,
     IReadOnlyList<string>? Projects = null,
     IReadOnlyList<string>? Environments = null,
     string? CaFile = null,
-    string? TokenFile = null)
+    string? TokenFile = null,
+    string? GitHubUrl = null,
+    IReadOnlyList<string>? GitHubRepositories = null,
+    IReadOnlyList<string>? GitHubEnvironments = null,
+    string? GitHubTokenFile = null,
+    string? GitHubCaFile = null)
 {
     public bool OverridesSources => GitLabUrl is not null || Projects is { Count: > 0 } || Environments is { Count: > 0 } || CaFile is not null;
+
+    public bool OverridesGitHubSources => GitHubUrl is not null || GitHubRepositories is { Count: > 0 } || GitHubEnvironments is { Count: > 0 } || GitHubCaFile is not null;
+}
+
+/// <summary>Every CI source mapped to one kube context.</summary>
+public sealed record CiSources(IReadOnlyList<GitLabSourceSettings> GitLab, IReadOnlyList<GitHubSourceSettings> GitHub)
+{
+    public static readonly CiSources None = new([], []);
+
+    public int Count => GitLab.Count + GitHub.Count;
 }
 
 /// <summary>One GitLab source to ask, after flags were merged over the config file.</summary>
@@ -20,7 +35,7 @@ public sealed record GitLabSourceSettings(
     IReadOnlyList<string> Projects,
     CiScope Scope,
     string? CaFile,
-    GitLabToken? Token)
+    CiToken? Token)
 {
     public string Name => $"GitLab {Url.GetLeftPart(UriPartial.Path).TrimEnd('/')}";
 
@@ -35,12 +50,62 @@ public static class CiSettings
     /// Reads <c>--config</c> (or the default config file, which may be absent) and resolves the sources for
     /// <paramref name="kubeContext"/>. Problems throw <see cref="CiConfigException"/> with the one line to show.
     /// </summary>
-    public static IReadOnlyList<GitLabSourceSettings> Load(string kubeContext, CiFlags flags, Func<string, string?> getEnvironmentVariable)
+    public static CiSources Load(string kubeContext, CiFlags flags, Func<string, string?> getEnvironmentVariable)
     {
         var config = CiConfigLoader.Load(
             flags.ConfigPath ?? CiConfigLoader.DefaultPath(getEnvironmentVariable),
             explicitlyGiven: flags.ConfigPath is not null);
-        return Resolve(config, kubeContext, flags, getEnvironmentVariable);
+        return new CiSources(Resolve(config, kubeContext, flags, getEnvironmentVariable), ResolveGitHub(config, kubeContext, flags, getEnvironmentVariable));
+    }
+
+    /// <summary>
+    /// The GitHub sources for <paramref name="kubeContext"/>, merged as <see cref="Resolve"/> merges GitLab's: flags
+    /// override the file source with the same API URL (or every one when no URL flag is given); otherwise they describe
+    /// a new source, on <c>https://api.github.com</c> unless <c>--github-url</c> names another API.
+    /// </summary>
+    public static IReadOnlyList<GitHubSourceSettings> ResolveGitHub(
+        CiConfig config,
+        string kubeContext,
+        CiFlags flags,
+        Func<string, string?> getEnvironmentVariable)
+    {
+        var token = CiToken.ForGitHub(flags.GitHubTokenFile, getEnvironmentVariable);
+        Uri? flagUrl = null;
+        if (flags.GitHubUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitHubUrl, out flagUrl))
+        {
+            throw new CiConfigException($"--github-url '{flags.GitHubUrl}' is not an absolute http(s) URL");
+        }
+
+        if (flags.GitHubRepositories?.FirstOrDefault(r => !CiConfigLoader.IsRepositoryName(r)) is { } malformed)
+        {
+            throw new CiConfigException($"--github-repository '{malformed}' is not OWNER/NAME (for example acme/platform-deploy)");
+        }
+
+        var sources = new List<GitHubSourceSettings>();
+        bool overridden = false;
+        foreach (var source in config.GitHubSourcesFor(kubeContext))
+        {
+            bool targeted = flags.OverridesGitHubSources && (flagUrl is null || SameInstance(flagUrl, source.Url));
+            overridden |= targeted;
+            sources.Add(new GitHubSourceSettings(
+                source.Url,
+                targeted && flags.GitHubRepositories is { Count: > 0 } repositories ? repositories : source.Repositories,
+                new GitHubScope(targeted && flags.GitHubEnvironments is { Count: > 0 } environments ? environments : source.Environments, source.Workflows),
+                targeted ? flags.GitHubCaFile ?? source.CaFile : source.CaFile,
+                token));
+        }
+
+        if (flags.OverridesGitHubSources && !overridden)
+        {
+            if (flags.GitHubRepositories is not { Count: > 0 })
+            {
+                throw new CiConfigException($"--github-url/--github-environment need at least one --github-repository OWNER/NAME: no GitHub source is configured for context '{kubeContext}'");
+            }
+
+            sources.Add(new GitHubSourceSettings(flagUrl ?? GitHubSourceSettings.PublicApi, flags.GitHubRepositories, new GitHubScope(flags.GitHubEnvironments ?? [], []), flags.GitHubCaFile, token));
+        }
+
+        return sources;
     }
 
     /// <summary>
@@ -54,7 +119,7 @@ public static class CiSettings
         CiFlags flags,
         Func<string, string?> getEnvironmentVariable)
     {
-        var token = GitLabToken.Resolve(flags.TokenFile, getEnvironmentVariable);
+        var token = CiToken.ForGitLab(flags.TokenFile, getEnvironmentVariable);
         Uri? flagUrl = null;
         if (flags.GitLabUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitLabUrl, out flagUrl))
         {
@@ -89,10 +154,10 @@ public static class CiSettings
         return sources;
     }
 
-    private static GitLabSourceSettings FromFile(GitLabSourceConfig source, GitLabToken? token) =>
+    private static GitLabSourceSettings FromFile(GitLabSourceConfig source, CiToken? token) =>
         new(source.Url, source.Projects, new CiScope(source.Environments, source.JobPatterns), source.CaFile, token);
 
-    private static GitLabSourceSettings Merge(GitLabSourceConfig source, CiFlags flags, GitLabToken? token) =>
+    private static GitLabSourceSettings Merge(GitLabSourceConfig source, CiFlags flags, CiToken? token) =>
         new(
             source.Url,
             flags.Projects is { Count: > 0 } projects ? projects : source.Projects,

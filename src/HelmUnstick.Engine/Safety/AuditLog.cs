@@ -1,6 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace HelmUnstick.Engine.Safety;
 
-/// <summary>One JSON line per change attempted, appended to <c>$XDG_STATE_HOME/helm-unstick/audit.log</c>.</summary>
+/// <summary>The CI job a retry re-ran, for the audit line of <c>retry-ci</c> and <c>fix --retry-ci</c>.</summary>
+internal sealed record AuditCiJob(string Source, string Project, long RetriedJob, long Job, string Url);
+
+/// <summary>
+/// One JSON line per change attempted (to the release, or a CI job re-run), appended to
+/// <c>$XDG_STATE_HOME/helm-unstick/audit.log</c>.
+/// </summary>
 internal sealed record AuditEntry(
     DateTimeOffset Time,
     string User,
@@ -11,7 +19,8 @@ internal sealed record AuditEntry(
     string Action,
     IReadOnlyList<string> Reasons,
     string Outcome,
-    string? Backup);
+    string? Backup,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditCiJob? CiJob = null);
 
 internal sealed class AuditLog(string path)
 {

@@ -252,7 +252,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             return CiQuietCheck.Skipped(request.Overrides.Reason);
         }
 
-        IReadOnlyList<GitLabSourceSettings> sources;
+        CiSources sources;
         try
         {
             sources = request.Ci.Sources();
@@ -262,7 +262,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
             throw new UnstickException(UnstickFailure.InvalidRequest, e.Message);
         }
 
-        using var gate = CiGate.ForGitLab(sources, time: clock);
+        using var gate = CiGate.For(sources, time: clock);
         var outcome = request.Ci.WaitFor is { } maxWait && sources.Count > 0
             ? await gate.WaitForQuietAsync(maxWait, request.Ci.Progress, ct)
             : await gate.CheckAsync(ct);

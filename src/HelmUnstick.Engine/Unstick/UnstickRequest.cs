@@ -32,6 +32,6 @@ internal sealed record HeldLease(HelmUnstick.Core.Liveness.ReleaseLease? Before)
 /// <param name="WaitFor">Keep polling until CI is quiet or this much time has passed; null asks once.</param>
 /// <param name="Progress">Told after each poll that found CI still busy.</param>
 internal sealed record CiRequest(
-    Func<IReadOnlyList<GitLabSourceSettings>> Sources,
+    Func<CiSources> Sources,
     TimeSpan? WaitFor = null,
     IProgress<CiWaitProgress>? Progress = null);

@@ -75,11 +75,13 @@ internal static class CheckText
         yield return $"{report.SourceName}{projects}: {report.Verdict.ToString().ToLowerInvariant()}" + (report.Error is { } err ? $": {err}" : "");
         foreach (var a in report.Activities)
         {
-            yield return $"  {a.Status} {a.Kind.ToString().ToLowerInvariant()} #{a.Id}" + (a.Kind == CiActivityKind.Pipeline ? "" : $" {a.Name}") +
+            yield return $"  {a.Status} {KindName(a.Kind)} #{a.Id}" + (a.Kind == CiActivityKind.Pipeline ? "" : $" {a.Name}") +
                          (a.Environment is { } environment ? $" (environment {environment})" : "") +
                          $" {a.WebUrl}" + (a.Blocks ? $" - blocks: {a.Why}" : $" - {a.Why}");
         }
     }
+
+    private static string KindName(CiActivityKind kind) => kind == CiActivityKind.WorkflowRun ? "workflow run" : kind.ToString().ToLowerInvariant();
 
     private static string WorkloadSummary(WorkloadCheck check)
     {

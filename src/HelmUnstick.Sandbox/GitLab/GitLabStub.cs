@@ -23,10 +23,25 @@ public static class GitLabStubEndpoints
         var api = app.MapGroup($"{Prefix}/api/v4/projects/{{project}}");
         api.AddEndpointFilter(async (context, next) =>
         {
-            if (state.RequiredToken is { } token &&
-                !string.Equals(context.HttpContext.Request.Headers["PRIVATE-TOKEN"].ToString(), token, StringComparison.Ordinal))
+            string given = context.HttpContext.Request.Headers["PRIVATE-TOKEN"].ToString();
+            bool readOnly = state.ReadOnlyToken is { } readOnlyToken && string.Equals(given, readOnlyToken, StringComparison.Ordinal);
+            if (state.RequiredToken is { } token && !readOnly && !string.Equals(given, token, StringComparison.Ordinal))
             {
                 return Results.Json(new { message = "401 Unauthorized" }, Json, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            if (readOnly && !HttpMethods.IsGet(context.HttpContext.Request.Method))
+            {
+                // GitLab's answer to a token whose scopes do not cover the request.
+                return Results.Json(
+                    new
+                    {
+                        error = "insufficient_scope",
+                        error_description = "The request requires higher privileges than provided by the access token.",
+                        scope = "api",
+                    },
+                    Json,
+                    statusCode: StatusCodes.Status403Forbidden);
             }
 
             return await next(context);
@@ -40,7 +55,7 @@ public static class GitLabStubEndpoints
                 .Where(e => name is null || e.Name == name)
                 .Select(e => (object)new { id = e.Id, name = e.Name, state = "available" }))));
 
-        api.MapGet("/deployments", (HttpContext http, string project, string? environment, string? status) =>
+        api.MapGet("/deployments", (HttpContext http, string project, string? environment, string? status, string? sort) =>
             WithProject(state, project, p =>
             {
                 var environments = state.Environments(p.Id);
@@ -50,6 +65,8 @@ public static class GitLabStubEndpoints
                     .Select(d => (Deployment: d, Environment: environments.First(e => e.Id == d.EnvironmentId)))
                     .Where(d => environment is null || d.Environment.Name == environment)
                     .Where(d => status is null || d.Deployment.Status == status)
+                    // GitLab orders by id, ascending unless sort=desc.
+                    .OrderBy(d => sort == "desc" ? -d.Deployment.Id : d.Deployment.Id)
                     .Select(d =>
                     {
                         var job = jobs.First(j => j.Id == d.Deployment.JobId);
@@ -74,6 +91,19 @@ public static class GitLabStubEndpoints
                     .Where(j => scopes.Count == 0 || scopes.Contains(j.Status))
                     .OrderByDescending(j => j.Id)
                     .Select(j => JobJson(http, p, j, pipelines)));
+            }));
+
+        api.MapGet("/jobs/{jobId:long}", (HttpContext http, string project, long jobId) =>
+            WithProject(state, project, p => state.ReadJob(p.Id, jobId) is { } job
+                ? Results.Json(JobJson(http, p, job, state.Pipelines(p.Id)), Json)
+                : Results.Json(new { message = "404 Not found" }, Json, statusCode: StatusCodes.Status404NotFound)));
+
+        api.MapPost("/jobs/{jobId:long}/retry", (HttpContext http, string project, long jobId) =>
+            WithProject(state, project, p => state.Retry(p.Id, jobId) switch
+            {
+                ({ } job, _) => Results.Json(JobJson(http, p, job, state.Pipelines(p.Id)), Json, statusCode: StatusCodes.Status201Created),
+                (_, GitLabStubRetryRefusal.NotRetryable) => Results.Json(new { message = "403 Forbidden - Job is not retryable" }, Json, statusCode: StatusCodes.Status403Forbidden),
+                _ => Results.Json(new { message = "404 Not found" }, Json, statusCode: StatusCodes.Status404NotFound),
             }));
 
         api.MapGet("/pipelines", (HttpContext http, string project, string? status) =>
@@ -154,21 +184,12 @@ public static class GitLabStubEndpoints
         var links = new List<string>();
         if (page < totalPages)
         {
-            links.Add($"<{PageUrl(http, page + 1)}>; rel=\"next\"");
+            links.Add($"<{StubPages.PageUrl(http, page + 1)}>; rel=\"next\"");
         }
 
-        links.Add($"<{PageUrl(http, 1)}>; rel=\"first\"");
-        links.Add($"<{PageUrl(http, totalPages)}>; rel=\"last\"");
+        links.Add($"<{StubPages.PageUrl(http, 1)}>; rel=\"first\"");
+        links.Add($"<{StubPages.PageUrl(http, totalPages)}>; rel=\"last\"");
         headers["Link"] = string.Join(", ", links);
         return Results.Json(items.Skip((page - 1) * perPage).Take(perPage), Json);
-    }
-
-    private static string PageUrl(HttpContext http, int page)
-    {
-        var query = http.Request.Query
-            .Where(q => q.Key != "page")
-            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
-            .Append($"page={page}");
-        return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", query)}";
     }
 }

@@ -14,7 +14,8 @@ internal sealed class DemoCommand(CliEnvironment env)
     {
         var command = new Command("demo", """
             Walk the "Helm upgrade is stuck" runbook end to end on a built-in sandbox cluster: scan, history, check
-            (CI busy, then quiet), fix --apply (backup, delete, verify) and history again. Needs nothing installed;
+            (CI busy, then quiet), fix --apply (backup, delete, verify), history again, and retry-ci --follow (re-run the
+            failed deploy job and follow it to success). Needs nothing installed;
             changes nothing outside a temporary folder. Exit 0 when every step did what the runbook expects.
             """);
         command.SetAction((_, ct) => CliApp.RunAsync(env, () => RunAsync(ct), ct));
@@ -59,8 +60,9 @@ internal sealed class DemoCommand(CliEnvironment env)
                 ("Find the stuck release (runbook step 3: helm list --all)", ["scan", "-A"], ExitCodes.Blocked, null),
                 ("Its history, with the stuck revision marked", ["history", release, "-n", ns], ExitCodes.Blocked, null),
                 ("Preflight (steps 1-2): a deploy job to this cluster is still running, so nothing may change", ["check", release, "-n", ns, .. ci], ExitCodes.Blocked, null),
-                ("The deploy job finishes. Fix (steps 4-5): preflight again, back up, delete the stuck revision's Secret with preconditions, verify", ["fix", release, "-n", ns, .. ci, "--apply", "--yes"], ExitCodes.Ok, () => sandbox.GitLab.MarkDeployJobFinished()),
+                ("The deploy job fails (its helm was killed). Fix (steps 4-5): preflight again, back up, delete the stuck revision's Secret with preconditions, verify", ["fix", release, "-n", ns, .. ci, "--apply", "--yes"], ExitCodes.Ok, () => sandbox.GitLab.MarkDeployJobFailed()),
                 ("What Helm believes now", ["history", release, "-n", ns], ExitCodes.Ok, null),
+                ("Close the loop: re-run the failed deploy job and follow it until it ends (the stub's job takes two polls)", ["retry-ci", release, "-n", ns, .. ci, "--follow", "--poll-interval", "200ms"], ExitCodes.Ok, null),
             };
 
             var number = 1;
@@ -78,8 +80,8 @@ internal sealed class DemoCommand(CliEnvironment env)
             }
 
             env.WriteData("");
-            env.WriteData("The release is unstuck without a rollback; Helm is one revision behind, as the runbook warns:");
-            env.WriteData("the next auto-deploy will report changes that are already running. Rehearse it yourself with real tools:");
+            env.WriteData("The release is unstuck without a rollback and the failed deploy ran again to success. Helm was one revision");
+            env.WriteData("behind, as the runbook warns: the re-run deploy reported changes that were already running. Rehearse it with real tools:");
             env.WriteData("  dotnet run --project src/HelmUnstick.Sandbox");
             return ExitCodes.Ok;
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HelmUnstick.Cli;
+using HelmUnstick.Sandbox.GitHub;
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Sandbox.GitLab;
 
@@ -14,6 +15,12 @@ internal sealed class SandboxCommand(CliEnvironment env)
         DefaultValueFactory = _ => "gitlab-cny",
     };
 
+    private readonly Option<string> _gitHubScenario = new("--github-scenario")
+    {
+        Description = $"What the GitHub API stub under /github shows for {GitHubStubState.DemoRepository}: {string.Join(", ", GitHubStubState.ScenarioNames)}",
+        DefaultValueFactory = _ => "quiet",
+    };
+
     private readonly Option<int> _port = new("--port") { Description = "Port on 127.0.0.1 (default: any free port)" };
     private readonly Option<TimeSpan?> _latency = CommonOptions.Duration(
         "--latency",
@@ -26,13 +33,14 @@ internal sealed class SandboxCommand(CliEnvironment env)
     /// <summary>The root command of <c>helm-unstick-sandbox</c>, with <c>demo</c> beside the server.</summary>
     public RootCommand Build()
     {
+        _gitHubScenario.AcceptOnlyFromAmong([.. GitHubStubState.ScenarioNames]);
         var command = new RootCommand("""
-            helm-unstick-sandbox: serve a sandbox Kubernetes API (and a GitLab API stub under /gitlab) on 127.0.0.1 until Ctrl+C, and write a
+            helm-unstick-sandbox: serve a sandbox Kubernetes API (and GitLab and GitHub API stubs under /gitlab and /github) on 127.0.0.1 until Ctrl+C, and write a
             kubeconfig for it, so the runbook can be practised with real helm, kubectl and helm-unstick.
             Stops cleanly on Ctrl+C or SIGTERM.
             """)
         {
-            _scenario, _port, _latency, _kubeconfigOut, new DemoCommand(env).Build(),
+            _scenario, _gitHubScenario, _port, _latency, _kubeconfigOut, new DemoCommand(env).Build(),
         };
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
@@ -40,7 +48,7 @@ internal sealed class SandboxCommand(CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        await using var sandbox = await SandboxHost.StartAsync(result.GetValue(_scenario)!, result.GetValue(_port), ct, result.GetValue(_latency) ?? TimeSpan.Zero);
+        await using var sandbox = await SandboxHost.StartAsync(result.GetValue(_scenario)!, result.GetValue(_port), ct, result.GetValue(_latency) ?? TimeSpan.Zero, result.GetValue(_gitHubScenario)!);
         var kubeconfig = Path.GetFullPath(result.GetValue(_kubeconfigOut) ?? Path.Combine(env.StateDirectory, "sandbox", "kubeconfig"));
         Directory.CreateDirectory(Path.GetDirectoryName(kubeconfig)!);
         sandbox.Server.WriteKubeconfig(kubeconfig, "sandbox", sandbox.DefaultNamespace);
@@ -49,6 +57,7 @@ internal sealed class SandboxCommand(CliEnvironment env)
             Sandbox Kubernetes API: {sandbox.Server.BaseAddress} (scenario {sandbox.ScenarioName}{LatencyNote(result.GetValue(_latency))})
             Requests served:        {new Uri(sandbox.Server.BaseAddress, SandboxServer.RequestLogPath)}
             GitLab API stub:        {sandbox.GitLabUrl} (project {GitLabStubState.DemoProject}; a gprd:upgrade deploy job is running)
+            GitHub API stub:        {sandbox.GitHubUrl} (repository {GitHubStubState.DemoRepository}, environment production-eu; scenario {result.GetValue(_gitHubScenario)})
             Kubeconfig:             {kubeconfig}
 
             Point real tools at it:
@@ -58,6 +67,7 @@ internal sealed class SandboxCommand(CliEnvironment env)
               helm-unstick scan -A
               helm-unstick check {sandbox.Release} -n {sandbox.DefaultNamespace} {sandbox.CiFlags}
               helm-unstick fix {sandbox.Release} -n {sandbox.DefaultNamespace} {sandbox.CiFlags}
+              helm-unstick check {sandbox.Release} -n {sandbox.DefaultNamespace} {sandbox.GitHubFlags}
 
             Press Ctrl+C to stop.
             """);
@@ -77,12 +87,14 @@ internal sealed class SandboxCommand(CliEnvironment env)
         latency > TimeSpan.Zero ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {latency.Value.TotalMilliseconds:0.###} ms per request") : "";
 }
 
-/// <summary>The sandbox API server with the GitLab stub mapped beside it, as <c>demo</c> and <c>sandbox</c> run it.</summary>
-internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, Scenario scenario) : IAsyncDisposable
+/// <summary>The sandbox API server with the GitLab and GitHub stubs mapped beside it, as <c>demo</c> and <c>sandbox</c> run it.</summary>
+internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, GitHubStubState gitHub, Scenario scenario) : IAsyncDisposable
 {
     public SandboxServer Server { get; } = server;
 
     public GitLabStubState GitLab { get; } = gitLab;
+
+    public GitHubStubState GitHub { get; } = gitHub;
 
     public string ScenarioName => scenario.Name;
 
@@ -92,10 +104,15 @@ internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, 
 
     public string GitLabUrl => new Uri(Server.BaseAddress, "gitlab").ToString();
 
+    public string GitHubUrl => new Uri(Server.BaseAddress, "github").ToString();
+
     /// <summary>The flags that map the sandbox cluster to its deploy environment in the GitLab stub.</summary>
     public string CiFlags => $"--gitlab-url {GitLabUrl} --gitlab-project {GitLabStubState.DemoProject} --gitlab-environment gprd";
 
-    public static async Task<SandboxHost> StartAsync(string scenarioName, int port, CancellationToken ct, TimeSpan latency = default)
+    /// <summary>The flags that map the sandbox cluster to its deploy environment in the GitHub stub.</summary>
+    public string GitHubFlags => $"--github-url {GitHubUrl} --github-repository {GitHubStubState.DemoRepository} --github-environment production-eu";
+
+    public static async Task<SandboxHost> StartAsync(string scenarioName, int port, CancellationToken ct, TimeSpan latency = default, string gitHubScenario = "quiet")
     {
         Scenario scenario;
         try
@@ -107,12 +124,24 @@ internal sealed class SandboxHost(SandboxServer server, GitLabStubState gitLab, 
             throw new CliException(ExitCodes.Usage, e.Message);
         }
 
+        var gitHub = GitHubStubState.Create(gitHubScenario);
         var gitLab = GitLabStubState.CreateDemo();
         try
         {
             var server = await SandboxServer.StartAsync(
-                new SandboxOptions { Port = port, Scenario = scenario, Latency = latency, ConfigureEndpoints = app => app.MapGitLabStub(gitLab) }, ct);
-            return new SandboxHost(server, gitLab, scenario);
+                new SandboxOptions
+                {
+                    Port = port,
+                    Scenario = scenario,
+                    Latency = latency,
+                    ConfigureEndpoints = app =>
+                    {
+                        app.MapGitLabStub(gitLab);
+                        app.MapGitHubStub(gitHub);
+                    },
+                },
+                ct);
+            return new SandboxHost(server, gitLab, gitHub, scenario);
         }
         catch (IOException e)
         {

@@ -51,7 +51,9 @@ public sealed class CiConfigLoaderTests
     [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: https://ops.example.com\n      projects: [a/b]\n      enviroment: [gprd]\n",
         "config.yaml:6: unknown key 'enviroment' under contexts.gprd.gitlab (expected one of url, projects, environments, job_patterns, ca_file)")]
     [InlineData("context:\n  gprd: {}\n", "config.yaml:1: unknown key 'context' at the top level (expected 'contexts')")]
-    [InlineData("contexts:\n  gprd:\n    github: {}\n", "config.yaml:3: unknown key 'github' under contexts.gprd (expected 'gitlab')")]
+    [InlineData("contexts:\n  gprd:\n    bitbucket: {}\n", "config.yaml:3: unknown key 'bitbucket' under contexts.gprd (expected 'gitlab' or 'github')")]
+    [InlineData("contexts:\n  gprd:\n    github: {}\n", "config.yaml:3: missing 'repositories' under contexts.gprd.github (at least one OWNER/NAME)")]
+    [InlineData("contexts:\n  gprd:\n    github:\n      repositories: [platform-deploy]\n", "config.yaml:4: contexts.gprd.github.repositories: 'platform-deploy' is not OWNER/NAME")]
     [InlineData("contexts:\n  gprd:\n    gitlab:\n      - projects: [a/b]\n", "config.yaml:4: missing 'url' under contexts.gprd.gitlab[0]")]
     [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: https://ops.example.com\n", "config.yaml:4: missing 'projects' under contexts.gprd.gitlab (at least one project path or id)")]
     [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: ops.example.com\n      projects: [a/b]\n", "config.yaml:4: contexts.gprd.gitlab.url 'ops.example.com' is not an absolute http(s) URL")]

@@ -17,7 +17,7 @@ public sealed class CiSettingsTests
         """, "config.yaml");
 
     private static Func<string, string?> Environment(string? token = null) =>
-        name => name == GitLabToken.EnvironmentVariable ? token : null;
+        name => name == CiToken.GitLabVariable ? token : null;
 
     [Fact]
     public void Resolve_WithoutFlags_UsesTheFileSourceForTheContext()
@@ -82,7 +82,7 @@ public sealed class CiSettingsTests
         File.WriteAllText(path, $"  {Secret}\n");
         try
         {
-            var token = GitLabToken.Resolve(path, Environment("from-environment"));
+            var token = CiToken.ForGitLab(path, Environment("from-environment"));
 
             Assert.Equal(Secret, token?.Reveal());
         }
@@ -95,7 +95,7 @@ public sealed class CiSettingsTests
     [Fact]
     public void Token_FromEnvironment_IsUsedWhenNoFileIsGiven()
     {
-        Assert.Equal(Secret, GitLabToken.Resolve(null, Environment($"{Secret}\n"))?.Reveal());
+        Assert.Equal(Secret, CiToken.ForGitLab(null, Environment($"{Secret}\n"))?.Reveal());
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class CiSettingsTests
         string path = Path.GetTempFileName();
         try
         {
-            var error = Assert.Throws<CiConfigException>(() => GitLabToken.Resolve(path, Environment()));
+            var error = Assert.Throws<CiConfigException>(() => CiToken.ForGitLab(path, Environment()));
 
             Assert.Equal($"--gitlab-token-file {path}: the file is empty", error.Message);
         }
@@ -117,7 +117,7 @@ public sealed class CiSettingsTests
     [Fact]
     public void Token_MissingFile_FailsWithOneLine()
     {
-        var error = Assert.Throws<CiConfigException>(() => GitLabToken.Resolve("/nonexistent/token", Environment()));
+        var error = Assert.Throws<CiConfigException>(() => CiToken.ForGitLab("/nonexistent/token", Environment()));
 
         Assert.Equal("--gitlab-token-file /nonexistent/token: file not found", error.Message);
     }
@@ -134,8 +134,8 @@ public sealed class CiSettingsTests
         Func<string, string?> variables = name => name == "XDG_CONFIG_HOME" ? home : null;
         try
         {
-            var fromDefault = Assert.Single(CiSettings.Load("gprd", new CiFlags(), variables));
-            var fromFlag = Assert.Single(CiSettings.Load("gprd", new CiFlags(ConfigPath: explicitFile), variables));
+            var fromDefault = Assert.Single(CiSettings.Load("gprd", new CiFlags(), variables).GitLab);
+            var fromFlag = Assert.Single(CiSettings.Load("gprd", new CiFlags(ConfigPath: explicitFile), variables).GitLab);
 
             Assert.Equal("GitLab https://default.example.com", fromDefault.Name);
             Assert.Equal("GitLab https://explicit.example.com", fromFlag.Name);

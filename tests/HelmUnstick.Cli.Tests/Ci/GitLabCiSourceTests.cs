@@ -28,7 +28,7 @@ public sealed class GitLabCiSourceTests : IDisposable
             projects ?? [FakeGitLab.Project],
             new CiScope(environments ?? ["gprd"], patterns ?? []),
             null,
-            withToken ? GitLabToken.Resolve(null, _ => FakeGitLab.Token) : null);
+            withToken ? CiToken.ForGitLab(null, _ => FakeGitLab.Token) : null);
 
     private async Task<CiSourceReport> CheckAsync(GitLabSourceSettings? settings = null, GitLabHttpOptions? options = null)
     {

@@ -42,7 +42,7 @@ public sealed class GitLabStubTests : IAsyncLifetime
     }
 
     private GitLabSourceSettings Settings(string project = GitLabStubState.DemoProject, string token = Token, string[]? environments = null) =>
-        new(_baseUrl, [project], new CiScope(environments ?? ["gprd"], []), null, GitLabToken.Resolve(null, _ => token));
+        new(_baseUrl, [project], new CiScope(environments ?? ["gprd"], []), null, CiToken.ForGitLab(null, _ => token));
 
     private static async Task<CiSourceReport> CheckAsync(GitLabSourceSettings settings, int perPage = 100)
     {

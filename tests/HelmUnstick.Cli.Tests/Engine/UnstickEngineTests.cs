@@ -1,3 +1,4 @@
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
@@ -11,7 +12,7 @@ public sealed class UnstickEngineTests
 {
     private static UnstickRequest Request(CliHarness cli, RemediationOverrides overrides) => new(
         "demo", "team-a", RemediationStrategy.MarkFailed, overrides, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5), BackupTarget.Files(Path.Combine(cli.Root, "backups")),
-        new CiRequest(() => []), "watcher");
+        new CiRequest(() => CiSources.None), "watcher");
 
     private static (ClusterSession Session, UnstickEngine Engine, AuditLog Audit) Connect(CliHarness cli)
     {

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using HelmUnstick.Core.Ci;
+
+namespace HelmUnstick.Engine.Ci;
+
+/// <summary>
+/// Asks one GitHub API (REST, version 2022-11-28) about the mapped repositories: the newest deployments of each mapped
+/// environment with their newest status, and the active workflow runs; decides with <see cref="GitHubActivityRules"/>.
+/// It also finds the newest failed deploy of a mapped environment and re-runs that run's failed jobs.
+/// Any failure becomes an Unavailable report (or a problem line) that never contains the token.
+/// </summary>
+internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, IDisposable
+{
+    /// <summary>How many of an environment's newest deployments are read: older ones were superseded long ago.</summary>
+    public const int DeploymentsPerEnvironment = 5;
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = GitHubJsonContext.Default };
+
+    private readonly GitHubSourceSettings _settings;
+    private readonly CiApiClient _api;
+
+    public GitHubCiSource(GitHubSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null, TimeProvider? time = null)
+    {
+        _settings = settings;
+        string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        var endpoint = new CiApiEndpoint("GitHub", new Uri(instance + "/"), instance, settings.CaFile, "--github-ca-file", Json, Authorize, Describe);
+        _api = new CiApiClient(endpoint, options ?? new GitLabHttpOptions(), transport, time ?? TimeProvider.System);
+    }
+
+    public string Name => _settings.Name;
+
+    public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
+    {
+        var answer = await _api.AskAsync(FetchFactsAsync, ct);
+        return answer.Problem is { } problem
+            ? CiSourceReport.Unavailable(Name, _settings.Repositories, problem)
+            : CiSourceReport.FromActivities(Name, _settings.Repositories, GitHubActivityRules.Decide(_settings.Scope, answer.Value!));
+    }
+
+    public Task<CiAnswer<CiRetrySearch>> FindFailedDeployAsync(CancellationToken ct) => _api.AskAsync(async budget =>
+    {
+        var found = new List<CiRetryTarget>();
+        foreach (string repository in _settings.Repositories)
+        {
+            await GetRepositoryAsync(repository, budget);
+            foreach (string environment in _settings.Scope.Environments)
+            {
+                var deploys = new List<(CiDeployRecord Deploy, DateTimeOffset? At)>();
+                foreach (var (deployment, status) in await NewestDeploymentsAsync(repository, environment, budget))
+                {
+                    deploys.Add((new CiDeployRecord(deployment.Id, environment, RunOf(status), $"deployment #{deployment.Id}",
+                        CiRetryRules.GitHubDeploymentState(status?.State), status?.LogUrl ?? ""), status?.CreatedAt ?? deployment.CreatedAt));
+                }
+
+                if (CiRetryRules.ChooseForEnvironment(deploys.Select(d => d.Deploy)) is { JobId: { } runId } failed)
+                {
+                    var run = await GetRunAsync(repository, runId, budget);
+                    found.Add(new CiRetryTarget(CiSourceKind.GitHub, Name, repository, environment, failed.DeploymentId, run.Id,
+                        RunName(run), run.HtmlUrl, deploys.First(d => d.Deploy == failed).At, run.RunAttempt));
+                }
+            }
+        }
+
+        var searched = $"environment{(_settings.Scope.Environments.Count == 1 ? "" : "s")} {string.Join(", ", _settings.Scope.Environments)} " +
+                       $"of {Plural(_settings.Repositories.Count, "repository", "repositories")} {string.Join(", ", _settings.Repositories)} on {Name}";
+        return new CiRetrySearch(found.OrderByDescending(t => t.FinishedAt).FirstOrDefault(), searched);
+    }, ct);
+
+    public Task<CiAnswer<CiRetriedJob>> RetryAsync(CiRetryTarget target, CancellationToken ct) => _api.AskAsync(async budget =>
+    {
+        await _api.PostAsync<GitHubAccepted>(
+            $"repos/{target.Project}/actions/runs/{target.JobId}/rerun-failed-jobs", $"the failed jobs of workflow run {target.JobId}", budget);
+        return new CiRetriedJob(target, target.JobId, target.WebUrl, (target.Attempt ?? 1) + 1);
+    }, ct);
+
+    /// <summary>A run re-run but still showing its previous attempt has not started again yet: it counts as active.</summary>
+    public Task<CiAnswer<CiJobState>> StateAsync(CiRetriedJob job, CancellationToken ct) => _api.AskAsync(async budget =>
+    {
+        var run = await GetRunAsync(job.Of.Project, job.JobId, budget);
+        return run.RunAttempt < job.Attempt ? CiJobState.Active : CiRetryRules.GitHubRunState(run.Status, run.Conclusion);
+    }, ct);
+
+    public void Dispose() => _api.Dispose();
+
+    private async Task<GitHubFacts> FetchFactsAsync(CancellationToken ct)
+    {
+        var deployments = new List<GitHubDeploymentFact>();
+        var runs = new List<GitHubRunFact>();
+        foreach (string repository in _settings.Repositories)
+        {
+            var repo = await GetRepositoryAsync(repository, ct);
+            foreach (string environment in _settings.Scope.Environments)
+            {
+                foreach (var (deployment, status) in await NewestDeploymentsAsync(repository, environment, ct))
+                {
+                    deployments.Add(new GitHubDeploymentFact(
+                        repository,
+                        deployment.Id,
+                        deployment.Environment,
+                        deployment.Ref,
+                        status?.State,
+                        RunOf(status),
+                        status?.LogUrl is { Length: > 0 } log ? log : $"{repo.HtmlUrl}/deployments/{Uri.EscapeDataString(environment)}"));
+                }
+            }
+
+            foreach (string status in GitHubActivityRules.ActiveRunStatuses)
+            {
+                var active = await _api.GetAllAsync<GitHubRunPage, GitHubRun>(
+                    $"repos/{repository}/actions/runs?status={status}", $"workflow runs of repository '{repository}'", page => page.WorkflowRuns, ct);
+                runs.AddRange(active.Select(r => new GitHubRunFact(
+                    repository, r.Id, r.Name ?? $"run {r.Id}", r.RunNumber, Path.GetFileName(r.Path ?? ""), r.Status, r.HeadBranch, r.HtmlUrl)));
+            }
+        }
+
+        return new GitHubFacts(deployments, runs.DistinctBy(r => (r.Repository, r.Id)).ToList());
+    }
+
+    /// <summary>The environment's newest deployments, newest first, each with its newest status (null when it has none yet).</summary>
+    private async Task<List<(GitHubDeployment Deployment, GitHubDeploymentStatus? Status)>> NewestDeploymentsAsync(
+        string repository, string environment, CancellationToken ct)
+    {
+        string escaped = Uri.EscapeDataString(environment);
+        // An environment that does not exist is a typo in the mapping, not a quiet CI.
+        await _api.GetAsync<GitHubEnvironment>($"repos/{repository}/environments/{escaped}", $"environment '{environment}' of repository '{repository}'", ct);
+        var deployments = await _api.GetAsync<List<GitHubDeployment>>(
+            $"repos/{repository}/deployments?environment={escaped}&per_page={DeploymentsPerEnvironment}", $"deployments of repository '{repository}'", ct);
+        var withStatus = new List<(GitHubDeployment, GitHubDeploymentStatus?)>();
+        foreach (var deployment in deployments)
+        {
+            var statuses = await _api.GetAsync<List<GitHubDeploymentStatus>>(
+                $"repos/{repository}/deployments/{deployment.Id}/statuses?per_page=1", $"statuses of deployment #{deployment.Id}", ct);
+            withStatus.Add((deployment, statuses.FirstOrDefault()));
+        }
+
+        return withStatus;
+    }
+
+    private Task<GitHubRepository> GetRepositoryAsync(string repository, CancellationToken ct) =>
+        _api.GetAsync<GitHubRepository>($"repos/{repository}", $"repository '{repository}'", ct);
+
+    private Task<GitHubRun> GetRunAsync(string repository, long runId, CancellationToken ct) =>
+        _api.GetAsync<GitHubRun>($"repos/{repository}/actions/runs/{runId}", $"workflow run {runId} of repository '{repository}'", ct);
+
+    /// <summary>The run a deployment status links to, by its <c>log_url</c> or else its <c>target_url</c>.</summary>
+    private static long? RunOf(GitHubDeploymentStatus? status) =>
+        CiRetryRules.RunIdFromUrl(status?.LogUrl) ?? CiRetryRules.RunIdFromUrl(status?.TargetUrl);
+
+    private static string RunName(GitHubRun run) => $"{run.Name ?? "run"} #{run.RunNumber.ToString(CultureInfo.InvariantCulture)}";
+
+    private static string Plural(int count, string one, string many) => count == 1 ? one : many;
+
+    private void Authorize(HttpRequestHeaders headers)
+    {
+        headers.Accept.ParseAdd("application/vnd.github+json");
+        headers.TryAddWithoutValidation("X-GitHub-Api-Version", "2022-11-28");
+        if (_settings.Token is { } token)
+        {
+            headers.TryAddWithoutValidation("Authorization", $"Bearer {token.Reveal()}");
+        }
+    }
+
+    private string Describe(HttpResponseMessage response, string what)
+    {
+        string instance = _settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        bool write = response.RequestMessage?.Method == HttpMethod.Post;
+        bool rateLimited = response.StatusCode == HttpStatusCode.TooManyRequests ||
+                           (response.Headers.TryGetValues("x-ratelimit-remaining", out var remaining) && remaining.FirstOrDefault() == "0");
+        return response.StatusCode switch
+        {
+            _ when rateLimited => $"{instance} rate-limited the requests for {what} ({(int)response.StatusCode}): wait for the limit to reset or use a token with a higher limit",
+            HttpStatusCode.Unauthorized when _settings.Token is null =>
+                $"{instance} requires a token (401): set {CiToken.GitHubVariable} or pass --github-token-file",
+            HttpStatusCode.Unauthorized => $"{instance} rejected the token (401): it is invalid or expired",
+            HttpStatusCode.Forbidden when write =>
+                $"the token may not re-run {what} (403): it needs the Actions write permission on the repository (classic token: repo scope)",
+            HttpStatusCode.Forbidden =>
+                $"the token may not read {what} (403): it needs read access to the repository's Actions and Deployments (classic token: repo scope)",
+            HttpStatusCode.NotFound => $"{what} not found on {instance} (404)",
+            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
+                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {_api.Options.MaxRetries + 1} attempts",
+            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
+        };
+    }
+}
