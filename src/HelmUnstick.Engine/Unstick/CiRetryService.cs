@@ -197,7 +197,8 @@ internal sealed class CiRetryService(
         if (latest is { Release: not null } && latest.Status.IsPending())
         {
             liveness = await new LivenessEvidenceReader(session)
-                .AssessAsync(latest, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, ct);
+                .AssessAsync(latest, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout,
+                    await new ReleaseLeaseStore(session).ReadEvidenceAsync(request.Namespace, request.Release, ct), ct);
         }
 
         return new ReleaseNow(latest?.Status, latest?.Revision, HelmOutlook.For(history), liveness);

@@ -28,7 +28,9 @@ public sealed class PseudoTerminalTests
     public async Task Explain_ReadingSlowly_ShowsProgressOnTheTerminal_WhileStdoutToAFileStaysPlain()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        using var slow = cli.Server.Faults.Delay("GET", "^/apis/apps/v1/namespaces/gitlab-cny/deployments/", TimeSpan.FromMilliseconds(200));
+        // The release's Deployments are read with one list (more than a few of one kind): slow that read past the
+        // second after which the status line appears.
+        using var slow = cli.Server.Faults.Delay("GET", "^/apis/apps/v1/namespaces/gitlab-cny/deployments", TimeSpan.FromMilliseconds(1500));
         var saved = Path.Combine(cli.Root, "explain.txt");
         await using var terminal = InTerminal(cli, $"explain gitlab-cny -n gitlab-cny > {saved}");
 
