@@ -49,8 +49,9 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
         try
         {
             using var http = new HttpClient();
-            var canaryStuck = $"helm_unstick_release_stuck{{namespace=\"{canary}\",release=\"demo\",revision=\"2\",status=\"pending-upgrade\"}} 1";
-            var productionStuck = $"helm_unstick_release_stuck{{namespace=\"{production}\",release=\"demo\",revision=\"2\",status=\"pending-upgrade\"}} 1";
+            // Series prefixes, whatever the verdict label says at the scrape: the drill is about who fixes, not the verdict.
+            var canaryStuck = $"helm_unstick_release_stuck{{namespace=\"{canary}\",release=\"demo\",revision=\"2\",status=\"pending-upgrade\",verdict=";
+            var productionStuck = $"helm_unstick_release_stuck{{namespace=\"{production}\",release=\"demo\",revision=\"2\",status=\"pending-upgrade\",verdict=";
             var canaryFixed = $"helm_unstick_remediations_total{{namespace=\"{canary}\",release=\"demo\",strategy=\"delete\",outcome=\"fixed\"}} 1";
 
             foreach (var port in ports)
@@ -64,7 +65,7 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
             await KillUpgradeAsync("helm3", canary);
             foreach (var port in ports)
             {
-                await WaitForAsync(async () => await Samples(http, port) is var s && s.Contains(canaryStuck) && s.Contains(productionStuck),
+                await WaitForAsync(async () => await Samples(http, port) is var s && s.Any(l => l.StartsWith(canaryStuck, StringComparison.Ordinal)) && s.Any(l => l.StartsWith(productionStuck, StringComparison.Ordinal)),
                     $"replica :{port} to export both stuck releases", replicas);
             }
 
@@ -72,13 +73,13 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
                 "the canary release to be fixed", replicas);
             var leader = (await Samples(http, ports[0])).Contains("helm_unstick_leader 1") ? 0 : 1;
             var leaderSamples = await Samples(http, ports[leader]);
-            await WaitForAsync(async () => !(await Samples(http, ports[1 - leader])).Contains(canaryStuck), "the other replica to see the fix", replicas);
+            await WaitForAsync(async () => !(await Samples(http, ports[1 - leader])).Any(l => l.StartsWith(canaryStuck, StringComparison.Ordinal)), "the other replica to see the fix", replicas);
             var followerSamples = await Samples(http, ports[1 - leader]);
 
-            Assert.Contains(productionStuck, leaderSamples);
-            Assert.DoesNotContain(canaryStuck, leaderSamples);
+            Assert.Contains(leaderSamples, l => l.StartsWith(productionStuck, StringComparison.Ordinal));
+            Assert.DoesNotContain(leaderSamples, l => l.StartsWith(canaryStuck, StringComparison.Ordinal));
             Assert.Contains("helm_unstick_leader 0", followerSamples);
-            Assert.Contains(productionStuck, followerSamples);
+            Assert.Contains(followerSamples, l => l.StartsWith(productionStuck, StringComparison.Ordinal));
             Assert.DoesNotContain(followerSamples, s => s.StartsWith("helm_unstick_remediations_total", StringComparison.Ordinal));
 
             // Exactly one fix, by the leader: one backup, one audit line, one "fixed" decision.
