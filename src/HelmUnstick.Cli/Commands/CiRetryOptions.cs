@@ -103,15 +103,7 @@ internal sealed class CiRetryOptions
     {
         public void Report(CiFollowProgress poll)
         {
-            var line = $"Job {poll.Job.JobId} still running after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left): {poll.Job.WebUrl}";
-            if (env.ProgressConsole is null)
-            {
-                env.Error.WriteLine(line);
-            }
-            else
-            {
-                status.Report(line);
-            }
+            ProgressReporter.ReportPoll(env, status, $"Job {poll.Job.JobId} still running after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left): {poll.Job.WebUrl}");
         }
     }
 }

@@ -170,15 +170,7 @@ internal sealed class SafetyOptions
     {
         public void Report(CiWaitProgress poll)
         {
-            var line = $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...";
-            if (env.ProgressConsole is null)
-            {
-                env.Error.WriteLine(line);
-            }
-            else
-            {
-                status.Report(line);
-            }
+            ProgressReporter.ReportPoll(env, status, $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...");
         }
     }
 }

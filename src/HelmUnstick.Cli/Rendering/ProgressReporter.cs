@@ -12,6 +12,22 @@ internal sealed class ProgressReporter(IAnsiConsole? console, TimeProvider clock
 
     public static ProgressReporter For(CliEnvironment env) => new(env.ProgressConsole, env.Clock);
 
+    /// <summary>
+    /// One poll of a long wait: the status line on a terminal; without one, a line on stderr, since a silent wait
+    /// in a CI log looks like a hang.
+    /// </summary>
+    public static void ReportPoll(CliEnvironment env, IProgress<string> status, string line)
+    {
+        if (env.ProgressConsole is null)
+        {
+            env.Error.WriteLine(line);
+        }
+        else
+        {
+            status.Report(line);
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/>, showing <paramref name="description"/> until the work reports a newer line.</summary>
     public async Task<T> RunAsync<T>(string description, Func<IProgress<string>, Task<T>> work, CancellationToken ct)
     {
