@@ -30,7 +30,7 @@ internal sealed class ReleaseFixer(
         if (stuck.Labels.GetValueOrDefault("name") != stuck.ReleaseName)
         {
             return new FixAttempt(RemediationOutcome.Blocked,
-                [$"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
+                [$"{driver.Kind()} {stuck.Namespace}/{stuck.ObjectName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
                 null, Changed: false);
         }
 
@@ -56,7 +56,7 @@ internal sealed class ReleaseFixer(
         }
 
         // Someone (helm, a person, the previous leader) changed the release since it was seen stuck.
-        if (plan.NothingToFix || plan.Target?.SecretName != stuck.SecretName)
+        if (plan.NothingToFix || plan.Target?.ObjectName != stuck.ObjectName)
         {
             return null;
         }

@@ -15,8 +15,8 @@ namespace HelmUnstick.Engine.Serve;
 /// Events and runs the fixes the policy allows. Single-threaded: one decision at a time.
 /// </summary>
 internal sealed class StuckReleaseMonitor(
-    ReleaseSecretWatcher watcher,
-    ReleaseSecretStore store,
+    ReleaseWatcher watcher,
+    KubeReleaseStore store,
     RemediationPolicy policy,
     LeaderLease leader,
     ReleaseEvents events,
@@ -122,9 +122,9 @@ internal sealed class StuckReleaseMonitor(
         var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(named.Release, named.Namespace, revisions), env.Now, decision.StaleAfter);
         if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } unreadable)
         {
-            if (_reportedUnreadable.Add(unreadable.SecretName))
+            if (_reportedUnreadable.Add(unreadable.ObjectName))
             {
-                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{unreadable.SecretName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
+                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{unreadable.ObjectName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
             }
 
             Untrack(release);
@@ -137,7 +137,7 @@ internal sealed class StuckReleaseMonitor(
             return;
         }
 
-        if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.SecretName != stuck.SecretName)
+        if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.ObjectName != stuck.ObjectName)
         {
             Untrack(release);
             _tracked[release] = tracked = new TrackedRelease(stuck, named);
@@ -247,7 +247,7 @@ internal sealed class StuckReleaseMonitor(
     {
         var known = _payloads.GetValueOrDefault(release);
         var current = new Dictionary<string, StoredRevision>(StringComparer.Ordinal);
-        foreach (var name in toRead.SecretNames)
+        foreach (var name in toRead.ObjectNames)
         {
             if (known?.GetValueOrDefault(name) is { } read && read.ResourceVersion is not null
                 && read.ResourceVersion == watcher.ResourceVersionOf(toRead.Namespace, name))
@@ -258,9 +258,9 @@ internal sealed class StuckReleaseMonitor(
 
             try
             {
-                if (await store.GetAsync(toRead.Namespace, name, ct) is { } secret)
+                if (await store.ReadRevisionAsync(toRead.Namespace, name, ct) is { } revision)
                 {
-                    current[name] = ReleaseSecretStore.ToStoredRevision(secret);
+                    current[name] = revision;
                 }
             }
             catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
