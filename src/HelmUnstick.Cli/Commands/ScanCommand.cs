@@ -5,6 +5,7 @@ using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 

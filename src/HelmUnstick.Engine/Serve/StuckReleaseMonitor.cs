@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
