@@ -15,6 +15,7 @@ namespace HelmUnstick.Engine.Serve;
 /// written to <see cref="Changes"/>.
 /// </summary>
 internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecretStore store, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+    : IReleaseIndex
 {
     private const int PageSize = 500;
 
