@@ -96,8 +96,8 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
         var metrics = new ServeMetrics();
-        var store = new ReleaseSecretStore(session, driver);
-        var watcher = new ReleaseSecretWatcher(session, store, ns, env.Clock, metrics, env.Error);
+        var store = new KubeReleaseStore(session, driver);
+        var watcher = new ReleaseWatcher(session, store, ns, env.Clock, metrics, env.Error);
         StuckReleaseMonitor? monitor = null;
         var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error, env.Clock)
         {
@@ -107,14 +107,14 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         // A backup Secret goes to one namespace; backup files to one folder per release namespace.
         var helmTimeout = result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout;
         var backups = (string releaseNamespace) => _backups.Target(result, root => root is null
-            ? SecretBackup.DefaultDirectory(env, session.ContextName, releaseNamespace)
-            : SecretBackup.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
+            ? BackupFiles.DefaultDirectory(env, session.ContextName, releaseNamespace)
+            : BackupFiles.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
         var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), backups, helmTimeout);
         var liveness = new LivenessEvidenceReader(session);
         var leases = new ReleaseLeaseStore(session);
         var evaluator = new ReleaseEvaluator(
             watcher,
-            async (releaseNamespace, name, c) => await store.GetAsync(releaseNamespace, name, c) is { } secret ? ReleaseSecretStore.ToStoredRevision(secret) : null,
+            store.ReadRevisionAsync,
             driver, policy, leader, events, metrics, fixer.FixAsync,
             async (stuck, decision, now, c) => await liveness.ReadFactsAsync(stuck, driver, now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout,
                 await leases.ReadEvidenceAsync(stuck.Namespace, stuck.ReleaseName, c), c),

@@ -17,7 +17,7 @@ internal static class CandidateDiagnosis
         Func<ReleaseKey, TimeSpan> staleAfter,
         CancellationToken ct)
     {
-        var revisions = (await Task.WhenAll(read.SecretNames.Select(name => readPayload(name, ct)))).OfType<StoredRevision>().ToList();
+        var revisions = (await Task.WhenAll(read.ObjectNames.Select(name => readPayload(name, ct)))).OfType<StoredRevision>().ToList();
         var named = new ReleaseKey(read.Namespace, revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release);
         var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(named.Release, named.Namespace, revisions), now, staleAfter(named));
         return new DiagnosedCandidate(named, revisions, diagnosis);

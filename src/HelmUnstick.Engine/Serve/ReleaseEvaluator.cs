@@ -144,9 +144,9 @@ internal sealed class ReleaseEvaluator(
         var diagnosis = candidate.Diagnosis;
         if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } unreadable)
         {
-            if (_reportedUnreadable.Add(unreadable.SecretName))
+            if (_reportedUnreadable.Add(unreadable.ObjectName))
             {
-                env.Error.WriteLine($"warning: {driver.Kind()} {release.Namespace}/{unreadable.SecretName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
+                env.Error.WriteLine($"warning: {driver.Kind()} {release.Namespace}/{unreadable.ObjectName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
             }
 
             return null;
@@ -157,7 +157,7 @@ internal sealed class ReleaseEvaluator(
             return null;
         }
 
-        if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.SecretName != stuck.SecretName)
+        if (!_tracked.TryGetValue(release, out var tracked) || tracked.Revision.ObjectName != stuck.ObjectName)
         {
             Untrack(release);
             _tracked[release] = tracked = new TrackedRelease(stuck, candidate.Release);

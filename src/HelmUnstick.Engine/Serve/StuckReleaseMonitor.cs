@@ -6,7 +6,7 @@ namespace HelmUnstick.Engine.Serve;
 /// Has every release the watcher reports looked at, and every stuck one again at each resync (and at once when asked:
 /// a replica that just became leader has alerts to send). Single-threaded: one look at a time.
 /// </summary>
-internal sealed class StuckReleaseMonitor(ReleaseSecretWatcher watcher, ReleaseEvaluator evaluator, HostEnvironment env, TimeSpan resync)
+internal sealed class StuckReleaseMonitor(ReleaseWatcher watcher, ReleaseEvaluator evaluator, HostEnvironment env, TimeSpan resync)
 {
     private readonly Channel<bool> _resyncRequests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 

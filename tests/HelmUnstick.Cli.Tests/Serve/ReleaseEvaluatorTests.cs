@@ -172,7 +172,7 @@ public sealed class ReleaseEvaluatorTests
         {
             _livenessReads++;
             return Task.FromResult(new LivenessFacts(
-                new ResourceKey("Secret", stuck.Namespace, stuck.SecretName), stuck.Release!.LastDeployed, 0, [], [], now,
+                new ResourceKey("Secret", stuck.Namespace, stuck.ObjectName), stuck.Release!.LastDeployed, 0, [], [], now,
                 decision.StaleAfter, decision.HelmTimeout ?? LivenessRule.DefaultHelmTimeout, lease?.Invoke(now)));
         },
         new HostEnvironment(_ => null, _clock, TextWriter.Null),
@@ -208,8 +208,8 @@ public sealed class ReleaseEvaluatorTests
         {
             foreach (var revision in revisions)
             {
-                _objects[(revision.Namespace, revision.SecretName)] = revision;
-                _index.Upsert(revision.Namespace, revision.SecretName, revision.Labels);
+                _objects[(revision.Namespace, revision.ObjectName)] = revision;
+                _index.Upsert(revision.Namespace, revision.ObjectName, revision.Labels);
             }
         }
 
@@ -234,7 +234,7 @@ public sealed class ReleaseEvaluatorTests
     {
         public Task WriteAsync(StoredRevision stuck, ReleaseEventReason reason, string message, CancellationToken ct)
         {
-            events.Add($"{reason} {stuck.SecretName}");
+            events.Add($"{reason} {stuck.ObjectName}");
             return Task.CompletedTask;
         }
     }
