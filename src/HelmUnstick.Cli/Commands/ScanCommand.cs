@@ -5,6 +5,7 @@ using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Scan;
 using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using Spectre.Console;
@@ -371,21 +372,20 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
             async (read, c) =>
             {
-                // A release's payloads are read together; a Secret deleted since it was listed has nothing stuck in it any more.
-                var revisions = (await Task.WhenAll(read.ObjectNames.Select(async name =>
+                // A release's payloads are read together (a Secret deleted since it was listed has nothing stuck in it
+                // any more), named and diagnosed by the step serve takes too.
+                var (named, revisions, diagnosis) = await CandidateDiagnosis.DiagnoseAsync(read, async (name, c2) =>
                 {
                     try
                     {
-                        return await store.ReadRevisionAsync(read.Namespace, name, c);
+                        return await store.ReadRevisionAsync(read.Namespace, name, c2);
                     }
                     catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
                     {
                         throw KubeErrors.Translate(e, session, $"reading Secret {read.Namespace}/{name}");
                     }
-                }))).OfType<StoredRevision>().ToList();
-
-                var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, options.StaleAfter);
+                }, now, _ => options.StaleAfter, c);
+                var release = named.Release;
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
                     ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout,

@@ -22,6 +22,7 @@ internal enum ReleaseEventReason
 }
 
 internal sealed class ReleaseEvents(ClusterSession session, StorageDriver driver, string identity, TimeProvider clock, TextWriter log)
+    : IReleaseEventWriter
 {
     private const string Component = "helm-unstick";
 

@@ -15,6 +15,7 @@ namespace HelmUnstick.Engine.Serve;
 /// written to <see cref="Changes"/>.
 /// </summary>
 internal sealed class ReleaseWatcher(ClusterSession session, KubeReleaseStore store, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+    : IReleaseIndex
 {
     private const int PageSize = 500;
 
