@@ -4,6 +4,7 @@ using HelmUnstick.Cli.Commands;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Scan;
 using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Rendering;
