@@ -278,18 +278,18 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
-                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? "stuck"
-                            : finding.Stale && !before.Stale ? "stale"
-                            : null;
-                        if (change is not null)
+                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? ScanChange.Stuck
+                            : finding.Stale && !before.Stale ? ScanChange.Stale
+                            : (ScanChange?)null;
+                        if (change is { } changed)
                         {
-                            Report(change, finding, json, multipleContexts);
+                            Report(changed, finding, json, multipleContexts);
                         }
                     }
 
                     foreach (var (key, finding) in known.Where(k => !current.ContainsKey(k.Key)))
                     {
-                        Report("unstuck", finding, json, multipleContexts);
+                        Report(ScanChange.Unstuck, finding, json, multipleContexts);
                     }
 
                     known = current;
@@ -308,7 +308,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private void Report(string change, StuckReleaseFinding f, bool json, bool multipleContexts)
+    private void Report(ScanChange change, StuckReleaseFinding f, bool json, bool multipleContexts)
     {
         if (json)
         {
@@ -319,8 +319,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var context = multipleContexts ? $" --context {f.Context}" : "";
         var what = change switch
         {
-            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
-            "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
+            ScanChange.Stuck => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
+            ScanChange.Stale => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {(multipleContexts ? $"{f.Context} " : "")}{f.Namespace}/{f.Release}: {what}");
@@ -365,6 +365,3 @@ internal sealed class ContextProgressLines(IReadOnlyList<string> contexts, IProg
         public void Report(string value) => lines.Report(context, value);
     }
 }
-
-/// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
-internal sealed record ScanEvent(string Event, DateTimeOffset Time, StuckReleaseFinding Release);

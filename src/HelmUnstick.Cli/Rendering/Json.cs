@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HelmUnstick.Cli.Commands;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Safety;
