@@ -2,7 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Unstick;
 using HelmUnstick.Engine.Wording;
 
@@ -34,7 +34,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backup: null);
-        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)), request, env, ct);
+        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (common.WantsJson(result))
         {
@@ -85,13 +85,13 @@ internal sealed record CheckReport(
         plan.Diagnosis.State.ToString().ToLowerInvariant(),
         plan.Target?.Revision,
         plan.Target?.Release?.StatusText,
-        plan.Target?.SecretName,
+        plan.Target?.ObjectName,
         plan.Liveness?.Verdict == LivenessVerdict.Stale,
         plan.Liveness?.Verdict.ToName(),
         plan.Liveness is { } liveness ? LivenessText.Evidence(liveness) : [],
         plan.Blocked,
         plan.Checks.Select(c => new CheckReportItem(CheckText.Title(c), c.Outcome.ToString().ToLowerInvariant(), CheckText.Summary(c), CheckText.Evidence(c))).ToList(),
-        plan.Diagnosis.Anomalies.Select(a => $"{a.SecretName}: {a.Message}").ToList(),
+        plan.Diagnosis.Anomalies.Select(a => $"{a.ObjectName}: {a.Message}").ToList(),
         plan.ChangeDescription,
         plan.Before.Summary,
         plan.After.Summary);
