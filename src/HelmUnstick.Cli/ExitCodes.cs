@@ -29,14 +29,16 @@ internal static class ExitCodes
     /// <summary><c>run</c>: COMMAND was not found (as a shell reports it).</summary>
     public const int CommandNotFound = 127;
 
-    /// <summary>The one mapping from how an unstick attempt ended to what scripts see.</summary>
-    public static int For(UnstickOutcome outcome) => outcome switch
+    /// <summary>How an unstick attempt ended, as scripts see it (by the engine's one mapping, <see cref="UnstickOutcomes.Meaning"/>).</summary>
+    public static int For(UnstickOutcome outcome) => For(outcome.Meaning().Exit);
+
+    public static int For(ExitStatus status) => status switch
     {
-        UnstickOutcome.Fixed or UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => Ok,
-        UnstickOutcome.Blocked or UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => Blocked,
-        UnstickOutcome.ApiError => ClusterError,
-        UnstickOutcome.ChangedUnverified => VerificationFailed,
-        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+        ExitStatus.Ok => Ok,
+        ExitStatus.Blocked => Blocked,
+        ExitStatus.ClusterError => ClusterError,
+        ExitStatus.VerificationFailed => VerificationFailed,
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
     public static int For(UnstickFailure failure) => failure switch

@@ -37,11 +37,11 @@ internal static class Revisions
             ["status"] = labelStatus ?? status,
             ["version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        return new StoredRevision(StoredRevision.SecretNameFor(release, version), ns, $"uid-{version}", $"{100 + version}", labels, ReleaseCodec.Decode(payload));
+        return new StoredRevision(StoredRevision.ObjectNameFor(release, version), ns, $"uid-{version}", $"{100 + version}", labels, ReleaseCodec.Decode(payload));
     }
 
     public static StoredRevision Corrupt(int version, string release = "demo", string ns = "team-a") =>
-        new(StoredRevision.SecretNameFor(release, version), ns, $"uid-{version}", "1",
+        new(StoredRevision.ObjectNameFor(release, version), ns, $"uid-{version}", "1",
             new Dictionary<string, string> { ["name"] = release, ["owner"] = "helm", ["status"] = "deployed", ["version"] = $"{version}" },
             null, "the release payload is not base64");
 

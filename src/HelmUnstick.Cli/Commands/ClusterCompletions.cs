@@ -64,7 +64,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
     {
         using var session = Connect(result);
         using var budget = Budget(result);
-        var list = await KubeHttp.GetJsonAsync(session, "api/v1/namespaces?limit=1000", ReleaseSecretStore.MetadataOnlyAccept, budget.Token);
+        var list = await KubeHttp.GetJsonAsync(session, "api/v1/namespaces?limit=1000", KubeReleaseStore.MetadataOnlyAccept, budget.Token);
         return (list["items"]?.AsArray() ?? []).Select(item => item?["metadata"]?["name"]?.GetValue<string>()).OfType<string>().ToList();
     }
 
@@ -77,7 +77,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var listed in new ReleaseSecretStore(session, common.DriverOf(result, env)).ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, 500, budget.Token))
+            await foreach (var listed in new KubeReleaseStore(session, common.DriverOf(result, env)).ListMetadataAsync(ns, KubeReleaseStore.HelmOwnerSelector, 500, budget.Token))
             {
                 if (listed.Labels.TryGetValue("name", out var name))
                 {

@@ -50,7 +50,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         using var _ = session;
         var release = common.ReleaseOf(result);
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
-        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
+        var store = new KubeReleaseStore(session, common.DriverOf(result, env));
         var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
         {
             var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);

@@ -33,7 +33,7 @@ internal sealed record ExplainedRelease(
         if (stuck.Release is null)
         {
             throw new CliException(ExitCodes.ClusterError,
-                $"Secret {stuck.Namespace}/{stuck.SecretName} (revision {stuck.Revision}): payload cannot be decoded ({stuck.DecodeError}); nothing to explain");
+                $"Secret {stuck.Namespace}/{stuck.ObjectName} (revision {stuck.Revision}): payload cannot be decoded ({stuck.DecodeError}); nothing to explain");
         }
 
         var rest = history.Without(stuck);

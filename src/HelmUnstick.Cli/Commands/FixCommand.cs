@@ -110,7 +110,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var record = run.Record;
         var verbose = result.GetValue(common.Verbose);
         var strategy = result.GetValue(_strategy);
-        var backupTarget = _backups.Target(result, dir => dir ?? SecretBackup.DefaultDirectory(env, session.ContextName, record.Namespace), CommonOptions.PodNamespace() ?? session.DefaultNamespace);
+        var backupTarget = _backups.Target(result, dir => dir ?? BackupFiles.DefaultDirectory(env, session.ContextName, record.Namespace), CommonOptions.PodNamespace() ?? session.DefaultNamespace);
         var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, backupTarget);
         var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
         var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);

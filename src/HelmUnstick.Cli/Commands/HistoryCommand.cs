@@ -30,7 +30,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
     {
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var store = new ReleaseSecretStore(session, common.DriverOf(result, env));
+        var store = new KubeReleaseStore(session, common.DriverOf(result, env));
         var history = await UnstickEngine.ReadHistoryAsync(session, store, common.ReleaseOf(result), ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));
         var rows = history.Revisions.Select(r => new HistoryRow(
@@ -41,8 +41,8 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
             r.Release is { } rel ? $"{rel.ChartName}-{rel.ChartVersion}" : "",
             r.Release?.AppVersion,
             r.Release?.Description ?? r.DecodeError ?? "",
-            r.SecretName,
-            diagnosis.StuckRevision?.SecretName == r.SecretName)).ToList();
+            r.ObjectName,
+            diagnosis.StuckRevision?.ObjectName == r.ObjectName)).ToList();
 
         if (common.WantsJson(result))
         {
@@ -65,7 +65,7 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
             env.Console.Write(table);
             foreach (var anomaly in diagnosis.Anomalies)
             {
-                env.WriteData($"note: {anomaly.SecretName}: {anomaly.Message}");
+                env.WriteData($"note: {anomaly.ObjectName}: {anomaly.Message}");
             }
         }
 

@@ -70,9 +70,9 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
         }
 
         // A file is checked before any request; a backup Secret as soon as it is read, by the same checks.
-        var fileBackup = inCluster ? null : SecretBackup.Read(location);
+        var fileBackup = inCluster ? null : BackupFiles.Read(location);
         using var session = ClusterSession.Connect(common.Target(result), env);
-        var backup = fileBackup ?? SecretBackup.Parse(await new InClusterBackups(session).ReadDocumentAsync(backupNamespace, backupName, ct), location);
+        var backup = fileBackup ?? BackupFiles.Parse(await new InClusterBackups(session).ReadDocumentAsync(backupNamespace, backupName, ct), location);
         return await RestoreAsync(result, session, backup, location, ct);
     }
 
@@ -81,7 +81,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
     {
         var apply = result.GetValue(_apply);
         var kind = backup.Driver.Kind();
-        var store = new ReleaseSecretStore(session, backup.Driver);
+        var store = new KubeReleaseStore(session, backup.Driver);
         var ns = backup.Namespace;
         var name = backup.Name;
         var reasons = new List<string>();
@@ -114,7 +114,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw KubeErrors.Translate(e, session, $"reading {kind} {ns}/{name}");
         }
 
-        var restored = SecretBackup.ToObject(backup, current?.Metadata.ResourceVersion);
+        var restored = BackupFiles.ToObject(backup, current?.Metadata.ResourceVersion);
         if (current is not null && SameContent(current, restored))
         {
             env.WriteData($"{kind} {ns}/{name} already holds exactly the backed-up content; nothing to do.");

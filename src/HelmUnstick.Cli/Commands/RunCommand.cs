@@ -240,7 +240,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
         StoredRevision? latest;
         try
         {
-            latest = (await new ReleaseSecretStore(session, common.DriverOf(result, env)).ReadHistoryAsync(claim.Release, claim.Namespace, ct)).Latest;
+            latest = (await new KubeReleaseStore(session, common.DriverOf(result, env)).ReadHistoryAsync(claim.Release, claim.Namespace, ct)).Latest;
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
@@ -316,7 +316,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     {
         try
         {
-            return (await new ReleaseSecretStore(session, driver).ReadHistoryAsync(release, ns, CancellationToken.None)).Latest;
+            return (await new KubeReleaseStore(session, driver).ReadHistoryAsync(release, ns, CancellationToken.None)).Latest;
         }
         catch (Exception)
         {

@@ -140,7 +140,7 @@ internal sealed class SafetyOptions
             new RemediationOverrides(r.GetValue(Force), r.GetValue(SkipCiCheck), r.GetValue(Reason)),
             CommonOptions.StaleAfterValue(r, StaleAfter),
             r.GetValue(HelmTimeout) ?? LivenessRule.DefaultHelmTimeout,
-            backup ?? BackupTarget.Files(SecretBackup.DefaultDirectory(env, session.ContextName, ns)),
+            backup ?? BackupTarget.Files(BackupFiles.DefaultDirectory(env, session.ContextName, ns)),
             new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable).MaskingTokens(env.Secrets), wait),
             AuditLog.CurrentUser(env));
     }

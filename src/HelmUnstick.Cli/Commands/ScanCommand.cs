@@ -5,6 +5,7 @@ using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Scan;
 using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
@@ -79,7 +80,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
-        var store = new ReleaseSecretStore(session, scope.Driver);
+        var store = new KubeReleaseStore(session, scope.Driver);
         if (result.GetValue(_watch) is { } interval)
         {
             return await WatchAsync(_ => ScanOnceAsync(session, store, ns, liveness, scope.VerifyPayloads, progress: null, ct), interval, json, multipleContexts: false, ct);
@@ -231,7 +232,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 {
                     using var session = ClusterSession.Connect(target with { Context = context }, env);
                     var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
-                    var scan = await ScanOnceAsync(session, new ReleaseSecretStore(session, scope.Driver), ns, scope.Liveness, scope.VerifyPayloads, lines.For(context), c);
+                    var scan = await ScanOnceAsync(session, new KubeReleaseStore(session, scope.Driver), ns, scope.Liveness, scope.VerifyPayloads, lines.For(context), c);
                     scans[i] = new ContextScan(context, scan.InContext(context), null);
                     lines.Report(context, $"{scan.Findings.Count} stuck");
                 }
@@ -329,7 +330,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 
     /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
     private async Task<ScanResult> ScanOnceAsync(
-        ClusterSession session, ReleaseSecretStore store, string? ns, LivenessOptions options, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
+        ClusterSession session, KubeReleaseStore store, string? ns, LivenessOptions options, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
     {
         var now = env.Now;
 
@@ -341,7 +342,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var leases = new ReleaseLeaseStore(session).ListEvidenceAsync(ns, ct);
         try
         {
-            await foreach (var listed in store.ListMetadataAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
+            await foreach (var listed in store.ListMetadataAsync(ns, KubeReleaseStore.HelmOwnerSelector, PageSize, ct))
             {
                 seen++;
                 triage.Add(listed.Namespace, listed.Name, listed.Labels);
@@ -370,21 +371,20 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
             async (read, c) =>
             {
-                // A release's payloads are read together; a Secret deleted since it was listed has nothing stuck in it any more.
-                var revisions = (await Task.WhenAll(read.SecretNames.Select(async name =>
+                // A release's payloads are read together (a Secret deleted since it was listed has nothing stuck in it
+                // any more), named and diagnosed by the step serve takes too.
+                var (named, revisions, diagnosis) = await CandidateDiagnosis.DiagnoseAsync(read, async (name, c2) =>
                 {
                     try
                     {
-                        return await store.GetAsync(read.Namespace, name, c) is { } secret ? ReleaseSecretStore.ToStoredRevision(secret) : null;
+                        return await store.ReadRevisionAsync(read.Namespace, name, c2);
                     }
                     catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
                     {
                         throw KubeErrors.Translate(e, session, $"reading Secret {read.Namespace}/{name}");
                     }
-                }))).OfType<StoredRevision>().ToList();
-
-                var release = revisions.Select(r => r.ReleaseName).FirstOrDefault(n => n.Length > 0) ?? read.Release;
-                var diagnosis = StuckReleaseRule.Diagnose(new ReleaseHistory(release, read.Namespace, revisions), now, options.StaleAfter);
+                }, now, _ => options.StaleAfter, c);
+                var release = named.Release;
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
                 var verdict = diagnosis.StuckRevision is { Release: not null } pending
                     ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout,
@@ -395,20 +395,20 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     if (verifyPayloads)
                     {
                         disagreements.AddRange(diagnosis.Anomalies
-                            .Where(a => a.Kind == AnomalyKind.Inconsistency && revisions.Any(r => r.SecretName == a.SecretName && r.Release is not null))
-                            .Select(a => $"Secret {read.Namespace}/{a.SecretName}: {a.Message}"));
+                            .Where(a => a.Kind == AnomalyKind.Inconsistency && revisions.Any(r => r.ObjectName == a.ObjectName && r.Release is not null))
+                            .Select(a => $"Secret {read.Namespace}/{a.ObjectName}: {a.Message}"));
                     }
 
                     if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } latest)
                     {
-                        unreadable.Add($"Secret {latest.Namespace}/{latest.SecretName}: {latest.DecodeError}");
+                        unreadable.Add($"Secret {latest.Namespace}/{latest.ObjectName}: {latest.DecodeError}");
                     }
                     else if (diagnosis.StuckRevision is { Release: { } payload } stuck && verdict is not null)
                     {
                         findings.Add(new StuckReleaseFinding(
                             session.ContextName, stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
                             $"{payload.ChartName}-{payload.ChartVersion}", payload.AppVersion, payload.LastDeployed,
-                            (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.SecretName,
+                            (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.ObjectName,
                             verdict.Verdict.ToName(), LivenessText.Evidence(verdict)));
                     }
                 }

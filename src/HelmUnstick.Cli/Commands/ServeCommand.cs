@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using HelmUnstick.Cli.Serve;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
@@ -93,19 +92,14 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         var leaseNamespace = result.GetValue(_leaseNamespace) ?? podNamespace ?? "default";
         var identity = $"{Environment.MachineName}_{Guid.NewGuid().ToString("N")[..8]}";
 
-        // SIGTERM (the kubelet stopping the pod) stops serve as Ctrl+C does.
+        // SIGTERM (the kubelet stopping the pod) and Ctrl+C both arrive as ct (the console host registers them once).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            stop.Cancel();
-        });
 
         var metrics = new ServeMetrics();
-        var store = new ReleaseSecretStore(session, driver);
-        var watcher = new ReleaseSecretWatcher(session, store, ns, env.Clock, metrics, env.Error);
+        var store = new KubeReleaseStore(session, driver);
+        var watcher = new ReleaseWatcher(session, store, ns, env.Clock, metrics, env.Error);
         StuckReleaseMonitor? monitor = null;
-        var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error)
+        var leader = new LeaderLease(session, leaseNamespace, result.GetValue(_leaseName)!, identity, metrics, env.Error, env.Clock)
         {
             OnStartedLeading = () => monitor?.RequestResync(),
         };
@@ -113,23 +107,27 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
         // A backup Secret goes to one namespace; backup files to one folder per release namespace.
         var helmTimeout = result.GetValue(_helmTimeout) ?? LivenessRule.DefaultHelmTimeout;
         var backups = (string releaseNamespace) => _backups.Target(result, root => root is null
-            ? SecretBackup.DefaultDirectory(env, session.ContextName, releaseNamespace)
-            : SecretBackup.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
+            ? BackupFiles.DefaultDirectory(env, session.ContextName, releaseNamespace)
+            : BackupFiles.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
         var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), backups, helmTimeout);
         var liveness = new LivenessEvidenceReader(session);
         var leases = new ReleaseLeaseStore(session);
-        monitor = new StuckReleaseMonitor(watcher, store, policy, leader, events, metrics, fixer.FixAsync,
-            async (stuck, decision, ct) => await liveness.AssessAsync(stuck, driver, env.Now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout,
-                await leases.ReadEvidenceAsync(stuck.Namespace, stuck.ReleaseName, ct), ct),
-            env, env.WriteData, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30), leases);
-        using var endpoints = ServeEndpoints.Start(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully);
+        var evaluator = new ReleaseEvaluator(
+            watcher,
+            store.ReadRevisionAsync,
+            driver, policy, leader, events, metrics, fixer.FixAsync,
+            async (stuck, decision, now, c) => await liveness.ReadFactsAsync(stuck, driver, now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout,
+                await leases.ReadEvidenceAsync(stuck.Namespace, stuck.ReleaseName, c), c),
+            env, env.WriteData);
+        monitor = new StuckReleaseMonitor(watcher, evaluator, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        await using var endpoints = await ServeEndpoints.StartAsync(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully, ct);
 
         env.Error.WriteLine(
             $"info: serving http://{address}/metrics, /healthz and /readyz; watching release {driver.Kind()}s in {(ns is null ? "all namespaces" : $"namespace {ns}")} " +
             $"of context {session.ContextName}; {(policy.CanFix ? $"policy {result.GetValue(_policy)}: fixes what its rules allow" : "no fix rule: alerting only")}; " +
             $"leader election on {leader.Describe()} as {identity}");
 
-        var running = new[] { endpoints.RunAsync(stop.Token), watcher.RunAsync(stop.Token), leader.RunAsync(stop.Token), monitor.RunAsync(stop.Token) };
+        var running = new[] { watcher.RunAsync(stop.Token), leader.RunAsync(stop.Token), monitor.RunAsync(stop.Token) };
         var code = ExitCodes.Ok;
         try
         {

@@ -101,7 +101,7 @@ internal static class IncidentReport
             }
 
             text.AppendLine(plan.Target is { } t
-                ? $"{step}. **Stuck revision**: {t.Revision} is {t.Status.ToHelmName()} in Secret {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})"
+                ? $"{step}. **Stuck revision**: {t.Revision} is {t.Status.ToHelmName()} in Secret {t.ObjectName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})"
                 : $"{step}. **Stuck revision**: none; {plan.Before.Summary}");
         }
         else
@@ -187,7 +187,7 @@ internal static class IncidentReport
                 {
                     ["revision"] = t.Revision,
                     ["status"] = t.Status.ToHelmName(),
-                    ["secret"] = t.SecretName,
+                    ["secret"] = t.ObjectName,
                     ["uid"] = t.Uid,
                     ["resourceVersion"] = t.ResourceVersion,
                 }

@@ -36,12 +36,12 @@ internal static class PreflightText
 
         if (verbose && plan.Target is { } t)
         {
-            console.Profile.Out.Writer.WriteLine($"  {new string(' ', Marks.ColumnWidth)} {step}. Stuck revision: {t.Revision} is {t.Status.ToHelmName()} in {plan.Driver.Kind()} {t.SecretName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
+            console.Profile.Out.Writer.WriteLine($"  {new string(' ', Marks.ColumnWidth)} {step}. Stuck revision: {t.Revision} is {t.Status.ToHelmName()} in {plan.Driver.Kind()} {t.ObjectName} (uid {t.Uid}, resourceVersion {t.ResourceVersion})");
         }
 
         foreach (var anomaly in d.Anomalies)
         {
-            console.MarkupLine($"  {Marks.Column(console, Mark.Warning)} {Markup.Escape($"{anomaly.SecretName}: {anomaly.Message}")}");
+            console.MarkupLine($"  {Marks.Column(console, Mark.Warning)} {Markup.Escape($"{anomaly.ObjectName}: {anomaly.Message}")}");
         }
     }
 

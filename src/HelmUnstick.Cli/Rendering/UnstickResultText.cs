@@ -36,19 +36,19 @@ internal static class UnstickResultText
                 record.Outlook = outlook;
                 record.Outcome = $"changed and verified: {outlook.Summary}";
                 run.Say($"  Verified: {outlook.Summary}");
-                return ExitCodes.Ok;
+                return ExitCodes.For(applied.Outcome);
             case (null, UnstickOutcome.AlreadyFixed):
                 var fixedBySomeoneElse = applied.Verification!.Observed!;
                 record.Outlook = fixedBySomeoneElse;
                 record.Outcome = $"already fixed by someone else (this run changed nothing): {fixedBySomeoneElse.Summary}";
                 run.Say($"  Already fixed: another writer made the same change first; this run changed nothing. {fixedBySomeoneElse.Summary}");
-                return ExitCodes.Ok;
+                return ExitCodes.For(applied.Outcome);
             case (UnstickStep.Write, UnstickOutcome.ChangedBySomeoneElse):
                 record.Outlook = applied.Verification?.Observed ?? record.Outlook;
                 record.Outcome = $"changed by someone else (this run changed nothing): {applied.Problem}";
-                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
-                throw new CliException(ExitCodes.Blocked, $"{applied.Problem}; nothing was changed, run fix again");
+                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed, run fix again");
             case (UnstickStep.AuditLog, _):
                 throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
             case (UnstickStep.Backup, _):

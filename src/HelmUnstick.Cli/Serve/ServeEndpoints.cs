@@ -1,130 +1,147 @@
 using System.Net;
 using System.Text;
 using HelmUnstick.Engine.Serve;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace HelmUnstick.Cli.Serve;
 
 /// <summary>
-/// <c>/metrics</c> (Prometheus text), <c>/healthz</c> and <c>/readyz</c> on one port, with the framework's
-/// HttpListener: the shipped tool carries no web server of its own.
+/// <c>/metrics</c> (Prometheus text), <c>/healthz</c> and <c>/readyz</c> on one port, served by Kestrel (the slim
+/// builder, which compiles ahead of time). Kestrel accepts connections that arrive while it starts; HttpListener,
+/// used before, could throw on one and end serve at start-up.
 /// </summary>
-internal sealed class ServeEndpoints : IDisposable
+internal sealed class ServeEndpoints : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly ServeMetrics _metrics;
-    private readonly Func<bool> _ready;
+    private const string NotReady = "not ready: the first list of release Secrets (or ConfigMaps, with --driver configmap) has not completed\n";
 
-    private ServeEndpoints(ServeMetrics metrics, Func<bool> ready)
+    private readonly WebApplication _app;
+
+    private ServeEndpoints(WebApplication app) => _app = app;
+
+    /// <summary>Listens on HOST:PORT (0.0.0.0, :: or * mean every address) and answers until disposed.</summary>
+    /// <exception cref="CliException">The address is taken, not allowed or not known.</exception>
+    public static async Task<ServeEndpoints> StartAsync(MetricsAddress address, ServeMetrics metrics, Func<bool> ready, CancellationToken ct)
     {
-        _metrics = metrics;
-        _ready = ready;
-    }
+        // A fixed content root: nothing is read from the current directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
 
-    /// <summary>Starts listening on HOST:PORT; 0.0.0.0 (or *) means every address.</summary>
-    /// <exception cref="CliException">The address is taken or not allowed.</exception>
-    public static ServeEndpoints Start(MetricsAddress address, ServeMetrics metrics, Func<bool> ready)
-    {
-        var endpoints = new ServeEndpoints(metrics, ready);
-        // HttpListener matches the Host header too: on loopback, answer both spellings a local client may use.
-        string[] hosts = address.Host switch
+        // The command already turns SIGTERM and SIGINT into its cancellation; the host must not register them again.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        var addresses = Addresses(address);
+        builder.WebHost.UseKestrel(kestrel =>
         {
-            "0.0.0.0" or "*" or "::" or "[::]" => ["+"],
-            "127.0.0.1" or "localhost" => ["127.0.0.1", "localhost"],
-            var host => [host],
-        };
-        foreach (var host in hosts)
-        {
-            endpoints._listener.Prefixes.Add($"http://{host}:{address.Port}/");
-        }
-
+            foreach (var listen in addresses)
+            {
+                listen(kestrel);
+            }
+        });
+        var app = builder.Build();
+        app.Run(context => AnswerAsync(context, metrics, ready));
         try
         {
-            endpoints._listener.Start();
+            await app.StartAsync(ct);
         }
-        catch (HttpListenerException e)
+        catch (IOException e)
         {
-            endpoints.Dispose();
+            await app.DisposeAsync();
             throw new CliException(ExitCodes.Usage, $"--metrics-address {address}: cannot listen there: {e.Message}");
         }
 
-        return endpoints;
+        return new ServeEndpoints(app);
     }
 
-    /// <summary>Answers requests until <paramref name="ct"/> is cancelled.</summary>
-    public async Task RunAsync(CancellationToken ct)
+    private static List<Action<KestrelServerOptions>> Addresses(MetricsAddress address)
     {
-        await using var stop = ct.Register(() => _listener.Stop());
-        while (!ct.IsCancellationRequested)
+        switch (address.Host)
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException && ct.IsCancellationRequested)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => AnswerAsync(context, ct), CancellationToken.None);
+            case "*" or "::" or "[::]":
+                return [k => k.ListenAnyIP(address.Port)];
+            case "0.0.0.0":
+                return [k => k.Listen(IPAddress.Any, address.Port)];
+            case "localhost":
+                return [k => k.ListenLocalhost(address.Port)];
         }
-    }
 
-    private async Task AnswerAsync(HttpListenerContext context, CancellationToken ct)
-    {
-        var response = context.Response;
+        if (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            return [k => k.Listen(ip, address.Port)];
+        }
+
         try
         {
-            switch (context.Request.Url?.AbsolutePath)
-            {
-                case "/metrics":
-                    response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                    using (var body = new MemoryStream())
-                    {
-                        await _metrics.Registry.CollectAndExportAsTextAsync(body, ct);
-                        body.Position = 0;
-                        await body.CopyToAsync(response.OutputStream, ct);
-                    }
-
-                    break;
-                case "/healthz":
-                    await WriteTextAsync(response, 200, "ok\n", ct);
-                    break;
-                case "/readyz":
-                    var ready = _ready();
-                    await WriteTextAsync(response, ready ? 200 : 503, ready ? "ok\n" : "not ready: the first list of release Secrets (or ConfigMaps, with --driver configmap) has not completed\n", ct);
-                    break;
-                default:
-                    await WriteTextAsync(response, 404, "not found: try /metrics, /healthz or /readyz\n", ct);
-                    break;
-            }
+            return [.. Dns.GetHostAddresses(address.Host).Select(a => (Action<KestrelServerOptions>)(k => k.Listen(a, address.Port)))];
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException)
+        catch (System.Net.Sockets.SocketException e)
         {
-            // The scraper went away or we are stopping: nothing to answer to.
-        }
-        finally
-        {
-            try
-            {
-                response.Close();
-            }
-            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
-            {
-                // Already closed by the client or by Stop.
-            }
+            throw new CliException(ExitCodes.Usage, $"--metrics-address {address}: cannot resolve {address.Host}: {e.Message}");
         }
     }
 
-    private static async Task WriteTextAsync(HttpListenerResponse response, int status, string text, CancellationToken ct)
+    private static async Task AnswerAsync(HttpContext context, ServeMetrics metrics, Func<bool> ready)
+    {
+        var response = context.Response;
+        var ct = context.RequestAborted;
+        switch (context.Request.Path.Value)
+        {
+            case "/metrics":
+                response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                using (var body = new MemoryStream())
+                {
+                    // Collected whole first: a scrape sees one consistent set of series.
+                    await metrics.Registry.CollectAndExportAsTextAsync(body, ct);
+                    body.Position = 0;
+                    await body.CopyToAsync(response.Body, ct);
+                }
+
+                break;
+            case "/healthz":
+                await WriteTextAsync(response, 200, "ok\n", ct);
+                break;
+            case "/readyz":
+                var isReady = ready();
+                await WriteTextAsync(response, isReady ? 200 : 503, isReady ? "ok\n" : NotReady, ct);
+                break;
+            default:
+                await WriteTextAsync(response, 404, "not found: try /metrics, /healthz or /readyz\n", ct);
+                break;
+        }
+    }
+
+    private static Task WriteTextAsync(HttpResponse response, int status, string text, CancellationToken ct)
     {
         response.StatusCode = status;
         response.ContentType = "text/plain; charset=utf-8";
-        var bytes = Encoding.UTF8.GetBytes(text);
-        await response.OutputStream.WriteAsync(bytes, ct);
+        return response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), ct).AsTask();
     }
 
-    public void Dispose() => ((IDisposable)_listener).Dispose();
+    /// <summary>Stops accepting, lets answers in progress finish (briefly), and frees the port.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _app.StopAsync(limit.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>A host lifetime that leaves signals to the command: it starts and stops when told.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
 
 /// <summary><c>--metrics-address HOST:PORT</c>.</summary>

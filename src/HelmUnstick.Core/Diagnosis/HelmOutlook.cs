@@ -30,7 +30,7 @@ public sealed record HelmOutlook(
         {
             return new(false, latest.Revision, status, null, null,
                 $"revision {latest.Revision}'s payload cannot be decoded: Helm skips it, and its next revision would collide with " +
-                $"Secret {latest.SecretName}; inspect that Secret by hand.");
+                $"Secret {latest.ObjectName}; inspect that Secret by hand.");
         }
 
         if (latest.Status.IsPending())

@@ -16,12 +16,12 @@ public sealed class LabelTriage
     public int Releases => _releases.Count;
 
     /// <summary>Adds one release Secret as the metadata list shows it; keeps only what the decision needs.</summary>
-    public void Add(string ns, string secretName, IReadOnlyDictionary<string, string>? labels)
+    public void Add(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
     {
-        var secret = ReleaseSecretLabels.From(ns, secretName, labels);
+        var secret = ReleaseObjectLabels.From(ns, objectName, labels);
 
         // A Secret without a name label is a release of its own until its payload says which one it belongs to.
-        var key = (ns, secret?.Release ?? secretName);
+        var key = (ns, secret?.Release ?? objectName);
         if (!_releases.TryGetValue(key, out var entry))
         {
             entry = new ReleaseLabels();
@@ -30,9 +30,9 @@ public sealed class LabelTriage
 
         if (secret is null || !secret.TryGetStatus(out _))
         {
-            entry.Malformed.Add(secretName);
+            entry.Malformed.Add(objectName);
         }
-        else if (entry.Newest is not { } newest || ReleaseSecretLabels.ByRevision.Compare(secret, newest) > 0)
+        else if (entry.Newest is not { } newest || ReleaseObjectLabels.ByRevision.Compare(secret, newest) > 0)
         {
             entry.Newest = secret;
         }
@@ -56,9 +56,9 @@ public sealed class LabelTriage
     /// </summary>
     /// <param name="newest">The newest revision with well-formed labels, if any.</param>
     internal static PayloadsToRead? Decide(
-        string ns, string release, ReleaseSecretLabels? newest, IReadOnlyList<string> malformed, bool verifyPayloads = false)
+        string ns, string release, ReleaseObjectLabels? newest, IReadOnlyList<string> malformed, bool verifyPayloads = false)
     {
-        string[] newestName = newest is null ? [] : [newest.SecretName];
+        string[] newestName = newest is null ? [] : [newest.ObjectName];
         if (malformed.Count > 0)
         {
             return new PayloadsToRead(ns, release, [.. malformed, .. newestName], PayloadReadReason.MalformedLabels);
@@ -77,7 +77,7 @@ public sealed class LabelTriage
     private sealed class ReleaseLabels
     {
         /// <summary>The newest revision with well-formed labels.</summary>
-        public ReleaseSecretLabels? Newest { get; set; }
+        public ReleaseObjectLabels? Newest { get; set; }
 
         public List<string> Malformed { get; } = [];
     }
@@ -97,4 +97,4 @@ public enum PayloadReadReason
 }
 
 /// <summary>The Secrets of one release whose payloads decide it.</summary>
-public sealed record PayloadsToRead(string Namespace, string Release, IReadOnlyList<string> SecretNames, PayloadReadReason Reason);
+public sealed record PayloadsToRead(string Namespace, string Release, IReadOnlyList<string> ObjectNames, PayloadReadReason Reason);

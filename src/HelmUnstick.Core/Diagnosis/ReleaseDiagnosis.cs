@@ -28,7 +28,7 @@ public enum AnomalyKind
     Shape,
 }
 
-public sealed record ReleaseAnomaly(string SecretName, string Message, AnomalyKind Kind = AnomalyKind.Inconsistency);
+public sealed record ReleaseAnomaly(string ObjectName, string Message, AnomalyKind Kind = AnomalyKind.Inconsistency);
 
 public sealed record ReleaseDiagnosis(
     string Release,
@@ -57,21 +57,21 @@ public static class StuckReleaseRule
         {
             if (r.Release is null)
             {
-                anomalies.Add(new(r.SecretName, $"payload cannot be decoded: {r.DecodeError}"));
+                anomalies.Add(new(r.ObjectName, $"payload cannot be decoded: {r.DecodeError}"));
             }
             else
             {
                 if (r.LabelStatus is { } label && label != r.Release.StatusText)
                 {
-                    anomalies.Add(new(r.SecretName,
+                    anomalies.Add(new(r.ObjectName,
                         $"status label says '{label}' but the payload says '{r.Release.StatusText}' (Helm goes by the payload, except when it looks for the deployed revision)"));
                 }
 
                 var labelVersion = r.Labels.GetValueOrDefault("version");
                 if (labelVersion != r.Release.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                    || !r.SecretName.EndsWith($".v{r.Release.Version}", StringComparison.Ordinal))
+                    || !r.ObjectName.EndsWith($".v{r.Release.Version}", StringComparison.Ordinal))
                 {
-                    anomalies.Add(new(r.SecretName,
+                    anomalies.Add(new(r.ObjectName,
                         $"payload version {r.Release.Version} does not match the version label '{labelVersion}' or the Secret's name"));
                 }
             }
@@ -80,7 +80,7 @@ public static class StuckReleaseRule
         var deployed = history.Revisions.Where(r => r.Release is not null && r.LabelStatus == "deployed").ToList();
         if (deployed.Count > 1)
         {
-            anomalies.Add(new(deployed[^1].SecretName,
+            anomalies.Add(new(deployed[^1].ObjectName,
                 $"{deployed.Count} revisions are marked deployed ({string.Join(", ", deployed.Select(d => d.Revision))})"));
         }
 

@@ -8,7 +8,7 @@ public sealed class ReleaseHistory
     {
         Release = release;
         Namespace = @namespace;
-        Revisions = revisions.OrderBy(r => r.Revision).ThenBy(r => r.SecretName, StringComparer.Ordinal).ToList();
+        Revisions = revisions.OrderBy(r => r.Revision).ThenBy(r => r.ObjectName, StringComparer.Ordinal).ToList();
     }
 
     public string Release { get; }
@@ -26,10 +26,10 @@ public sealed class ReleaseHistory
     public StoredRevision? LatestDeployed => Revisions.LastOrDefault(r => r.Release is not null && r.LabelStatus == "deployed");
 
     public ReleaseHistory Without(StoredRevision revision) =>
-        new(Release, Namespace, Revisions.Where(r => r.SecretName != revision.SecretName));
+        new(Release, Namespace, Revisions.Where(r => r.ObjectName != revision.ObjectName));
 
     public ReleaseHistory With(StoredRevision replacement) =>
-        new(Release, Namespace, Revisions.Select(r => r.SecretName == replacement.SecretName ? replacement : r));
+        new(Release, Namespace, Revisions.Select(r => r.ObjectName == replacement.ObjectName ? replacement : r));
 
     /// <summary>Groups Secrets of possibly many releases into one history per (namespace, release).</summary>
     public static IReadOnlyList<ReleaseHistory> GroupByRelease(IEnumerable<StoredRevision> revisions) =>

@@ -3,11 +3,11 @@ using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Core.Diagnosis;
 
-/// <summary>A release Secret as its metadata describes it: Helm's <c>name</c>, <c>version</c> and <c>status</c> labels.</summary>
-public sealed record ReleaseSecretLabels(string Namespace, string SecretName, string Release, int Version, string? Status)
+/// <summary>A release storage object (Secret or ConfigMap) as its metadata describes it: Helm's <c>name</c>, <c>version</c> and <c>status</c> labels.</summary>
+public sealed record ReleaseObjectLabels(string Namespace, string ObjectName, string Release, int Version, string? Status)
 {
     /// <summary>Reads Helm's labels; null for a Secret that is not a Helm release revision.</summary>
-    public static ReleaseSecretLabels? From(string ns, string secretName, IReadOnlyDictionary<string, string>? labels)
+    public static ReleaseObjectLabels? From(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
     {
         if (labels is null || !labels.TryGetValue("name", out var release) || release.Length == 0)
         {
@@ -15,7 +15,7 @@ public sealed record ReleaseSecretLabels(string Namespace, string SecretName, st
         }
 
         var version = labels.TryGetValue("version", out var v) && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        return new(ns, secretName, release, version, labels.GetValueOrDefault("status"));
+        return new(ns, objectName, release, version, labels.GetValueOrDefault("status"));
     }
 
     /// <summary>Whether the labels decide this revision (a version of 1 or more and a status Helm writes), and its status.</summary>
@@ -26,8 +26,8 @@ public sealed record ReleaseSecretLabels(string Namespace, string SecretName, st
     }
 
     /// <summary>A release's revisions in Helm's order: by version number, then, for a repeated version, by Secret name.</summary>
-    public static IComparer<ReleaseSecretLabels> ByRevision { get; } = Comparer<ReleaseSecretLabels>.Create((a, b) =>
-        a.Version != b.Version ? a.Version.CompareTo(b.Version) : string.CompareOrdinal(a.SecretName, b.SecretName));
+    public static IComparer<ReleaseObjectLabels> ByRevision { get; } = Comparer<ReleaseObjectLabels>.Create((a, b) =>
+        a.Version != b.Version ? a.Version.CompareTo(b.Version) : string.CompareOrdinal(a.ObjectName, b.ObjectName));
 }
 
 /// <summary>One release: its namespace and name.</summary>
@@ -44,40 +44,40 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 /// </summary>
 public sealed class ReleaseLabelIndex
 {
-    private readonly Dictionary<(string Namespace, string SecretName), ListedSecret> _secrets = new();
+    private readonly Dictionary<(string Namespace, string ObjectName), ListedRevision> _objects = new();
     private readonly Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
 
     /// <summary>Records an added or modified Secret; returns the releases whose revisions may have changed.</summary>
-    public IReadOnlyList<ReleaseKey> Upsert(string ns, string secretName, IReadOnlyDictionary<string, string>? labels)
+    public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
     {
-        var read = ReleaseSecretLabels.From(ns, secretName, labels);
-        var key = new ReleaseKey(ns, read?.Release ?? secretName);
+        var read = ReleaseObjectLabels.From(ns, objectName, labels);
+        var key = new ReleaseKey(ns, read?.Release ?? objectName);
         var changed = new List<ReleaseKey>();
-        if (_secrets.TryGetValue((ns, secretName), out var before) && before.Release != key)
+        if (_objects.TryGetValue((ns, objectName), out var before) && before.Release != key)
         {
-            changed.AddRange(Remove(ns, secretName));
+            changed.AddRange(Remove(ns, objectName));
         }
 
-        _secrets[(ns, secretName)] = new ListedSecret(key, read is not null && read.TryGetStatus(out _) ? read : null);
+        _objects[(ns, objectName)] = new ListedRevision(key, read is not null && read.TryGetStatus(out _) ? read : null);
         if (!_byRelease.TryGetValue(key, out var names))
         {
             _byRelease[key] = names = new HashSet<string>(StringComparer.Ordinal);
         }
 
-        names.Add(secretName);
+        names.Add(objectName);
         changed.Add(key);
         return changed;
     }
 
     /// <summary>Forgets a deleted Secret; returns the release it belonged to, if it was known.</summary>
-    public IReadOnlyList<ReleaseKey> Remove(string ns, string secretName)
+    public IReadOnlyList<ReleaseKey> Remove(string ns, string objectName)
     {
-        if (!_secrets.Remove((ns, secretName), out var gone))
+        if (!_objects.Remove((ns, objectName), out var gone))
         {
             return [];
         }
 
-        if (_byRelease.TryGetValue(gone.Release, out var names) && names.Remove(secretName) && names.Count == 0)
+        if (_byRelease.TryGetValue(gone.Release, out var names) && names.Remove(objectName) && names.Count == 0)
         {
             _byRelease.Remove(gone.Release);
         }
@@ -86,14 +86,14 @@ public sealed class ReleaseLabelIndex
     }
 
     /// <summary>Replaces everything with a fresh list; returns every release that was or is known.</summary>
-    public IReadOnlyList<ReleaseKey> ReplaceAll(IEnumerable<(string Namespace, string SecretName, IReadOnlyDictionary<string, string>? Labels)> secrets)
+    public IReadOnlyList<ReleaseKey> ReplaceAll(IEnumerable<(string Namespace, string ObjectName, IReadOnlyDictionary<string, string>? Labels)> secrets)
     {
         var affected = new HashSet<ReleaseKey>(_byRelease.Keys);
-        _secrets.Clear();
+        _objects.Clear();
         _byRelease.Clear();
-        foreach (var (ns, secretName, labels) in secrets)
+        foreach (var (ns, objectName, labels) in secrets)
         {
-            affected.UnionWith(Upsert(ns, secretName, labels));
+            affected.UnionWith(Upsert(ns, objectName, labels));
         }
 
         return affected.ToList();
@@ -110,9 +110,9 @@ public sealed class ReleaseLabelIndex
             return null;
         }
 
-        var listed = names.Select(n => (Name: n, _secrets[(key.Namespace, n)].Labels)).ToList();
+        var listed = names.Select(n => (Name: n, _objects[(key.Namespace, n)].Labels)).ToList();
         // Max of no elements is null (a reference type).
-        var newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseSecretLabels.ByRevision);
+        var newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseObjectLabels.ByRevision);
         var malformed = listed.Where(l => l.Labels is null).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
         return LabelTriage.Decide(key.Namespace, key.Release, newest, malformed);
     }
@@ -120,5 +120,5 @@ public sealed class ReleaseLabelIndex
     public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(k => PayloadsToRead(k) is not null).ToList();
 
     /// <param name="Labels">Helm's labels when they decide the revision (a version and a status Helm writes), else null.</param>
-    private sealed record ListedSecret(ReleaseKey Release, ReleaseSecretLabels? Labels);
+    private sealed record ListedRevision(ReleaseKey Release, ReleaseObjectLabels? Labels);
 }

@@ -22,14 +22,14 @@ internal static class ReleaseShapes
         var pending = readable.Where(r => r.Status.IsPending()).ToList();
         if (latest.Status == ReleaseStatus.PendingInstall && readable.Count == 1)
         {
-            yield return Shape(latest.SecretName,
+            yield return Shape(latest.ObjectName,
                 $"stuck first install: deleting revision {latest.Revision} makes Helm forget the release (the next helm upgrade --install " +
                 "installs again and adopts the objects already there); marking it failed keeps it (the next helm upgrade --install upgrades it)");
         }
 
         if (pending.Count > 1)
         {
-            yield return Shape(pending[^1].SecretName,
+            yield return Shape(pending[^1].ObjectName,
                 $"{pending.Count} revisions are pending ({string.Join(", ", pending.Select(p => p.Revision))}): the older ones were left by " +
                 $"earlier interrupted operations; only the newest ({latest.Revision}) decides whether Helm refuses");
         }
@@ -38,7 +38,7 @@ internal static class ReleaseShapes
         {
             if (readable.FirstOrDefault(r => r.Revision > below.Revision && r.Status == ReleaseStatus.Deployed) is { } deployed)
             {
-                yield return Shape(below.SecretName,
+                yield return Shape(below.ObjectName,
                     $"revision {below.Revision} is {below.Status.ToHelmName()} below deployed revision {deployed.Revision}: a leftover that does not " +
                     "lock the release (Helm only looks at the newest revision)");
             }
@@ -46,7 +46,7 @@ internal static class ReleaseShapes
 
         if (latest.Status == ReleaseStatus.Uninstalling)
         {
-            yield return Shape(latest.SecretName,
+            yield return Shape(latest.ObjectName,
                 $"revision {latest.Revision} is uninstalling: a helm uninstall was interrupted; run helm uninstall {history.Release} " +
                 $"-n {history.Namespace} again to finish it (helm-unstick does not change an uninstalling release)");
         }
@@ -57,7 +57,7 @@ internal static class ReleaseShapes
             if (rest.LatestDeployed is null)
             {
                 var outlook = HelmOutlook.For(rest);
-                yield return Shape(latest.SecretName, outlook.NextUpgradeDiffsAgainst is { } basis
+                yield return Shape(latest.ObjectName, outlook.NextUpgradeDiffsAgainst is { } basis
                     ? $"no revision below {latest.Revision} is deployed: once it is gone, Helm's next upgrade diffs against revision {basis} " +
                       $"({rest.Revisions.Single(r => r.Revision == basis).Release!.StatusText}), the newest, as Helm falls back to it when it failed or was superseded"
                     : $"no revision below {latest.Revision} is deployed, and the newest is neither failed nor superseded: once it is gone, " +
@@ -66,7 +66,7 @@ internal static class ReleaseShapes
         }
         else if (!latest.Status.IsPending() && history.LatestDeployed is null && latest.Status is ReleaseStatus.Failed or ReleaseStatus.Superseded)
         {
-            yield return Shape(latest.SecretName,
+            yield return Shape(latest.ObjectName,
                 $"no revision is deployed: Helm's next upgrade diffs against revision {latest.Revision} ({latest.Release.StatusText}), the newest, " +
                 "as Helm falls back to it when it failed or was superseded");
         }

@@ -3,11 +3,11 @@ using HelmUnstick.Core.Releases;
 namespace HelmUnstick.Core.Diagnosis;
 
 /// <summary>
-/// One release Secret as read from the cluster: its identity (for preconditions), its labels, and its decoded
+/// One release storage object (a Secret or a ConfigMap, by the driver) as read from the cluster: its identity (for preconditions), its labels, and its decoded
 /// payload, or why the payload could not be decoded; and when the object itself was written.
 /// </summary>
 public sealed record StoredRevision(
-    string SecretName,
+    string ObjectName,
     string Namespace,
     string? Uid,
     string? ResourceVersion,
@@ -15,7 +15,7 @@ public sealed record StoredRevision(
     HelmRelease? Release,
     string? DecodeError = null)
 {
-    public const string SecretNamePrefix = "sh.helm.release.v1.";
+    public const string ObjectNamePrefix = "sh.helm.release.v1.";
 
     /// <summary>
     /// When the storage object was written, as read with it (its creationTimestamp and every managedFields time):
@@ -23,7 +23,7 @@ public sealed record StoredRevision(
     /// </summary>
     public IReadOnlyList<DateTimeOffset> StorageWrites { get; init; } = [];
 
-    public static string SecretNameFor(string release, int revision) => $"{SecretNamePrefix}{release}.v{revision}";
+    public static string ObjectNameFor(string release, int revision) => $"{ObjectNamePrefix}{release}.v{revision}";
 
     public string? LabelStatus => Labels.TryGetValue("status", out var s) ? s : null;
 

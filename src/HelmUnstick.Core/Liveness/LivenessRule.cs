@@ -86,6 +86,22 @@ public static class LivenessRule
         return new LivenessAssessment(verdict, ordered, window, facts.StaleAfter, facts.Now);
     }
 
+    /// <summary>
+    /// Whether reading the evidence again at <paramref name="now"/> could give another verdict than judging the same
+    /// <paramref name="facts"/> again at that time: while Helm's window is open (a wait or hook may finish), while the
+    /// pending revision was written within staleAfter (a helm may still be writing its objects), while an object
+    /// could not be read (the next read may succeed), and while the release's Lease had a live holder when it was read
+    /// (it may have renewed or released it since). Past all of them a helm can no longer be at work, so what was read stays true.
+    /// </summary>
+    public static bool EvidenceMayChange(LivenessFacts facts, DateTimeOffset now)
+    {
+        var revisionWrites = facts.ReleaseStorageWrites.Concat(facts.LastDeployed is { } deployed ? [deployed] : []).ToList();
+        return facts.Window.IsOpenAt(now)
+               || (facts.StaleAfter > TimeSpan.Zero && (revisionWrites.Count == 0 || now - revisionWrites.Max() < facts.StaleAfter))
+               || facts.Objects.Any(o => o.Outcome == ObservationOutcome.Unreadable)
+               || LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now) == LeaseStanding.HolderLive;
+    }
+
     private static LivenessFinding LeaseFinding(LivenessVerdict counts, LivenessSignal signal, ReleaseLease lease) =>
         new(counts, signal, new ResourceKey("Lease", lease.Namespace, lease.Name), PendingObjectRole.Manifest, LastWrite: lease.RenewTime, Lease: lease);
 

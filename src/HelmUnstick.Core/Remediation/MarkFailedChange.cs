@@ -13,7 +13,7 @@ public sealed record MarkFailedChange(byte[] Payload, IReadOnlyDictionary<string
     {
         if (target.Release is null)
         {
-            throw new ReleasePayloadException($"Secret {target.SecretName} has an unreadable payload and cannot be marked failed");
+            throw new ReleasePayloadException($"Secret {target.ObjectName} has an unreadable payload and cannot be marked failed");
         }
 
         var was = target.Release.StatusText;

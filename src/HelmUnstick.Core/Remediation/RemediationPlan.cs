@@ -65,7 +65,7 @@ public sealed record RemediationPlan(
     IReadOnlyList<PreflightCheck> Checks,
     HelmOutlook Before,
     HelmOutlook After,
-    StorageDriver Driver = StorageDriver.Secret)
+    StorageDriver Driver)
 {
     public StoredRevision? Target => Diagnosis.StuckRevision;
 
@@ -79,9 +79,9 @@ public sealed record RemediationPlan(
     public string ChangeDescription => Target is not { } t
         ? "nothing to change"
         : Strategy == RemediationStrategy.Delete
-            ? $"delete {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
+            ? $"delete {Driver.Kind()} {t.Namespace}/{t.ObjectName} (revision {t.Revision}, {t.Status.ToHelmName()}) " +
               $"with preconditions uid={t.Uid} resourceVersion={t.ResourceVersion}"
-            : $"update {Driver.Kind()} {t.Namespace}/{t.SecretName} (revision {t.Revision}): payload status and status label " +
+            : $"update {Driver.Kind()} {t.Namespace}/{t.ObjectName} (revision {t.Revision}): payload status and status label " +
               $"{t.Status.ToHelmName()} -> failed, with resourceVersion={t.ResourceVersion}";
 }
 
@@ -97,7 +97,7 @@ public static class RemediationPlanner
         CiQuietCheck? ciCheck,
         RemediationOverrides overrides,
         LivenessAssessment? liveness,
-        StorageDriver driver = StorageDriver.Secret)
+        StorageDriver driver)
     {
         // Nothing is changed unless a revision is stuck, so only then is there anything to check.
         var checks = diagnosis.StuckRevision is { } stuck

@@ -29,7 +29,7 @@ internal sealed class LivenessEvidenceReader(ClusterSession session, LiveObjectR
         StoredRevision pending, StorageDriver driver, DateTimeOffset now, TimeSpan staleAfter, TimeSpan helmTimeout, ReleaseLease? lease, CancellationToken ct)
     {
         var release = pending.Release ?? throw new ArgumentException("the pending revision's payload is unreadable", nameof(pending));
-        var storage = new ResourceKey(driver.Kind(), pending.Namespace, pending.SecretName);
+        var storage = new ResourceKey(driver.Kind(), pending.Namespace, pending.ObjectName);
         var observed = new List<ObservedObject>();
 
         IReadOnlyList<PendingObject> pendingObjects;

@@ -29,7 +29,7 @@ internal sealed record BackupTarget(BackupStoreKind Kind, string Location, int K
     {
         var source = new BackupSource(session.ContextName, session.Server);
         return Kind == BackupStoreKind.File
-            ? new WrittenBackup(SecretBackup.Write(secret, Location, now, source), [])
+            ? new WrittenBackup(BackupFiles.Write(secret, driver, Location, now, source), [])
             : await new InClusterBackups(session).WriteAsync(this, secret, revision, driver, now, source, ct);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class InClusterBackups(ClusterSession session)
         var ns = target.Location;
         var name = BackupSecret.Name(revision.ReleaseName, revision.Revision, now);
         var uri = BackupSecret.Uri(ns, name);
-        var document = SecretBackup.Document(secret, source);
+        var document = BackupFiles.Document(secret, driver, source);
         var body = new V1Secret
         {
             ApiVersion = "v1",
@@ -78,7 +78,7 @@ internal sealed class InClusterBackups(ClusterSession session)
         ReleaseBackup? copy = null;
         try
         {
-            copy = Document(stored) is { } document ? SecretBackup.Parse(document, BackupSecret.Uri(ns, name)) : null;
+            copy = Document(stored) is { } document ? BackupFiles.Parse(document, BackupSecret.Uri(ns, name)) : null;
         }
         catch (EngineException)
         {
@@ -130,7 +130,7 @@ internal sealed class InClusterBackups(ClusterSession session)
         do
         {
             var page = await KubeHttp.GetJsonAsync(session, $"{path}?labelSelector={selector}&limit={PageSize}" +
-                (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}"), ReleaseSecretStore.MetadataOnlyAccept, ct);
+                (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}"), KubeReleaseStore.MetadataOnlyAccept, ct);
             backups.AddRange((page["items"] as JsonArray ?? []).OfType<JsonObject>().Select(item => item["metadata"]).OfType<JsonObject>().Select(Listed));
             continueToken = page["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
         }

@@ -10,9 +10,11 @@ namespace HelmUnstick.Engine.Serve;
 /// expired, renew it every 2 s, and stop leading when a renewal has not succeeded for 10 s. Every write carries
 /// the resourceVersion read, so two replicas can never both win. Every replica takes part; only the holder writes
 /// (fixes and Events). On shutdown the holder clears <c>holderIdentity</c> so another replica takes over at once.
-/// Wall-clock time: the Lease's times are compared with other replicas' clocks.
+/// Runs on the command's clock, which is wall-clock time in production: the Lease's times are compared with other
+/// replicas' clocks.
 /// </summary>
-internal sealed class LeaderLease(ClusterSession session, string ns, string name, string identity, ServeMetrics metrics, TextWriter log)
+internal sealed class LeaderLease(ClusterSession session, string ns, string name, string identity, ServeMetrics metrics, TextWriter log, TimeProvider clock)
+    : ILeadership
 {
     private const int LeaseSeconds = 15;
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(2);
@@ -32,7 +34,7 @@ internal sealed class LeaderLease(ClusterSession session, string ns, string name
     {
         while (!ct.IsCancellationRequested)
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = clock.GetUtcNow();
             bool held;
             try
             {
@@ -60,7 +62,7 @@ internal sealed class LeaderLease(ClusterSession session, string ns, string name
 
             try
             {
-                await Task.Delay(RetryPeriod, ct);
+                await Task.Delay(RetryPeriod, clock, ct);
             }
             catch (OperationCanceledException)
             {
@@ -145,4 +147,10 @@ internal sealed class LeaderLease(ClusterSession session, string ns, string name
             log.WriteLine($"warning: {KubeErrors.Describe(e, session, $"releasing {Describe()}")}");
         }
     }
+}
+
+/// <summary>Whether this replica may write (fix, write Events, print decisions): only the Lease holder may.</summary>
+internal interface ILeadership
+{
+    bool IsLeader { get; }
 }

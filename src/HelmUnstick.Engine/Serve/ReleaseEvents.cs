@@ -22,6 +22,7 @@ internal enum ReleaseEventReason
 }
 
 internal sealed class ReleaseEvents(ClusterSession session, StorageDriver driver, string identity, TimeProvider clock, TextWriter log)
+    : IReleaseEventWriter
 {
     private const string Component = "helm-unstick";
 
@@ -45,13 +46,13 @@ internal sealed class ReleaseEvents(ClusterSession session, StorageDriver driver
             : $"{reason.ToString().ToLowerInvariant()}-{now.ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture)}";
         var body = new Corev1Event
         {
-            Metadata = new V1ObjectMeta { Name = $"{stuck.SecretName}.{suffix}", NamespaceProperty = stuck.Namespace },
+            Metadata = new V1ObjectMeta { Name = $"{stuck.ObjectName}.{suffix}", NamespaceProperty = stuck.Namespace },
             InvolvedObject = new V1ObjectReference
             {
                 ApiVersion = "v1",
                 Kind = driver.Kind(),
                 NamespaceProperty = stuck.Namespace,
-                Name = stuck.SecretName,
+                Name = stuck.ObjectName,
                 Uid = stuck.Uid,
                 ResourceVersion = stuck.ResourceVersion,
             },

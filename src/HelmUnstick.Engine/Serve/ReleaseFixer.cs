@@ -30,7 +30,7 @@ internal sealed class ReleaseFixer(
         if (stuck.Labels.GetValueOrDefault("name") != stuck.ReleaseName)
         {
             return new FixAttempt(RemediationOutcome.Blocked,
-                [$"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
+                [$"{driver.Kind()} {stuck.Namespace}/{stuck.ObjectName} is not labelled name={stuck.ReleaseName}: Helm's history and fix do not find it; inspect it by hand"],
                 null, Changed: false);
         }
 
@@ -56,7 +56,7 @@ internal sealed class ReleaseFixer(
         }
 
         // Someone (helm, a person, the previous leader) changed the release since it was seen stuck.
-        if (plan.NothingToFix || plan.Target?.SecretName != stuck.SecretName)
+        if (plan.NothingToFix || plan.Target?.ObjectName != stuck.ObjectName)
         {
             return null;
         }
@@ -67,18 +67,20 @@ internal sealed class ReleaseFixer(
             env.Error.WriteLine($"warning: {warning}");
         }
 
-        FixAttempt Attempt(RemediationOutcome result, IReadOnlyList<string> reasons, string? backup, bool changed) =>
-            new(result, reasons, backup, changed) { Liveness = plan.Liveness };
-        return outcome.Outcome switch
+        if (outcome.Outcome.Meaning() is not { Remediation: { } result } meaning)
         {
-            UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => null,
-            UnstickOutcome.Fixed => Attempt(RemediationOutcome.Fixed, Overrides(plan).Append(plan.After.Summary).ToList(), outcome.Backup, changed: true),
-            UnstickOutcome.Blocked => Attempt(RemediationOutcome.Blocked,
-                plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(), null, changed: false),
-            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => Attempt(RemediationOutcome.Blocked, [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"], null, changed: false),
-            UnstickOutcome.ChangedUnverified => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? "changed but not verified"], outcome.Backup, changed: true),
-            _ => Attempt(RemediationOutcome.Failed, [outcome.Problem ?? outcome.Outcome.ToString()], outcome.Backup, changed: false),
+            return null;
+        }
+
+        IReadOnlyList<string> reasons = outcome.Outcome switch
+        {
+            UnstickOutcome.Fixed => Overrides(plan).Append(plan.After.Summary).ToList(),
+            UnstickOutcome.Blocked => plan.Checks.Where(c => c.Blocks).Select(c => $"{CheckText.Title(c)}: {CheckText.Summary(c)}").ToList(),
+            UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse => [outcome.Problem ?? $"the {driver.Kind()} changed concurrently"],
+            UnstickOutcome.ChangedUnverified => [outcome.Problem ?? "changed but not verified"],
+            _ => [outcome.Problem ?? outcome.Outcome.ToString()],
         };
+        return new FixAttempt(result, reasons, result == RemediationOutcome.Blocked ? null : outcome.Backup, meaning.Changed) { Liveness = plan.Liveness };
     }
 
     private static IEnumerable<string> Overrides(RemediationPlan plan) =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using HelmUnstick.Core.Liveness;
 
 namespace HelmUnstick.Engine.Serve;
@@ -12,15 +13,53 @@ internal sealed record ServeDecision(
     string Namespace,
     string Release,
     int Revision,
-    string Action,
+    ServeAction Action,
     string? Strategy,
-    string Outcome,
+    ServeOutcome Outcome,
     IReadOnlyList<string> Reasons,
     string? Backup,
     string? Verdict,
     string? Evidence)
 {
     public string ToJsonLine() => EngineJson.Serialize(this, EngineJson.Compact);
+
+    /// <summary>A fix attempt's outcome as its decision line says it.</summary>
+    public static ServeOutcome OutcomeOf(RemediationOutcome outcome) => outcome switch
+    {
+        RemediationOutcome.Fixed => ServeOutcome.Fixed,
+        RemediationOutcome.Blocked => ServeOutcome.Blocked,
+        _ => ServeOutcome.Failed,
+    };
+}
+
+/// <summary>What a decision line is about, written as <c>alert</c> or <c>fix</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ServeAction>))]
+internal enum ServeAction
+{
+    /// <summary>A release first seen stuck (and stale).</summary>
+    [JsonStringEnumMemberName("alert")]
+    Alert,
+
+    /// <summary>A fix attempt.</summary>
+    [JsonStringEnumMemberName("fix")]
+    Fix,
+}
+
+/// <summary>How a decision ended, written as <c>stuck</c> (an alert), <c>fixed</c>, <c>blocked</c> or <c>failed</c> (a fix).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ServeOutcome>))]
+internal enum ServeOutcome
+{
+    [JsonStringEnumMemberName("stuck")]
+    Stuck,
+
+    [JsonStringEnumMemberName("fixed")]
+    Fixed,
+
+    [JsonStringEnumMemberName("blocked")]
+    Blocked,
+
+    [JsonStringEnumMemberName("failed")]
+    Failed,
 }
 
 /// <summary>How a fix attempt ended, for the log line, the metric and the Event.</summary>

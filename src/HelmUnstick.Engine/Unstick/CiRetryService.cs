@@ -66,7 +66,7 @@ internal sealed class CiRetryService(
     IReadOnlyList<ICiJobRetrier> retriers,
     Func<TimeSpan, CancellationToken, Task>? delay = null)
 {
-    private readonly ReleaseSecretStore _store = new(session, driver);
+    private readonly KubeReleaseStore _store = new(session, driver);
     private readonly Func<TimeSpan, CancellationToken, Task> _delay = delay ?? ((span, ct) => Task.Delay(span, clock, ct));
 
     public async Task<CiRetryReport> RunAsync(CiRetryRequest request, CancellationToken ct)
@@ -136,7 +136,7 @@ internal sealed class CiRetryService(
         var job = retried.Value!;
         events.Add(new(clock.GetUtcNow(), $"Retried {chosen.JobName} ({chosen.Environment}, {chosen.Project}): {job.WebUrl}"));
         var newest = history.Latest;
-        var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, request.Namespace, newest?.SecretName ?? "", newest?.Revision ?? 0,
+        var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, request.Namespace, newest?.ObjectName ?? "", newest?.Revision ?? 0,
             "retry-ci", [], $"retried {chosen.JobName}", null, new AuditCiJob(chosen.Source.ToName(), chosen.Project, chosen.JobId, job.JobId, job.WebUrl));
         if (log.Append(entry) is { } auditProblem)
         {

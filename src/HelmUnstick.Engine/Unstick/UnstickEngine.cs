@@ -18,7 +18,7 @@ namespace HelmUnstick.Engine.Unstick;
 /// </summary>
 internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver)
 {
-    private readonly ReleaseSecretStore _store = new(session, driver);
+    private readonly KubeReleaseStore _store = new(session, driver);
 
     /// <summary>The release's revisions, the diagnosis and, when a revision is stuck, every check with its evidence.</summary>
     /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
@@ -31,7 +31,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         if (diagnosis.State == ReleaseState.Unreadable)
         {
             throw new UnstickException(UnstickFailure.ClusterError,
-                $"Secret {request.Namespace}/{diagnosis.Latest!.SecretName} (revision {diagnosis.Latest.Revision}): payload cannot be decoded ({diagnosis.Latest.DecodeError}); inspect it by hand, nothing was changed");
+                $"Secret {request.Namespace}/{diagnosis.Latest!.ObjectName} (revision {diagnosis.Latest.Revision}): payload cannot be decoded ({diagnosis.Latest.DecodeError}); inspect it by hand, nothing was changed");
         }
 
         if (diagnosis.State != ReleaseState.Stuck)
@@ -83,13 +83,13 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         }
 
         var stuck = plan.Target!;
-        var where = $"{driver.Kind()} {stuck.Namespace}/{stuck.SecretName}";
+        var where = $"{driver.Kind()} {stuck.Namespace}/{stuck.ObjectName}";
 
         // Re-read right before the change: what was inspected must still be what is there.
         V1Secret? secret;
         try
         {
-            secret = await _store.GetAsync(stuck.Namespace, stuck.SecretName, ct);
+            secret = await _store.GetAsync(stuck.Namespace, stuck.ObjectName, ct);
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
@@ -132,7 +132,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         }
 
         events.Add(new(clock.GetUtcNow(), $"Backed up {where} to {backup}"));
-        var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, stuck.Namespace, stuck.SecretName, stuck.Revision,
+        var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, stuck.Namespace, stuck.ObjectName, stuck.Revision,
             StrategyNames.Of(plan.Strategy), AuditReasons(request, plan), "pending", backup);
 
         // From here on the change may happen: cancellation no longer interrupts the write, its re-read or the
@@ -213,7 +213,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     }
 
     /// <summary>A release's revisions; a release or namespace that does not exist is an invalid request.</summary>
-    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, ReleaseSecretStore store, string release, string ns, CancellationToken ct)
+    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, KubeReleaseStore store, string release, string ns, CancellationToken ct)
     {
         ReleaseHistory history;
         try
@@ -294,7 +294,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     {
         try
         {
-            var now = await _store.GetAsync(stuck.Namespace, stuck.SecretName, CancellationToken.None);
+            var now = await _store.GetAsync(stuck.Namespace, stuck.ObjectName, CancellationToken.None);
             return now is null ? SecretAfterFailedWrite.Gone
                 : now.Metadata.ResourceVersion == stuck.ResourceVersion ? SecretAfterFailedWrite.Unchanged
                 : SecretAfterFailedWrite.Modified;

@@ -1,6 +1,7 @@
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Engine.Unstick;
 
@@ -33,6 +34,43 @@ internal enum UnstickOutcome
 
     /// <summary>Another writer changed the Secret between the re-read and the write, to something else than planned; this run changed nothing.</summary>
     ChangedBySomeoneElse,
+}
+
+/// <summary>How an attempt ends for a script: each value is one exit code of the CLI.</summary>
+internal enum ExitStatus
+{
+    /// <summary>Done and verified, or nothing to do.</summary>
+    Ok,
+
+    /// <summary>Refused or blocked; nothing was changed by this run.</summary>
+    Blocked,
+
+    /// <summary>The cluster or its API failed; nothing was changed.</summary>
+    ClusterError,
+
+    /// <summary>A change was (or may have been) made but could not be verified.</summary>
+    VerificationFailed,
+}
+
+/// <summary>What an attempt's outcome means to everyone who reports it.</summary>
+/// <param name="Remediation">serve's remediation result (its metric label and decision); null when there is nothing to report (no change was needed).</param>
+/// <param name="Exit">The CLI's exit status.</param>
+/// <param name="Changed">Whether this run changed (or may have changed) the release.</param>
+internal sealed record OutcomeMeaning(RemediationOutcome? Remediation, ExitStatus Exit, bool Changed);
+
+internal static class UnstickOutcomes
+{
+    /// <summary>The one mapping of how an attempt ended to its exit status, serve's remediation result and whether it changed anything.</summary>
+    public static OutcomeMeaning Meaning(this UnstickOutcome outcome) => outcome switch
+    {
+        UnstickOutcome.Fixed => new(RemediationOutcome.Fixed, ExitStatus.Ok, Changed: true),
+        UnstickOutcome.NothingToFix or UnstickOutcome.AlreadyFixed => new(null, ExitStatus.Ok, Changed: false),
+        UnstickOutcome.Blocked or UnstickOutcome.RefusedConcurrentChange or UnstickOutcome.ChangedBySomeoneElse =>
+            new(RemediationOutcome.Blocked, ExitStatus.Blocked, Changed: false),
+        UnstickOutcome.ApiError => new(RemediationOutcome.Failed, ExitStatus.ClusterError, Changed: false),
+        UnstickOutcome.ChangedUnverified => new(RemediationOutcome.Failed, ExitStatus.VerificationFailed, Changed: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
 }
 
 /// <summary>The step of <see cref="UnstickEngine.ApplyAsync"/> that did not succeed.</summary>

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using HelmUnstick.Cli.Tests.Serve;
 using HelmUnstick.Sandbox;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Commands;
 
@@ -125,6 +127,40 @@ public sealed class RequestCountTests
             finding["evidence"]!.AsArray().Select(e => (string?)e).Take(2));
         Assert.Equal(1, cli.Server.Requests.Count("GET", "^/api/v1/namespaces/stuck-1/configmaps$"));
         Assert.Equal(5, cli.Server.Requests.Count("GET", "^/api/v1/namespaces/stuck-1/configmaps/"));
+    }
+
+    [Fact]
+    public async Task Serve_AtRest_MakesNothingButItsLeaseRenewalAtEachResync()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        AddSettledReleases(cli, "bulk", 100);
+        foreach (var ns in new[] { "stuck-1", "stuck-2", "stuck-3" })
+        {
+            AddStuckRelease(cli, ns, "app", ThreeKinds);
+        }
+
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 4, "the four alerts");
+        await serve.WaitUntilAsync(() => cli.Server.Requests.Count("POST", "/events$") == 4, "the four ReleaseStuck Events");
+        cli.Server.Requests.Clear();
+
+        // Two resyncs, each seen when every stuck release's age has moved on and the leader Lease was renewed once.
+        for (var resync = 1; resync <= 2; resync++)
+        {
+            var ages = (await serve.SamplesAsync()).Where(s => s.StartsWith("helm_unstick_release_stuck_age_seconds", StringComparison.Ordinal)).ToList();
+            clock.Advance(TimeSpan.FromSeconds(30));
+            await serve.WaitUntilAsync(async () => !(await serve.SamplesAsync()).Intersect(ages).Any(), $"resync {resync}");
+            var renewals = resync;
+            await serve.WaitUntilAsync(() => cli.Server.Requests.Count("PUT", "/leases/helm-unstick$") == renewals, $"renewal {resync}");
+        }
+
+        Assert.Equal(
+            [
+                KeyValuePair.Create("GET /apis/coordination.k8s.io/v1/namespaces/default/leases/helm-unstick", 2),
+                KeyValuePair.Create("PUT /apis/coordination.k8s.io/v1/namespaces/default/leases/helm-unstick", 2),
+            ],
+            cli.Server.Requests.ByMethodAndPath().ToList());
     }
 
     /// <summary>Releases r0..r{count-1} in <paramref name="ns"/>, settled by their labels (1 superseded, 2 deployed): no payload is read.</summary>

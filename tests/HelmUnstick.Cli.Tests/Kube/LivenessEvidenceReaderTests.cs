@@ -137,7 +137,7 @@ public sealed class LivenessEvidenceReaderTests
     {
         var env = new CliEnvironment(new TestConsole(), TextWriter.Null, _ => null, TimeProvider.System, false);
         using var session = ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), env);
-        var history = await new ReleaseSecretStore(session, StorageDriver.Secret).ReadHistoryAsync("demo", "team-a", CancellationToken.None);
+        var history = await new KubeReleaseStore(session, StorageDriver.Secret).ReadHistoryAsync("demo", "team-a", CancellationToken.None);
         return await new LivenessEvidenceReader(session)
             .AssessAsync(history.Latest!, StorageDriver.Secret, now, staleAfter, FiveMinutes, null, CancellationToken.None);
     }

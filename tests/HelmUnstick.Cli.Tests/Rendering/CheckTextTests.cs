@@ -11,7 +11,7 @@ namespace HelmUnstick.Cli.Tests.Rendering;
 public sealed class CheckTextTests
 {
     private static readonly Core.Diagnosis.StoredRevision Stuck = Core.Tests.Fixtures.StoreRevisions("helm3.18/cluster-with-stuck-upgrade.json")
-        .Single(r => r.SecretName == "sh.helm.release.v1.demo.v4");
+        .Single(r => r.ObjectName == "sh.helm.release.v1.demo.v4");
 
     private static readonly WorkloadHealthFinding Unavailable = WorkloadHealthRule.Evaluate(
         new WorkloadStatus("Deployment", "team-a", "demo-web", 1, 1, 2, 0, 0, [new("Available", "False", "MinimumReplicasUnavailable"), new("Progressing", "True")]));
@@ -72,7 +72,7 @@ public sealed class CheckTextTests
     {
         var web = new ResourceKey("Deployment", "team-a", "demo-web");
         ObservedObject[] objects = unreadable ? [ObservedObject.Unreadable(web, PendingObjectRole.Manifest, "forbidden")] : [];
-        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", Stuck.SecretName), Stuck.Release!.LastDeployed, 0, [], objects,
+        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", Stuck.ObjectName), Stuck.Release!.LastDeployed, 0, [], objects,
             Stuck.Release.LastDeployed!.Value + age, staleAfter ?? TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(5)));
     }
 }

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Time.Testing;
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve against the sandbox's gitlab-cny scenario: release gitlab-cny stuck at pending-upgrade 1234 over deployed 1233.</summary>
-[Collection(ServeRun.Collection)]
 public sealed class ServeCommandTests
 {
     private const string Stuck = "sh.helm.release.v1.gitlab-cny.v1234";

@@ -7,7 +7,6 @@ namespace HelmUnstick.Cli.Tests.Serve;
 /// serve on Helm's ConfigMap driver: the gitlab-cny scenario (gitlab-cny stuck at pending-upgrade 1234 over deployed
 /// 1233) with every release Secret moved to a release ConfigMap, as Helm with HELM_DRIVER=configmap stores it.
 /// </summary>
-[Collection(ServeRun.Collection)]
 public sealed class ServeConfigMapDriverTests
 {
     private const string Stuck = "sh.helm.release.v1.gitlab-cny.v1234";

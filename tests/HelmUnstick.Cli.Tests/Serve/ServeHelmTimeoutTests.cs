@@ -7,7 +7,6 @@ namespace HelmUnstick.Cli.Tests.Serve;
 /// serve's fixes judge "no live helm process" with the user's helm timeout: the real stuck upgrade (release demo,
 /// revision 4 pending-upgrade since 2026-11-23T23:50:39Z) whose Deployment never becomes ready, seen 10 minutes later.
 /// </summary>
-[Collection(ServeRun.Collection)]
 public sealed class ServeHelmTimeoutTests
 {
     private static readonly DateTimeOffset LastDeployed = DateTimeOffset.Parse("2026-11-23T23:50:39.411003648Z");

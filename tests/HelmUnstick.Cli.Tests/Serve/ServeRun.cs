@@ -8,13 +8,6 @@ namespace HelmUnstick.Cli.Tests.Serve;
 /// <summary><c>helm-unstick serve</c> running in-process against a test sandbox until stopped, with its output readable while it runs.</summary>
 internal sealed class ServeRun : IAsyncDisposable
 {
-    /// <summary>
-    /// The test classes that start serve run one at a time: with two classes starting it in parallel in one process,
-    /// a run was seen (about once in ten) to end with an ArgumentNullException before it served anything, as .NET's
-    /// managed HttpListener throws when a connection is already queued while it starts (dotnet/corefx#35191).
-    /// </summary>
-    public const string Collection = "serve runs";
-
     /// <summary>A policy that fixes every stuck release in the canary namespaces, without asking CI.</summary>
     public const string CanaryFixPolicy = """
         rules:
@@ -69,9 +62,12 @@ internal sealed class ServeRun : IAsyncDisposable
     /// <summary>The JSON decision lines printed so far.</summary>
     public IReadOnlyList<string> Decisions => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    public static ServeRun Start(CliHarness cli, TimeProvider clock, params string[] args)
+    public static ServeRun Start(CliHarness cli, TimeProvider clock, params string[] args) => StartOn(FreePort(), cli, clock, args);
+
+    /// <summary>serve with its endpoints on <paramref name="port"/> (from <see cref="FreePort"/>).</summary>
+    public static ServeRun StartOn(int port, CliHarness cli, TimeProvider clock, params string[] args)
     {
-        var run = new ServeRun(FreePort());
+        var run = new ServeRun(port);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -130,6 +126,9 @@ internal sealed class ServeRun : IAsyncDisposable
 
     public Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
+    /// <summary>Whether serve has ended (by itself, or after <see cref="StopAsync"/>).</summary>
+    public bool Ended => _running!.IsCompleted;
+
     /// <summary>Ctrl+C, then the exit code.</summary>
     public async Task<int> StopAsync()
     {
@@ -148,7 +147,7 @@ internal sealed class ServeRun : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -8,7 +8,7 @@ public sealed class LabelTriageTests
         new() { ["name"] = release, ["owner"] = "helm", ["version"] = version, ["status"] = status };
 
     private static List<(string, string, string, PayloadReadReason)> Reads(LabelTriage triage, bool verify = false) =>
-        triage.PayloadsToRead(verify).Select(r => (r.Namespace, r.Release, string.Join(" ", r.SecretNames), r.Reason)).ToList();
+        triage.PayloadsToRead(verify).Select(r => (r.Namespace, r.Release, string.Join(" ", r.ObjectNames), r.Reason)).ToList();
 
     [Fact]
     public void NewestRevisionLabelledPending_IsTheOnlyPayloadToRead_UnlessEveryReleaseIsVerified()

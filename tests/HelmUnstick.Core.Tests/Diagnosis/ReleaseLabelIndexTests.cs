@@ -23,8 +23,8 @@ public sealed class ReleaseLabelIndexTests
     private static IReadOnlyList<ReleaseKey> Upsert(ReleaseLabelIndex index, string release, int version, string? status) =>
         index.Upsert("apps", $"sh.helm.release.v1.{release}.v{version}", Labels(release, version.ToString(), status));
 
-    private static (string[] SecretNames, PayloadReadReason Reason)? Reads(ReleaseLabelIndex index, ReleaseKey key) =>
-        index.PayloadsToRead(key) is { } read ? (read.SecretNames.ToArray(), read.Reason) : null;
+    private static (string[] ObjectNames, PayloadReadReason Reason)? Reads(ReleaseLabelIndex index, ReleaseKey key) =>
+        index.PayloadsToRead(key) is { } read ? (read.ObjectNames.ToArray(), read.Reason) : null;
 
     [Theory]
     [InlineData("pending-upgrade", true)]
@@ -138,8 +138,8 @@ public sealed class ReleaseLabelIndexTests
     {
         var labels = new Dictionary<string, string> { ["name"] = "web", ["version"] = "12", ["status"] = "deployed", ["owner"] = "helm" };
 
-        Assert.Equal(new ReleaseSecretLabels("apps", "s", "web", 12, "deployed"), ReleaseSecretLabels.From("apps", "s", labels));
-        Assert.Null(ReleaseSecretLabels.From("apps", "s", new Dictionary<string, string> { ["owner"] = "helm" }));
-        Assert.Null(ReleaseSecretLabels.From("apps", "s", null));
+        Assert.Equal(new ReleaseObjectLabels("apps", "s", "web", 12, "deployed"), ReleaseObjectLabels.From("apps", "s", labels));
+        Assert.Null(ReleaseObjectLabels.From("apps", "s", new Dictionary<string, string> { ["owner"] = "helm" }));
+        Assert.Null(ReleaseObjectLabels.From("apps", "s", null));
     }
 }

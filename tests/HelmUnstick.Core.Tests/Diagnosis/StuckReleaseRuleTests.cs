@@ -27,7 +27,7 @@ public sealed class StuckReleaseRuleTests
         var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
 
         Assert.Equal(10, diagnosis.StuckRevision!.Revision);
-        Assert.Equal("sh.helm.release.v1.demo.v10", diagnosis.StuckRevision.SecretName);
+        Assert.Equal("sh.helm.release.v1.demo.v10", diagnosis.StuckRevision.ObjectName);
     }
 
     [Fact]
@@ -69,19 +69,19 @@ public sealed class StuckReleaseRuleTests
 
         Assert.Equal(ReleaseState.Stuck, diagnosis.State);
         var anomaly = Assert.Single(diagnosis.Anomalies);
-        Assert.Equal("sh.helm.release.v1.demo.v2", anomaly.SecretName);
+        Assert.Equal("sh.helm.release.v1.demo.v2", anomaly.ObjectName);
         Assert.Contains("label says 'failed' but the payload says 'pending-upgrade'", anomaly.Message);
     }
 
     [Fact]
     public void Diagnose_PayloadVersionDisagreeingWithLabelAndName_IsReported()
     {
-        var renamed = Make(3, "pending-upgrade") with { SecretName = "sh.helm.release.v1.demo.v7" };
+        var renamed = Make(3, "pending-upgrade") with { ObjectName = "sh.helm.release.v1.demo.v7" };
 
         var diagnosis = StuckReleaseRule.Diagnose(History(Make(2, "deployed"), renamed), Now, StaleAfter);
 
         var anomaly = Assert.Single(diagnosis.Anomalies);
-        Assert.Equal("sh.helm.release.v1.demo.v7", anomaly.SecretName);
+        Assert.Equal("sh.helm.release.v1.demo.v7", anomaly.ObjectName);
         Assert.Contains("payload version 3 does not match", anomaly.Message);
     }
 

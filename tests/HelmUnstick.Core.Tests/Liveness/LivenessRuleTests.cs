@@ -43,6 +43,34 @@ public sealed class LivenessRuleTests
         Assert.True(expected == assessment.Verdict, $"{because}: {assessment.Verdict}\n{string.Join("\n", assessment.Findings)}");
     }
 
+    public static TheoryData<string, LivenessCase, bool> MayChangeCases => new()
+    {
+        { "window over, revision written long ago: judged again from memory", new(), false },
+        { "a recent write on an object: judged again from memory as it ages", new(WebWrittenAgo: TimeSpan.FromMinutes(2)), false },
+        { "inside the window: a wait or hook may finish", new(HelmWaitsOver: false, StaleAfter: TimeSpan.Zero), true },
+        { "the release Secret written within staleAfter: a helm may still write", new(StorageWrittenAgo: TimeSpan.FromSeconds(30)), true },
+        { "an object could not be read: the next read may succeed", new(CfgForbidden: true), true },
+    };
+
+    [Theory]
+    [MemberData(nameof(MayChangeCases))]
+    public void EvidenceMayChange_OnlyWhileReadingAgainCouldChangeTheVerdict(string because, LivenessCase @case, bool expected)
+    {
+        var facts = @case.Facts();
+
+        Assert.True(expected == LivenessRule.EvidenceMayChange(facts, facts.Now), because);
+    }
+
+    [Fact]
+    public void EvidenceMayChange_WhileTheReleaseLeaseHadALiveHolderWhenItWasRead_HoweverLongAgo()
+    {
+        var facts = new LivenessCase().Facts();
+        var live = facts with { Lease = new ReleaseLease("team-a", LeaseRule.NameFor("demo"), "runner-1", LastDeployed, facts.Now - TimeSpan.FromSeconds(5), 15) };
+        var expired = facts with { Lease = live.Lease! with { RenewTime = facts.Now - TimeSpan.FromMinutes(1) } };
+
+        Assert.Equal((true, false), (LivenessRule.EvidenceMayChange(live, facts.Now + TimeSpan.FromHours(1)), LivenessRule.EvidenceMayChange(expired, facts.Now)));
+    }
+
     [Fact]
     public void Assess_NamesEachObjectAndReason_SignsFirst()
     {

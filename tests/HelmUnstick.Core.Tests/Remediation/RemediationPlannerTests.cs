@@ -24,7 +24,7 @@ public sealed class RemediationPlannerTests
     {
         var history = History(Make(1232, "superseded"), Make(1233, "deployed"), Make(1234, "pending-upgrade", pendingAge ?? TimeSpan.FromDays(2)));
         var diagnosis = StuckReleaseRule.Diagnose(history, Now, StaleAfter);
-        return RemediationPlanner.Plan(history, diagnosis, strategy, [Workload(healthy)], ci ?? CiQuiet, overrides ?? None, Liveness(history, unreadable));
+        return RemediationPlanner.Plan(history, diagnosis, strategy, [Workload(healthy)], ci ?? CiQuiet, overrides ?? None, Liveness(history, unreadable), StorageDriver.Secret);
     }
 
     /// <summary>The verdict from the pending revision's own time (and one unreadable object, when asked): no cluster here.</summary>
@@ -33,7 +33,7 @@ public sealed class RemediationPlannerTests
         var stuck = history.Latest!;
         var web = new ResourceKey("Deployment", "team-a", "demo-web");
         ObservedObject[] objects = unreadable ? [ObservedObject.Unreadable(web, PendingObjectRole.Manifest, "forbidden")] : [];
-        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", stuck.SecretName), stuck.Release!.LastDeployed, 0, [], objects,
+        return LivenessRule.Assess(new LivenessFacts(new ResourceKey("Secret", "team-a", stuck.ObjectName), stuck.Release!.LastDeployed, 0, [], objects,
             Now, StaleAfter, LivenessRule.DefaultHelmTimeout));
     }
 
@@ -113,7 +113,7 @@ public sealed class RemediationPlannerTests
     public void Plan_SettledRelease_HasNothingToFix()
     {
         var history = History(Make(1, "deployed"));
-        var plan = RemediationPlanner.Plan(history, StuckReleaseRule.Diagnose(history, Now, StaleAfter), RemediationStrategy.Delete, [], CiQuiet, None, null);
+        var plan = RemediationPlanner.Plan(history, StuckReleaseRule.Diagnose(history, Now, StaleAfter), RemediationStrategy.Delete, [], CiQuiet, None, null, StorageDriver.Secret);
 
         Assert.True(plan.NothingToFix);
         Assert.Null(plan.Target);

@@ -10,7 +10,7 @@ using WireMock.Server;
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>The watcher against an API server that answers a watch with 410 Gone, as the apiserver does when a resourceVersion is too old.</summary>
-public sealed class ReleaseSecretWatcherTests : IDisposable
+public sealed class ReleaseWatcherTests : IDisposable
 {
     private const string List = """
         {"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"7"},
@@ -41,7 +41,7 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         var env = new CliEnvironment(new TestConsole(), error, _ => null, TimeProvider.System, IsInteractive: false);
         using var session = ClusterSession.Connect(new KubeTarget(kubeconfig, null, null), env);
         var metrics = new ServeMetrics();
-        var watcher = new ReleaseSecretWatcher(session, new ReleaseSecretStore(session, StorageDriver.Secret), null, env.Clock, metrics, error);
+        var watcher = new ReleaseWatcher(session, new KubeReleaseStore(session, StorageDriver.Secret), null, env.Clock, metrics, error);
         using var stop = new CancellationTokenSource();
 
         var running = watcher.RunAsync(stop.Token);
@@ -58,7 +58,7 @@ public sealed class ReleaseSecretWatcherTests : IDisposable
         Assert.Equal("", error.ToString());
         Assert.True(watcher.FirstListCompleted.IsCompletedSuccessfully);
         var read = watcher.PayloadsToRead(new ReleaseKey("apps", "web"))!;
-        Assert.Equal(["sh.helm.release.v1.web.v2"], read.SecretNames);
+        Assert.Equal(["sh.helm.release.v1.web.v2"], read.ObjectNames);
         Assert.Equal(PayloadReadReason.PendingByLabels, read.Reason);
         var exported = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(exported);

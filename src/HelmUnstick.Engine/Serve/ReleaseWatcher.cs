@@ -14,7 +14,8 @@ namespace HelmUnstick.Engine.Serve;
 /// backoff and a counted error on any other failure, and never giving up. Each release whose revisions changed is
 /// written to <see cref="Changes"/>.
 /// </summary>
-internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecretStore store, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+internal sealed class ReleaseWatcher(ClusterSession session, KubeReleaseStore store, string? ns, TimeProvider clock, ServeMetrics metrics, TextWriter log)
+    : IReleaseIndex
 {
     private const int PageSize = 500;
 
@@ -118,7 +119,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
         var items = new List<(string, string, IReadOnlyDictionary<string, string>?)>();
         var versions = new Dictionary<(string Namespace, string Name), string>();
         var resourceVersion = "";
-        await foreach (var page in store.ListMetadataPagesAsync(ns, ReleaseSecretStore.HelmOwnerSelector, PageSize, ct))
+        await foreach (var page in store.ListMetadataPagesAsync(ns, KubeReleaseStore.HelmOwnerSelector, PageSize, ct))
         {
             foreach (var listed in page.Items)
             {
@@ -151,7 +152,7 @@ internal sealed class ReleaseSecretWatcher(ClusterSession session, ReleaseSecret
     private async Task<string> WatchAsync(string resourceVersion, CancellationToken ct)
     {
         var query = $"watch=true&allowWatchBookmarks=true&timeoutSeconds={WatchSeconds}" +
-                    $"&labelSelector={Uri.EscapeDataString(ReleaseSecretStore.HelmOwnerSelector)}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
+                    $"&labelSelector={Uri.EscapeDataString(KubeReleaseStore.HelmOwnerSelector)}&resourceVersion={Uri.EscapeDataString(resourceVersion)}";
 
         // A connection that dies silently would otherwise hold the watch open for ever.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);

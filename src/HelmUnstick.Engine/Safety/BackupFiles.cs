@@ -9,10 +9,10 @@ using k8s.Models;
 namespace HelmUnstick.Engine.Safety;
 
 /// <summary>
-/// A whole release Secret saved as JSON before anything changes it. The file is written 0600 (payloads may hold
+/// A whole release object (Secret or ConfigMap) saved as JSON before anything changes it. The file is written 0600 (payloads may hold
 /// passwords), flushed to disk, read back and decoded: if any of that fails, the change does not happen.
 /// </summary>
-internal static class SecretBackup
+internal static class BackupFiles
 {
     public static string DefaultDirectory(HostEnvironment env, string context, string ns) =>
         DirectoryUnder(Path.Combine(env.StateDirectory, "backups"), context, ns);
@@ -21,14 +21,14 @@ internal static class SecretBackup
     public static string DirectoryUnder(string root, string context, string ns) => Path.Combine(root, Safe(context), Safe(ns));
 
     /// <exception cref="BackupFailedException">The backup is not safely on disk; the change must not happen.</exception>
-    public static string Write(V1Secret secret, string directory, DateTimeOffset now, BackupSource source)
+    public static string Write(V1Secret secret, StorageDriver driver, string directory, DateTimeOffset now, BackupSource source)
     {
         try
         {
             // Only a folder made here is made private; an existing one (say --backup-dir .) keeps its mode.
             PrivateFile.CreateDirectory(directory);
 
-            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", Document(secret, source));
+            var path = PrivateFile.WriteNew(Path.Combine(directory, $"{secret.Metadata.Name}.{now.UtcDateTime:yyyyMMddTHHmmssfffZ}"), ".json", Document(secret, driver, source));
 
             var readBack = Parse(File.ReadAllBytes(path), path);
             if (readBack.Uid != secret.Metadata.Uid || readBack.ResourceVersion != secret.Metadata.ResourceVersion)
@@ -52,11 +52,11 @@ internal static class SecretBackup
     /// The backup document: the whole object as JSON, annotated with the cluster it came from. A file holds exactly
     /// these bytes, and so does a backup Secret's <c>backup.json</c>.
     /// </summary>
-    public static byte[] Document(V1Secret secret, BackupSource source)
+    public static byte[] Document(V1Secret secret, StorageDriver driver, BackupSource source)
     {
         // A release ConfigMap is saved as the ConfigMap it is, so that restore puts back the same kind.
         var saved = WithSource(secret, source);
-        return Encoding.UTF8.GetBytes(saved.Kind == "ConfigMap" ? KubernetesJson.Serialize(ReleaseSecretStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
+        return Encoding.UTF8.GetBytes(driver == StorageDriver.ConfigMap ? KubernetesJson.Serialize(KubeReleaseStore.AsConfigMap(saved)) : KubernetesJson.Serialize(saved));
     }
 
     private static V1Secret WithSource(V1Secret secret, BackupSource source)

@@ -16,7 +16,7 @@ namespace HelmUnstick.Engine.Kube;
 /// ConfigMaps (driver "configmap"). A ConfigMap is handled in the shape of a Secret (its <c>data.release</c> as
 /// Helm's payload bytes), so everything above the store, from diagnosis to backups, works the same for both.
 /// </summary>
-internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver driver)
+internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver driver)
 {
     public StorageDriver Driver => driver;
 
@@ -71,7 +71,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
         var items = driver == StorageDriver.ConfigMap
             ? (await session.Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: ct)).Items.Select(AsSecret)
             : (await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: ct)).Items;
-        return new ReleaseHistory(release, ns, items.Select(ToStoredRevision));
+        return new ReleaseHistory(release, ns, items.Select(item => ToStoredRevision(item, driver)));
     }
 
     public async Task<V1Secret?> GetAsync(string ns, string name, CancellationToken ct)
@@ -87,6 +87,10 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
             return null;
         }
     }
+
+    /// <summary>One revision by its object's name, decoded; null when the object does not exist.</summary>
+    public async Task<StoredRevision?> ReadRevisionAsync(string ns, string name, CancellationToken ct) =>
+        await GetAsync(ns, name, ct) is { } stored ? ToStoredRevision(stored, driver) : null;
 
     public async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct)
     {
@@ -111,8 +115,8 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
     {
         var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = target.Uid, ResourceVersion = target.ResourceVersion } };
         return driver == StorageDriver.ConfigMap
-            ? session.Client.CoreV1.DeleteNamespacedConfigMapAsync(target.SecretName, target.Namespace, options, cancellationToken: ct)
-            : session.Client.CoreV1.DeleteNamespacedSecretAsync(target.SecretName, target.Namespace, options, cancellationToken: ct);
+            ? session.Client.CoreV1.DeleteNamespacedConfigMapAsync(target.ObjectName, target.Namespace, options, cancellationToken: ct)
+            : session.Client.CoreV1.DeleteNamespacedSecretAsync(target.ObjectName, target.Namespace, options, cancellationToken: ct);
     }
 
     /// <summary>A full update carrying the resourceVersion read: a concurrent writer makes it fail with 409.</summary>
@@ -142,7 +146,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
         Data = secret.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetString(d.Value)),
     };
 
-    public static StoredRevision ToStoredRevision(V1Secret secret)
+    private static StoredRevision ToStoredRevision(V1Secret secret, StorageDriver driver)
     {
         var meta = secret.Metadata;
         var labels = (IReadOnlyDictionary<string, string>?)meta.Labels?.ToDictionary() ?? new Dictionary<string, string>();
@@ -161,7 +165,7 @@ internal sealed class ReleaseSecretStore(ClusterSession session, StorageDriver d
         }
         else
         {
-            error = $"the {(secret.Kind == "ConfigMap" ? "ConfigMap" : "Secret")} has no data key 'release'";
+            error = $"the {driver.Kind()} has no data key 'release'";
         }
 
         return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error)
