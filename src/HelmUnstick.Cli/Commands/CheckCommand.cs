@@ -2,7 +2,7 @@ using System.CommandLine;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Unstick;
 using HelmUnstick.Engine.Wording;
 
@@ -34,7 +34,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backup: null);
-        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env)), request, env, ct);
+        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock), request, env, ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (common.WantsJson(result))
         {

@@ -112,7 +112,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var strategy = result.GetValue(_strategy);
         var backupTarget = _backups.Target(result, dir => dir ?? BackupFiles.DefaultDirectory(env, session.ContextName, record.Namespace), CommonOptions.PodNamespace() ?? session.DefaultNamespace);
         var request = _safety.Request(result, env, session, record.Release, record.Namespace, strategy, backupTarget);
-        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
+        var engine = new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock);
         var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
         record.Plan = plan;
         record.Outlook = plan.Before;
@@ -179,7 +179,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             plan = again;
         }
 
-        var applied = await engine.ApplyAsync(request, plan, ct);
+        var applied = await engine.ApplyAsync(request, plan, AuditLog.For(env), ct);
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
         var restoreHint = applied.Backup is { } backup ? $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply" : null;
         var code = UnstickResultText.Report(env, run, applied, restoreHint);

@@ -138,7 +138,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
                 "COMMAND was not started. Wait for it with --wait-for-release DURATION");
         }
 
-        var engine = new UnstickEngine(session, AuditLog.For(env), env.Clock, common.DriverOf(result, env));
+        var engine = new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock);
         bool ready;
         try
         {
@@ -288,7 +288,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             return false;
         }
 
-        var applied = await engine.ApplyAsync(request, plan, ct);
+        var applied = await engine.ApplyAsync(request, plan, AuditLog.For(env), ct);
         if (applied.Outcome != UnstickOutcome.Fixed)
         {
             env.Error.WriteLine($"helm-unstick: --{why}: release {release} was not unstuck ({applied.Outcome}): {applied.Problem}" +

@@ -6,6 +6,7 @@ using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Scan;
+using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 

@@ -6,6 +6,7 @@ using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Serve;
+using HelmUnstick.Engine.Storage;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Engine.Storage;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -16,7 +17,7 @@ namespace HelmUnstick.Engine.Kube;
 /// ConfigMaps (driver "configmap"). A ConfigMap is handled in the shape of a Secret (its <c>data.release</c> as
 /// Helm's payload bytes), so everything above the store, from diagnosis to backups, works the same for both.
 /// </summary>
-internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver driver)
+internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver driver) : IReleaseStore
 {
     public StorageDriver Driver => driver;
 
@@ -64,14 +65,13 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
     public string CollectionPath(string? ns) =>
         ns is null ? $"api/v1/{driver.Resource()}" : $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/{driver.Resource()}";
 
-    /// <summary>Every revision of one release, as Helm itself reads them (<c>name=R,owner=helm</c>).</summary>
     public async Task<ReleaseHistory> ReadHistoryAsync(string release, string ns, CancellationToken ct)
     {
         var selector = $"name={release},{HelmOwnerSelector}";
         var items = driver == StorageDriver.ConfigMap
             ? (await session.Client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: ct)).Items.Select(AsSecret)
             : (await session.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: ct)).Items;
-        return new ReleaseHistory(release, ns, items.Select(item => ToStoredRevision(item, driver)));
+        return new ReleaseHistory(release, ns, items.Select(item => item.ToStoredRevision(driver)));
     }
 
     public async Task<V1Secret?> GetAsync(string ns, string name, CancellationToken ct)
@@ -87,10 +87,6 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
             return null;
         }
     }
-
-    /// <summary>One revision by its object's name, decoded; null when the object does not exist.</summary>
-    public async Task<StoredRevision?> ReadRevisionAsync(string ns, string name, CancellationToken ct) =>
-        await GetAsync(ns, name, ct) is { } stored ? ToStoredRevision(stored, driver) : null;
 
     public async Task<bool> NamespaceExistsAsync(string ns, CancellationToken ct)
     {
@@ -110,7 +106,6 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
         }
     }
 
-    /// <summary>Deletes exactly the revision that was inspected: the apiserver refuses if uid or resourceVersion moved.</summary>
     public Task DeleteAsync(StoredRevision target, CancellationToken ct)
     {
         var options = new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = target.Uid, ResourceVersion = target.ResourceVersion } };
@@ -119,7 +114,6 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
             : session.Client.CoreV1.DeleteNamespacedSecretAsync(target.ObjectName, target.Namespace, options, cancellationToken: ct);
     }
 
-    /// <summary>A full update carrying the resourceVersion read: a concurrent writer makes it fail with 409.</summary>
     public async Task<V1Secret> ReplaceAsync(V1Secret secret, CancellationToken ct) => driver == StorageDriver.ConfigMap
         ? AsSecret(await session.Client.CoreV1.ReplaceNamespacedConfigMapAsync(AsConfigMap(secret), secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct))
         : await session.Client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, secret.Metadata.NamespaceProperty, cancellationToken: ct);
@@ -145,38 +139,6 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
         Metadata = secret.Metadata,
         Data = secret.Data?.ToDictionary(d => d.Key, d => Encoding.ASCII.GetString(d.Value)),
     };
-
-    private static StoredRevision ToStoredRevision(V1Secret secret, StorageDriver driver)
-    {
-        var meta = secret.Metadata;
-        var labels = (IReadOnlyDictionary<string, string>?)meta.Labels?.ToDictionary() ?? new Dictionary<string, string>();
-        HelmRelease? release = null;
-        string? error = null;
-        if (secret.Data?.TryGetValue("release", out var payload) == true)
-        {
-            try
-            {
-                release = ReleaseCodec.Decode(payload);
-            }
-            catch (ReleasePayloadException e)
-            {
-                error = e.Message;
-            }
-        }
-        else
-        {
-            error = $"the {driver.Kind()} has no data key 'release'";
-        }
-
-        return new StoredRevision(meta.Name, meta.NamespaceProperty, meta.Uid, meta.ResourceVersion, labels, release, error)
-        {
-            StorageWrites = [.. new[] { meta.CreationTimestamp }.Concat(meta.ManagedFields?.Select(f => f.Time) ?? []).OfType<DateTime>().Select(Utc)],
-        };
-    }
-
-    /// <summary>KubernetesClient's times are UTC, whatever kind they come marked with.</summary>
-    private static DateTimeOffset Utc(DateTime time) =>
-        new(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }
 
 /// <summary>One object of a metadata-only list: what telling release Secrets apart needs, and its resourceVersion (what was read of it is still current while it is unchanged).</summary>

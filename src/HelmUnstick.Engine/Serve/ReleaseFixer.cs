@@ -22,7 +22,7 @@ internal sealed class ReleaseFixer(
     /// <summary>Who the audit log names as having made the change.</summary>
     private const string Operator = "helm-unstick serve";
 
-    private readonly UnstickEngine _engine = new(session, AuditLog.For(env), env.Clock, driver);
+    private readonly UnstickEngine _engine = new(session, new KubeReleaseStore(session, driver), env.Clock);
 
     public async Task<FixAttempt?> FixAsync(StoredRevision stuck, PolicyDecision decision, CancellationToken ct)
     {
@@ -61,7 +61,7 @@ internal sealed class ReleaseFixer(
             return null;
         }
 
-        var outcome = await _engine.ApplyAsync(request, plan, ct);
+        var outcome = await _engine.ApplyAsync(request, plan, AuditLog.For(env), ct);
         foreach (var warning in outcome.Warnings)
         {
             env.Error.WriteLine($"warning: {warning}");

@@ -6,6 +6,7 @@ using HelmUnstick.Core.Workloads;
 using HelmUnstick.Engine.Ci;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using k8s.Models;
 
@@ -16,9 +17,11 @@ namespace HelmUnstick.Engine.Unstick;
 /// <see cref="ApplyAsync"/> re-reads, backs up, changes with preconditions, audits and verifies, and says how it ended.
 /// Confirming with a person, and checking again after they confirmed, is the caller's business.
 /// </summary>
-internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, TimeProvider clock, StorageDriver driver)
+/// <param name="session">The cluster the checks read (workloads, liveness, the Lease) and the one errors name.</param>
+/// <param name="store">Where the release's revisions are read and changed; its driver is the driver of the change.</param>
+internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store, TimeProvider clock)
 {
-    private readonly KubeReleaseStore _store = new(session, driver);
+    private StorageDriver Driver => store.Driver;
 
     /// <summary>The release's revisions, the diagnosis and, when a revision is stuck, every check with its evidence.</summary>
     /// <exception cref="UnstickException">The release or namespace does not exist, CI is misconfigured, or the cluster cannot be read.</exception>
@@ -26,7 +29,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     {
         // The release's Lease is read alongside its revisions: no round trip of its own.
         var lease = request.HeldByCaller is { } held ? Task.FromResult(held.Before) : new ReleaseLeaseStore(session).ReadEvidenceAsync(request.Namespace, request.Release, ct);
-        var history = await ReadHistoryAsync(session, _store, request.Release, request.Namespace, ct);
+        var history = await ReadHistoryAsync(session, store, request.Release, request.Namespace, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, clock.GetUtcNow(), request.StaleAfter);
         if (diagnosis.State == ReleaseState.Unreadable)
         {
@@ -37,18 +40,18 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         if (diagnosis.State != ReleaseState.Stuck)
         {
             // Nothing will be changed, so there is nothing to check (and no permission to ask for).
-            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null, driver);
+            return RemediationPlanner.Plan(history, diagnosis, request.Strategy, [], null, request.Overrides, null, Driver);
         }
 
         // The workloads and the liveness evidence are read together: one round trip of the cluster's latency, not two.
         // Unreadable objects become "unknown" evidence inside the reader; only the user's cancellation ends it.
         var workloadsRead = ReadWorkloadsAsync(request.Namespace, ct);
         var livenessRead = new LivenessEvidenceReader(session)
-            .AssessAsync(diagnosis.StuckRevision!, driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, await lease, ct);
+            .AssessAsync(diagnosis.StuckRevision!, Driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, await lease, ct);
         var workloads = await workloadsRead;
         var liveness = await livenessRead;
         var ci = await CheckCiAsync(request, ct);
-        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, driver);
+        return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, Driver);
     }
 
     private async Task<IReadOnlyList<WorkloadStatus>> ReadWorkloadsAsync(string ns, CancellationToken ct)
@@ -67,7 +70,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     /// Makes the planned change. Never throws once the change may have started: the result says what state the
     /// Secret is in. Cancellation is honoured only before the backup.
     /// </summary>
-    public async Task<UnstickResult> ApplyAsync(UnstickRequest request, RemediationPlan plan, CancellationToken ct)
+    public async Task<UnstickResult> ApplyAsync(UnstickRequest request, RemediationPlan plan, AuditLog audit, CancellationToken ct)
     {
         var events = new List<UnstickEvent>();
         var warnings = new List<string>();
@@ -83,13 +86,13 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         }
 
         var stuck = plan.Target!;
-        var where = $"{driver.Kind()} {stuck.Namespace}/{stuck.ObjectName}";
+        var where = $"{Driver.Kind()} {stuck.Namespace}/{stuck.ObjectName}";
 
         // Re-read right before the change: what was inspected must still be what is there.
         V1Secret? secret;
         try
         {
-            secret = await _store.GetAsync(stuck.Namespace, stuck.ObjectName, ct);
+            secret = await store.GetAsync(stuck.Namespace, stuck.ObjectName, ct);
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
@@ -122,7 +125,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         string backup;
         try
         {
-            var written = await request.Backup.WriteAsync(session, secret, stuck, driver, clock.GetUtcNow(), ct);
+            var written = await request.Backup.WriteAsync(session, secret, stuck, Driver, clock.GetUtcNow(), ct);
             backup = written.Location;
             warnings.AddRange(written.Warnings);
         }
@@ -142,13 +145,13 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
         {
             if (markFailed is null)
             {
-                await _store.DeleteAsync(stuck, committed);
+                await store.DeleteAsync(stuck, committed);
             }
             else
             {
                 secret.Data["release"] = markFailed.Payload;
                 secret.Metadata.Labels = new Dictionary<string, string>(markFailed.Labels);
-                await _store.ReplaceAsync(secret, committed);
+                await store.ReplaceAsync(secret, committed);
             }
         }
         catch (Exception e) when (KubeErrors.StatusOf(e) is HttpStatusCode.Conflict || (markFailed is null && KubeErrors.StatusOf(e) is HttpStatusCode.NotFound))
@@ -213,7 +216,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     }
 
     /// <summary>A release's revisions; a release or namespace that does not exist is an invalid request.</summary>
-    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, KubeReleaseStore store, string release, string ns, CancellationToken ct)
+    public static async Task<ReleaseHistory> ReadHistoryAsync(ClusterSession session, IReleaseStore store, string release, string ns, CancellationToken ct)
     {
         ReleaseHistory history;
         try
@@ -294,7 +297,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     {
         try
         {
-            var now = await _store.GetAsync(stuck.Namespace, stuck.ObjectName, CancellationToken.None);
+            var now = await store.GetAsync(stuck.Namespace, stuck.ObjectName, CancellationToken.None);
             return now is null ? SecretAfterFailedWrite.Gone
                 : now.Metadata.ResourceVersion == stuck.ResourceVersion ? SecretAfterFailedWrite.Unchanged
                 : SecretAfterFailedWrite.Modified;
@@ -310,7 +313,7 @@ internal sealed class UnstickEngine(ClusterSession session, AuditLog audit, Time
     {
         try
         {
-            var after = await _store.ReadHistoryAsync(plan.Diagnosis.Release, plan.Diagnosis.Namespace, ct);
+            var after = await store.ReadHistoryAsync(plan.Diagnosis.Release, plan.Diagnosis.Namespace, ct);
             var observed = HelmOutlook.For(after);
             var stillPending = after.Latest is { } latest && latest.Status.IsPending();
             var expected = plan.After;

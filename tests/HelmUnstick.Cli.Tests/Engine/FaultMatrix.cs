@@ -7,12 +7,6 @@ using HelmUnstick.Engine.Kube;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 
-/// <summary>Where Helm keeps its revisions; each row runs against every driver helm-unstick can change.</summary>
-public enum StorageDriver
-{
-    Secret,
-}
-
 /// <summary>A write (DELETE or PUT) that fails.</summary>
 public enum WriteFault
 {
@@ -27,6 +21,20 @@ public enum ReadFault
     TooManyRequests429WithRetryAfter,
     ServerErrorBurst,
     Timeout,
+}
+
+/// <summary>A fault at one step of the engine's apply, injected by a failing store in front of the in-memory one.</summary>
+public enum EngineFault
+{
+    None,
+    ReReadFails,
+    WriterBetweenPlanAndReRead,
+    BackupUnwritable,
+    WriterBetweenReReadAndWrite,
+    WriteFails503,
+    WriteTimesOut,
+    WriteAnswerLost,
+    VerificationReadFails,
 }
 
 /// <summary>
@@ -44,10 +52,20 @@ internal static class FaultMatrix
     public static readonly string[] SkipCi = ["--skip-ci-check", "--reason", "INC-7 matrix"];
     public static readonly TimeSpan AttemptTimeout = KubeRetry.DefaultRequestTimeout;
 
-    public static TheoryData<StorageDriver, RemediationStrategy> Rows()
+    /// <summary>The end-to-end rows: the sandbox fixtures hold the release as Secrets.</summary>
+    public static TheoryData<StorageDriver, RemediationStrategy> Rows() => Rows([StorageDriver.Secret]);
+
+    public static TheoryData<StorageDriver, RemediationStrategy, WriteFault> WriteFaultRows => Rows<WriteFault>(Rows());
+
+    public static TheoryData<StorageDriver, RemediationStrategy, ReadFault> ReadFaultRows => Rows<ReadFault>(Rows());
+
+    /// <summary>The rows run against the engine in memory: every driver, every strategy, every fault.</summary>
+    public static TheoryData<StorageDriver, RemediationStrategy, EngineFault> EngineFaultRows => Rows<EngineFault>(Rows(Enum.GetValues<StorageDriver>()));
+
+    private static TheoryData<StorageDriver, RemediationStrategy> Rows(IEnumerable<StorageDriver> drivers)
     {
         var rows = new TheoryData<StorageDriver, RemediationStrategy>();
-        foreach (var driver in Enum.GetValues<StorageDriver>())
+        foreach (var driver in drivers)
         {
             foreach (var strategy in Enum.GetValues<RemediationStrategy>())
             {
@@ -58,24 +76,20 @@ internal static class FaultMatrix
         return rows;
     }
 
-    public static TheoryData<StorageDriver, RemediationStrategy, WriteFault> WriteFaultRows => Rows<WriteFault>();
-
-    public static TheoryData<StorageDriver, RemediationStrategy, ReadFault> ReadFaultRows => Rows<ReadFault>();
-
-    /// <summary>Every row of <see cref="Rows()"/> once for each fault.</summary>
-    private static TheoryData<StorageDriver, RemediationStrategy, TFault> Rows<TFault>()
+    /// <summary>Every row of <paramref name="rows"/> once for each fault.</summary>
+    private static TheoryData<StorageDriver, RemediationStrategy, TFault> Rows<TFault>(TheoryData<StorageDriver, RemediationStrategy> rows)
         where TFault : struct, Enum
     {
-        var rows = new TheoryData<StorageDriver, RemediationStrategy, TFault>();
-        foreach (var (driver, strategy) in Rows().Select(r => ((StorageDriver)r[0], (RemediationStrategy)r[1])))
+        var withFaults = new TheoryData<StorageDriver, RemediationStrategy, TFault>();
+        foreach (var (driver, strategy) in rows.Select(r => ((StorageDriver)r[0], (RemediationStrategy)r[1])))
         {
             foreach (var fault in Enum.GetValues<TFault>())
             {
-                rows.Add(driver, strategy, fault);
+                withFaults.Add(driver, strategy, fault);
             }
         }
 
-        return rows;
+        return withFaults;
     }
 
     /// <summary>

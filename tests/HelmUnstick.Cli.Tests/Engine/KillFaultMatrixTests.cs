@@ -1,3 +1,4 @@
+using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 

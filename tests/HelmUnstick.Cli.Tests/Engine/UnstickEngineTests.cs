@@ -19,7 +19,7 @@ public sealed class UnstickEngineTests
         var env = new CliEnvironment(new TestConsole(), TextWriter.Null, n => cli.Environment.GetValueOrDefault(n), new FixedClock(cli.Now), IsInteractive: false);
         var session = ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), env);
         var audit = new AuditLog(Path.Combine(cli.Root, "audit.log"));
-        return (session, new UnstickEngine(session, audit, env.Clock, Core.Releases.StorageDriver.Secret), audit);
+        return (session, new UnstickEngine(session, new KubeReleaseStore(session, Core.Releases.StorageDriver.Secret), env.Clock), audit);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class UnstickEngineTests
         var request = Request(cli, new RemediationOverrides(false, SkipCiCheck: true, "INC-8 no CI in tests"));
 
         var plan = await engine.PlanAsync(request, CancellationToken.None);
-        var result = await engine.ApplyAsync(request, plan, CancellationToken.None);
+        var result = await engine.ApplyAsync(request, plan, audit, CancellationToken.None);
 
         Assert.Equal(UnstickOutcome.Fixed, result.Outcome);
         Assert.Equal((true, 4, 5), (result.Verification!.Verified, result.Verification.Observed!.StatusShowsRevision, result.Verification.Observed.NextRevision));
@@ -54,7 +54,7 @@ public sealed class UnstickEngineTests
         var before = cli.Server.Store.ResourceVersion;
 
         var plan = await engine.PlanAsync(request, CancellationToken.None);
-        var result = await engine.ApplyAsync(request, plan, CancellationToken.None);
+        var result = await engine.ApplyAsync(request, plan, audit, CancellationToken.None);
 
         Assert.Equal((UnstickOutcome.Blocked, CheckOutcome.Failed), (result.Outcome, plan.Checks.OfType<CiQuietCheck>().Single().Outcome));
         Assert.Equal(before, cli.Server.Store.ResourceVersion);
