@@ -10,8 +10,8 @@ namespace HelmUnstick.Engine.Kube;
 
 /// <summary>A connection to one cluster, chosen the way kubectl chooses it.</summary>
 /// <param name="server">The API server's URL, without the user info a kubeconfig may put in it.</param>
-/// <param name="secrets">The run's redaction, which knows this session's credentials.</param>
-internal sealed class ClusterSession(Kubernetes client, string contextName, string defaultNamespace, string server, Redactor secrets) : IDisposable
+/// <param name="secrets">The run's redaction, which knows this session's credentials (a session never connected to has none).</param>
+internal sealed class ClusterSession(Kubernetes client, string contextName, string defaultNamespace, string server, Redactor? secrets = null) : IDisposable
 {
     public Kubernetes Client { get; } = client;
 
@@ -21,7 +21,7 @@ internal sealed class ClusterSession(Kubernetes client, string contextName, stri
 
     public string Server { get; } = server;
 
-    public Redactor Secrets { get; } = secrets;
+    public Redactor Secrets { get; } = secrets ?? new Redactor();
 
     /// <summary>
     /// <c>--kubeconfig</c>, then <c>$KUBECONFIG</c>, then <c>~/.kube/config</c>; in a pod without any of them,
