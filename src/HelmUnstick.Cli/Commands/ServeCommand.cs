@@ -6,7 +6,6 @@ using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Serve;
-using HelmUnstick.Engine.Storage;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -111,16 +110,28 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             ? BackupFiles.DefaultDirectory(env, session.ContextName, releaseNamespace)
             : BackupFiles.DirectoryUnder(root, session.ContextName, releaseNamespace), podNamespace ?? session.DefaultNamespace);
         var fixer = new ReleaseFixer(session, driver, env, _ci.CiFlags(result), backups, helmTimeout);
-        var liveness = new LivenessEvidenceReader(session);
+        var resync = result.GetValue(_resync) ?? TimeSpan.FromSeconds(30);
+
+        // One evidence reader per resync period: discovery is read at most once per resync, so a kind installed
+        // meanwhile (a CRD) is found at the next one.
+        (LivenessEvidenceReader Reader, DateTimeOffset Since)? liveness = null;
+        LivenessEvidenceReader Liveness()
+        {
+            if (liveness is not { } current || env.Now - current.Since >= resync)
+            {
+                liveness = current = (new LivenessEvidenceReader(session), env.Now);
+            }
+
+            return current.Reader;
+        }
+
         var leases = new ReleaseLeaseStore(session);
         var evaluator = new ReleaseEvaluator(
-            watcher,
-            store.ReadRevisionAsync,
-            driver, policy, leader, events, metrics, fixer.FixAsync,
-            async (stuck, decision, now, c) => await liveness.ReadFactsAsync(stuck, driver, now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout,
+            watcher, store, policy, leader, events, metrics, fixer.FixAsync,
+            async (stuck, decision, now, c) => await Liveness().ReadFactsAsync(stuck, driver, now, decision.StaleAfter, decision.HelmTimeout ?? helmTimeout,
                 await leases.ReadEvidenceAsync(stuck.Namespace, stuck.ReleaseName, c), c),
             env, env.WriteData);
-        monitor = new StuckReleaseMonitor(watcher, evaluator, env, result.GetValue(_resync) ?? TimeSpan.FromSeconds(30));
+        monitor = new StuckReleaseMonitor(watcher, evaluator, env, resync);
         await using var endpoints = await ServeEndpoints.StartAsync(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully, ct);
 
         env.Error.WriteLine(

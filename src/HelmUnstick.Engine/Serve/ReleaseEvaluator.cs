@@ -4,6 +4,7 @@ using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Scan;
+using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Engine.Serve;
@@ -32,8 +33,7 @@ internal interface IReleaseEventWriter
 /// </summary>
 internal sealed class ReleaseEvaluator(
     IReleaseIndex index,
-    ReleaseEvaluator.ReadPayload readPayload,
-    StorageDriver driver,
+    IReleaseStore store,
     RemediationPolicy policy,
     ILeadership leader,
     IReleaseEventWriter events,
@@ -43,9 +43,6 @@ internal sealed class ReleaseEvaluator(
     HostEnvironment env,
     Action<string> writeDecision)
 {
-    /// <summary>Reads one release object by name; null when it no longer exists.</summary>
-    public delegate Task<StoredRevision?> ReadPayload(string ns, string name, CancellationToken ct);
-
     /// <summary>Runs the fix the policy decided: the same engine as <c>fix --apply</c>. Null when nothing was stuck any more.</summary>
     public delegate Task<FixAttempt?> Fix(StoredRevision stuck, PolicyDecision decision, CancellationToken ct);
 
@@ -121,7 +118,7 @@ internal sealed class ReleaseEvaluator(
             {
                 var read = known?.GetValueOrDefault(name) is { ResourceVersion: not null } kept && kept.ResourceVersion == index.ResourceVersionOf(toRead.Namespace, name)
                     ? kept
-                    : await readPayload(toRead.Namespace, name, c);
+                    : await store.ReadRevisionAsync(toRead.Namespace, name, c);
                 if (read is not null)
                 {
                     lock (current)
@@ -136,7 +133,7 @@ internal sealed class ReleaseEvaluator(
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
             // The next resync tries again; a release already tracked keeps its metrics meanwhile.
-            env.Error.WriteLine($"warning: reading {driver.Kind()}s of {toRead.Namespace}/{toRead.Release} failed: {e.Message.Split('\n')[0]}");
+            env.Error.WriteLine($"warning: reading {store.Driver.Kind()}s of {toRead.Namespace}/{toRead.Release} failed: {e.Message.Split('\n')[0]}");
             return _tracked.GetValueOrDefault(release)?.LastLook;
         }
 
@@ -146,7 +143,7 @@ internal sealed class ReleaseEvaluator(
         {
             if (_reportedUnreadable.Add(unreadable.ObjectName))
             {
-                env.Error.WriteLine($"warning: {driver.Kind()} {release.Namespace}/{unreadable.ObjectName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
+                env.Error.WriteLine($"warning: {store.Driver.Kind()} {release.Namespace}/{unreadable.ObjectName}: payload cannot be decoded ({unreadable.DecodeError}); inspect it by hand");
             }
 
             return null;

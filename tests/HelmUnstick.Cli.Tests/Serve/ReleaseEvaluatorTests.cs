@@ -1,45 +1,49 @@
+using System.Text.Json.Nodes;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Tests;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Serve;
+using HelmUnstick.Engine.Storage;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>
-/// serve's look at one release (diagnose, alert, fix) in memory: release demo in team-a, pending-upgrade 2 over
-/// deployed 1, on a fake clock, with a lease this replica holds or not, Events and fixes recorded.
+/// serve's look at one release (diagnose, alert, fix) in memory: the real stuck upgrade (release demo in team-a,
+/// revision 4 pending-upgrade since 2026-11-23T23:50:39Z) in the in-memory release store, on a fake clock, with a
+/// lease this replica holds or not, its Events and fixes recorded, its liveness evidence read through a counter.
 /// </summary>
 public sealed class ReleaseEvaluatorTests
 {
     private static readonly ReleaseKey Demo = new("team-a", "demo");
+    private static readonly DateTimeOffset LastDeployed = DateTimeOffset.Parse("2026-11-23T23:50:39.411003648Z");
+    private static readonly DateTimeOffset NineHoursOn = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
 
-    private readonly FakeTimeProvider _clock = new(Revisions.Now);
-    private readonly InMemoryReleases _releases = new();
+    private readonly FakeTimeProvider _clock = new(NineHoursOn);
     private readonly FakeLeadership _leader = new() { IsLeader = true };
     private readonly List<string> _events = [];
     private readonly List<string> _decisions = [];
     private readonly Queue<FixAttempt?> _fixes = new();
     private int _livenessReads;
 
-    [Fact]
-    public async Task AStaleStuckRelease_OnTheLeader_IsAlertedOnceWithOneEvent_AndNotFixedWithoutAFixRule()
+    [Theory]
+    [InlineData(StorageDriver.Secret)]
+    [InlineData(StorageDriver.ConfigMap)]
+    public async Task AStaleStuckRelease_OnTheLeader_IsAlertedOnceWithOneEvent_AndNotFixedWithoutAFixRule(StorageDriver driver)
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
-        var evaluator = Evaluator(RemediationPolicy.AlertOnly);
+        var evaluator = Evaluator(RemediationPolicy.AlertOnly, Store(driver));
 
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
         _clock.Advance(TimeSpan.FromSeconds(30));
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
 
         Assert.Equal(
-            ["""{"time":"2026-11-24T12:00:00+00:00","namespace":"team-a","release":"demo","revision":2,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 2 is pending-upgrade since 2026-11-24 10:00:00Z (2h ago)","no policy rule matches: alert only"],"backup":null,"verdict":"stale","evidence":"helm's waits: window closed at 2026-11-24T10:06:00Z (last_deployed 2026-11-24T10:00:00Z + 5m x (0 hooks + 1) + 1m), 1h54m ago"}"""],
+            ["""{"time":"2026-11-24T09:00:00+00:00","namespace":"team-a","release":"demo","revision":4,"action":"alert","strategy":null,"outcome":"stuck","reasons":["revision 4 is pending-upgrade since 2026-11-23 23:50:39Z (9h9m ago)","no policy rule matches: alert only"],"backup":null,"verdict":"stale","evidence":"helm's waits: window closed at 2026-11-23T23:56:39Z (last_deployed 2026-11-23T23:50:39Z + 5m x (0 hooks + 1) + 1m), 9h3m ago"}"""],
             _decisions);
-        Assert.Equal(["ReleaseStuck sh.helm.release.v1.demo.v2"], _events);
+        Assert.Equal(["ReleaseStuck sh.helm.release.v1.demo.v4"], _events);
         Assert.Equal([Demo], evaluator.Tracked);
     }
 
@@ -47,9 +51,8 @@ public sealed class ReleaseEvaluatorTests
     public async Task AFollower_TracksTheStuckRelease_ButNeitherAlertsNorFixes()
     {
         _leader.IsLeader = false;
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
         _fixes.Enqueue(Fixed());
-        var evaluator = Evaluator(FixEverything());
+        var evaluator = Evaluator(FixEverything(), Store(StorageDriver.Secret));
 
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
 
@@ -60,8 +63,8 @@ public sealed class ReleaseEvaluatorTests
     [Fact]
     public async Task APendingRevisionYoungerThanStaleAfter_IsAlertedOnlyOnceItIsStale()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromMinutes(14)));
-        var evaluator = Evaluator(RemediationPolicy.AlertOnly);
+        _clock.AdjustTime(LastDeployed + TimeSpan.FromMinutes(14));
+        var evaluator = Evaluator(RemediationPolicy.AlertOnly, Store(StorageDriver.Secret));
 
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
         var before = (_decisions.Count, _events.Count);
@@ -69,32 +72,30 @@ public sealed class ReleaseEvaluatorTests
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
 
         Assert.Equal((0, 0), before);
-        Assert.Contains("\"reasons\":[\"revision 2 is pending-upgrade since 2026-11-24 11:46:00Z (15m ago)\"", Assert.Single(_decisions));
+        Assert.Contains("\"reasons\":[\"revision 4 is pending-upgrade since 2026-11-23 23:50:39Z (15m ago)\"", Assert.Single(_decisions));
     }
 
     [Fact]
     public async Task AFixRule_Fixed_LogsTheAlertAndTheFix_WritesReleaseUnstuck_AndStopsTracking()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
         _fixes.Enqueue(Fixed());
-        var evaluator = Evaluator(FixEverything());
+        var evaluator = Evaluator(FixEverything(), Store(StorageDriver.Secret));
 
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
 
         Assert.Equal(["alert stuck", "fix fixed"], _decisions.Select(Summary));
-        Assert.Contains("\"strategy\":\"delete\",\"outcome\":\"fixed\",\"reasons\":[\"helm status shows revision 1\"],\"backup\":\"secret://ops/backup\"", _decisions[1]);
-        Assert.Equal(["ReleaseStuck sh.helm.release.v1.demo.v2", "ReleaseUnstuck sh.helm.release.v1.demo.v2"], _events);
+        Assert.Contains("\"strategy\":\"delete\",\"outcome\":\"fixed\",\"reasons\":[\"helm status shows revision 3\"],\"backup\":\"secret://ops/backup\"", _decisions[1]);
+        Assert.Equal(["ReleaseStuck sh.helm.release.v1.demo.v4", "ReleaseUnstuck sh.helm.release.v1.demo.v4"], _events);
         Assert.Empty(evaluator.Tracked);
     }
 
     [Fact]
     public async Task ABlockedFix_IsReportedOnceWhileItsReasonsStayTheSame_AndAgainWhenTheyChange()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
         _fixes.Enqueue(Blocked("CI is deploying"));
         _fixes.Enqueue(Blocked("CI is deploying"));
         _fixes.Enqueue(Blocked("workloads are unhealthy"));
-        var evaluator = Evaluator(FixEverything());
+        var evaluator = Evaluator(FixEverything(), Store(StorageDriver.Secret));
 
         for (var look = 0; look < 3; look++)
         {
@@ -108,28 +109,29 @@ public sealed class ReleaseEvaluatorTests
     }
 
     [Fact]
-    public async Task AnUnchangedPayload_IsNotReadAgain_AndAChangedOneIs()
+    public async Task AnUnchangedReleaseObject_IsNotReadAgain_AndAChangedOneIs()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
-        var evaluator = Evaluator(RemediationPolicy.AlertOnly);
+        var memory = InMemoryReleaseStore.FromStoreFile(Fixtures.StuckUpgradeStore, StorageDriver.Secret);
+        var store = new FailingReleaseStore(memory);
+        var evaluator = Evaluator(RemediationPolicy.AlertOnly, memory, store);
 
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
-        var first = _releases.Reads;
+        var first = store.Calls.Count;
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
-        var unchanged = _releases.Reads;
-        _releases.Put(Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)) with { ResourceVersion = "200" });
+        var unchanged = store.Calls.Count;
+        memory.Touch("team-a", "sh.helm.release.v1.demo.v4", "touched", "yes");
         await evaluator.EvaluateAsync(Demo, CancellationToken.None);
 
-        Assert.Equal((first, first + 1), (unchanged, _releases.Reads));
+        Assert.Equal((StoreCall.Get, first, first + 1), (store.Calls.Distinct().Single(), unchanged, store.Calls.Count));
     }
 
-    // last_deployed 10m ago: Helm's window (5m x (0 hooks + 1) + 1m) closed 4m ago, staleAfter (15m) ends in 5m.
-    // The evidence is read at each look until then; after it, what was read is judged again from memory.
+    // Ten minutes on: Helm's window (5m x (0 hooks + 1) + 1m) closed 4m ago, staleAfter (15m) ends in 5m. The
+    // evidence is read at each look until then; after it, what was read is judged again from memory.
     [Fact]
     public async Task TheLivenessEvidence_IsReadAgainOnlyWhileTheVerdictCanStillChange()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromMinutes(10)));
-        var evaluator = Evaluator(RemediationPolicy.AlertOnly);
+        _clock.AdjustTime(LastDeployed + TimeSpan.FromMinutes(10));
+        var evaluator = Evaluator(RemediationPolicy.AlertOnly, Store(StorageDriver.Secret));
         var reads = new List<int>();
 
         for (var look = 0; look < 6; look++)
@@ -140,14 +142,14 @@ public sealed class ReleaseEvaluatorTests
         }
 
         Assert.Equal([1, 2, 3, 3, 3, 3], reads);
-        Assert.Single(_decisions);
+        Assert.Contains("\"verdict\":\"stale\"", Assert.Single(_decisions));
     }
 
     [Fact]
-    public async Task ALiveRunLeaseHolder_HasTheEvidenceReadAtEachLook()
+    public async Task ARunLeaseWithALiveHolder_HasTheEvidenceReadAtEachLook()
     {
-        _releases.Put(Revisions.Make(1, "deployed"), Revisions.Make(2, "pending-upgrade", age: TimeSpan.FromHours(2)));
-        var evaluator = Evaluator(RemediationPolicy.AlertOnly, lease: now => new ReleaseLease("team-a", LeaseRule.NameFor("demo"), "ci-runner", Revisions.Now - TimeSpan.FromHours(2), now, DurationSeconds: 15));
+        var evaluator = Evaluator(RemediationPolicy.AlertOnly, Store(StorageDriver.Secret),
+            lease: now => new ReleaseLease("team-a", LeaseRule.NameFor("demo"), "ci-runner", LastDeployed, now, DurationSeconds: 15));
 
         for (var look = 0; look < 3; look++)
         {
@@ -159,10 +161,13 @@ public sealed class ReleaseEvaluatorTests
         Assert.Contains("\"verdict\":\"possibly-running\",\"evidence\":\"Lease team-a/", Assert.Single(_decisions));
     }
 
-    private ReleaseEvaluator Evaluator(RemediationPolicy policy, Func<DateTimeOffset, ReleaseLease?>? lease = null) => new(
-        _releases,
-        _releases.ReadAsync,
-        StorageDriver.Secret,
+    private static InMemoryReleaseStore Store(StorageDriver driver) => InMemoryReleaseStore.FromStoreFile(Fixtures.StuckUpgradeStore, driver);
+
+    /// <param name="through">The store the evaluator reads through (a counting wrapper), when not <paramref name="memory"/> itself.</param>
+    private ReleaseEvaluator Evaluator(
+        RemediationPolicy policy, InMemoryReleaseStore memory, IReleaseStore? through = null, Func<DateTimeOffset, ReleaseLease?>? lease = null) => new(
+        new StoreIndex(memory, Demo),
+        through ?? memory,
         policy,
         _leader,
         new RecordingEvents(_events),
@@ -170,9 +175,10 @@ public sealed class ReleaseEvaluatorTests
         (_, _, _) => Task.FromResult(_fixes.Dequeue()),
         (stuck, decision, now, _) =>
         {
+            // No objects: the verdict rests on the revision's own writes and Helm's window (and the Lease, when given).
             _livenessReads++;
             return Task.FromResult(new LivenessFacts(
-                new ResourceKey("Secret", stuck.Namespace, stuck.ObjectName), stuck.Release!.LastDeployed, 0, [], [], now,
+                new ResourceKey(memory.Driver.Kind(), stuck.Namespace, stuck.ObjectName), stuck.Release!.LastDeployed, 0, [], [], now,
                 decision.StaleAfter, decision.HelmTimeout ?? LivenessRule.DefaultHelmTimeout, lease?.Invoke(now)));
         },
         new HostEnvironment(_ => null, _clock, TextWriter.Null),
@@ -186,43 +192,35 @@ public sealed class ReleaseEvaluatorTests
             reason: "test"
         """, "policy.yaml");
 
-    private static FixAttempt Fixed() => new(RemediationOutcome.Fixed, ["helm status shows revision 1"], "secret://ops/backup", Changed: true);
+    private static FixAttempt Fixed() => new(RemediationOutcome.Fixed, ["helm status shows revision 3"], "secret://ops/backup", Changed: true);
 
     private static FixAttempt Blocked(string reason) => new(RemediationOutcome.Blocked, [reason], null, Changed: false);
 
     private static string Summary(string decision)
     {
-        var json = System.Text.Json.Nodes.JsonNode.Parse(decision)!;
+        var json = JsonNode.Parse(decision)!;
         return $"{json["action"]} {json["outcome"]}";
     }
 
-    /// <summary>Release objects in memory: indexed by their labels as serve's watcher indexes them, each read counted.</summary>
-    private sealed class InMemoryReleases : IReleaseIndex
+    /// <summary>What serve's watcher would know of one release: its objects' labels and resourceVersions, as the store holds them now.</summary>
+    private sealed class StoreIndex(InMemoryReleaseStore store, ReleaseKey release) : IReleaseIndex
     {
-        private readonly ReleaseLabelIndex _index = new();
-        private readonly Dictionary<(string, string), StoredRevision> _objects = new();
-
-        public int Reads { get; private set; }
-
-        public void Put(params StoredRevision[] revisions)
+        public PayloadsToRead? PayloadsToRead(ReleaseKey key)
         {
-            foreach (var revision in revisions)
+            var index = new ReleaseLabelIndex();
+            foreach (var revision in Revisions())
             {
-                _objects[(revision.Namespace, revision.ObjectName)] = revision;
-                _index.Upsert(revision.Namespace, revision.ObjectName, revision.Labels);
+                index.Upsert(revision.Namespace, revision.ObjectName, revision.Labels);
             }
+
+            return index.PayloadsToRead(key);
         }
 
-        public Task<StoredRevision?> ReadAsync(string ns, string name, CancellationToken ct)
-        {
-            ct.ThrowIfCancellationRequested();
-            Reads++;
-            return Task.FromResult(_objects.GetValueOrDefault((ns, name)));
-        }
+        public string? ResourceVersionOf(string ns, string name) => Revisions().FirstOrDefault(r => r.ObjectName == name)?.ResourceVersion;
 
-        public PayloadsToRead? PayloadsToRead(ReleaseKey release) => _index.PayloadsToRead(release);
-
-        public string? ResourceVersionOf(string ns, string name) => _objects.GetValueOrDefault((ns, name))?.ResourceVersion;
+        // The in-memory store answers at once; read directly, not through the counting wrapper the evaluator may use.
+        private IReadOnlyList<StoredRevision> Revisions() =>
+            store.ReadHistoryAsync(release.Release, release.Namespace, CancellationToken.None).GetAwaiter().GetResult().Revisions;
     }
 
     private sealed class FakeLeadership : ILeadership
