@@ -14,17 +14,11 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
-    /// <summary>
-    /// The drills are written against the "Done when" of deploying under a lease but have not yet run to the end on
-    /// the sandbox: one of them left a frozen helm upgrade and the run waited on it. Skipped until that is found.
-    /// </summary>
-    private const string RunDrillsPending = "run drills: one hangs on the sandbox's frozen PATCH; being investigated";
-
     private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
     private static readonly string[] NoCi = ["--skip-ci-check", "--reason", "DRILL-17 run"];
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task NormalRun_PassesHelmsExitCode_AndReleasesTheLeaseWithTheOutcome(string helm)
     {
@@ -54,14 +48,15 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
                 .ToDictionary(k => k, k => (string?)lease["metadata"]!["annotations"]![k]));
     }
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task SigtermToRun_DuringWait_HelmMarksTheReleaseFailed(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-sigterm");
         await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
-        using var run = await StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
-        await UntilAsync(() => DeploymentNeverReady(ns), run);
+        using var drill = new RunDrill(cluster);
+        var run = await drill.StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
+        await drill.UntilAsync(() => DeploymentNeverReady(ns), run, "helm to wait on the Deployment that never becomes ready");
 
         var ended = await run.TerminateAsync(GracePeriod);
 
@@ -71,17 +66,18 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         Assert.Equal(("1", "failed"), ((string?)annotations["helm-unstick.io/exit-code"], (string?)annotations["helm-unstick.io/release-status"]));
     }
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task SigkillOfHelmAlone_WithRecover_UnstucksWithBackupAndAudit_AndTheNextUpgradeWorks(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-recover");
         await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
-        using var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
-        using var run = await StartRunAsync(["--recover", .. NoCi], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await Task.WhenAny(hold.FirstMatch, run.Exited);
+        using var drill = new RunDrill(cluster);
+        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
+        var run = await drill.StartRunAsync(["--recover", .. NoCi], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await drill.UntilHeldAsync(hold, run);
 
-        Signal(HelmOf(run), "KILL");
+        RunDrill.Signal("KILL", drill.HelmOf(run));
         var ended = await run.WaitAsync();
 
         Assert.True(ended.ExitCode == 137, ended.ToString());
@@ -93,20 +89,22 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         await cluster.HelmSucceedsAsync(helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
     }
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task SigkillOfRunAndHelmTogether_IsStaleWithinLeaseDurationPlus5s_AndFixed_WhileUnguardedStaysPossiblyRunning(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-killed");
         await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
-        using var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
-        using var run = await StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await Task.WhenAny(hold.FirstMatch, run.Exited);
+        using var drill = new RunDrill(cluster);
+        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
+        var run = await drill.StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await drill.UntilHeldAsync(hold, run);
 
-        var helmPid = HelmOf(run);
-        await run.KillAsync();
-        Signal(helmPid, "KILL");
+        // One kill(1) for both, as a lost node ends them. Killing run alone first and waiting for it would wait for
+        // ever: helm, in a process group of its own, still holds run's stdout and stderr open.
+        RunDrill.Signal("KILL", run.Id, drill.HelmOf(run));
         var killed = Stopwatch.StartNew();
+        Assert.Equal(137, (await run.WaitAsync()).ExitCode);
         JsonNode? finding;
         do
         {
@@ -127,19 +125,20 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         Assert.Equal("possibly-running", (string?)Assert.Single(JsonNode.Parse(unguardedScan.Out)!.AsArray())!["verdict"]);
     }
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task TwoRuns_TheSecondWaitsForTheFirst_ThenDeploys(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-two");
         await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
-        var hold = cluster.Server.Faults.Freeze("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$", times: 1);
-        using var first = await StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await Task.WhenAny(hold.FirstMatch, first.Exited);
+        using var drill = new RunDrill(cluster);
+        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
+        var first = await drill.StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await drill.UntilHeldAsync(hold, first);
 
-        using var second = await StartRunAsync(["--wait-for-release", "2m"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=3");
-        await UntilAsync(() => second.ErrContains("helm-unstick: waiting for release app: held by "), second);
-        hold.Dispose();
+        var second = await drill.StartRunAsync(["--wait-for-release", "2m"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=3");
+        await drill.UntilAsync(() => second.ErrContains("helm-unstick: waiting for release app: held by "), second, "the second run to say that it waits");
+        hold.Release();
         var firstEnded = await first.WaitAsync();
         var secondEnded = await second.WaitAsync();
 
@@ -149,14 +148,15 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         Assert.Matches(@"(?m)^3\s+.*\sdeployed\s", history.Out);
     }
 
-    [Theory(Skip = RunDrillsPending)]
+    [Theory]
     [EachToolset]
     public async Task LostApiConnection_Exits5_WithHelmStoppedBySigterm(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-lost");
         await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
-        using var run = await StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
-        await UntilAsync(() => DeploymentNeverReady(ns), run);
+        using var drill = new RunDrill(cluster);
+        var run = await drill.StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
+        await drill.UntilAsync(() => DeploymentNeverReady(ns), run, "helm to wait on the Deployment that never becomes ready");
 
         using var down = cluster.Server.Faults.Respond("PUT", $"^/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/", 503, times: int.MaxValue);
         var ended = await run.WaitAsync();
@@ -166,9 +166,6 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         Assert.Contains("sending SIGTERM to COMMAND", ended.Err);
         Assert.Equal("failed", LatestStatus(ns));
     }
-
-    private Task<ToolProcess> StartRunAsync(string[] runFlags, string helm, params string[] helmArgs) =>
-        cluster.StartHelmUnstickAsync(["run", .. runFlags, "--", RepositoryPaths.Tool(helm, "helm"), .. helmArgs]);
 
     private JsonObject Lease(string ns) => cluster.Server.Store.Get("coordination.k8s.io/v1", "leases", ns, "helm-unstick.app")!;
 
@@ -180,54 +177,4 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         cluster.Server.Store.List("v1", "secrets", ns)
             .Where(s => (string?)s["metadata"]!["labels"]?["owner"] == "helm")
             .MaxBy(s => int.Parse((string)s["metadata"]!["labels"]!["version"]!, CultureInfo.InvariantCulture))?["metadata"]!["labels"]!["status"]?.GetValue<string>();
-
-    /// <summary>helm's pid: the child run started (the leader of its own process group).</summary>
-    private static int HelmOf(ToolProcess run)
-    {
-        foreach (var stat in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Select(d => Path.Combine(d, "stat")))
-        {
-            string text;
-            try
-            {
-                text = File.ReadAllText(stat);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A process that ended, or one of another user, since the directory was listed.
-                continue;
-            }
-
-            // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            if (int.Parse(fields[1], CultureInfo.InvariantCulture) == run.Id)
-            {
-                return int.Parse(text[..text.IndexOf(' ')], CultureInfo.InvariantCulture);
-            }
-        }
-
-        Assert.Fail($"run (pid {run.Id}) has no child:\n{run.Err}");
-        return 0;
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("/bin/kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
-
-    /// <summary>Waits (briefly, checking) until the condition holds; fails if the process ends first.</summary>
-    private static async Task UntilAsync(Func<bool> condition, ToolProcess process)
-    {
-        for (var i = 0; i < 3000 && !condition(); i++)
-        {
-            if (process.Exited.IsCompleted)
-            {
-                Assert.Fail($"the process ended before the condition held:\n{await process.WaitAsync()}");
-            }
-
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), "the condition did not hold within 30 seconds");
-    }
 }

@@ -130,10 +130,12 @@ public sealed class SandboxCluster : IAsyncLifetime
     {
         var hold = Server.Faults.Freeze(method, pathPattern, times: 1);
         using var process = StartHelmWithDriver(helm, driver, args);
-        var first = await Task.WhenAny(hold.FirstMatch, process.Exited);
+        var first = await Task.WhenAny(hold.FirstMatch, process.Exited, Task.Delay(TimeSpan.FromMinutes(2)));
         if (first != hold.FirstMatch)
         {
-            Assert.Fail($"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}");
+            Assert.Fail(process.Exited.IsCompleted
+                ? $"helm ended before sending {method} {pathPattern}:\n{await process.WaitAsync()}"
+                : $"helm did not send {method} {pathPattern} within 2 minutes:\n--- stdout\n{process.Out}\n--- stderr\n{process.Err}");
         }
 
         await process.KillAsync();

@@ -123,11 +123,14 @@ internal sealed class ToolProcess : IDisposable
         return await EndedWithinAsync(limit, $"was still running {limit.TotalSeconds} s after SIGTERM");
     }
 
-    /// <summary>SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up.</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// SIGKILL, as an OOM kill or a lost CI runner ends helm: it gets no chance to clean up. The wait for its end is
+    /// bounded too: a process it started that lives on holds its output open, and its end is not seen before that closes.
+    /// </summary>
+    public Task KillAsync()
     {
         _process.Kill();
-        await _process.WaitForExitAsync();
+        return EndedWithinAsync(CommandLimit, $"was killed, but something it started still holds its output open after {CommandLimit.TotalMinutes} minutes");
     }
 
     public void Dispose()
