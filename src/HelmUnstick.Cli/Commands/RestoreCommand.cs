@@ -69,6 +69,11 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw new CliException(ExitCodes.Usage, $"'{location}' is not secret://NAMESPACE/NAME; list backups with: helm-unstick backups -A");
         }
 
+        if (inCluster && (KubernetesNames.NamespaceProblem(backupNamespace) ?? KubernetesNames.ObjectNameProblem(backupName)) is { } problem)
+        {
+            throw new CliException(ExitCodes.Usage, $"{location}: {problem}; nothing was read or changed");
+        }
+
         // A file is checked before any request; a backup Secret as soon as it is read, by the same checks.
         var fileBackup = inCluster ? null : BackupFiles.Read(location);
         using var session = ClusterSession.Connect(common.Target(result), env);
