@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Engine.Kube;

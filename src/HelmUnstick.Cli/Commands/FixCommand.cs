@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Engine.Ci;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Remediation;
@@ -182,7 +183,12 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var applied = await engine.ApplyAsync(request, plan, AuditLog.For(env), ct);
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
         var restoreHint = applied.Backup is { } backup ? $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply" : null;
-        var code = UnstickResultText.Report(env, run, applied, restoreHint);
+        var (code, error) = UnstickResultText.Report(env, run, applied, restoreHint);
+        if (error is not null)
+        {
+            throw new CliException(code, error);
+        }
+
         if (applied.Outcome == UnstickOutcome.Fixed)
         {
             if (record.Explanation is { } explained)

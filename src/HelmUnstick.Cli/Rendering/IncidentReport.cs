@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using HelmUnstick.Cli.Commands;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
