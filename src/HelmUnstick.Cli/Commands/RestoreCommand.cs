@@ -62,11 +62,6 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
 
         var request = new RestoreRequest(result.GetValue(_backup)!, result.GetValue(_force), result.GetValue(_reason), AuditLog.CurrentUser(env));
 
-        if (inCluster && (KubernetesNames.NamespaceProblem(backupNamespace) ?? KubernetesNames.ObjectNameProblem(backupName)) is { } problem)
-        {
-            throw new CliException(ExitCodes.Usage, $"{location}: {problem}; nothing was read or changed");
-        }
-
         // A file is checked before any request; a backup Secret as soon as it is read, by the same checks.
         var fileBackup = RestoreService.ReadFile(request.Location);
         using var session = ClusterSession.Connect(common.Target(result), env);
