@@ -151,7 +151,7 @@ internal sealed class RestoreService(ClusterSession session, TimeProvider clock)
             throw KubeErrors.Translate(e, session, $"restoring {plan.Kind} {backup.Namespace}/{backup.Name}");
         }
 
-        var entry = new AuditEntry(clock.GetUtcNow(), user, session.ContextName, backup.Namespace, backup.Name, backup.Revision, "restore", plan.Reasons, "changed", plan.Source);
+        var entry = new AuditEntry(clock.GetUtcNow(), user, session.ContextName, backup.Namespace, backup.Name, backup.Revision, "restore", plan.Reasons, AuditOutcome.Changed, plan.Source);
         return new RestoreReport(plan, entry, log.Append(entry));
     }
 
