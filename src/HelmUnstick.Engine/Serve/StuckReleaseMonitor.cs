@@ -37,6 +37,10 @@ internal sealed class StuckReleaseMonitor(ReleaseWatcher watcher, ReleaseEvaluat
             }
 
             ct.ThrowIfCancellationRequested();
+
+            // Whether the resync is due is decided before the changes are looked at: a resync that comes due while
+            // they are would otherwise skip them, as if looked at already, though they were looked at before it.
+            var due = env.Now >= nextResync;
             var changed = new HashSet<Core.Diagnosis.ReleaseKey>();
             while (watcher.Changes.TryRead(out var release))
             {
@@ -48,7 +52,6 @@ internal sealed class StuckReleaseMonitor(ReleaseWatcher watcher, ReleaseEvaluat
                 await evaluator.EvaluateAsync(release, ct);
             }
 
-            var due = env.Now >= nextResync;
             if (_resyncRequests.Reader.TryRead(out _) || due)
             {
                 foreach (var release in evaluator.Tracked.Union(watcher.Candidates()).Except(changed).ToList())
