@@ -52,6 +52,30 @@ internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
         }
     }
 
+    /// <summary>
+    /// Completes, with its due time, once a wait of exactly <paramref name="wait"/> is pending (started and not yet
+    /// due): the code under test is then parked on it, and advancing to that time releases exactly that wait.
+    /// </summary>
+    public async Task<DateTimeOffset> PendingAsync(TimeSpan wait)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_gate)
+            {
+                var now = GetUtcNow();
+                if (_waits.Where(w => w.Wait == wait && w.At > now).Select(w => (DateTimeOffset?)w.At).Min() is { } at)
+                {
+                    return at;
+                }
+
+                signal = _started.Task;
+            }
+
+            await signal.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     /// <summary>Runs time forward over every wait shorter than <paramref name="limit"/> until <paramref name="task"/> ends.</summary>
     public async Task<T> SkipWaitsShorterThanAsync<T>(TimeSpan limit, Task<T> task)
     {

@@ -17,6 +17,9 @@ public sealed class DeployLeaseTests
     private static readonly DateTimeOffset Start = new(2026, 12, 6, 11, 0, 0, TimeSpan.Zero);
     private static readonly CiJobReference Job = new("https://gitlab.example/ops/deploy/-/jobs/77", "12", "77");
 
+    /// <summary>A third of the claim's 15 s duration.</summary>
+    private static readonly TimeSpan RenewalPeriod = TimeSpan.FromSeconds(5);
+
     [Fact]
     public async Task Acquire_CreatesTheLabelledLease_ThenAnotherRunIsRefusedNamingTheHolder()
     {
@@ -85,18 +88,20 @@ public sealed class DeployLeaseTests
     public async Task Renew_EveryThirdOfTheDuration_OnTheCommandsClock()
     {
         await using var cli = await CliHarness.StartAsync(new SandboxOptions());
-        var clock = new FakeTimeProvider(Start);
+        var clock = new RetryClock(Start);
         using var session = Connect(cli, clock);
         var store = new ReleaseLeaseStore(session);
         var lease = (await DeployLease.AcquireAsync(store, Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
         using var stop = new CancellationTokenSource();
         var renewing = lease.RenewAsync(stop.Token);
 
+        // Each step waits for the loop to park on its timer first: a step taken before would push the renewal back.
+        await clock.PendingAsync(RenewalPeriod);
         clock.Advance(TimeSpan.FromSeconds(4));
         var notYet = await RenewTimeAsync(store);
         clock.Advance(TimeSpan.FromSeconds(1));
         await UntilAsync(async () => await RenewTimeAsync(store) == Start + TimeSpan.FromSeconds(5));
-        clock.Advance(TimeSpan.FromSeconds(5));
+        clock.Advance(await clock.PendingAsync(RenewalPeriod) - clock.GetUtcNow());
         await UntilAsync(async () => await RenewTimeAsync(store) == Start + TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         await renewing;
@@ -127,7 +132,7 @@ public sealed class DeployLeaseTests
     public async Task TakenByAnotherHolder_LosesTheLeaseAtTheNextRenewal()
     {
         await using var cli = await CliHarness.StartAsync(new SandboxOptions());
-        var clock = new FakeTimeProvider(Start);
+        var clock = new RetryClock(Start);
         using var session = Connect(cli, clock);
         var lease = (await DeployLease.AcquireAsync(new ReleaseLeaseStore(session), Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
         var stored = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!;
@@ -135,7 +140,7 @@ public sealed class DeployLeaseTests
         cli.Server.Store.Upsert("coordination.k8s.io/v1", "leases", stored);
         var renewing = lease.RenewAsync(CancellationToken.None);
 
-        var lostAfter = await AdvanceUntilAsync(clock, lease.Lost);
+        var lostAfter = await RenewUntilAsync(clock, lease.Lost);
         await renewing;
 
         Assert.Equal(TimeSpan.FromSeconds(5), lostAfter);
@@ -179,6 +184,30 @@ public sealed class DeployLeaseTests
         }
 
         Assert.True(await condition(), "the renewal did not happen");
+    }
+
+    /// <summary>
+    /// Runs the renewal loop one renewal at a time until <paramref name="task"/> completes: waits until the loop is
+    /// parked on its timer (or <paramref name="task"/> completed), then moves the clock exactly to that timer's due time.
+    /// Returns how far the clock moved, which is then a whole number of renewal periods.
+    /// </summary>
+    private static async Task<TimeSpan> RenewUntilAsync(RetryClock clock, Task task)
+    {
+        var start = clock.GetUtcNow();
+        for (var renewal = 0; renewal < 60; renewal++)
+        {
+            var parked = clock.PendingAsync(RenewalPeriod);
+            await Task.WhenAny(task, parked);
+            if (task.IsCompleted)
+            {
+                return clock.GetUtcNow() - start;
+            }
+
+            clock.Advance(await parked - clock.GetUtcNow());
+        }
+
+        Assert.Fail("did not complete within 60 renewals");
+        return TimeSpan.Zero;
     }
 
     /// <summary>Moves the clock half a second at a time, letting the renewals run in between, until <paramref name="task"/> completes.</summary>
