@@ -181,11 +181,13 @@ public sealed class ServeCommandTests
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
         using var forbidden = cli.Server.Faults.Respond("GET", "^/api/v1/secrets$", 403, times: 1);
-        var clock = new FakeTimeProvider(cli.Now);
+        var clock = new RetryClock(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
 
         await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains("helm_unstick_watch_errors_total 1"), "the counted error");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await serve.GetAsync("/readyz")).Status);
+        // The error is counted before the backoff starts: a step taken before it would push the retry back.
+        await clock.PendingAsync(TimeSpan.FromSeconds(1));
         clock.Advance(TimeSpan.FromSeconds(1));
         await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "the retried list");
         await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains(StuckSeries), "the stuck release");
