@@ -54,6 +54,8 @@ internal static class CliApp
     /// <param name="buildRoot">Builds the tree around an environment: run once more around a plain console when the output is not to be styled.</param>
     public static async Task<int> InvokeAsync(Func<CliEnvironment, Command> buildRoot, string toolName, string[] args, CliEnvironment env, CancellationToken ct = default)
     {
+        // Before anything is built around it: every command writes through the run's redaction.
+        env = env.Redacting();
         var root = buildRoot(env);
         var result = root.Parse(args);
         if (root is RootCommand { Directives: var directives } && result.GetResult(directives.OfType<SuggestDirective>().Single()) is { } completionRequest)
@@ -80,10 +82,10 @@ internal static class CliApp
 
         if (result.Errors.Count > 0)
         {
-            // Parse errors are caught before anything runs: one line, and where to read more.
-            var command = string.Join(' ', result.CommandResult.Command.Name == root.Name ? [] : new[] { result.CommandResult.Command.Name });
-            env.Error.WriteLine($"error: {result.Errors[0].Message}");
-            env.Error.WriteLine($"See '{toolName} {command}{(command.Length > 0 ? " " : "")}--help'.");
+            // Parse errors are caught before anything runs: one line, saying where to read more.
+            var command = result.CommandResult.Command;
+            var help = $"see '{toolName} {(command == root ? "" : command.Name + " ")}--help'";
+            env.Error.WriteLine($"error: {UnknownCommand(command, result.UnmatchedTokens) ?? result.Errors[0].Message.TrimEnd('.')} ({help})");
             return ExitCodes.Usage;
         }
 
@@ -94,6 +96,53 @@ internal static class CliApp
             EnableDefaultExceptionHandler = false,
         };
         return await result.InvokeAsync(config, ct);
+    }
+
+    /// <summary>A word where a command was expected, with the nearest command (<c>scna</c>: did you mean scan?).</summary>
+    private static string? UnknownCommand(Command command, IReadOnlyList<string> unmatched)
+    {
+        if (command.Subcommands.Count == 0 || unmatched.Count == 0 || unmatched[0].StartsWith('-'))
+        {
+            return null;
+        }
+
+        var word = unmatched[0];
+        var nearest = command.Subcommands.Where(c => !c.Hidden)
+            .Select(c => (c.Name, Distance: EditDistance(word, c.Name)))
+            .Where(c => c.Distance <= Math.Max(1, c.Name.Length / 2))
+            .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => c.Name).FirstOrDefault();
+        return $"unknown command '{word}'{(nearest is null ? "" : $"; did you mean {nearest}?")}";
+    }
+
+    /// <summary>Optimal string alignment distance: a swap of two neighbours (<c>scna</c>) counts as one edit.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 
     /// <summary>

@@ -19,5 +19,13 @@ internal sealed record CliEnvironment(
     Spectre.Console.IAnsiConsole? ProgressConsole = null) : HostEnvironment(GetEnvironmentVariable, Clock, Error)
 {
     /// <summary>Writes data (tables, JSON) to standard output without markup or wrapping.</summary>
-    public void WriteData(string text) => Console.Profile.Out.Writer.WriteLine(text);
+    public void WriteData(string text) => Console.Profile.Out.Writer.WriteLine(Secrets.Redact(text));
+
+    /// <summary>This environment with every output (standard output, standard error, progress) masked by <see cref="HostEnvironment.Secrets"/>.</summary>
+    public CliEnvironment Redacting() => this with
+    {
+        Console = new Rendering.RedactingConsole(Console, Secrets),
+        Error = Secrets.Writer(Error),
+        ProgressConsole = ProgressConsole is { } progress ? new Rendering.RedactingConsole(progress, Secrets) : null,
+    };
 }

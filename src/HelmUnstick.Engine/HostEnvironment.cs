@@ -16,4 +16,7 @@ internal record HostEnvironment(Func<string, string?> GetEnvironmentVariable, Ti
             "helm-unstick");
 
     public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>The credentials this run has loaded, masked in everything it prints or writes (copied along by <c>with</c>).</summary>
+    public Safety.Redactor Secrets { get; init; } = new();
 }

@@ -17,8 +17,9 @@ public sealed class FaultInjector
     private readonly List<FaultRule> _rules = [];
 
     /// <summary>Answers the next <paramref name="times"/> matching requests with <paramref name="statusCode"/> and a Status body.</summary>
-    public FaultRule Respond(string method, string pathPattern, int statusCode, int times = 1, TimeSpan? retryAfter = null) =>
-        Add(new FaultRule(this, method, pathPattern, times, FaultAction.Respond) { StatusCode = statusCode, RetryAfter = retryAfter });
+    /// <param name="message">The Status message, instead of the usual one for the code (an API server or proxy that echoes the request).</param>
+    public FaultRule Respond(string method, string pathPattern, int statusCode, int times = 1, TimeSpan? retryAfter = null, string? message = null) =>
+        Add(new FaultRule(this, method, pathPattern, times, FaultAction.Respond) { StatusCode = statusCode, RetryAfter = retryAfter, Message = message });
 
     /// <summary>Holds the next matching requests for <paramref name="delay"/> before serving them normally.</summary>
     public FaultRule Delay(string method, string pathPattern, TimeSpan delay, int times = int.MaxValue) =>
@@ -95,7 +96,7 @@ public sealed class FaultInjector
                     context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 }
 
-                await KubeJson.WriteAsync(context, rule.StatusCode, FaultStatus(rule.StatusCode, rule.RetryAfter));
+                await KubeJson.WriteAsync(context, rule.StatusCode, FaultStatus(rule.StatusCode, rule.RetryAfter, rule.Message));
                 return true;
             case FaultAction.Delay:
                 await Task.Delay(rule.DelayBy, context.RequestAborted);
@@ -115,7 +116,7 @@ public sealed class FaultInjector
         }
     }
 
-    private static JsonObject FaultStatus(int code, TimeSpan? retryAfter)
+    private static JsonObject FaultStatus(int code, TimeSpan? retryAfter, string? customMessage)
     {
         var (reason, message) = code switch
         {
@@ -131,7 +132,7 @@ public sealed class FaultInjector
             details["retryAfterSeconds"] = (int)Math.Ceiling(delay.TotalSeconds);
         }
 
-        return ApiErrors.Status(code, reason, message, details);
+        return ApiErrors.Status(code, reason, customMessage ?? message, details);
     }
 }
 
@@ -167,6 +168,8 @@ public sealed class FaultRule : IDisposable
     internal FaultAction Action { get; }
 
     internal int StatusCode { get; init; }
+
+    internal string? Message { get; init; }
 
     internal TimeSpan? RetryAfter { get; init; }
 

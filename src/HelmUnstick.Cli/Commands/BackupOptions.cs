@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Backups;
+using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -28,6 +29,7 @@ internal sealed class BackupOptions(string directoryDescription)
         HelpName = "N",
         Description = $"With --backup-store secret: backups kept per release; the oldest are removed only after a newer one was written and read back (default {BackupRetention.DefaultKeep})",
         DefaultValueFactory = _ => BackupRetention.DefaultKeep,
+        CustomParser = r => CommonOptions.WholeNumber(r, "--backup-keep", minimum: 1, tooSmall: "keeps nothing; give at least 1") ?? 0,
     };
 
     public void AddTo(Command command)
@@ -48,10 +50,9 @@ internal sealed class BackupOptions(string directoryDescription)
                 r.AddError("--backup-namespace is where backup Secrets go: it needs --backup-store secret");
             }
 
-            // Only a value given: the default is not applied yet while validating.
-            if (r.GetResult(Keep) is { Implicit: false } && r.GetValue(Keep) is var keep and < 1)
+            if (r.GetValue(Namespace) is { } backupNamespace && KubernetesNames.NamespaceProblem(backupNamespace) is { } problem)
             {
-                r.AddError($"--backup-keep: '{keep}' keeps nothing; give at least 1");
+                r.AddError($"--backup-namespace: {problem}");
             }
         });
     }

@@ -76,15 +76,3 @@ internal sealed class BackupsCommand(CommonOptions common, CliEnvironment env)
         return ExitCodes.Ok;
     }
 }
-
-/// <summary>One backup Secret as <c>backups</c> lists it.</summary>
-/// <param name="Namespace">Where the backup Secret is (not the release's namespace).</param>
-/// <param name="ReleaseNamespace">The namespace of the release it copies.</param>
-internal sealed record BackupRow(
-    string Namespace,
-    string Name,
-    string Release,
-    string ReleaseNamespace,
-    int? Revision,
-    DateTimeOffset? Taken,
-    string Restore);

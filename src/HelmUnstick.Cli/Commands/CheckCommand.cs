@@ -1,10 +1,8 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -60,41 +58,3 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         return code;
     }
 }
-
-/// <summary>The preflight as <c>check -o json</c> prints it.</summary>
-internal sealed record CheckReport(
-    string Release,
-    string Namespace,
-    string State,
-    int? StuckRevision,
-    string? StuckStatus,
-    string? SecretName,
-    bool Stale,
-    string? Verdict,
-    IReadOnlyList<string> Evidence,
-    bool Blocked,
-    IReadOnlyList<CheckReportItem> Checks,
-    IReadOnlyList<string> Notes,
-    string Change,
-    string HelmNow,
-    string HelmAfterFix)
-{
-    public static CheckReport From(RemediationPlan plan) => new(
-        plan.Diagnosis.Release,
-        plan.Diagnosis.Namespace,
-        plan.Diagnosis.State.ToString().ToLowerInvariant(),
-        plan.Target?.Revision,
-        plan.Target?.Release?.StatusText,
-        plan.Target?.ObjectName,
-        plan.Liveness?.Verdict == LivenessVerdict.Stale,
-        plan.Liveness?.Verdict.ToName(),
-        plan.Liveness is { } liveness ? LivenessText.Evidence(liveness) : [],
-        plan.Blocked,
-        plan.Checks.Select(c => new CheckReportItem(CheckText.Title(c), c.Outcome.ToString().ToLowerInvariant(), CheckText.Summary(c), CheckText.Evidence(c))).ToList(),
-        plan.Diagnosis.Anomalies.Select(a => $"{a.ObjectName}: {a.Message}").ToList(),
-        plan.ChangeDescription,
-        plan.Before.Summary,
-        plan.After.Summary);
-}
-
-internal sealed record CheckReportItem(string Title, string Outcome, string Summary, IReadOnlyList<string> Evidence);

@@ -53,7 +53,7 @@ internal sealed class CiRetryOptions
         CiSources sources;
         try
         {
-            sources = CiSettings.Load(session.ContextName, safety.CiFlags(r), env.GetEnvironmentVariable);
+            sources = CiSettings.Load(session.ContextName, safety.CiFlags(r), env.GetEnvironmentVariable).MaskingTokens(env.Secrets);
         }
         catch (CiConfigException e)
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Completions;
 using HelmUnstick.Engine.Kube;
-using k8s;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -53,19 +52,13 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
         return Complete(context, async result => (await Contexts(result)).Where(name => !taken.Contains(name)).Select(name => listed + name));
     }
 
-    private Task<IEnumerable<string>> Contexts(ParseResult result)
-    {
-        var path = ClusterSession.ExplicitKubeconfig(Target(result), env) ?? ClusterSession.DefaultKubeconfig(env);
-        var file = KubernetesClientConfiguration.LoadKubeConfig(path);
-        return Task.FromResult(file.Contexts?.Select(c => c.Name) ?? []);
-    }
+    private Task<IEnumerable<string>> Contexts(ParseResult result) => Task.FromResult<IEnumerable<string>>(ClusterNames.Contexts(Target(result), env));
 
     private async Task<IEnumerable<string>> Namespaces(ParseResult result)
     {
         using var session = Connect(result);
         using var budget = Budget(result);
-        var list = await KubeHttp.GetJsonAsync(session, "api/v1/namespaces?limit=1000", KubeReleaseStore.MetadataOnlyAccept, budget.Token);
-        return (list["items"]?.AsArray() ?? []).Select(item => item?["metadata"]?["name"]?.GetValue<string>()).OfType<string>().ToList();
+        return await ClusterNames.NamespacesAsync(session, budget.Token);
     }
 
     /// <summary>Release names in the namespace asked for; as many as the budget allows on a namespace with very many.</summary>
@@ -73,24 +66,7 @@ internal sealed class ClusterCompletions(CommonOptions common, CliEnvironment en
     {
         using var session = Connect(result);
         using var budget = Budget(result);
-        var ns = session.NamespaceOr(Target(result).Namespace);
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            await foreach (var listed in new KubeReleaseStore(session, common.DriverOf(result, env)).ListMetadataAsync(ns, KubeReleaseStore.HelmOwnerSelector, 500, budget.Token))
-            {
-                if (listed.Labels.TryGetValue("name", out var name))
-                {
-                    names.Add(name);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (names.Count > 0)
-        {
-            // Out of time on a namespace with very many Secrets: the names found so far are still worth offering.
-        }
-
-        return names;
+        return await ClusterNames.ReleasesAsync(session, common.DriverOf(result, env), session.NamespaceOr(Target(result).Namespace), budget.Token);
     }
 
     private ClusterSession Connect(ParseResult result) => ClusterSession.Connect(Target(result), env);

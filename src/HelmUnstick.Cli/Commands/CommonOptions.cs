@@ -172,6 +172,21 @@ internal sealed class CommonOptions(CliEnvironment env)
         return option;
     }
 
+    /// <summary>The value of an option that takes a whole number of at least <paramref name="minimum"/>, refused at parse time in words.</summary>
+    /// <param name="tooSmall">What to say of a number below the minimum, when there is more to say than the minimum.</param>
+    public static int? WholeNumber(System.CommandLine.Parsing.ArgumentResult r, string name, int minimum, string? tooSmall = null)
+    {
+        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        var isNumber = int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value);
+        if (isNumber && value >= minimum)
+        {
+            return value;
+        }
+
+        r.AddError($"{name}: '{text}' {(isNumber && tooSmall is not null ? tooSmall : $"is not a whole number of at least {minimum}")}");
+        return null;
+    }
+
     /// <summary>The staleness threshold given, or the default (never zero by omission: zero means "all stale").</summary>
     public static TimeSpan StaleAfterValue(ParseResult result, Option<TimeSpan?> option) =>
         result.GetValue(option) ?? StuckReleaseRule.DefaultStaleAfter;
@@ -186,10 +201,9 @@ internal sealed class CommonOptions(CliEnvironment env)
         // Helm's own rule; it also keeps a name from smuggling extra terms into the label selector.
         release.Validators.Add(r =>
         {
-            var name = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
-            if (name.Length > 53 || !System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))
+            if (KubernetesNames.ReleaseNameProblem(r.Tokens.Count > 0 ? r.Tokens[0].Value : "") is { } problem)
             {
-                r.AddError($"'{name}' is not a Helm release name (lowercase letters, digits, '-' and '.', at most 53 characters)");
+                r.AddError(problem);
             }
         });
         return release;

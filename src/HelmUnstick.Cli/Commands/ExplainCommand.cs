@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
@@ -21,6 +22,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
     {
         Description = "The revision to explain (default: the stuck revision, else the newest)",
         HelpName = "N",
+        CustomParser = r => CommonOptions.WholeNumber(r, "--revision", minimum: 1),
     };
 
     private readonly Option<bool> _showValues = new("--show-values")
@@ -28,11 +30,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         Description = "Print user values and the manifest values that may hold them (hidden by default: they may be passwords)",
     };
 
-    private readonly Option<string?> _report = new("--report")
-    {
-        Description = "Also write a Markdown incident note to FILE (mode 0600)",
-        HelpName = "FILE",
-    };
+    private readonly ReportOptions _report = new("Also write a Markdown incident note to FILE (mode 0600)");
 
     public Command Build()
     {
@@ -46,8 +44,9 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             Exit codes: 0 explained, 2 usage error (release, namespace or revision not found), 3 API error.
             """)
         {
-            common.Release, _revision, _showValues, common.ReleaseOutput, _report,
+            common.Release, _revision, _showValues, common.ReleaseOutput,
         };
+        _report.AddTo(command);
         command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
         return command;
     }
@@ -77,9 +76,9 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
         record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
 
-        if (result.GetValue(_report) is { } report)
+        if (_report.PathOf(result) is not null)
         {
-            IncidentReport.Write(report, IncidentReport.ToMarkdown(record, env.Now));
+            _report.Write(result, env, IncidentReport.ToMarkdown(record, env.Now));
         }
 
         if (common.WantsJson(result))
@@ -101,7 +100,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
                 env.WriteData($"Lease: {lease.Counts.ToName()}: {LivenessText.Line(lease, TimeSpan.Zero, env.Now)}. Consequence: {LivenessText.LeaseConsequence(lease, explained.Stuck.Revision)}.");
             }
 
-            if (result.GetValue(_report) is { } written)
+            if (_report.PathOf(result) is { } written)
             {
                 env.WriteData($"Report: {written}");
             }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Engine.Ci;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Remediation;
@@ -23,7 +24,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     private readonly Option<bool> _apply = new("--apply") { Description = "Make the change (default: print the plan and change nothing)" };
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Do not ask for confirmation (required with --apply when not at a terminal)" };
     private readonly BackupOptions _backups = new("With --backup-store file (the default): where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)");
-    private readonly Option<string?> _report = new("--report") { Description = "Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps", HelpName = "FILE" };
+    private readonly ReportOptions _report = new("Also write a Markdown incident note to FILE (mode 0600): timeline, checks, change, backup, revision diff, next steps");
     private readonly Option<bool> _retryCi = new("--retry-ci")
     {
         Description = "After a verified fix, re-run the newest failed deploy job of the mapped environments (GitLab: retry the job; " +
@@ -48,8 +49,9 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
             3 cluster/API error (nothing changed), 4 changed but not verified (the message gives the restore command).
             """)
         {
-            common.Release, _strategy, _apply, _yes, _report, _showValues, common.ReleaseOutput, _retryCi,
+            common.Release, _strategy, _apply, _yes, _showValues, common.ReleaseOutput, _retryCi,
         };
+        _report.AddTo(command);
         _backups.AddTo(command);
         _safety.AddTo(command);
         _retry.AddTo(command, r => r.GetValue(_retryCi), "--retry-ci");
@@ -181,7 +183,12 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
         var applied = await engine.ApplyAsync(request, plan, AuditLog.For(env), ct);
         var kubeconfig = common.Target(result).Kubeconfig is { } path ? $" --kubeconfig '{Path.GetFullPath(path)}'" : "";
         var restoreHint = applied.Backup is { } backup ? $"helm-unstick restore '{backup}'{kubeconfig} --context '{session.ContextName}' --apply" : null;
-        var code = UnstickResultText.Report(env, run, applied, restoreHint);
+        var (code, error) = UnstickResultText.Report(env, run, applied, restoreHint);
+        if (error is not null)
+        {
+            throw new CliException(code, error);
+        }
+
         if (applied.Outcome == UnstickOutcome.Fixed)
         {
             if (record.Explanation is { } explained)
@@ -277,11 +284,11 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
     private void Finish(ParseResult result, FixRun run, int exitCode)
     {
-        if (result.GetValue(_report) is { } report)
+        if (_report.PathOf(result) is { } report)
         {
             try
             {
-                IncidentReport.Write(report, IncidentReport.ToMarkdown(run.Record, env.Now));
+                _report.Write(result, env, IncidentReport.ToMarkdown(run.Record, env.Now));
                 run.Say($"  Report: {report}");
             }
             catch (Exception e)

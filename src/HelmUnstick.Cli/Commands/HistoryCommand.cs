@@ -72,14 +72,3 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         return diagnosis.State == ReleaseState.Stuck ? ExitCodes.Blocked : ExitCodes.Ok;
     }
 }
-
-internal sealed record HistoryRow(
-    int Revision,
-    DateTimeOffset? Updated,
-    string Status,
-    string? LabelStatus,
-    string Chart,
-    string? AppVersion,
-    string Description,
-    string SecretName,
-    bool Stuck);

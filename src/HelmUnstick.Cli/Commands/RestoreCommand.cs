@@ -1,10 +1,8 @@
 using System.CommandLine;
-using HelmUnstick.Core.Backups;
 using HelmUnstick.Core.Credentials;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
-using k8s.Models;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -62,121 +60,61 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
             throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
         }
 
-        var location = result.GetValue(_backup)!;
-        var inCluster = BackupSecret.TryParseUri(location, out var backupNamespace, out var backupName);
-        if (!inCluster && location.StartsWith(BackupSecret.UriScheme, StringComparison.Ordinal))
-        {
-            throw new CliException(ExitCodes.Usage, $"'{location}' is not secret://NAMESPACE/NAME; list backups with: helm-unstick backups -A");
-        }
+        var request = new RestoreRequest(result.GetValue(_backup)!, result.GetValue(_force), result.GetValue(_reason), AuditLog.CurrentUser(env));
 
         // A file is checked before any request; a backup Secret as soon as it is read, by the same checks.
-        var fileBackup = inCluster ? null : BackupFiles.Read(location);
+        var fileBackup = RestoreService.ReadFile(request.Location);
         using var session = ClusterSession.Connect(common.Target(result), env);
-        var backup = fileBackup ?? BackupFiles.Parse(await new InClusterBackups(session).ReadDocumentAsync(backupNamespace, backupName, ct), location);
-        return await RestoreAsync(result, session, backup, location, ct);
-    }
-
-    /// <summary>Puts a checked backup back; <paramref name="source"/> names where it was read from.</summary>
-    private async Task<int> RestoreAsync(ParseResult result, ClusterSession session, ReleaseBackup backup, string source, CancellationToken ct)
-    {
-        var apply = result.GetValue(_apply);
-        var kind = backup.Driver.Kind();
-        var store = new KubeReleaseStore(session, backup.Driver);
-        var ns = backup.Namespace;
-        var name = backup.Name;
-        var reasons = new List<string>();
-        var server = ServerUrl.WithoutUserInfo(session.Server);
-        switch (backup.MatchOrigin(session.Server))
+        var restore = new RestoreService(session, env.Clock);
+        var plan = await restore.PlanAsync(request, fileBackup, ct);
+        var backup = plan.Backup;
+        var where = $"{backup.Namespace}/{backup.Name}";
+        switch (plan.Finding)
         {
-            case BackupOriginMatch.Same:
-                break;
-            case var match when result.GetValue(_force):
-                reasons.Add($"{(match == BackupOriginMatch.Other ? $"taken from {backup.Origin!.Server}" : "taken from an unknown cluster")}, restored into {server} with --force: {result.GetValue(_reason)}");
-                break;
-            case BackupOriginMatch.Other:
-                // The same release and namespace often exist in several clusters: a stuck state must not be copied across.
+            case RestoreFinding.OtherCluster:
                 env.Error.WriteLine($"error: the backup was taken from {ServerUrl.WithoutUserInfo(backup.Origin!.Server)} (context {backup.Origin.Context}), " +
-                                    $"but context {session.ContextName} is {server}; pass the right --context (or --force --reason TEXT). Nothing was changed.");
+                                    $"but context {plan.Context} is {plan.Server}; pass the right --context (or --force --reason TEXT). Nothing was changed.");
                 return ExitCodes.Blocked;
-            default:
-                env.Error.WriteLine($"error: {source} does not say which cluster it was taken from (no {ReleaseBackup.SourceServerAnnotation} annotation), " +
-                                    $"so it may not belong in context {session.ContextName} ({server}); pass --force --reason TEXT to restore it there. Nothing was changed.");
+            case RestoreFinding.UnknownCluster:
+                env.Error.WriteLine($"error: {plan.Source} does not say which cluster it was taken from (no {ReleaseBackup.SourceServerAnnotation} annotation), " +
+                                    $"so it may not belong in context {plan.Context} ({plan.Server}); pass --force --reason TEXT to restore it there. Nothing was changed.");
+                return ExitCodes.Blocked;
+            case RestoreFinding.AlreadyRestored:
+                env.WriteData($"{plan.Kind} {where} already holds exactly the backed-up content; nothing to do.");
+                return ExitCodes.Ok;
+            case RestoreFinding.DifferentObject:
+                env.Error.WriteLine($"error: a different {plan.Kind} (uid {plan.CurrentUid}, not {backup.Uid}) now holds the name {where}; refusing to overwrite it. Nothing was changed.");
                 return ExitCodes.Blocked;
         }
 
-        V1Secret? current;
-        try
-        {
-            current = await store.GetAsync(ns, name, ct);
-        }
-        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-        {
-            throw KubeErrors.Translate(e, session, $"reading {kind} {ns}/{name}");
-        }
-
-        var restored = BackupFiles.ToObject(backup, current?.Metadata.ResourceVersion);
-        if (current is not null && SameContent(current, restored))
-        {
-            env.WriteData($"{kind} {ns}/{name} already holds exactly the backed-up content; nothing to do.");
-            return ExitCodes.Ok;
-        }
-
-        if (current is not null && current.Metadata.Uid != backup.Uid)
-        {
-            env.Error.WriteLine($"error: a different {kind} (uid {current.Metadata.Uid}, not {backup.Uid}) now holds the name {ns}/{name}; refusing to overwrite it. Nothing was changed.");
-            return ExitCodes.Blocked;
-        }
-
-        var action = current is null ? $"create {kind} {ns}/{name} from {source}" : $"put {kind} {ns}/{name} back to its backed-up labels and data (resourceVersion {current.Metadata.ResourceVersion})";
         if (!apply)
         {
-            env.WriteData($"Would {action}. Nothing was changed; add --apply to do it.");
+            env.WriteData($"Would {plan.Action}. Nothing was changed; add --apply to do it.");
             return ExitCodes.Ok;
         }
 
-        if (!result.GetValue(_yes) && env.Confirm?.Invoke($"{action}?") != true)
+        if (!result.GetValue(_yes) && env.Confirm?.Invoke($"{plan.Action}?") != true)
         {
             env.WriteData("Not confirmed: nothing was changed.");
             return ExitCodes.Blocked;
         }
 
-        // Opened before the change: a change that cannot be recorded does not happen.
-        AuditWriter log;
+        RestoreReport report;
         try
         {
-            log = AuditLog.For(env).Open();
+            report = await restore.ApplyAsync(plan, AuditLog.For(env), request.Operator, ct);
         }
         catch (AuditLogUnavailableException e)
         {
             throw new CliException(ExitCodes.ClusterError, $"{e.Message}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
         }
 
-        try
-        {
-            _ = current is null ? await store.CreateAsync(restored, ct) : await store.ReplaceAsync(restored, ct);
-        }
-        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-        {
-            throw KubeErrors.Translate(e, session, $"restoring {kind} {ns}/{name}");
-        }
-
-        var auditWarning = log.Append(new AuditEntry(env.Now, AuditLog.CurrentUser(env), session.ContextName, ns, name,
-            backup.Revision, "restore", reasons, "changed", source));
-        if (auditWarning is not null)
+        if (report.AuditWarning is { } auditWarning)
         {
             env.Error.WriteLine($"warning: {auditWarning}");
         }
 
-        env.WriteData($"Restored: {action}.");
+        env.WriteData($"Restored: {plan.Action}.");
         return ExitCodes.Ok;
     }
-
-    private static bool SameContent(V1Secret a, V1Secret b) =>
-        a.Type == b.Type
-        && Same(a.Metadata.Labels, b.Metadata.Labels)
-        && (a.Data?.Count ?? 0) == (b.Data?.Count ?? 0)
-        && (a.Data ?? new Dictionary<string, byte[]>()).All(kv => b.Data!.TryGetValue(kv.Key, out var other) && other.AsSpan().SequenceEqual(kv.Value));
-
-    private static bool Same(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
-        (a?.Count ?? 0) == (b?.Count ?? 0) && (a ?? new Dictionary<string, string>()).All(kv => b!.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

@@ -141,7 +141,7 @@ internal sealed class SafetyOptions
             CommonOptions.StaleAfterValue(r, StaleAfter),
             r.GetValue(HelmTimeout) ?? LivenessRule.DefaultHelmTimeout,
             backup ?? BackupTarget.Files(BackupFiles.DefaultDirectory(env, session.ContextName, ns)),
-            new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable), wait),
+            new CiRequest(() => CiSettings.Load(session.ContextName, CiFlags(r), env.GetEnvironmentVariable).MaskingTokens(env.Secrets), wait),
             AuditLog.CurrentUser(env));
     }
 

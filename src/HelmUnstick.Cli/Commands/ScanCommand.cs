@@ -1,12 +1,10 @@
 using System.CommandLine;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Scan;
-using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
@@ -15,8 +13,6 @@ namespace HelmUnstick.Cli.Commands;
 /// <summary><c>scan</c>: every stuck release in a namespace or the whole cluster.</summary>
 internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
 {
-    private const int PageSize = 500;
-    private const int ParallelReads = 8;
 
     /// <summary>Clusters scanned at once by --context a,b and --all-contexts: a fleet's answer in the time of its slowest few.</summary>
     private const int ParallelClusters = 8;
@@ -81,14 +77,15 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var target = common.Target(result);
         using var session = ClusterSession.Connect(target, env);
         var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
-        var store = new KubeReleaseStore(session, scope.Driver);
+        var service = new ScanService(session, scope.Driver, env.Clock);
+        var request = new ScanRequest(ns, liveness, scope.VerifyPayloads);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(_ => ScanOnceAsync(session, store, ns, liveness, scope.VerifyPayloads, progress: null, ct), interval, json, multipleContexts: false, ct);
+            return await WatchAsync(_ => service.ScanAsync(request, progress: null, ct), interval, json, multipleContexts: false, ct);
         }
 
         var scan = await ProgressReporter.For(env).RunAsync(
-            "Listing release Secrets", progress => ScanOnceAsync(session, store, ns, liveness, scope.VerifyPayloads, progress, ct), ct);
+            "Listing release Secrets", progress => service.ScanAsync(request, progress, ct), ct);
         foreach (var line in scan.Unreadable)
         {
             env.Error.WriteLine($"error: {line} (payload cannot be decoded; inspect it before running fix)");
@@ -233,7 +230,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 {
                     using var session = ClusterSession.Connect(target with { Context = context }, env);
                     var ns = scope.AllNamespaces ? null : session.NamespaceOr(target.Namespace);
-                    var scan = await ScanOnceAsync(session, new KubeReleaseStore(session, scope.Driver), ns, scope.Liveness, scope.VerifyPayloads, lines.For(context), c);
+                    var scan = await new ScanService(session, scope.Driver, env.Clock).ScanAsync(new ScanRequest(ns, scope.Liveness, scope.VerifyPayloads), lines.For(context), c);
                     scans[i] = new ContextScan(context, scan.InContext(context), null);
                     lines.Report(context, $"{scan.Findings.Count} stuck");
                 }
@@ -281,18 +278,18 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                     var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
                     foreach (var (key, finding) in current)
                     {
-                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? "stuck"
-                            : finding.Stale && !before.Stale ? "stale"
-                            : null;
-                        if (change is not null)
+                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? ScanChange.Stuck
+                            : finding.Stale && !before.Stale ? ScanChange.Stale
+                            : (ScanChange?)null;
+                        if (change is { } changed)
                         {
-                            Report(change, finding, json, multipleContexts);
+                            Report(changed, finding, json, multipleContexts);
                         }
                     }
 
                     foreach (var (key, finding) in known.Where(k => !current.ContainsKey(k.Key)))
                     {
-                        Report("unstuck", finding, json, multipleContexts);
+                        Report(ScanChange.Unstuck, finding, json, multipleContexts);
                     }
 
                     known = current;
@@ -311,7 +308,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         }
     }
 
-    private void Report(string change, StuckReleaseFinding f, bool json, bool multipleContexts)
+    private void Report(ScanChange change, StuckReleaseFinding f, bool json, bool multipleContexts)
     {
         if (json)
         {
@@ -322,128 +319,11 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var context = multipleContexts ? $" --context {f.Context}" : "";
         var what = change switch
         {
-            "stuck" => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
-            "stale" => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
+            ScanChange.Stuck => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
+            ScanChange.Stale => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
         env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {(multipleContexts ? $"{f.Context} " : "")}{f.Namespace}/{f.Release}: {what}");
-    }
-
-    /// <param name="progress">Hears each page listed and each payload read (a terminal's status line).</param>
-    private async Task<ScanResult> ScanOnceAsync(
-        ClusterSession session, KubeReleaseStore store, string? ns, LivenessOptions options, bool verifyPayloads, IProgress<string>? progress, CancellationToken ct)
-    {
-        var now = env.Now;
-
-        // The labels decide which payloads are worth reading: one metadata-only list, then one GET per candidate.
-        var triage = new LabelTriage();
-        var seen = 0;
-
-        // The scope's run-Leases in one list, read while the first metadata page is: no round trip of its own.
-        var leases = new ReleaseLeaseStore(session).ListEvidenceAsync(ns, ct);
-        try
-        {
-            await foreach (var listed in store.ListMetadataAsync(ns, KubeReleaseStore.HelmOwnerSelector, PageSize, ct))
-            {
-                seen++;
-                triage.Add(listed.Namespace, listed.Name, listed.Labels);
-                if (seen % PageSize == 0)
-                {
-                    progress?.Report($"Listing release Secrets: {seen} so far");
-                }
-            }
-        }
-        catch (Exception e) when (e is not EngineException && !KubeErrors.IsUserCancellation(e, ct))
-        {
-            throw KubeErrors.Translate(e, session, ns is null ? "listing release Secrets in all namespaces" : $"listing release Secrets in namespace {ns}");
-        }
-
-        var leaseOf = await leases;
-        var findings = new List<StuckReleaseFinding>();
-        var unreadable = new List<string>();
-        var disagreements = new List<string>();
-        var payloads = triage.PayloadsToRead(verifyPayloads);
-        var payloadsRead = 0;
-
-        // One object reader for the whole pass: discovery of a group version is read once, whichever release needs it first.
-        var liveness = new LivenessEvidenceReader(session, new LiveObjectReader(session));
-        await Parallel.ForEachAsync(
-            payloads,
-            new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
-            async (read, c) =>
-            {
-                // A release's payloads are read together (a Secret deleted since it was listed has nothing stuck in it
-                // any more), named and diagnosed by the step serve takes too.
-                var (named, revisions, diagnosis) = await CandidateDiagnosis.DiagnoseAsync(read, async (name, c2) =>
-                {
-                    try
-                    {
-                        return await store.ReadRevisionAsync(read.Namespace, name, c2);
-                    }
-                    catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-                    {
-                        throw KubeErrors.Translate(e, session, $"reading Secret {read.Namespace}/{name}");
-                    }
-                }, now, _ => options.StaleAfter, c);
-                var release = named.Release;
-                progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
-                var verdict = diagnosis.StuckRevision is { Release: not null } pending
-                    ? await liveness.AssessAsync(pending, store.Driver, now, options.StaleAfter, options.HelmTimeout,
-                        leaseOf.GetValueOrDefault((read.Namespace, release)), c)
-                    : null;
-                lock (findings)
-                {
-                    if (verifyPayloads)
-                    {
-                        disagreements.AddRange(diagnosis.Anomalies
-                            .Where(a => a.Kind == AnomalyKind.Inconsistency && revisions.Any(r => r.ObjectName == a.ObjectName && r.Release is not null))
-                            .Select(a => $"Secret {read.Namespace}/{a.ObjectName}: {a.Message}"));
-                    }
-
-                    if (diagnosis.State == ReleaseState.Unreadable && diagnosis.Latest is { } latest)
-                    {
-                        unreadable.Add($"Secret {latest.Namespace}/{latest.ObjectName}: {latest.DecodeError}");
-                    }
-                    else if (diagnosis.StuckRevision is { Release: { } payload } stuck && verdict is not null)
-                    {
-                        findings.Add(new StuckReleaseFinding(
-                            session.ContextName, stuck.Namespace, diagnosis.Release, stuck.Revision, payload.StatusText,
-                            $"{payload.ChartName}-{payload.ChartVersion}", payload.AppVersion, payload.LastDeployed,
-                            (long?)diagnosis.PendingAge?.TotalSeconds, verdict.Verdict == LivenessVerdict.Stale, stuck.ObjectName,
-                            verdict.Verdict.ToName(), LivenessText.Evidence(verdict)));
-                    }
-                }
-            });
-
-        findings.Sort((a, b) => (a.Namespace, a.Release).CompareTo((b.Namespace, b.Release)));
-        unreadable.Sort(StringComparer.Ordinal);
-        disagreements.Sort(StringComparer.Ordinal);
-        return new ScanResult(findings, unreadable, disagreements, triage.Releases, seen);
-    }
-}
-
-/// <summary>How each stuck release's verdict is computed.</summary>
-internal sealed record LivenessOptions(TimeSpan StaleAfter, TimeSpan HelmTimeout);
-
-internal sealed record ScanResult(List<StuckReleaseFinding> Findings, List<string> Unreadable, List<string> Disagreements, int Releases, int Secrets)
-{
-    /// <summary>The same scan with its error and warning lines naming <paramref name="context"/>, to stand among other clusters'.</summary>
-    public ScanResult InContext(string context) => this with
-    {
-        Unreadable = Unreadable.Select(line => $"context {context}: {line}").ToList(),
-        Disagreements = Disagreements.Select(line => $"context {context}: {line}").ToList(),
-    };
-
-    /// <summary>The scans of several clusters as one, ordered by context, namespace and release.</summary>
-    public static ScanResult Merge(IEnumerable<ScanResult> scans)
-    {
-        var all = scans.ToList();
-        return new ScanResult(
-            all.SelectMany(s => s.Findings).OrderBy(f => (f.Context, f.Namespace, f.Release)).ToList(),
-            all.SelectMany(s => s.Unreadable).ToList(),
-            all.SelectMany(s => s.Disagreements).ToList(),
-            all.Sum(s => s.Releases),
-            all.Sum(s => s.Secrets));
     }
 }
 
@@ -485,22 +365,3 @@ internal sealed class ContextProgressLines(IReadOnlyList<string> contexts, IProg
         public void Report(string value) => lines.Report(context, value);
     }
 }
-
-/// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
-internal sealed record ScanEvent(string Event, DateTimeOffset Time, StuckReleaseFinding Release);
-
-/// <summary>One stuck release as <c>scan -o json</c> reports it, with the kubeconfig context of its cluster.</summary>
-internal sealed record StuckReleaseFinding(
-    string Context,
-    string Namespace,
-    string Release,
-    int Revision,
-    string Status,
-    string Chart,
-    string? AppVersion,
-    DateTimeOffset? LastDeployed,
-    long? AgeSeconds,
-    bool Stale,
-    string SecretName,
-    string Verdict,
-    IReadOnlyList<string> Evidence);

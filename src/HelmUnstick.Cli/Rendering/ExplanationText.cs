@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli.Commands;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Cli.Rendering;

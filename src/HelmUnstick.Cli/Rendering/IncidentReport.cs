@@ -3,12 +3,13 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using HelmUnstick.Cli.Commands;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
+using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Rendering;
@@ -206,28 +207,16 @@ internal static class IncidentReport
         };
     }
 
-    /// <summary>Writes the note readable only by its owner: it names Secrets, backups and possibly values.</summary>
-    public static void Write(string path, string markdown)
+    /// <summary>
+    /// Writes the note readable only by its owner (it names Secrets, backups and possibly values), through a temporary
+    /// file renamed into place: no partial note, and a symlink at <paramref name="path"/> is never followed.
+    /// </summary>
+    /// <param name="replace">Replace an existing file (or symlink); otherwise an existing one is refused.</param>
+    public static void Write(string path, string markdown, bool replace)
     {
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(path, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(markdown);
-            }
-
-            // An existing file keeps its mode when overwritten; the note must not stay readable by others.
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            PrivateFile.WriteAtomically(path, stream => stream.Write(Encoding.UTF8.GetBytes(markdown)), replace);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

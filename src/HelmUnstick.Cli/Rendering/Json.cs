@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HelmUnstick.Cli.Commands;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Engine;
 using HelmUnstick.Engine.Safety;
+using HelmUnstick.Engine.Scan;
 using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Rendering;

@@ -1,4 +1,4 @@
-using HelmUnstick.Cli.Commands;
+using HelmUnstick.Engine.Explain;
 using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Cli.Rendering;

@@ -24,32 +24,35 @@ internal static class OutputStyle
     /// do: Spectre.Console still writes bold, and without ANSI it sets colours through System.Console, which on Unix
     /// writes them to a terminal as escape sequences all the same.
     /// </summary>
-    private sealed class PlainConsole(IAnsiConsole inner) : IAnsiConsole
-    {
-        public Profile Profile => inner.Profile;
+    private sealed class PlainConsole(IAnsiConsole inner) : SegmentMappingConsole(
+        inner, s => s.IsLineBreak || s.IsControlCode || s.Style == Style.Plain ? s : new Segment(s.Text));
+}
 
-        public IAnsiConsoleCursor Cursor => inner.Cursor;
+/// <summary>A console that passes every segment of text through <paramref name="map"/> before writing it.</summary>
+internal class SegmentMappingConsole(IAnsiConsole inner, Func<Segment, Segment> map) : IAnsiConsole
+{
+    public Profile Profile => inner.Profile;
 
-        public IAnsiConsoleInput Input => inner.Input;
+    public IAnsiConsoleCursor Cursor => inner.Cursor;
 
-        public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
+    public IAnsiConsoleInput Input => inner.Input;
 
-        public RenderPipeline Pipeline => inner.Pipeline;
+    public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
 
-        public void Clear(bool home) => inner.Clear(home);
+    public RenderPipeline Pipeline => inner.Pipeline;
 
-        public void Write(IRenderable renderable) => inner.Write(new Unstyled(renderable));
+    public void Clear(bool home) => inner.Clear(home);
 
-        /// <summary>Cursor movement of a live display (progress on a terminal's stderr with --no-color); never text.</summary>
-        public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
-    }
+    public void Write(IRenderable renderable) => inner.Write(new Mapped(renderable, map));
 
-    private sealed class Unstyled(IRenderable inner) : IRenderable
+    /// <summary>Cursor movement of a live display (progress on a terminal's stderr with --no-color); never text.</summary>
+    public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
+
+    private sealed class Mapped(IRenderable inner, Func<Segment, Segment> map) : IRenderable
     {
         public Measurement Measure(RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
 
-        public IEnumerable<Segment> Render(RenderOptions options, int maxWidth) =>
-            inner.Render(options, maxWidth).Select(s => s.IsLineBreak || s.IsControlCode || s.Style == Style.Plain ? s : new Segment(s.Text));
+        public IEnumerable<Segment> Render(RenderOptions options, int maxWidth) => inner.Render(options, maxWidth).Select(map);
     }
 }
 

@@ -5,8 +5,11 @@ namespace HelmUnstick.Cli.Rendering;
 /// <summary>How <c>fix --apply</c> tells the operator what the engine did: the timeline, the lines printed and the error.</summary>
 internal static class UnstickResultText
 {
-    /// <summary>Says how the apply ended; failures before or during the write end the run as one error line.</summary>
-    public static int Report(CliEnvironment env, FixRun run, UnstickResult applied, string? restoreHint)
+    /// <summary>
+    /// Says how the apply ended. A failure before or during the write is not printed here: it is the run's one error
+    /// line, which the command ends with (<see cref="ApplyEnd.Error"/>).
+    /// </summary>
+    public static ApplyEnd Report(CliEnvironment env, FixRun run, UnstickResult applied, string? restoreHint)
     {
         var record = run.Record;
         var plan = applied.Plan;
@@ -36,31 +39,31 @@ internal static class UnstickResultText
                 record.Outlook = outlook;
                 record.Outcome = $"changed and verified: {outlook.Summary}";
                 run.Say($"  Verified: {outlook.Summary}");
-                return ExitCodes.For(applied.Outcome);
+                return new(ExitCodes.For(applied.Outcome), null);
             case (null, UnstickOutcome.AlreadyFixed):
                 var fixedBySomeoneElse = applied.Verification!.Observed!;
                 record.Outlook = fixedBySomeoneElse;
                 record.Outcome = $"already fixed by someone else (this run changed nothing): {fixedBySomeoneElse.Summary}";
                 run.Say($"  Already fixed: another writer made the same change first; this run changed nothing. {fixedBySomeoneElse.Summary}");
-                return ExitCodes.For(applied.Outcome);
+                return new(ExitCodes.For(applied.Outcome), null);
             case (UnstickStep.Write, UnstickOutcome.ChangedBySomeoneElse):
                 record.Outlook = applied.Verification?.Observed ?? record.Outlook;
                 record.Outcome = $"changed by someone else (this run changed nothing): {applied.Problem}";
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed, run fix again");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed, run fix again");
             case (UnstickStep.AuditLog, _):
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (make it writable, or set XDG_STATE_HOME)");
             case (UnstickStep.Backup, _):
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
             case (UnstickStep.Write, _):
-                var state = UnstickEngine.StateWords(applied.AfterFailedWrite!.Value);
+                var state = applied.AfterFailedWrite!.Value.Words();
                 if (applied.Outcome == UnstickOutcome.ChangedUnverified)
                 {
                     record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
                 }
 
-                throw new CliException(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
             case (UnstickStep.Verification, _):
                 var verification = applied.Verification!;
                 record.Change = plan.ChangeDescription;
@@ -70,12 +73,15 @@ internal static class UnstickResultText
                 env.Error.WriteLine(verification.ReadError is not null
                     ? $"error: the change was made but {applied.Problem}; check with: helm history {record.Release} -n {record.Namespace}; to undo: {restoreHint}"
                     : $"error: verification failed: {applied.Problem}; to undo: {restoreHint}");
-                return ExitCodes.For(applied.Outcome);
+                return new(ExitCodes.For(applied.Outcome), null);
             default:
-                throw new CliException(ExitCodes.For(applied.Outcome), applied.Problem ?? applied.Outcome.ToString());
+                return new(ExitCodes.For(applied.Outcome), applied.Problem ?? applied.Outcome.ToString());
         }
     }
 }
+
+/// <summary>How an apply ends for the command: its exit code, and the one error line it ends with, if any.</summary>
+internal sealed record ApplyEnd(int ExitCode, string? Error);
 
 /// <summary>One fix invocation: where its human text goes (nowhere with -o json) and what the incident note collects.</summary>
 internal sealed class FixRun(CliEnvironment env, bool json, IncidentRecord record)

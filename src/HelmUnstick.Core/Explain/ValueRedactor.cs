@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 namespace HelmUnstick.Core.Explain;
 
 /// <summary>
-/// Decides which values may be printed when values are hidden. User values (<c>config</c>) may hold passwords, and
-/// templates copy them into manifests, so a manifest or live value is hidden when it sits in a Secret's
-/// <c>data</c>/<c>stringData</c> or contains any string of either revision's user values. Strings shorter than
+/// Decides which values may be printed. A Secret's <c>data</c>/<c>stringData</c> (in a manifest or live) is never
+/// printed, not even with <c>--show-values</c>, which shows the release's user values only. User values
+/// (<c>config</c>) may hold passwords, and templates copy them into manifests, so when values are hidden a manifest
+/// or live value is hidden too when it contains any string of either revision's user values. Strings shorter than
 /// <see cref="MinimumSecretLength"/> are not treated as secrets: they would hide most of the manifest and are no
 /// secret worth the name.
 /// </summary>
@@ -30,7 +31,7 @@ internal sealed class ValueRedactor
     public bool ShowsValues => _showValues;
 
     public bool HidesManifestValue(string kind, string path, JsonNode? value) =>
-        !_showValues && (IsSecretData(kind, path) || StringLeaves(value).Any(ContainsUserString));
+        IsSecretData(kind, path) || (!_showValues && StringLeaves(value).Any(ContainsUserString));
 
     private static bool IsSecretData(string kind, string path) =>
         kind == "Secret" && (path.StartsWith("data", StringComparison.Ordinal) || path.StartsWith("stringData", StringComparison.Ordinal));

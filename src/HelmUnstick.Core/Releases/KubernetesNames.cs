@@ -20,11 +20,15 @@ public static partial class KubernetesNames
 
     /// <summary>One line saying why <paramref name="name"/> is not a release name, or null when it is one.</summary>
     public static string? ReleaseNameProblem(string? name) =>
-        IsReleaseName(name) ? null : $"'{name}' is not a Helm release name ({ReleaseRule})";
+        IsReleaseName(name) ? null : $"{Quoted(name)} is not a Helm release name ({ReleaseRule})";
 
     /// <summary>One line saying why <paramref name="name"/> is not a namespace, or null when it is one.</summary>
     public static string? NamespaceProblem(string? name) =>
-        IsNamespace(name) ? null : $"'{name}' is not a Kubernetes namespace name ({NamespaceRule})";
+        IsNamespace(name) ? null : $"{Quoted(name)} is not a Kubernetes namespace name ({NamespaceRule})";
+
+    /// <summary>The name in quotes with control characters spelled out: a refused name must not break the one error line.</summary>
+    public static string Quoted(string? name) =>
+        $"'{string.Concat((name ?? "").Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}'";
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ReleaseName();

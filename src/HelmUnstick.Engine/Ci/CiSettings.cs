@@ -27,6 +27,17 @@ public sealed record CiSources(IReadOnlyList<GitLabSourceSettings> GitLab, IRead
     public static readonly CiSources None = new([], []);
 
     public int Count => GitLab.Count + GitHub.Count;
+
+    /// <summary>These sources, their tokens remembered by <paramref name="secrets"/> so that no output shows them.</summary>
+    internal CiSources MaskingTokens(Safety.Redactor secrets)
+    {
+        foreach (var token in GitLab.Select(s => s.Token).Concat(GitHub.Select(s => s.Token)))
+        {
+            secrets.Add(token?.Reveal());
+        }
+
+        return this;
+    }
 }
 
 /// <summary>One GitLab source to ask, after flags were merged over the config file.</summary>

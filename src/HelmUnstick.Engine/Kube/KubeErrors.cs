@@ -38,7 +38,10 @@ internal static class KubeErrors
     public static EngineException Translate(Exception e, ClusterSession session, string doing) => new(UnstickFailure.ClusterError, Describe(e, session, doing));
 
     /// <summary>One line saying what failed while <paramref name="doing"/> and what to do about it.</summary>
-    public static string Describe(Exception e, ClusterSession session, string doing)
+    public static string Describe(Exception e, ClusterSession session, string doing) => session.Secrets.Redact(Unredacted(e, session, doing));
+
+    /// <summary>The line as the API server's answer makes it, which may echo a credential.</summary>
+    private static string Unredacted(Exception e, ClusterSession session, string doing)
     {
         var where = $"the API server {session.Server} (context {session.ContextName})";
         return e switch

@@ -22,11 +22,12 @@ internal sealed record AuditEntry(
     string? Backup,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditCiJob? CiJob = null);
 
-internal sealed class AuditLog(string path)
+/// <param name="secrets">Masks credentials in each line (an API error text in an outcome may echo one).</param>
+internal sealed class AuditLog(string path, Redactor? secrets = null)
 {
     public string Path { get; } = path;
 
-    public static AuditLog For(HostEnvironment env) => new(System.IO.Path.Combine(env.StateDirectory, "audit.log"));
+    public static AuditLog For(HostEnvironment env) => new(System.IO.Path.Combine(env.StateDirectory, "audit.log"), env.Secrets);
 
     /// <summary>
     /// Opens the log for appending before anything is changed: a change that could not be recorded must not happen.
@@ -44,7 +45,7 @@ internal sealed class AuditLog(string path)
                 File.SetUnixFileMode(stream.SafeFileHandle, PrivateFile.OwnerOnly);
             }
 
-            return new AuditWriter(Path);
+            return new AuditWriter(Path, secrets ?? new Redactor());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -57,7 +58,7 @@ internal sealed class AuditLog(string path)
 }
 
 /// <summary>The audit log, proven writable before a change, appended to once the change was attempted.</summary>
-internal sealed class AuditWriter(string path)
+internal sealed class AuditWriter(string path, Redactor secrets)
 {
     /// <summary>
     /// Appends one line and flushes it to disk, holding the file exclusively meanwhile: two helm-unstick processes
@@ -69,7 +70,7 @@ internal sealed class AuditWriter(string path)
         try
         {
             using var stream = OpenForAppend(path);
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(EngineJson.Serialize(entry, EngineJson.Compact) + "\n"));
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(secrets.Redact(EngineJson.Serialize(entry, EngineJson.Compact)) + "\n"));
             stream.Flush(flushToDisk: true);
             return null;
         }

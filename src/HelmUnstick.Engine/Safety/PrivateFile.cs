@@ -11,8 +11,9 @@ internal static class PrivateFile
     /// Writes a new file through a temporary one beside it (flushed to disk, then renamed without replacing anything):
     /// <paramref name="path"/> ends up holding the whole content or not existing, never a partial file (a full disk).
     /// </summary>
-    /// <exception cref="IOException">Also when <paramref name="path"/> already exists.</exception>
-    public static void WriteAtomically(string path, Action<Stream> write)
+    /// <param name="replace">Rename over an existing file; a symlink there is itself replaced, never followed.</param>
+    /// <exception cref="IOException">Also when <paramref name="path"/> already exists (and not <paramref name="replace"/>).</exception>
+    public static void WriteAtomically(string path, Action<Stream> write, bool replace = false)
     {
         var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
@@ -23,7 +24,7 @@ internal static class PrivateFile
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, path, overwrite: false);
+            File.Move(temporary, path, overwrite: replace);
         }
         catch
         {

@@ -60,9 +60,16 @@ internal sealed class LeaderLease(ClusterSession session, string ns, string name
                 log.WriteLine($"warning: {identity} lost {Describe()}: another replica fixes now");
             }
 
+            // By the schedule, from when this attempt began: a slow API call does not push the next one back.
+            var wait = now + RetryPeriod - clock.GetUtcNow();
+            if (wait <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
             try
             {
-                await Task.Delay(RetryPeriod, clock, ct);
+                await Task.Delay(wait, clock, ct);
             }
             catch (OperationCanceledException)
             {

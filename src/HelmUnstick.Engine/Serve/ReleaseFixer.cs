@@ -42,7 +42,7 @@ internal sealed class ReleaseFixer(
             decision.StaleAfter,
             decision.HelmTimeout ?? helmTimeout,
             backups(stuck.Namespace),
-            new CiRequest(() => CiSettings.Load(session.ContextName, ciFlags, env.GetEnvironmentVariable)),
+            new CiRequest(() => CiSettings.Load(session.ContextName, ciFlags, env.GetEnvironmentVariable).MaskingTokens(env.Secrets)),
             Operator);
 
         RemediationPlan plan;

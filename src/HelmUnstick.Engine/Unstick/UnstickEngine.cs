@@ -184,7 +184,7 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
         {
             // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
             var state = await RereadAfterFailedWriteAsync(stuck);
-            entry = Audit(log, entry with { Outcome = $"error: {e.Message}; {StateWords(state)}" }, warnings);
+            entry = Audit(log, entry with { Outcome = $"error: {e.Message}; {state.Words()}" }, warnings);
             return Result(state == SecretAfterFailedWrite.Unchanged ? UnstickOutcome.ApiError : UnstickOutcome.ChangedUnverified) with
             {
                 FailedStep = UnstickStep.Write,
@@ -326,12 +326,4 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
             return new(null, KubeErrors.Describe(e, session, $"re-reading the revisions of release {plan.Diagnosis.Release} in namespace {plan.Diagnosis.Namespace}"), false);
         }
     }
-
-    public static string StateWords(SecretAfterFailedWrite state) => state switch
-    {
-        SecretAfterFailedWrite.Unknown => "the Secret could not be re-read, so its state is unknown",
-        SecretAfterFailedWrite.Gone => "the Secret is gone (the change happened)",
-        SecretAfterFailedWrite.Unchanged => "the Secret is unchanged",
-        _ => "the Secret was modified",
-    };
 }

@@ -92,6 +92,18 @@ internal enum SecretAfterFailedWrite
     Unknown,
 }
 
+internal static class SecretAfterFailedWriteWords
+{
+    /// <summary>What the re-read found, as the audit line and the error line say it.</summary>
+    public static string Words(this SecretAfterFailedWrite state) => state switch
+    {
+        SecretAfterFailedWrite.Unknown => "the Secret could not be re-read, so its state is unknown",
+        SecretAfterFailedWrite.Gone => "the Secret is gone (the change happened)",
+        SecretAfterFailedWrite.Unchanged => "the Secret is unchanged",
+        _ => "the Secret was modified",
+    };
+}
+
 /// <summary>One step as it happened, for the incident timeline.</summary>
 internal sealed record UnstickEvent(DateTimeOffset Time, string Step);
 

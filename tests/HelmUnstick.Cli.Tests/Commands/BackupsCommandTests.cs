@@ -107,16 +107,19 @@ public sealed class BackupsCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "--backup-store", "secret", "--backup-dir", "/tmp/b" }, "error: --backup-dir keeps files: it goes with --backup-store file, not secret")]
-    [InlineData(new[] { "--backup-namespace", "ops" }, "error: --backup-namespace is where backup Secrets go: it needs --backup-store secret")]
-    [InlineData(new[] { "--backup-store", "secret", "--backup-keep", "0" }, "error: --backup-keep: '0' keeps nothing; give at least 1")]
+    [InlineData(new[] { "--backup-store", "secret", "--backup-dir", "/tmp/b" }, "error: --backup-dir keeps files: it goes with --backup-store file, not secret (see 'helm-unstick fix --help')")]
+    [InlineData(new[] { "--backup-namespace", "ops" }, "error: --backup-namespace is where backup Secrets go: it needs --backup-store secret (see 'helm-unstick fix --help')")]
+    [InlineData(new[] { "--backup-store", "secret", "--backup-keep", "0" }, "error: --backup-keep: '0' keeps nothing; give at least 1 (see 'helm-unstick fix --help')")]
+    [InlineData(new[] { "--backup-store", "secret", "--backup-keep", "two" }, "error: --backup-keep: 'two' is not a whole number of at least 1 (see 'helm-unstick fix --help')")]
+    [InlineData(new[] { "--backup-store", "secret", "--backup-namespace", "ops/../kube-system" },
+        "error: --backup-namespace: 'ops/../kube-system' is not a Kubernetes namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters) (see 'helm-unstick fix --help')")]
     public async Task ContradictoryBackupFlags_AreAUsageError(string[] flags, string error)
     {
         await using var cli = await StartAsync();
 
         var run = await cli.RunAsync(["fix", "demo", "-n", Ns, .. flags]);
 
-        Assert.Equal((2, error), (run.ExitCode, run.Err.Split('\n')[0]));
+        Assert.Equal((2, error + "\n"), (run.ExitCode, run.Err));
     }
 
     [Fact]

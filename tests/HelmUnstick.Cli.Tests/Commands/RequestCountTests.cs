@@ -27,12 +27,7 @@ public sealed class RequestCountTests
     [Fact]
     public async Task Scan_OfNReleasesWithKStuckOfMObjectsInJKinds_MakesPagesPlusKTimesOnePlusJPlusOneDiscoveryPerGroup()
     {
-        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        AddSettledReleases(cli, "bulk", 600);
-        foreach (var ns in new[] { "stuck-1", "stuck-2", "stuck-3" })
-        {
-            AddStuckRelease(cli, ns, "app", ThreeKinds);
-        }
+        await using var cli = await FleetAsync(settled: 600);
 
         cli.Server.Requests.Clear();
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
@@ -132,12 +127,7 @@ public sealed class RequestCountTests
     [Fact]
     public async Task Serve_AtRest_MakesNothingButItsLeaseRenewalAtEachResync()
     {
-        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        AddSettledReleases(cli, "bulk", 100);
-        foreach (var ns in new[] { "stuck-1", "stuck-2", "stuck-3" })
-        {
-            AddStuckRelease(cli, ns, "app", ThreeKinds);
-        }
+        await using var cli = await FleetAsync(settled: 100);
 
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
@@ -161,6 +151,22 @@ public sealed class RequestCountTests
                 KeyValuePair.Create("PUT /apis/coordination.k8s.io/v1/namespaces/default/leases/helm-unstick", 2),
             ],
             cli.Server.Requests.ByMethodAndPath().ToList());
+    }
+
+    /// <summary>
+    /// The real stuck upgrade (team-a/demo), <paramref name="settled"/> settled releases in namespace bulk, and release
+    /// app stuck in stuck-1, stuck-2 and stuck-3 with <see cref="ThreeKinds"/>.
+    /// </summary>
+    private static async Task<CliHarness> FleetAsync(int settled)
+    {
+        var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        AddSettledReleases(cli, "bulk", settled);
+        foreach (var ns in new[] { "stuck-1", "stuck-2", "stuck-3" })
+        {
+            AddStuckRelease(cli, ns, "app", ThreeKinds);
+        }
+
+        return cli;
     }
 
     /// <summary>Releases r0..r{count-1} in <paramref name="ns"/>, settled by their labels (1 superseded, 2 deployed): no payload is read.</summary>

@@ -55,9 +55,42 @@ public sealed class IncidentReportTests
 
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        IncidentReport.Write(path, "# note");
+        IncidentReport.Write(path, "# note", replace: true);
 
         Assert.Equal("# note", File.ReadAllText(path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void Write_OverAnExistingFileWithoutReplace_IsRefusedAndTheFileKept()
+    {
+        var folder = Directory.CreateTempSubdirectory("report-").FullName;
+        var path = Path.Combine(folder, "note.md");
+        File.WriteAllText(path, "old");
+
+        var e = Assert.Throws<CliException>(() => IncidentReport.Write(path, "# note", replace: false));
+
+        Assert.Equal((2, $"cannot write the report to {path}: The file '{path}' already exists."), (e.ExitCode, e.Message));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Equal(["note.md"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_ThroughASymlink_NeverWritesItsTarget(bool replace)
+    {
+        var folder = Directory.CreateTempSubdirectory("report-").FullName;
+        var target = Path.Combine(folder, "victim");
+        File.WriteAllText(target, "keep me");
+        var link = Path.Combine(folder, "note.md");
+        File.CreateSymbolicLink(link, target);
+
+        var written = Record.Exception(() => IncidentReport.Write(link, "# note", replace));
+
+        Assert.Equal("keep me", File.ReadAllText(target));
+        Assert.Equal(replace, written is null);
+        Assert.Equal(replace ? null : target, new FileInfo(link).LinkTarget);
+        Assert.Equal(replace ? "# note" : "keep me", File.ReadAllText(link));
     }
 }

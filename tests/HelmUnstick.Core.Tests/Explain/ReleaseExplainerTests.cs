@@ -197,6 +197,19 @@ public sealed class ReleaseExplainerTests
     }
 
     [Fact]
+    public void Explain_WithShowValues_StillHidesSecretDataInTheDiffAndLive()
+    {
+        var explanation = ExplainWithPassword(showValues: true);
+
+        var secret = explanation.Resources.Single(resource => resource.Key.Kind == "Secret");
+        Assert.NotEmpty(secret.Fields);
+        Assert.All(secret.Fields, field => Assert.Equal((true, "\"(hidden)\"", "\"(hidden)\""), (field.Hidden, field.Previous?.ToJsonString(), field.Stuck?.ToJsonString())));
+        Assert.All(secret.LiveDifferences, difference => Assert.True(difference.Hidden, difference.Path));
+        Assert.DoesNotContain(Password + "-typo", explanation.ToJson());
+        Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(Password)), explanation.ToJson());
+    }
+
+    [Fact]
     public void Explain_PasswordInUserValues_StillShowsUnrelatedManifestValues()
     {
         var explanation = ExplainWithPassword(showValues: false);

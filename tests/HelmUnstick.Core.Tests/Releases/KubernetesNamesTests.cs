@@ -31,4 +31,18 @@ public sealed class KubernetesNamesTests
         Assert.Equal(valid, KubernetesNames.IsReleaseName(name));
         Assert.False(KubernetesNames.IsReleaseName(new string('a', 54)));
     }
+
+    [Theory]
+    [InlineData("demo\n", "'demo\\u000a' is not a Helm release name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 53 characters)")]
+    [InlineData("Demo", "'Demo' is not a Helm release name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 53 characters)")]
+    [InlineData("demo", null)]
+    public void ReleaseNameProblem_IsOneLineWithTheRule(string name, string? problem) =>
+        Assert.Equal(problem, KubernetesNames.ReleaseNameProblem(name));
+
+    [Theory]
+    [InlineData("x/../gitlab-cny", "'x/../gitlab-cny' is not a Kubernetes namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)")]
+    [InlineData("ns\r", "'ns\\u000d' is not a Kubernetes namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)")]
+    [InlineData("gitlab-cny", null)]
+    public void NamespaceProblem_IsOneLineWithTheRule(string name, string? problem) =>
+        Assert.Equal(problem, KubernetesNames.NamespaceProblem(name));
 }

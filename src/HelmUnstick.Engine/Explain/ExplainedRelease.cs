@@ -3,8 +3,9 @@ using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
+using HelmUnstick.Engine.Unstick;
 
-namespace HelmUnstick.Cli.Commands;
+namespace HelmUnstick.Engine.Explain;
 
 /// <summary>
 /// Revision N (the stuck one, or the one asked for), the revision Helm diffs from next (null for a first install),
@@ -27,12 +28,12 @@ internal sealed record ExplainedRelease(
     {
         var stuck = revision is { } wanted
             ? history.Revisions.LastOrDefault(r => r.Revision == wanted)
-              ?? throw new CliException(ExitCodes.Usage,
+              ?? throw new EngineException(UnstickFailure.InvalidRequest,
                   $"release {history.Release} in namespace {history.Namespace} has no revision {wanted} (revisions: {string.Join(", ", history.Revisions.Select(r => r.Revision))})")
             : history.Latest!;
         if (stuck.Release is null)
         {
-            throw new CliException(ExitCodes.ClusterError,
+            throw new EngineException(UnstickFailure.ClusterError,
                 $"Secret {stuck.Namespace}/{stuck.ObjectName} (revision {stuck.Revision}): payload cannot be decoded ({stuck.DecodeError}); nothing to explain");
         }
 
@@ -58,7 +59,7 @@ internal sealed record ExplainedRelease(
         }
         catch (FormatException e)
         {
-            throw new CliException(ExitCodes.ClusterError, $"the manifests of revisions {previousSnapshot.Revision} and {stuck.Revision} cannot be compared: {e.Message}");
+            throw new EngineException(UnstickFailure.ClusterError, $"the manifests of revisions {previousSnapshot.Revision} and {stuck.Revision} cannot be compared: {e.Message}");
         }
 
         var live = await reader.ReadAsync(diff.Resources, ct);
