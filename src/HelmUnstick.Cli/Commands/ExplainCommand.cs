@@ -27,7 +27,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 
     private readonly Option<bool> _showValues = new("--show-values")
     {
-        Description = "Print user values and the manifest values that may hold them (hidden by default: they may be passwords)",
+        Description = "Print user values and the manifest values that may hold them (hidden by default: they may be passwords); a Secret's data is never printed",
     };
 
     private readonly ReportOptions _report = new("Also write a Markdown incident note to FILE (mode 0600)");

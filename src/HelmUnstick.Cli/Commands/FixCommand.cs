@@ -32,7 +32,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     };
 
     private readonly CiRetryOptions _retry = new();
-    private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords)" };
+    private readonly Option<bool> _showValues = new("--show-values") { Description = "Print user values in the revision diff (hidden by default: they may be passwords); a Secret's data is never printed" };
 
     public Command Build()
     {

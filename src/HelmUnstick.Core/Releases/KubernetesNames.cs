@@ -14,6 +14,15 @@ public static partial class KubernetesNames
     /// <summary>Kubernetes' rule for namespaces (an RFC 1123 label).</summary>
     public const string NamespaceRule = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
 
+    /// <summary>Kubernetes' rule for most object names, Secrets' included (an RFC 1123 subdomain).</summary>
+    public const string ObjectNameRule = "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters";
+
+    public static bool IsObjectName(string? name) => name is { Length: > 0 and <= 253 } && ReleaseName().IsMatch(name);
+
+    /// <summary>One line saying why <paramref name="name"/> is not an object name, or null when it is one.</summary>
+    public static string? ObjectNameProblem(string? name) =>
+        IsObjectName(name) ? null : $"{Quoted(name)} is not a Kubernetes object name ({ObjectNameRule})";
+
     public static bool IsReleaseName(string? name) => name is { Length: > 0 and <= 53 } && ReleaseName().IsMatch(name);
 
     public static bool IsNamespace(string? name) => name is { Length: > 0 and <= 63 } && Label().IsMatch(name);

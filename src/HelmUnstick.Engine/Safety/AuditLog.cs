@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HelmUnstick.Engine.Safety;
@@ -18,11 +19,67 @@ internal sealed record AuditEntry(
     int Revision,
     string Action,
     IReadOnlyList<string> Reasons,
-    string Outcome,
+    AuditOutcome Outcome,
     string? Backup,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AuditCiJob? CiJob = null);
 
 /// <param name="secrets">Masks credentials in each line (an API error text in an outcome may echo one).</param>
+/// <summary>How an audited attempt ended: a closed set, each with the detail its line needs.</summary>
+internal enum AuditOutcomeKind
+{
+    /// <summary>Not yet known: the change is about to be made (never written).</summary>
+    Pending,
+
+    /// <summary>The change was made.</summary>
+    Changed,
+
+    /// <summary>Another writer changed the object first; the detail says what the history shows.</summary>
+    ChangedBySomeoneElse,
+
+    /// <summary>The write failed; the detail says how and what the re-read found.</summary>
+    Error,
+
+    /// <summary>A CI job was re-run; the detail names it.</summary>
+    Retried,
+}
+
+/// <summary>An audit line's outcome, written as the text it always was (<c>changed</c>, <c>error: DETAIL</c>, ...).</summary>
+[JsonConverter(typeof(AuditOutcomeJsonConverter))]
+internal sealed record AuditOutcome(AuditOutcomeKind Kind, string? Detail = null)
+{
+    private static readonly (AuditOutcomeKind Kind, string Prefix)[] Prefixes =
+        [(AuditOutcomeKind.ChangedBySomeoneElse, "changed by someone else: "), (AuditOutcomeKind.Error, "error: "), (AuditOutcomeKind.Retried, "retried ")];
+
+    public static AuditOutcome Pending { get; } = new(AuditOutcomeKind.Pending);
+
+    public static AuditOutcome Changed { get; } = new(AuditOutcomeKind.Changed);
+
+    /// <summary>The outcome an audit line's text stands for.</summary>
+    /// <exception cref="FormatException">Not an outcome helm-unstick writes.</exception>
+    public static AuditOutcome Parse(string text) => text switch
+    {
+        "pending" => Pending,
+        "changed" => Changed,
+        _ => Prefixes.Where(p => text.StartsWith(p.Prefix, StringComparison.Ordinal)).Select(p => new AuditOutcome(p.Kind, text[p.Prefix.Length..])).FirstOrDefault()
+             ?? throw new FormatException($"not an audit outcome: {text}"),
+    };
+
+    public override string ToString() => Kind switch
+    {
+        AuditOutcomeKind.Pending => "pending",
+        AuditOutcomeKind.Changed => "changed",
+        _ => Prefixes.Single(p => p.Kind == Kind).Prefix + Detail,
+    };
+}
+
+/// <summary>Writes (and reads) an <see cref="AuditOutcome"/> as its text.</summary>
+internal sealed class AuditOutcomeJsonConverter : JsonConverter<AuditOutcome>
+{
+    public override AuditOutcome Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => AuditOutcome.Parse(reader.GetString() ?? "");
+
+    public override void Write(Utf8JsonWriter writer, AuditOutcome value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+}
+
 internal sealed class AuditLog(string path, Redactor? secrets = null)
 {
     public string Path { get; } = path;

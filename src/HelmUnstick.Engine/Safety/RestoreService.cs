@@ -67,9 +67,12 @@ internal sealed class RestoreService(ClusterSession session, TimeProvider clock)
     /// <exception cref="EngineException">Not a backup URI or file, or a file that is not a Helm release object.</exception>
     public static ReleaseBackup? ReadFile(string location)
     {
-        if (BackupSecret.TryParseUri(location, out _, out _))
+        if (BackupSecret.TryParseUri(location, out var ns, out var name))
         {
-            return null;
+            // Checked before the names reach a URL path: ns?x=1 would become a query.
+            return (KubernetesNames.NamespaceProblem(ns) ?? KubernetesNames.ObjectNameProblem(name)) is { } problem
+                ? throw new EngineException(UnstickFailure.InvalidRequest, $"{location}: {problem}; nothing was read or changed")
+                : null;
         }
 
         if (location.StartsWith(BackupSecret.UriScheme, StringComparison.Ordinal))
@@ -148,7 +151,7 @@ internal sealed class RestoreService(ClusterSession session, TimeProvider clock)
             throw KubeErrors.Translate(e, session, $"restoring {plan.Kind} {backup.Namespace}/{backup.Name}");
         }
 
-        var entry = new AuditEntry(clock.GetUtcNow(), user, session.ContextName, backup.Namespace, backup.Name, backup.Revision, "restore", plan.Reasons, "changed", plan.Source);
+        var entry = new AuditEntry(clock.GetUtcNow(), user, session.ContextName, backup.Namespace, backup.Name, backup.Revision, "restore", plan.Reasons, AuditOutcome.Changed, plan.Source);
         return new RestoreReport(plan, entry, log.Append(entry));
     }
 

@@ -137,7 +137,7 @@ internal sealed class CiRetryService(
         events.Add(new(clock.GetUtcNow(), $"Retried {chosen.JobName} ({chosen.Environment}, {chosen.Project}): {job.WebUrl}"));
         var newest = history.Latest;
         var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, request.Namespace, newest?.ObjectName ?? "", newest?.Revision ?? 0,
-            "retry-ci", [], $"retried {chosen.JobName}", null, new AuditCiJob(chosen.Source.ToName(), chosen.Project, chosen.JobId, job.JobId, job.WebUrl));
+            "retry-ci", [], new AuditOutcome(AuditOutcomeKind.Retried, chosen.JobName), null, new AuditCiJob(chosen.Source.ToName(), chosen.Project, chosen.JobId, job.JobId, job.WebUrl));
         if (log.Append(entry) is { } auditProblem)
         {
             warnings.Add(auditProblem);

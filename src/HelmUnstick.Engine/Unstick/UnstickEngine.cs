@@ -137,7 +137,7 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
 
         events.Add(new(clock.GetUtcNow(), $"Backed up {where} to {backup}"));
         var entry = new AuditEntry(clock.GetUtcNow(), request.Operator, session.ContextName, stuck.Namespace, stuck.ObjectName, stuck.Revision,
-            StrategyNames.Of(plan.Strategy), AuditReasons(request, plan), "pending", backup);
+            StrategyNames.Of(plan.Strategy), AuditReasons(request, plan), AuditOutcome.Pending, backup);
 
         // From here on the change may happen: cancellation no longer interrupts the write, its re-read or the
         // verification, so the caller always learns what state the release is in (each call has the client's timeout).
@@ -164,12 +164,12 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
             var answer = $"{(int)KubeErrors.StatusOf(e)!} {KubeErrors.StatusOf(e)}";
             if (now.Verified)
             {
-                entry = Audit(log, entry with { Outcome = "changed by someone else: the history shows the planned result (already fixed)" }, warnings);
+                entry = Audit(log, entry with { Outcome = new(AuditOutcomeKind.ChangedBySomeoneElse, "the history shows the planned result (already fixed)") }, warnings);
                 events.Add(new(clock.GetUtcNow(), $"Already fixed by another writer (the API server answered {answer}): {now.Observed!.Summary}"));
                 return Result(UnstickOutcome.AlreadyFixed) with { Backup = backup, Audit = entry, Verification = now };
             }
 
-            entry = Audit(log, entry with { Outcome = $"changed by someone else: {(now.Observed is { } seen ? seen.Summary : now.ReadError)}" }, warnings);
+            entry = Audit(log, entry with { Outcome = new(AuditOutcomeKind.ChangedBySomeoneElse, now.Observed is { } seen ? seen.Summary : now.ReadError) }, warnings);
             return Result(UnstickOutcome.ChangedBySomeoneElse) with
             {
                 FailedStep = UnstickStep.Write,
@@ -184,7 +184,7 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
         {
             // The request may or may not have reached the server: never repeat it blindly, re-read and say what is there.
             var state = await RereadAfterFailedWriteAsync(stuck);
-            entry = Audit(log, entry with { Outcome = $"error: {e.Message}; {state.Words()}" }, warnings);
+            entry = Audit(log, entry with { Outcome = new(AuditOutcomeKind.Error, $"{e.Message}; {state.Words()}") }, warnings);
             return Result(state == SecretAfterFailedWrite.Unchanged ? UnstickOutcome.ApiError : UnstickOutcome.ChangedUnverified) with
             {
                 FailedStep = UnstickStep.Write,
@@ -195,7 +195,7 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
             };
         }
 
-        entry = Audit(log, entry with { Outcome = "changed" }, warnings);
+        entry = Audit(log, entry with { Outcome = AuditOutcome.Changed }, warnings);
         events.Add(new(clock.GetUtcNow(), $"Changed: {plan.ChangeDescription}"));
         var verification = await VerifyAsync(plan, committed);
         if (!verification.Verified)

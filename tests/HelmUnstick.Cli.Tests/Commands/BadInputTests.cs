@@ -65,6 +65,20 @@ public sealed class BadInputTests
         Assert.Equal(0, anyRequest.Matched);
     }
 
+    [Theory]
+    [InlineData("secret://ops?x=1/backup", $"error: secret://ops?x=1/backup: 'ops?x=1' {NamespaceRule}; nothing was read or changed\n")]
+    [InlineData("secret://ops/Backup", "error: secret://ops/Backup: 'Backup' is not a Kubernetes object name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters); nothing was read or changed\n")]
+    public async Task RestoreOfABackupSecretWhoseNameIsNoName_Exit2_NoRequestSent(string location, string error)
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        using var anyRequest = cli.Server.Faults.Respond("*", ".", 500, times: int.MaxValue);
+
+        var run = await cli.RunAsync("restore", location, "--apply", "--yes");
+
+        Assert.Equal((2, error), (run.ExitCode, run.Err));
+        Assert.Equal(0, anyRequest.Matched);
+    }
+
     public static TheoryData<string, byte[], string> Kubeconfigs => new()
     {
         { "empty", [], "has no contexts; pass --kubeconfig FILE with at least one, or set KUBECONFIG" },

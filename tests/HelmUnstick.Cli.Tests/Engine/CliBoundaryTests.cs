@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace HelmUnstick.Cli.Tests.Engine;
@@ -29,7 +28,7 @@ public sealed partial class CliBoundaryTests
     {
         var offending = Folders.Where(f => f != "Run")
             .SelectMany(folder => Sources(folder).SelectMany(source => KubernetesClientUse().Matches(source.Code).Select(m => $"{source.Path}: {m.Value}")))
-            .Concat(TypesIn("Commands", "Rendering", "Serve").SelectMany(t => SignatureTypes(t).Where(IsKubernetesClientType).Select(r => $"{t.FullName} uses {r.FullName}")))
+            .Concat(TypesIn("Commands", "Rendering", "Serve").SelectMany(t => TypeReferences.Of(t).Where(IsKubernetesClientType).Select(r => $"{t.FullName} uses {r.FullName}")))
             .Distinct()
             .ToList();
 
@@ -65,6 +64,10 @@ public sealed partial class CliBoundaryTests
         Assert.DoesNotMatch(KubernetesClientUse(), "\"coordination.k8s.io\"");
     }
 
+    /// <summary>The client's namespaces, a session's client, or the engine's raw HTTP helper.</summary>
+    [GeneratedRegex(@"\bk8s\b(?!\.io)[\w.]*|\.Client\.\w+|\bKubeHttp\.\w+")]
+    private static partial Regex KubernetesClientUse();
+
     private static Type KubernetesType() => typeof(HelmUnstick.Engine.Kube.ClusterSession).GetProperty("Client")!.PropertyType;
 
     private static IEnumerable<Type> TypesIn(params string[] folders) =>
@@ -76,59 +79,14 @@ public sealed partial class CliBoundaryTests
         type.HasElementType ? IsKubernetesClientType(type.GetElementType()!)
         : type.IsGenericType && type.GetGenericArguments().Any(IsKubernetesClientType) || type.Namespace?.Split('.')[0] == "k8s";
 
-    /// <summary>Every type a type (and the state machines and closures compiled into it) names in its members.</summary>
-    private static IEnumerable<Type> SignatureTypes(Type type)
-    {
-        const BindingFlags everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        foreach (var nested in type.GetNestedTypes(everything).Where(n => n.IsDefined(typeof(CompilerGeneratedAttribute))))
-        {
-            foreach (var used in SignatureTypes(nested))
-            {
-                yield return used;
-            }
-        }
-
-        foreach (var field in type.GetFields(everything))
-        {
-            yield return field.FieldType;
-        }
-
-        foreach (var property in type.GetProperties(everything))
-        {
-            yield return property.PropertyType;
-        }
-
-        foreach (var method in type.GetMethods(everything).Cast<MethodBase>().Concat(type.GetConstructors(everything)))
-        {
-            if (method is MethodInfo info)
-            {
-                yield return info.ReturnType;
-            }
-
-            foreach (var parameter in method.GetParameters())
-            {
-                yield return parameter.ParameterType;
-            }
-
-            foreach (var local in method.GetMethodBody()?.LocalVariables ?? [])
-            {
-                yield return local.LocalType;
-            }
-        }
-    }
-
     private static IEnumerable<(string Path, string Code)> Sources(string folder) =>
         Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "src", "HelmUnstick.Cli", folder), "*.cs", SearchOption.AllDirectories)
             .Select(path => (Path.GetRelativePath(RepositoryPaths.Root, path), Comment().Replace(File.ReadAllText(path), "")));
 
-    private static IEnumerable<string> Identifiers(string code) => Identifier().Matches(code).Select(m => m.Value);
-
-    /// <summary>The client's namespaces, a session's client, or the engine's raw HTTP helper.</summary>
-    [GeneratedRegex(@"\bk8s\b(?!\.io)[\w.]*|\.Client\.\w+|\bKubeHttp\.\w+")]
-    private static partial Regex KubernetesClientUse();
-
     [GeneratedRegex(@"//[^\n]*")]
     private static partial Regex Comment();
+
+    private static IEnumerable<string> Identifiers(string code) => Identifier().Matches(code).Select(m => m.Value);
 
     /// <summary>A type name as code names a type: not a member after a dot (<c>record.RestoreCommand</c> is a property).</summary>
     [GeneratedRegex(@"(?<![.\w])[A-Z]\w*\b")]

@@ -1,4 +1,3 @@
-using System.Reflection;
 using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Tests.Engine;
@@ -6,8 +5,6 @@ namespace HelmUnstick.Cli.Tests.Engine;
 /// <summary>The engine project must run without a console or a command line (an in-cluster watcher calls it too).</summary>
 public sealed class EngineBoundaryTests
 {
-    private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-
     private static readonly Type[] EngineTypes = typeof(UnstickEngine).Assembly.GetTypes();
 
     [Fact]
@@ -23,7 +20,7 @@ public sealed class EngineBoundaryTests
     public void EngineTypes_UseNoParserConsoleOrCliEnvironmentTypes()
     {
         var offending = EngineTypes
-            .SelectMany(t => ReferencedTypes(t).Where(Forbidden).Select(r => $"{t.FullName} uses {r.FullName}"))
+            .SelectMany(t => TypeReferences.Of(t).Where(Forbidden).Select(r => $"{t.FullName} uses {r.FullName}"))
             .Distinct()
             .ToList();
 
@@ -55,41 +52,5 @@ public sealed class EngineBoundaryTests
         return type == typeof(CliEnvironment)
                || type.Namespace?.StartsWith("System.CommandLine", StringComparison.Ordinal) == true
                || type.Namespace?.StartsWith("Spectre.Console", StringComparison.Ordinal) == true;
-    }
-
-    private static IEnumerable<Type> ReferencedTypes(Type type)
-    {
-        if (type.BaseType is { } baseType)
-        {
-            yield return baseType;
-        }
-
-        foreach (var field in type.GetFields(Everything))
-        {
-            yield return field.FieldType;
-        }
-
-        foreach (var property in type.GetProperties(Everything))
-        {
-            yield return property.PropertyType;
-        }
-
-        foreach (var method in type.GetMethods(Everything).Cast<MethodBase>().Concat(type.GetConstructors(Everything)))
-        {
-            if (method is MethodInfo info)
-            {
-                yield return info.ReturnType;
-            }
-
-            foreach (var parameter in method.GetParameters())
-            {
-                yield return parameter.ParameterType;
-            }
-
-            foreach (var local in method.GetMethodBody()?.LocalVariables ?? [])
-            {
-                yield return local.LocalType;
-            }
-        }
     }
 }

@@ -52,45 +52,49 @@ internal static class FaultMatrix
     public static readonly string[] SkipCi = ["--skip-ci-check", "--reason", "INC-7 matrix"];
     public static readonly TimeSpan AttemptTimeout = KubeRetry.DefaultRequestTimeout;
 
-    /// <summary>The end-to-end rows: the sandbox fixtures hold the release as Secrets.</summary>
-    public static TheoryData<StorageDriver, RemediationStrategy> Rows() => Rows([StorageDriver.Secret]);
+    /// <summary>The end-to-end rows, one per strategy: the sandbox fixtures hold the release as Secrets.</summary>
+    public static TheoryData<RemediationStrategy> Rows() => [.. Enum.GetValues<RemediationStrategy>()];
 
-    public static TheoryData<StorageDriver, RemediationStrategy, WriteFault> WriteFaultRows => Rows<WriteFault>(Rows());
+    public static TheoryData<RemediationStrategy, WriteFault> WriteFaultRows => Rows<WriteFault>();
 
-    public static TheoryData<StorageDriver, RemediationStrategy, ReadFault> ReadFaultRows => Rows<ReadFault>(Rows());
+    public static TheoryData<RemediationStrategy, ReadFault> ReadFaultRows => Rows<ReadFault>();
 
     /// <summary>The rows run against the engine in memory: every driver, every strategy, every fault.</summary>
-    public static TheoryData<StorageDriver, RemediationStrategy, EngineFault> EngineFaultRows => Rows<EngineFault>(Rows(Enum.GetValues<StorageDriver>()));
-
-    private static TheoryData<StorageDriver, RemediationStrategy> Rows(IEnumerable<StorageDriver> drivers)
+    public static TheoryData<StorageDriver, RemediationStrategy, EngineFault> EngineFaultRows
     {
-        var rows = new TheoryData<StorageDriver, RemediationStrategy>();
-        foreach (var driver in drivers)
+        get
         {
-            foreach (var strategy in Enum.GetValues<RemediationStrategy>())
+            var rows = new TheoryData<StorageDriver, RemediationStrategy, EngineFault>();
+            foreach (var driver in Enum.GetValues<StorageDriver>())
             {
-                rows.Add(driver, strategy);
+                foreach (var (strategy, fault) in Pairs<RemediationStrategy, EngineFault>())
+                {
+                    rows.Add(driver, strategy, fault);
+                }
             }
+
+            return rows;
+        }
+    }
+
+    /// <summary>Every strategy once for each fault.</summary>
+    private static TheoryData<RemediationStrategy, TFault> Rows<TFault>()
+        where TFault : struct, Enum
+    {
+        var rows = new TheoryData<RemediationStrategy, TFault>();
+        foreach (var (strategy, fault) in Pairs<RemediationStrategy, TFault>())
+        {
+            rows.Add(strategy, fault);
         }
 
         return rows;
     }
 
-    /// <summary>Every row of <paramref name="rows"/> once for each fault.</summary>
-    private static TheoryData<StorageDriver, RemediationStrategy, TFault> Rows<TFault>(TheoryData<StorageDriver, RemediationStrategy> rows)
-        where TFault : struct, Enum
-    {
-        var withFaults = new TheoryData<StorageDriver, RemediationStrategy, TFault>();
-        foreach (var (driver, strategy) in rows.Select(r => ((StorageDriver)r[0], (RemediationStrategy)r[1])))
-        {
-            foreach (var fault in Enum.GetValues<TFault>())
-            {
-                withFaults.Add(driver, strategy, fault);
-            }
-        }
-
-        return withFaults;
-    }
+    /// <summary>Every value of <typeparamref name="TA"/> with every value of <typeparamref name="TB"/>.</summary>
+    private static IEnumerable<(TA, TB)> Pairs<TA, TB>()
+        where TA : struct, Enum
+        where TB : struct, Enum =>
+        Enum.GetValues<TA>().SelectMany(a => Enum.GetValues<TB>().Select(b => (a, b)));
 
     /// <summary>
     /// Runs fix with <paramref name="rule"/> in place on a fake clock, skipping over backoff and Retry-After; a held
@@ -108,11 +112,7 @@ internal static class FaultMatrix
         return await clock.SkipWaitsShorterThanAsync(AttemptTimeout, running);
     }
 
-    public static Task<CliHarness> StartAsync(StorageDriver driver) => driver switch
-    {
-        StorageDriver.Secret => CliHarness.StartAsync(Fixtures.StuckUpgradeStore),
-        _ => throw new ArgumentOutOfRangeException(nameof(driver)),
-    };
+    public static Task<CliHarness> StartAsync() => CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
 
     public static string[] Fix(RemediationStrategy strategy) =>
         ["fix", "demo", "-n", Ns, "--strategy", strategy == RemediationStrategy.Delete ? "delete" : "mark-failed", .. SkipCi, "--apply", "--yes"];

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
@@ -14,9 +13,9 @@ public sealed class FaultMatrixTests
 {
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task WriteAppliedButItsAnswerLost_Exit4_SaysTheReReadStateAndTheRestoreCommand_AndFixAgainReportsDone(StorageDriver driver, RemediationStrategy strategy)
+    public async Task WriteAppliedButItsAnswerLost_Exit4_SaysTheReReadStateAndTheRestoreCommand_AndFixAgainReportsDone(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         using var lost = cli.Server.Faults.LoseResponse(WriteMethod(strategy), ObjectPath);
 
@@ -35,9 +34,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task VerificationReadFailsAfterTheWrite_RetriedThenExit4_WithTheRestoreCommand_AndFixAgainReportsDone(StorageDriver driver, RemediationStrategy strategy)
+    public async Task VerificationReadFailsAfterTheWrite_RetriedThenExit4_WithTheRestoreCommand_AndFixAgainReportsDone(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var clock = UseRetryClock(cli);
         var original = cli.Secret(Ns, Name)!;
         var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
@@ -63,9 +62,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task ConcurrentWriterBetweenReReadAndWrite_ApiRefuses_Exit1AndNothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    public async Task ConcurrentWriterBetweenReReadAndWrite_ApiRefuses_Exit1AndNothingChanged(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         using var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
 
@@ -85,9 +84,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task ConcurrentWriterBetweenPlanAndReRead_Refused_Exit1_NoBackupNoAudit(StorageDriver driver, RemediationStrategy strategy)
+    public async Task ConcurrentWriterBetweenPlanAndReRead_Refused_Exit1_NoBackupNoAudit(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         using var reread = cli.Server.Faults.Freeze("GET", ObjectPath, times: 1);
 
         var running = cli.RunAsync(Fix(strategy));
@@ -105,9 +104,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task BackupCannotBeWritten_Exit3_NothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    public async Task BackupCannotBeWritten_Exit3_NothingChanged(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         var notADirectory = Path.Combine(cli.Root, "a-file");
         await File.WriteAllTextAsync(notADirectory, "");
@@ -123,9 +122,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(ReadFaultRows), MemberType = typeof(FaultMatrix))]
-    public async Task ReadFault_IsRetriedWithinTheBudget_AndTheFixIsVerified(StorageDriver driver, RemediationStrategy strategy, ReadFault fault)
+    public async Task ReadFault_IsRetriedWithinTheBudget_AndTheFixIsVerified(RemediationStrategy strategy, ReadFault fault)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var clock = UseRetryClock(cli);
         var original = cli.Secret(Ns, Name)!;
         using var rule = fault switch
@@ -152,9 +151,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(WriteFaultRows), MemberType = typeof(FaultMatrix))]
-    public async Task WriteFault_IsNeverRepeated_ReReadSaysUnchanged_Exit3_WithTheRestoreCommand(StorageDriver driver, RemediationStrategy strategy, WriteFault fault)
+    public async Task WriteFault_IsNeverRepeated_ReReadSaysUnchanged_Exit3_WithTheRestoreCommand(RemediationStrategy strategy, WriteFault fault)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var clock = UseRetryClock(cli);
         var original = cli.Secret(Ns, Name)!;
         using var rule = fault switch
@@ -182,9 +181,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task RestoreRunTwice_TheSecondChangesNothing(StorageDriver driver, RemediationStrategy strategy)
+    public async Task RestoreRunTwice_TheSecondChangesNothing(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         var fix = await cli.RunAsync(Fix(strategy));
         var backup = AssertOneExactBackup(cli, original);
@@ -203,9 +202,9 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task RestoreOntoASecretChangedSince_RefusesAnotherSecret_PutsBackTheSameOne(StorageDriver driver, RemediationStrategy strategy)
+    public async Task RestoreOntoASecretChangedSince_RefusesAnotherSecret_PutsBackTheSameOne(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         await cli.RunAsync(Fix(strategy));
         var backup = AssertOneExactBackup(cli, original);
@@ -242,12 +241,12 @@ public sealed class FaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task RestoreOfABackupFromAnotherCluster_Exit1_NothingChanged(StorageDriver driver, RemediationStrategy strategy)
+    public async Task RestoreOfABackupFromAnotherCluster_Exit1_NothingChanged(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         await cli.RunAsync(Fix(strategy));
         var backup = Assert.Single(Backups(cli));
-        await using var other = await StartAsync(driver);
+        await using var other = await StartAsync();
         var before = other.Server.Store.ResourceVersion;
 
         var run = await cli.RunAsync("restore", backup, "--kubeconfig", other.Kubeconfig, "--apply", "--yes");

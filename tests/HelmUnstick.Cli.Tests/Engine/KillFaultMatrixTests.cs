@@ -1,4 +1,3 @@
-using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
@@ -12,9 +11,9 @@ public sealed class KillFaultMatrixTests
 {
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task KilledAfterTheBackupBeforeTheWrite_FixAgainIsVerified_AndRestoringThatBackupIsExact(StorageDriver driver, RemediationStrategy strategy)
+    public async Task KilledAfterTheBackupBeforeTheWrite_FixAgainIsVerified_AndRestoringThatBackupIsExact(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         using var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
 
@@ -32,9 +31,9 @@ public sealed class KillFaultMatrixTests
 
     [Theory]
     [MemberData(nameof(Rows), MemberType = typeof(FaultMatrix))]
-    public async Task KilledAfterTheWriteBeforeVerification_FixAgainReportsDone_AndRestoringTheBackupIsExact(StorageDriver driver, RemediationStrategy strategy)
+    public async Task KilledAfterTheWriteBeforeVerification_FixAgainReportsDone_AndRestoringTheBackupIsExact(RemediationStrategy strategy)
     {
-        await using var cli = await StartAsync(driver);
+        await using var cli = await StartAsync();
         var original = cli.Secret(Ns, Name)!;
         var write = cli.Server.Faults.Freeze(WriteMethod(strategy), ObjectPath, times: 1);
 

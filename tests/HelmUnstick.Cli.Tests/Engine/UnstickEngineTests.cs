@@ -36,7 +36,7 @@ public sealed class UnstickEngineTests
         Assert.Equal(UnstickOutcome.Fixed, result.Outcome);
         Assert.Equal((true, 4, 5), (result.Verification!.Verified, result.Verification.Observed!.StatusShowsRevision, result.Verification.Observed.NextRevision));
         Assert.Equal(Path.Combine(cli.Root, "backups"), Path.GetDirectoryName(result.Backup));
-        Assert.Equal(("watcher", "mark-failed", "changed"), (result.Audit!.User, result.Audit.Action, result.Audit.Outcome));
+        Assert.Equal(("watcher", "mark-failed", "changed"), (result.Audit!.User, result.Audit.Action, result.Audit.Outcome.ToString()));
         Assert.Single(File.ReadAllLines(audit.Path));
         Assert.Equal(
             [$"Backed up Secret team-a/sh.helm.release.v1.demo.v4 to {result.Backup}", $"Changed: {plan.ChangeDescription}", $"Verified: {result.Verification.Observed.Summary}"],

@@ -45,4 +45,17 @@ public sealed class KubernetesNamesTests
     [InlineData("gitlab-cny", null)]
     public void NamespaceProblem_IsOneLineWithTheRule(string name, string? problem) =>
         Assert.Equal(problem, KubernetesNames.NamespaceProblem(name));
+
+    [Theory]
+    [InlineData("helm-unstick-backup.demo.v4.20261124t080000z", true)]
+    [InlineData("sh.helm.release.v1.demo.v4", true)]
+    [InlineData("x?y=1", false)]
+    [InlineData("../kube-system", false)]
+    [InlineData("", false)]
+    public void ObjectName_FollowsTheRfc1123SubdomainRule(string name, bool valid)
+    {
+        Assert.Equal(valid, KubernetesNames.IsObjectName(name));
+        Assert.True(KubernetesNames.IsObjectName(new string('a', 253)));
+        Assert.False(KubernetesNames.IsObjectName(new string('a', 254)));
+    }
 }
