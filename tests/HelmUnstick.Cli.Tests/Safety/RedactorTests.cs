@@ -1,3 +1,4 @@
+using HelmUnstick.Engine.Ci;
 using HelmUnstick.Engine.Safety;
 
 namespace HelmUnstick.Cli.Tests.Safety;
@@ -38,5 +39,24 @@ public sealed class RedactorTests
         writer.WriteLine("warning: https://a:b@h");
 
         Assert.Equal("error: token [redacted] was refused\nwarning: https://h\n", inner.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void CiTokens_FromTheEnvironment_AreMaskedOnceTheSourcesAreLoaded()
+    {
+        var redactor = new Redactor();
+        var environment = new Dictionary<string, string?> { [CiToken.GitLabVariable] = "glpat-planted-1234", [CiToken.GitHubVariable] = "ghp_planted_5678" };
+        var flags = new CiFlags(GitLabUrl: "https://gitlab.example.com", Projects: ["ops/deploy"], Environments: ["gprd"],
+            GitHubRepositories: ["acme/deploy"], GitHubEnvironments: ["prod"]);
+        var text = "GitLab said glpat-planted-1234, GitHub said ghp_planted_5678";
+
+        var before = redactor.Redact(text);
+        var sources = new CiSources(
+            CiSettings.Resolve(CiConfig.Empty, "gprd", flags, n => environment.GetValueOrDefault(n)),
+            CiSettings.ResolveGitHub(CiConfig.Empty, "gprd", flags, n => environment.GetValueOrDefault(n))).MaskingTokens(redactor);
+
+        Assert.Equal(text, before);
+        Assert.Equal((1, 1), (sources.GitLab.Count, sources.GitHub.Count));
+        Assert.Equal("GitLab said [redacted], GitHub said [redacted]", redactor.Redact(text));
     }
 }
