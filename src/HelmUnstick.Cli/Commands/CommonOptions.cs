@@ -104,6 +104,19 @@ internal sealed class CommonOptions(CliEnvironment env)
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
     /// <summary>The namespace of the pod this runs in, from its service account; null outside a pod.</summary>
+    /// <summary>Whether <c>--apply</c> was given; without a terminal to confirm on, it needs <c>--yes</c>.</summary>
+    /// <exception cref="CliException">--apply without --yes and without a terminal.</exception>
+    public static bool ApplyAsked(ParseResult result, Option<bool> apply, Option<bool> yes, CliEnvironment env)
+    {
+        var asked = result.GetValue(apply);
+        if (asked && !result.GetValue(yes) && !env.IsInteractive)
+        {
+            throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
+        }
+
+        return asked;
+    }
+
     public static string? PodNamespace() =>
         File.Exists(ServiceAccountNamespaceFile) && File.ReadAllText(ServiceAccountNamespaceFile).Trim() is { Length: > 0 } ns ? ns : null;
 

@@ -68,11 +68,7 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var apply = result.GetValue(_apply);
-        if (apply && !result.GetValue(_yes) && !env.IsInteractive)
-        {
-            throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
-        }
+        var apply = CommonOptions.ApplyAsked(result, _apply, _yes, env);
 
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
@@ -243,42 +239,39 @@ internal sealed class FixCommand(CommonOptions common, CliEnvironment env)
     /// <summary>The revision diff and live state are advice: when they cannot be read, the fix itself still proceeds.</summary>
     private async Task ExplainAsync(ParseResult result, ClusterSession session, FixRun run, RemediationPlan plan, CancellationToken ct)
     {
-        try
+        var read = await ProgressReporter.For(env).RunAsync("Reading the release's objects from the cluster", status =>
+            ExplainedRelease.AdviseAsync(session, plan, result.GetValue(_showValues), status, ct), ct);
+        if (read.Explained is not { } explained)
         {
-            var (stuck, previous) = ExplainedRelease.ChooseRevisions(plan.History, plan.Target!.Revision);
-            var explained = await ProgressReporter.For(env).RunAsync("Reading the release's objects from the cluster", status =>
-                ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, status), plan.History, stuck, previous, result.GetValue(_showValues), ct), ct);
-            run.Record.Explanation = explained;
-            run.Record.Record(env.Now, $"Compared revision {stuck.Revision} with {(previous is null ? "no previous revision" : $"revision {previous.Revision}")} and the live objects: {explained.Explanation.Summary}");
+            run.Record.ExplanationError = read.Error;
+            return;
         }
-        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
-        {
-            run.Record.ExplanationError = e.Message;
-        }
+
+        run.Record.Explanation = explained;
+        run.Record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
     }
 
     /// <summary>After the change: the live state again, printed only when it moved (or with -v).</summary>
     private async Task VerifyLiveStateAsync(ClusterSession session, FixRun run, ExplainedRelease explained, bool verbose, CancellationToken ct)
     {
-        try
+        var read = await explained.AfterChangeAsync(session, ct);
+        if (read.Explained is not { } after)
         {
-            var after = await explained.RereadAsync(new LiveObjectReader(session), ct);
-            run.Record.Verification = after;
-            run.Record.Record(env.Now, $"Compared the live objects again: {after.Explanation.Summary}");
-            if (verbose)
-            {
-                run.Say("  Live now:");
-                WriteObjects(run, after);
-            }
-            else if (!LiveStateText.SameAs(explained, after))
-            {
-                run.Say($"  Live now: {LiveStateText.Grouped(after)}");
-            }
+            run.Record.ExplanationError = read.Error;
+            run.Say($"  Live now: not known ({read.Error})");
+            return;
         }
-        catch (Exception e)
+
+        run.Record.Verification = after;
+        run.Record.Record(env.Now, $"Compared the live objects again: {after.Explanation.Summary}");
+        if (verbose)
         {
-            run.Record.ExplanationError = e.Message;
-            run.Say($"  Live now: not known ({e.Message})");
+            run.Say("  Live now:");
+            WriteObjects(run, after);
+        }
+        else if (!LiveStateText.SameAs(explained, after))
+        {
+            run.Say($"  Live now: {LiveStateText.Grouped(after)}");
         }
     }
 

@@ -54,11 +54,7 @@ internal sealed class RestoreCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
-        var apply = result.GetValue(_apply);
-        if (apply && !result.GetValue(_yes) && !env.IsInteractive)
-        {
-            throw new CliException(ExitCodes.Usage, "--apply without a terminal needs --yes; nothing was changed");
-        }
+        var apply = CommonOptions.ApplyAsked(result, _apply, _yes, env);
 
         var request = new RestoreRequest(result.GetValue(_backup)!, result.GetValue(_force), result.GetValue(_reason), AuditLog.CurrentUser(env));
 

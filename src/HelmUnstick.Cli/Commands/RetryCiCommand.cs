@@ -37,9 +37,9 @@ internal sealed class RetryCiCommand(CommonOptions common, CliEnvironment env)
 
     private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
     {
+        var release = common.ReleaseOf(result);
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
-        var release = common.ReleaseOf(result);
         var sources = CiRetryOptions.Sources(_safety, result, env, session, "retry-ci");
         var report = await _retry.RunAsync(result, env, session, common.DriverOf(result, env), sources, _safety, release, ns, ct);
         foreach (var warning in report.Warnings)

@@ -81,19 +81,18 @@ public static class LivenessRule
 
     /// <summary>
     /// Whether reading the evidence again at <paramref name="now"/> could give another verdict than judging the same
-    /// <paramref name="facts"/> again at that time: while Helm's window is open (a wait or hook may finish), while the
-    /// pending revision was written within staleAfter (a helm may still be writing its objects), while an object
+    /// <paramref name="facts"/> again at that time: while Helm's window is open (a wait or hook may finish), within
+    /// staleAfter of <c>last_deployed</c> (a helm with a longer timeout may still write its objects), while an object
     /// could not be read (the next read may succeed), and while the release's Lease had a live holder when it was read
-    /// (it may have renewed or released it since). Past all of them a helm can no longer be at work, so what was read stays true.
+    /// (it may have renewed or released it since). Past all of them a helm can no longer be at work, so what was read
+    /// stays true; the signs it holds age as they would. The release object's own writes are not polled: a write to it
+    /// is seen by whoever watches it, and the revision is read afresh.
     /// </summary>
-    public static bool EvidenceMayChange(LivenessFacts facts, DateTimeOffset now)
-    {
-        var revisionWrites = facts.ReleaseStorageWrites.Concat(facts.LastDeployed is { } deployed ? [deployed] : []).ToList();
-        return facts.Window.IsOpenAt(now)
-               || (facts.StaleAfter > TimeSpan.Zero && (revisionWrites.Count == 0 || now - revisionWrites.Max() < facts.StaleAfter))
-               || facts.Objects.Any(o => o.Outcome == ObservationOutcome.Unreadable)
-               || LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now) == LeaseStanding.HolderLive;
-    }
+    public static bool EvidenceMayChange(LivenessFacts facts, DateTimeOffset now) =>
+        facts.Window.IsOpenAt(now)
+        || (facts.StaleAfter > TimeSpan.Zero && (facts.LastDeployed is not { } deployed || now - deployed < facts.StaleAfter))
+        || facts.Objects.Any(o => o.Outcome == ObservationOutcome.Unreadable)
+        || LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now) == LeaseStanding.HolderLive;
 
     /// <summary>The newest <c>metadata.managedFields[].time</c> of any manager, with that manager.</summary>
     public static (DateTimeOffset Time, string Manager)? NewestWrite(JsonObject live) =>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Releases;
+using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Unstick;
 
@@ -66,6 +67,36 @@ internal sealed record ExplainedRelease(
         return new ExplainedRelease(history.Release, history.Namespace, stuck, previous, diff, ReleaseExplainer.Explain(diff, live, showValues));
     }
 
+    /// <summary>
+    /// The diff and live state of a plan's stuck revision, as advice before a fix: what cannot be read is a message,
+    /// never a failure of the fix.
+    /// </summary>
+    public static async Task<ExplanationRead> AdviseAsync(ClusterSession session, RemediationPlan plan, bool showValues, IProgress<string> status, CancellationToken ct)
+    {
+        try
+        {
+            var (stuck, previous) = ChooseRevisions(plan.History, plan.Target!.Revision);
+            return new(await ReadAsync(Reader(session, status), plan.History, stuck, previous, showValues, ct), null);
+        }
+        catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
+        {
+            return new(null, e.Message);
+        }
+    }
+
+    /// <summary>The same two revisions against what the cluster runs after the change; what cannot be read is a message.</summary>
+    public async Task<ExplanationRead> AfterChangeAsync(ClusterSession session, CancellationToken ct)
+    {
+        try
+        {
+            return new(await RereadAsync(new LiveObjectReader(session), ct), null);
+        }
+        catch (Exception e)
+        {
+            return new(null, e.Message);
+        }
+    }
+
     /// <summary>A reader that tells <paramref name="status"/> how far it got, for a progress line.</summary>
     public static LiveObjectReader Reader(ClusterSession session, IProgress<string> status) =>
         new(session, (read, total) => status.Report($"Reading the release's objects from the cluster: {read} of {total}"));
@@ -110,3 +141,6 @@ internal sealed record ExplainedRelease(
     private static RevisionSnapshot Snapshot(int revision, HelmRelease release) =>
         new(revision, release.ChartName, release.ChartVersion, release.AppVersion, release.Config?.DeepClone().AsObject(), release.Manifest);
 }
+
+/// <summary>An explanation read as advice: the explanation, or why it could not be read.</summary>
+internal sealed record ExplanationRead(ExplainedRelease? Explained, string? Error);

@@ -48,7 +48,8 @@ public sealed class LivenessRuleTests
         { "window over, revision written long ago: judged again from memory", new(), false },
         { "a recent write on an object: judged again from memory as it ages", new(WebWrittenAgo: TimeSpan.FromMinutes(2)), false },
         { "inside the window: a wait or hook may finish", new(HelmWaitsOver: false, StaleAfter: TimeSpan.Zero), true },
-        { "the release Secret written within staleAfter: a helm may still write", new(StorageWrittenAgo: TimeSpan.FromSeconds(30)), true },
+        { "window over, last_deployed within staleAfter: a helm may still write", new(Now: LastDeployed + TimeSpan.FromMinutes(12), StaleAfter: TimeSpan.FromMinutes(15)), true },
+        { "the release Secret written recently: its watcher sees a write, its age is judged from memory", new(StorageWrittenAgo: TimeSpan.FromSeconds(30)), false },
         { "an object could not be read: the next read may succeed", new(CfgForbidden: true), true },
     };
 
