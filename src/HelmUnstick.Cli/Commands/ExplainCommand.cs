@@ -1,9 +1,13 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
 using HelmUnstick.Engine.Explain;
 using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Diagnosis;
+using HelmUnstick.Core.Liveness;
+using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Unstick;
+using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -34,7 +38,9 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             Explain what Helm will believe after the stuck revision is removed (Helm is then "minus 1 revision").
             Compares revision N (default: the stuck one) with the revision Helm diffs from next, then reads each
             object of both manifests from the cluster: matches-stuck, matches-previous, matches-both, neither or
-            missing. Objects that already run N's spec will show as changes in the next dry run. Read-only.
+            missing. Objects that already run N's spec will show as changes in the next dry run. When N is pending and
+            the release has a Lease from helm-unstick run, says what it proves and what follows: a live holder
+            (possibly-running: it may still finish N) or a holder gone (stale: nothing will). Read-only.
             Exit codes: 0 explained, 2 usage error (release, namespace or revision not found), 3 API error.
             """)
         {
@@ -52,6 +58,9 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
         var release = common.ReleaseOf(result);
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new KubeReleaseStore(session, common.DriverOf(result, env));
+
+        // The release's Lease is read alongside its revisions: no round trip of its own.
+        var leaseRead = new ReleaseLeaseStore(session).ReadEvidenceAsync(ns, release, ct);
         var explained = await ProgressReporter.For(env).RunAsync($"Reading the revisions of release {release}", async progress =>
         {
             var history = await UnstickEngine.ReadHistoryAsync(session, store, release, ns, ct);
@@ -62,6 +71,7 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             var (stuck, previous) = ExplainedRelease.ChooseRevisions(history, result.GetValue(_revision));
             return await ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, progress), history, stuck, previous, result.GetValue(_showValues), ct);
         }, ct);
+        var lease = explained.Stuck.Status.IsPending() ? LeaseRule.Finding(await leaseRead, explained.Stuck.Release!.LastDeployed, env.Now) : null;
         record.Explanation = explained;
         record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
         record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
@@ -73,11 +83,23 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
 
         if (common.WantsJson(result))
         {
-            env.WriteData(explained.ToJsonObject().ToJsonString(Json.Options));
+            var json = explained.ToJsonObject();
+            json["lease"] = lease is null ? null : new JsonObject
+            {
+                ["verdict"] = lease.Counts.ToName(),
+                ["evidence"] = LivenessText.Line(lease, TimeSpan.Zero, env.Now),
+                ["consequence"] = LivenessText.LeaseConsequence(lease, explained.Stuck.Revision),
+            };
+            env.WriteData(json.ToJsonString(Json.Options));
         }
         else
         {
             ExplanationText.Write(env, explained, result.GetValue(common.Verbose));
+            if (lease is not null)
+            {
+                env.WriteData($"Lease: {lease.Counts.ToName()}: {LivenessText.Line(lease, TimeSpan.Zero, env.Now)}. Consequence: {LivenessText.LeaseConsequence(lease, explained.Stuck.Revision)}.");
+            }
+
             if (_report.PathOf(result) is { } written)
             {
                 env.WriteData($"Report: {written}");

@@ -53,6 +53,8 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
 
     private readonly SafetyOptions _safety = new();
 
+    private readonly BackupOptions _backups = new("With --recover or --unstick-stale and --backup-store file (the default): where to save the Secret before changing it (default: $XDG_STATE_HOME/helm-unstick/backups/<context>/<namespace>)");
+
     private readonly Argument<string[]> _command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "The deploy command and its arguments, after --" };
 
     public Command Build()
@@ -80,6 +82,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             _release, _leaseDuration, _waitForRelease, _grace, _recover, _unstickStale, _strategy, _command,
         };
         _safety.AddTo(command);
+        _backups.AddTo(command);
 
         // Everything after -- belongs to COMMAND; without --, helm's flags would be taken for run's own (checked in RunAsync,
         // where the parser's tokens are known).
@@ -213,7 +216,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
         {
             try
             {
-                await UnstickAsync(result, engine, session, release, ns, new HeldLease(lease.AsReleased(ended)), "recover", CancellationToken.None);
+                await UnstickAsync(result, engine, session, release, ns, new HeldLease(lease.AsReleased(ended), OwnTerm: true), "recover", CancellationToken.None);
             }
             catch (Exception e) when (e is UnstickException or CliException)
             {
@@ -301,7 +304,9 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     }
 
     private UnstickRequest Request(ParseResult result, ClusterSession session, string release, string ns, HeldLease held) =>
-        _safety.Request(result, env, session, release, ns, result.GetValue(_strategy), backup: null) with { HeldByCaller = held };
+        _safety.Request(result, env, session, release, ns, result.GetValue(_strategy),
+            _backups.Target(result, dir => dir ?? BackupFiles.DefaultDirectory(env, session.ContextName, ns), CommonOptions.PodNamespace() ?? session.DefaultNamespace))
+        with { HeldByCaller = held };
 
     private void WriteEvidence(RemediationPlan plan)
     {

@@ -58,6 +58,26 @@ internal sealed class IncidentRecord(string command, string release, string ns, 
     public HelmUnstick.Engine.Unstick.CiRetryReport? Retry { get; set; }
 
     public void Record(DateTimeOffset time, string step) => _timeline.Add(new TimelineEntry(time, step));
+
+    /// <summary>Takes the engine's account of an apply as it is.</summary>
+    /// <param name="restoreCommand">The command that puts the backup back, as fix prints it.</param>
+    public void Add(HelmUnstick.Engine.Unstick.UnstickIncident apply, string? restoreCommand)
+    {
+        foreach (var step in apply.Timeline)
+        {
+            Record(step.Time, step.Step);
+        }
+
+        if (apply.Backup is { } backup)
+        {
+            Backup = backup;
+            RestoreCommand = apply.Undoable ? restoreCommand : null;
+        }
+
+        Change = apply.Change ?? Change;
+        Outlook = apply.Outlook ?? Outlook;
+        Outcome = apply.Outcome ?? Outcome;
+    }
 }
 
 /// <summary>

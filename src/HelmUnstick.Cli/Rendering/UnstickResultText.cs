@@ -2,7 +2,7 @@ using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Rendering;
 
-/// <summary>How <c>fix --apply</c> tells the operator what the engine did: the timeline, the lines printed and the error.</summary>
+/// <summary>How <c>fix --apply</c> tells the operator what the engine did: the lines printed and the error; the note takes the engine's account whole.</summary>
 internal static class UnstickResultText
 {
     /// <summary>
@@ -13,11 +13,7 @@ internal static class UnstickResultText
     {
         var record = run.Record;
         var plan = applied.Plan;
-        foreach (var step in applied.Events)
-        {
-            record.Record(step.Time, step.Step);
-        }
-
+        record.Add(applied.Incident, restoreHint);
         foreach (var warning in applied.Warnings)
         {
             env.Error.WriteLine($"warning: {warning}");
@@ -25,30 +21,18 @@ internal static class UnstickResultText
 
         if (applied.Backup is { } backup)
         {
-            record.Backup = backup;
-            // Nothing to undo when another writer made the change.
-            record.RestoreCommand = applied.Outcome is UnstickOutcome.AlreadyFixed or UnstickOutcome.ChangedBySomeoneElse ? null : restoreHint;
             run.Say($"  Backup: {backup}");
         }
 
         switch (applied.FailedStep, applied.Outcome)
         {
             case (null, UnstickOutcome.Fixed):
-                var outlook = applied.Verification!.Observed!;
-                record.Change = plan.ChangeDescription;
-                record.Outlook = outlook;
-                record.Outcome = $"changed and verified: {outlook.Summary}";
-                run.Say($"  Verified: {outlook.Summary}");
+                run.Say($"  Verified: {applied.Verification!.Observed!.Summary}");
                 return new(ExitCodes.For(applied.Outcome), null);
             case (null, UnstickOutcome.AlreadyFixed):
-                var fixedBySomeoneElse = applied.Verification!.Observed!;
-                record.Outlook = fixedBySomeoneElse;
-                record.Outcome = $"already fixed by someone else (this run changed nothing): {fixedBySomeoneElse.Summary}";
-                run.Say($"  Already fixed: another writer made the same change first; this run changed nothing. {fixedBySomeoneElse.Summary}");
+                run.Say($"  Already fixed: another writer made the same change first; this run changed nothing. {applied.Verification!.Observed!.Summary}");
                 return new(ExitCodes.For(applied.Outcome), null);
             case (UnstickStep.Write, UnstickOutcome.ChangedBySomeoneElse):
-                record.Outlook = applied.Verification?.Observed ?? record.Outlook;
-                record.Outcome = $"changed by someone else (this run changed nothing): {applied.Problem}";
                 return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed by this run. Check with: helm history {record.Release} -n {record.Namespace}");
             case (UnstickStep.Reread or UnstickStep.Write, UnstickOutcome.RefusedConcurrentChange):
                 return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed, run fix again");
@@ -57,20 +41,10 @@ internal static class UnstickResultText
             case (UnstickStep.Backup, _):
                 return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; nothing was changed (choose another --backup-dir)");
             case (UnstickStep.Write, _):
-                var state = applied.AfterFailedWrite!.Value.Words();
-                if (applied.Outcome == UnstickOutcome.ChangedUnverified)
-                {
-                    record.Change = $"uncertain: the request to {plan.ChangeDescription} failed with an error; re-read: {state}";
-                }
-
-                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {state}. Backup: {applied.Backup}; to undo: {restoreHint}");
+                return new(ExitCodes.For(applied.Outcome), $"{applied.Problem}; re-read: {applied.AfterFailedWrite!.Value.Words()}. Backup: {applied.Backup}; to undo: {restoreHint}");
             case (UnstickStep.Verification, _):
-                var verification = applied.Verification!;
-                record.Change = plan.ChangeDescription;
-                record.Outlook = verification.Observed ?? record.Outlook;
-                record.Outcome = $"changed but not verified: {applied.Problem}";
                 run.Say($"  Changed: {plan.ChangeDescription}");
-                env.Error.WriteLine(verification.ReadError is not null
+                env.Error.WriteLine(applied.Verification!.ReadError is not null
                     ? $"error: the change was made but {applied.Problem}; check with: helm history {record.Release} -n {record.Namespace}; to undo: {restoreHint}"
                     : $"error: verification failed: {applied.Problem}; to undo: {restoreHint}");
                 return new(ExitCodes.For(applied.Outcome), null);

@@ -197,10 +197,12 @@ internal sealed class SignalRelay : IDisposable
         _beforeStart.Dispose();
     }
 
-    private void OnSignal(PosixSignalContext context)
+    /// <summary>
+    /// What a SIGTERM, SIGINT or SIGHUP to <c>run</c> does (<paramref name="signal"/> is its Linux number): before
+    /// COMMAND starts, cancel the preparation; after, pass it on to COMMAND's group and start the grace period.
+    /// </summary>
+    internal void Deliver(int signal)
     {
-        context.Cancel = true;
-        var signal = SignalNames.Number(context.Signal);
         Received ??= signal;
         lock (_lock)
         {
@@ -212,6 +214,13 @@ internal sealed class SignalRelay : IDisposable
         }
 
         Stop(signal);
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        // run never dies of these signals itself: it waits for COMMAND and reports how it ended.
+        context.Cancel = true;
+        Deliver(SignalNames.Number(context.Signal));
     }
 
     private void KillAfterGrace()

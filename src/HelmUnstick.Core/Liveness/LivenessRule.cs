@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Core.Liveness;
 
@@ -71,16 +70,10 @@ public static class LivenessRule
         var ordered = findings.OrderByDescending(f => f.Counts).ToList();
 
         // The release's Lease is a record, not an inference: it decides whatever the other signs say.
-        switch (LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now))
+        if (LeaseRule.Finding(facts.Lease, facts.LastDeployed, facts.Now) is { } lease)
         {
-            case LeaseStanding.HolderLive:
-                ordered.Insert(0, LeaseFinding(LivenessVerdict.PossiblyRunning, LivenessSignal.LeaseHeld, facts.Lease!));
-                verdict = LivenessVerdict.PossiblyRunning;
-                break;
-            case LeaseStanding.HolderGone:
-                ordered.Insert(0, LeaseFinding(LivenessVerdict.Stale, LivenessSignal.LeaseHolderGone, facts.Lease!));
-                verdict = LivenessVerdict.Stale;
-                break;
+            ordered.Insert(0, lease);
+            verdict = lease.Counts;
         }
 
         return new LivenessAssessment(verdict, ordered, window, facts.StaleAfter, facts.Now);
@@ -100,9 +93,6 @@ public static class LivenessRule
         || (facts.StaleAfter > TimeSpan.Zero && (facts.LastDeployed is not { } deployed || now - deployed < facts.StaleAfter))
         || facts.Objects.Any(o => o.Outcome == ObservationOutcome.Unreadable)
         || LeaseRule.Judge(facts.Lease, facts.LastDeployed, facts.Now) == LeaseStanding.HolderLive;
-
-    private static LivenessFinding LeaseFinding(LivenessVerdict counts, LivenessSignal signal, ReleaseLease lease) =>
-        new(counts, signal, new ResourceKey("Lease", lease.Namespace, lease.Name), PendingObjectRole.Manifest, LastWrite: lease.RenewTime, Lease: lease);
 
     /// <summary>The newest <c>metadata.managedFields[].time</c> of any manager, with that manager.</summary>
     public static (DateTimeOffset Time, string Manager)? NewestWrite(JsonObject live) =>

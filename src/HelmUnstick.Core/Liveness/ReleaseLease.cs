@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using HelmUnstick.Core.Ci;
+using HelmUnstick.Core.Explain;
 
 namespace HelmUnstick.Core.Liveness;
 
@@ -9,6 +11,8 @@ namespace HelmUnstick.Core.Liveness;
 /// </summary>
 /// <param name="HeldBy">The holder recorded in the Lease's annotations: who held it, also after it was released.</param>
 /// <param name="CiJobUrl">The CI job that held it, when the holder's environment named one.</param>
+/// <param name="CiProjectId">That job's GitLab project id or GitHub owner/repository, when known.</param>
+/// <param name="CiJobId">That job's GitLab job id or GitHub run id, when known.</param>
 public sealed record ReleaseLease(
     string Namespace,
     string Name,
@@ -19,8 +23,13 @@ public sealed record ReleaseLease(
     string? HeldBy = null,
     string? CiJobUrl = null,
     string? Command = null,
-    DateTimeOffset? EndedAt = null)
+    DateTimeOffset? EndedAt = null,
+    string? CiProjectId = null,
+    string? CiJobId = null)
 {
+    /// <summary>The CI job that held the Lease, as its holder's environment named it; null when it named none.</summary>
+    public CiJobReference? CiJob => CiJobUrl is { } url ? new(url, CiProjectId, CiJobId) : null;
+
     public TimeSpan Duration => TimeSpan.FromSeconds(DurationSeconds);
 
     /// <summary>When the holder's term runs out unless renewed again; null when it was never renewed.</summary>
@@ -94,4 +103,19 @@ public static class LeaseRule
             ? LeaseStanding.HolderGone
             : LeaseStanding.NoEvidence;
     }
+
+    /// <summary>
+    /// What the Lease proves about a pending revision written at <paramref name="lastDeployed"/>, as a finding that
+    /// decides the verdict: a live holder (possibly-running) or a gone one (stale); null when it proves nothing.
+    /// </summary>
+    public static LivenessFinding? Finding(ReleaseLease? lease, DateTimeOffset? lastDeployed, DateTimeOffset now) =>
+        Judge(lease, lastDeployed, now) switch
+        {
+            LeaseStanding.HolderLive => Of(LivenessVerdict.PossiblyRunning, LivenessSignal.LeaseHeld, lease!),
+            LeaseStanding.HolderGone => Of(LivenessVerdict.Stale, LivenessSignal.LeaseHolderGone, lease!),
+            _ => null,
+        };
+
+    private static LivenessFinding Of(LivenessVerdict counts, LivenessSignal signal, ReleaseLease lease) =>
+        new(counts, signal, new ResourceKey("Lease", lease.Namespace, lease.Name), PendingObjectRole.Manifest, LastWrite: lease.RenewTime, Lease: lease);
 }

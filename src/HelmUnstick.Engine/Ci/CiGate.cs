@@ -49,7 +49,8 @@ public sealed class CiGate : IDisposable
             .. sources.GitHub.Select(s => (ICiJobRetrier)new GitHubCiSource(s, options, time: time)),
         ];
 
-    public async Task<CiGateResult> CheckAsync(CancellationToken ct)
+    /// <param name="leaseJob">The CI job named by the release's Lease: the source that runs it says how it is doing too.</param>
+    public async Task<CiGateResult> CheckAsync(CancellationToken ct, CiJobReference? leaseJob = null)
     {
         if (_sources.Count == 0)
         {
@@ -57,7 +58,7 @@ public sealed class CiGate : IDisposable
             return new CiGateResult([CiSourceReport.Unavailable("CI", [], NoSourceProblem)]);
         }
 
-        var reports = await Task.WhenAll(_sources.Select(s => s.CheckAsync(ct)));
+        var reports = await Task.WhenAll(_sources.Select(s => CheckSourceAsync(s, leaseJob, ct)));
         return new CiGateResult(reports);
     }
 
@@ -69,13 +70,14 @@ public sealed class CiGate : IDisposable
         TimeSpan maxWait,
         IProgress<CiWaitProgress>? progress,
         CancellationToken ct,
-        TimeSpan? pollInterval = null)
+        TimeSpan? pollInterval = null,
+        CiJobReference? leaseJob = null)
     {
         var interval = pollInterval ?? DefaultPollInterval;
         var started = _time.GetUtcNow();
         for (int poll = 1; ; poll++)
         {
-            var result = await CheckAsync(ct);
+            var result = await CheckAsync(ct, leaseJob);
             var elapsed = _time.GetUtcNow() - started;
             var remaining = maxWait - elapsed;
             if (!result.Blocks || remaining <= TimeSpan.Zero)
@@ -86,6 +88,24 @@ public sealed class CiGate : IDisposable
             progress?.Report(new CiWaitProgress(poll, elapsed, remaining, result));
             await _delay(remaining < interval ? remaining : interval, ct);
         }
+    }
+
+    /// <summary>
+    /// A source's report, and the Lease's job when the source runs it: a job still running blocks, an ended one is
+    /// evidence. A job that cannot be read fails closed like the source itself.
+    /// </summary>
+    private static async Task<CiSourceReport> CheckSourceAsync(ICiActivitySource source, CiJobReference? leaseJob, CancellationToken ct)
+    {
+        var report = await source.CheckAsync(ct);
+        if (leaseJob is null || source is not ICiLeaseJobReader reader || !reader.Owns(leaseJob) || report.Verdict == CiVerdict.Unavailable)
+        {
+            return report;
+        }
+
+        var answer = await reader.ReadLeaseJobAsync(leaseJob, ct);
+        return answer.Problem is { } problem
+            ? CiSourceReport.Unavailable(report.SourceName, report.Projects, $"the CI job of the release's Lease ({leaseJob.Url}): {problem}")
+            : report.WithLeaseJob(answer.Value!);
     }
 
     public void Dispose()

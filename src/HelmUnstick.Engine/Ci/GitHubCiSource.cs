@@ -12,7 +12,7 @@ namespace HelmUnstick.Engine.Ci;
 /// It also finds the newest failed deploy of a mapped environment and re-runs that run's failed jobs.
 /// Any failure becomes an Unavailable report (or a problem line) that never contains the token.
 /// </summary>
-internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, IDisposable
+internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJobReader, IDisposable
 {
     /// <summary>How many of an environment's newest deployments are read: older ones were superseded long ago.</summary>
     public const int DeploymentsPerEnvironment = 5;
@@ -81,6 +81,17 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, IDispos
     {
         var run = await GetRunAsync(job.Of.Project, job.JobId, budget);
         return run.RunAttempt < job.Attempt ? CiJobState.Active : CiRetryRules.GitHubRunState(run.Status, run.Conclusion);
+    }, ct);
+
+    /// <summary>A workflow run (GITHUB_RUN_ID) of one of this source's repositories (GITHUB_REPOSITORY).</summary>
+    public bool Owns(CiJobReference job) =>
+        job.ProjectId is { } repository && _settings.Repositories.Contains(repository, StringComparer.OrdinalIgnoreCase) && long.TryParse(job.JobId, out _);
+
+    public Task<CiAnswer<CiLeaseJob>> ReadLeaseJobAsync(CiJobReference job, CancellationToken ct) => _api.AskAsync(async budget =>
+    {
+        var run = await GetRunAsync(job.ProjectId!, long.Parse(job.JobId!, CultureInfo.InvariantCulture), budget);
+        return new CiLeaseJob(RunName(run), run.Conclusion is { } conclusion ? $"{run.Status}/{conclusion}" : run.Status,
+            CiRetryRules.GitHubRunState(run.Status, run.Conclusion), run.HtmlUrl);
     }, ct);
 
     public void Dispose() => _api.Dispose();

@@ -10,7 +10,7 @@ namespace HelmUnstick.Engine.Ci;
 /// decides with <see cref="CiActivityRules"/>; finds the newest failed deploy job of a mapped environment and retries
 /// it. Any failure becomes an Unavailable report (or a problem line) that never contains the token.
 /// </summary>
-public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, IDisposable
+public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJobReader, IDisposable
 {
     /// <summary>How many of an environment's newest deployments a retry looks at for the newest finished one.</summary>
     private const int DeploymentsPerEnvironment = 5;
@@ -101,6 +101,21 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, IDisposab
         var now = await _api.GetAsync<GitLabJob>(
             $"projects/{Uri.EscapeDataString(job.Of.Project)}/jobs/{job.JobId}", $"job {job.JobId} of project '{job.Of.Project}'", budget);
         return CiRetryRules.GitLabJobState(now.Status);
+    }, ct);
+
+    /// <summary>
+    /// A GitLab job of this instance (its URL under the instance's) with the numeric project and job ids GitLab puts
+    /// in CI_PROJECT_ID and CI_JOB_ID: the job is read by id, whichever project of the instance it is in, since the
+    /// Lease proves that job deployed this release.
+    /// </summary>
+    bool ICiLeaseJobReader.Owns(CiJobReference job) =>
+        job.Url.StartsWith(_settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+        && long.TryParse(job.ProjectId, out _) && long.TryParse(job.JobId, out _);
+
+    Task<CiAnswer<CiLeaseJob>> ICiLeaseJobReader.ReadLeaseJobAsync(CiJobReference job, CancellationToken ct) => _api.AskAsync(async budget =>
+    {
+        var read = await _api.GetAsync<GitLabJob>($"projects/{job.ProjectId}/jobs/{job.JobId}", $"job {job.JobId} of project {job.ProjectId}", budget);
+        return new CiLeaseJob(read.Name, read.Status, CiRetryRules.GitLabJobState(read.Status), read.WebUrl ?? job.Url);
     }, ct);
 
     public void Dispose() => _api.Dispose();

@@ -117,7 +117,9 @@ internal sealed class ReleaseLeaseStore(ClusterSession session)
             Annotation(HolderAnnotation),
             Annotation(CiJobUrlAnnotation),
             Annotation(CommandAnnotation),
-            Annotation(EndedAtAnnotation) is { } ended && DateTimeOffset.TryParse(ended, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null);
+            Annotation(EndedAtAnnotation) is { } ended && DateTimeOffset.TryParse(ended, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
+            Annotation(CiProjectIdAnnotation),
+            Annotation(CiJobIdAnnotation));
     }
 
     public static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

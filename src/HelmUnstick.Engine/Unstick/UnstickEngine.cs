@@ -1,4 +1,5 @@
 using System.Net;
+using HelmUnstick.Core.Ci;
 using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Releases;
 using HelmUnstick.Core.Remediation;
@@ -50,7 +51,7 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
             .AssessAsync(diagnosis.StuckRevision!, Driver, clock.GetUtcNow(), request.StaleAfter, request.HelmTimeout, await lease, ct);
         var workloads = await workloadsRead;
         var liveness = await livenessRead;
-        var ci = await CheckCiAsync(request, ct);
+        var ci = await CheckCiAsync(request, request.HeldByCaller is { OwnTerm: true } ? null : (await lease)?.CiJob, ct);
         return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, Driver);
     }
 
@@ -248,7 +249,8 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
         return history;
     }
 
-    private async Task<CiQuietCheck> CheckCiAsync(UnstickRequest request, CancellationToken ct)
+    /// <param name="leaseJob">The CI job the release's Lease names: still running, it blocks; ended, it is evidence.</param>
+    private async Task<CiQuietCheck> CheckCiAsync(UnstickRequest request, CiJobReference? leaseJob, CancellationToken ct)
     {
         if (request.Overrides.SkipCiCheck)
         {
@@ -267,8 +269,8 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
 
         using var gate = CiGate.For(sources, time: clock);
         var outcome = request.Ci.WaitFor is { } maxWait && sources.Count > 0
-            ? await gate.WaitForQuietAsync(maxWait, request.Ci.Progress, ct)
-            : await gate.CheckAsync(ct);
+            ? await gate.WaitForQuietAsync(maxWait, request.Ci.Progress, ct, leaseJob: leaseJob)
+            : await gate.CheckAsync(ct, leaseJob);
         return CiQuietCheck.From(outcome.Reports);
     }
 

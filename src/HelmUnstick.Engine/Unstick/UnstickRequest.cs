@@ -22,7 +22,11 @@ internal sealed record UnstickRequest(
     HeldLease? HeldByCaller = null);
 
 /// <summary>The caller holds the release's Lease; <paramref name="Before"/> is the Lease as it was before (null: there was none).</summary>
-internal sealed record HeldLease(HelmUnstick.Core.Liveness.ReleaseLease? Before);
+/// <param name="OwnTerm">
+/// <paramref name="Before"/> is the caller's own term, just released (<c>run --recover</c>): the CI job it names is the
+/// caller's, still running, so it is not asked about.
+/// </param>
+internal sealed record HeldLease(HelmUnstick.Core.Liveness.ReleaseLease? Before, bool OwnTerm = false);
 
 /// <summary>
 /// How CI is asked. The sources are resolved only when a revision is stuck, so a broken CI configuration does not

@@ -132,7 +132,40 @@ internal sealed record UnstickResult(UnstickOutcome Outcome, RemediationPlan Pla
 
     /// <summary>The audit line written for the change attempt, when the attempt got that far.</summary>
     public AuditEntry? Audit { get; init; }
+
+    /// <summary>What the incident note says about this attempt, decided here so that no caller works it out again.</summary>
+    public UnstickIncident Incident => (FailedStep, Outcome) switch
+    {
+        (null, UnstickOutcome.Fixed) => Noted(Plan.ChangeDescription, Verification!.Observed!, $"changed and verified: {Verification.Observed!.Summary}"),
+        (null, UnstickOutcome.AlreadyFixed) =>
+            Noted(null, Verification!.Observed!, $"already fixed by someone else (this run changed nothing): {Verification.Observed!.Summary}"),
+        (UnstickStep.Write, UnstickOutcome.ChangedBySomeoneElse) =>
+            Noted(null, Verification?.Observed, $"changed by someone else (this run changed nothing): {Problem}"),
+        (UnstickStep.Write, UnstickOutcome.ChangedUnverified) =>
+            Noted($"uncertain: the request to {Plan.ChangeDescription} failed with an error; re-read: {AfterFailedWrite!.Value.Words()}", null, null),
+        (UnstickStep.Verification, _) => Noted(Plan.ChangeDescription, Verification!.Observed, $"changed but not verified: {Problem}"),
+        _ => Noted(null, null, null),
+    };
+
+    // Nothing to undo when another writer made the change.
+    private UnstickIncident Noted(string? change, HelmOutlook? outlook, string? outcome) =>
+        new(Events, Backup, Undoable: Outcome is not (UnstickOutcome.AlreadyFixed or UnstickOutcome.ChangedBySomeoneElse), change, outlook, outcome);
 }
+
+/// <summary>An attempt as the incident note records it; a null field leaves what the note already says.</summary>
+/// <param name="Timeline">The steps taken, in order.</param>
+/// <param name="Backup">The backup file, once written.</param>
+/// <param name="Undoable">Whether restoring the backup undoes a change this run made.</param>
+/// <param name="Change">The change made to Helm's state (or the doubt about it).</param>
+/// <param name="Outlook">What Helm believes afterwards, when it was read back.</param>
+/// <param name="Outcome">How the attempt ended, in one line.</param>
+internal sealed record UnstickIncident(
+    IReadOnlyList<UnstickEvent> Timeline,
+    string? Backup,
+    bool Undoable,
+    string? Change,
+    HelmOutlook? Outlook,
+    string? Outcome);
 
 /// <summary>A failure before anything was changed that ends the attempt without a plan.</summary>
 internal sealed class UnstickException(UnstickFailure failure, string message) : EngineException(failure, message);

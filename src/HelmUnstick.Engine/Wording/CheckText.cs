@@ -79,6 +79,12 @@ internal static class CheckText
                          (a.Environment is { } environment ? $" (environment {environment})" : "") +
                          $" {a.WebUrl}" + (a.Blocks ? $" - blocks: {a.Why}" : $" - {a.Why}");
         }
+
+        if (report.LeaseJob is { } job)
+        {
+            yield return $"  {job.Status} CI job of the release's Lease: {job.Name} {job.WebUrl}" +
+                         (job.Blocks ? " - blocks: the deploy it ran under the Lease may still be at work" : " - ended, so the deploy it ran under the Lease is over");
+        }
     }
 
     private static string KindName(CiActivityKind kind) => kind == CiActivityKind.WorkflowRun ? "workflow run" : kind.ToString().ToLowerInvariant();

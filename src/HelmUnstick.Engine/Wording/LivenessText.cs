@@ -33,6 +33,14 @@ internal static class LivenessText
         };
     }
 
+    /// <summary>
+    /// What a Lease finding about pending revision <paramref name="revision"/> means for the operator: a live holder
+    /// may still finish it; a gone one never will.
+    /// </summary>
+    public static string LeaseConsequence(LivenessFinding lease, int revision) => lease.Signal == LivenessSignal.LeaseHeld
+        ? $"a run still holds the release and may finish revision {revision} itself; wait for it (or its Lease to expire): fix refuses to remove it unless --force --reason says why"
+        : $"nothing will finish revision {revision}: fix can take it out of Helm's way now, without waiting for --stale-after or Helm's window (the CI and workload checks still apply)";
+
     public static string Window(HelmWaitWindow window, DateTimeOffset now)
     {
         var hooks = window.HookCount == 1 ? "1 hook" : $"{window.HookCount} hooks";

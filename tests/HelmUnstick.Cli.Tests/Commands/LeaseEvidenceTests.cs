@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using HelmUnstick.Sandbox;
+using HelmUnstick.Sandbox.GitLab;
 
 namespace HelmUnstick.Cli.Tests.Commands;
 
@@ -53,14 +55,84 @@ public sealed class LeaseEvidenceTests
         Assert.Equal(secret, cli.Secret("team-a", "sh.helm.release.v1.demo.v4")!["metadata"]!["resourceVersion"]!.ToJsonString());
     }
 
-    private static void AddLease(CliHarness cli, string holder, DateTimeOffset acquired, DateTimeOffset renewed, DateTimeOffset? ended)
+    [Fact]
+    public async Task Explain_GivesTheLeasesVerdictAndWhatFollows_ForAHolderGoneAndALiveOne()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Now = LastDeployed + TimeSpan.FromMinutes(1);
+
+        var without = await cli.RunAsync("explain", "demo", "-n", "team-a", "-o", "json");
+        AddLease(cli, holder: "", acquired: LastDeployed - TimeSpan.FromSeconds(2), renewed: LastDeployed + TimeSpan.FromSeconds(10), ended: LastDeployed + TimeSpan.FromSeconds(12));
+        var gone = await cli.RunAsync("explain", "demo", "-n", "team-a");
+        var goneJson = await cli.RunAsync("explain", "demo", "-n", "team-a", "-o", "json");
+        AddLease(cli, holder: "runner-7/4242/k3x9", acquired: LastDeployed - TimeSpan.FromSeconds(2), renewed: cli.Now - TimeSpan.FromSeconds(4), ended: null);
+        var live = await cli.RunAsync("explain", "demo", "-n", "team-a", "-o", "json");
+
+        Assert.True(without.ExitCode == 0, without.ToString());
+        Assert.Null(JsonNode.Parse(without.Out)!["lease"]);
+        const string Gone = "Lease team-a/helm-unstick.demo: holder runner-7/4242/k3x9 of CI job https://gitlab.example/ops/deploy/-/jobs/77 (upgrade ./demo) gone since 2026-11-23T23:50:51Z; its lease covers the pending revision";
+        const string NothingWillFinishIt = "nothing will finish revision 4: fix can take it out of Helm's way now, without waiting for --stale-after or Helm's window (the CI and workload checks still apply)";
+        Assert.Contains($"\nLease: stale: {Gone}. Consequence: {NothingWillFinishIt}.\n", gone.Out);
+        Assert.Equal(
+            new JsonObject { ["verdict"] = "stale", ["evidence"] = Gone, ["consequence"] = NothingWillFinishIt }.ToJsonString(),
+            JsonNode.Parse(goneJson.Out)!["lease"]!.ToJsonString());
+        Assert.Equal(
+            new JsonObject
+            {
+                ["verdict"] = "possibly-running",
+                ["evidence"] = "Lease team-a/helm-unstick.demo: held by runner-7/4242/k3x9 of CI job https://gitlab.example/ops/deploy/-/jobs/77 (upgrade ./demo), renewed 4s ago (lease 15s): a deploy holds the release",
+                ["consequence"] = "a run still holds the release and may finish revision 4 itself; wait for it (or its Lease to expire): fix refuses to remove it unless --force --reason says why",
+            }.ToJsonString(),
+            JsonNode.Parse(live.Out)!["lease"]!.ToJsonString());
+    }
+
+    // The Lease's CI job is in the mapped GitLab project but deploys to no mapped environment (gprd): by the mapping
+    // alone it would not block. Named by the Lease, it does while it runs, and once it has ended it is evidence.
+    [Theory]
+    [InlineData("running", 1, "failed", "  running CI job of the release's Lease: deploy-demo {0} - blocks: the deploy it ran under the Lease may still be at work")]
+    [InlineData("failed", 0, "passed", "  failed CI job of the release's Lease: deploy-demo {0} - ended, so the deploy it ran under the Lease is over")]
+    [InlineData("canceled", 0, "passed", "  canceled CI job of the release's Lease: deploy-demo {0} - ended, so the deploy it ran under the Lease is over")]
+    public async Task TheLeasesCiJob_BlocksWhileItRuns_AndIsEvidenceOnceEnded(string status, int exitCode, string outcome, string line)
+    {
+        var gitLab = new GitLabStubState();
+        gitLab.AddProject(new GitLabStubProject(12, GitLabStubState.DemoProject));
+        gitLab.AddEnvironment(new GitLabStubEnvironment(31, 12, "gprd"));
+        gitLab.AddPipeline(new GitLabStubPipeline(3001, 12, status, "main"));
+        gitLab.AddJob(new GitLabStubJob(5001, 12, 3001, "deploy-demo", status, "main", null));
+        await using var cli = await CliHarness.StartAsync(new SandboxOptions
+        {
+            Scenario = Scenario.Load(Fixtures.StuckUpgradeStore),
+            ConfigureEndpoints = app => app.MapGitLabStub(gitLab),
+        });
+        cli.Now = LastDeployed + TimeSpan.FromMinutes(1);
+        var job = $"{cli.Server.BaseAddress}gitlab/{GitLabStubState.DemoProject}/-/jobs/5001";
+        AddLease(cli, holder: "", acquired: LastDeployed - TimeSpan.FromSeconds(2), renewed: LastDeployed + TimeSpan.FromSeconds(10), ended: LastDeployed + TimeSpan.FromSeconds(12),
+            ciJob: (job, "12", "5001"));
+
+        var check = await cli.RunAsync(["check", "demo", "-n", "team-a", "-o", "json", .. cli.GitLabDemoFlags]);
+
+        Assert.True(check.ExitCode == exitCode, check.ToString());
+        var json = JsonNode.Parse(check.Out)!;
+        Assert.Equal("stale", (string?)json["verdict"]);
+        var ci = json["checks"]!.AsArray().Single(c => (string?)c!["title"] == "No CI job is deploying to this cluster")!;
+        Assert.Equal(outcome, (string?)ci["outcome"]);
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, line, job), (string?)ci["evidence"]!.AsArray()[^1]);
+    }
+
+    private static void AddLease(CliHarness cli, string holder, DateTimeOffset acquired, DateTimeOffset renewed, DateTimeOffset? ended, (string Url, string ProjectId, string JobId)? ciJob = null)
     {
         var annotations = new JsonObject
         {
             ["helm-unstick.io/holder"] = "runner-7/4242/k3x9",
-            ["helm-unstick.io/ci-job-url"] = "https://gitlab.example/ops/deploy/-/jobs/77",
+            ["helm-unstick.io/ci-job-url"] = ciJob?.Url ?? "https://gitlab.example/ops/deploy/-/jobs/77",
             ["helm-unstick.io/command"] = "upgrade ./demo",
         };
+        if (ciJob is { } named)
+        {
+            annotations["helm-unstick.io/ci-project-id"] = named.ProjectId;
+            annotations["helm-unstick.io/ci-job-id"] = named.JobId;
+        }
+
         if (ended is { } end)
         {
             annotations["helm-unstick.io/ended-at"] = Stamp(end);

@@ -177,6 +177,21 @@ public sealed class RunCommandTests
         Assert.Matches(@"helm-unstick: --unstick-stale: .*; backup .*/backups/sandbox/team-a/.*; verified: ", run.Err);
     }
 
+    [Fact]
+    public async Task UnstickStale_WithBackupStoreSecret_KeepsTheBackupInASecret_AsFixDoes()
+    {
+        await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
+        cli.Server.Store.Upsert("v1", "namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "ops" } });
+
+        var run = await cli.RunAsync("run", "--release", "demo", "-n", "team-a", "--unstick-stale", "--skip-ci-check", "--reason", "DRILL-17",
+            "--backup-store", "secret", "--backup-namespace", "ops", "--", "/bin/true");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var backup = Assert.Single(cli.Server.Store.List("v1", "secrets", "ops"));
+        Assert.Contains($"; backup secret://ops/{(string?)backup["metadata"]!["name"]}; verified: ", run.Err);
+        Assert.False(Directory.Exists(Path.Combine(cli.StateDirectory, "backups")), "a backup file was written");
+    }
+
     /// <summary>A script named helm that succeeds: run reads its arguments as helm's.</summary>
     private static string FakeHelm(CliHarness cli)
     {

@@ -35,7 +35,7 @@ public sealed class DeployLeaseTests
         Assert.Null(first.Before);
         Assert.Null(second.Held);
         Assert.Equal(
-            new ReleaseLease("default", "helm-unstick.web", "runner-1/10/aaaaaa", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart"),
+            new ReleaseLease("default", "helm-unstick.web", "runner-1/10/aaaaaa", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart", CiProjectId: Job.ProjectId, CiJobId: Job.JobId),
             second.HeldByOther);
         var stored = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!;
         Assert.Equal("helm-unstick", (string?)stored["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]);
@@ -60,7 +60,7 @@ public sealed class DeployLeaseTests
         var next = await DeployLease.AcquireAsync(store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.Zero, null, CancellationToken.None);
 
         Assert.Null(warning);
-        Assert.Equal(new ReleaseLease("default", "helm-unstick.web", "", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart", Start + TimeSpan.FromSeconds(3)), released);
+        Assert.Equal(new ReleaseLease("default", "helm-unstick.web", "", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart", Start + TimeSpan.FromSeconds(3), Job.ProjectId, Job.JobId), released);
         var annotations = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!["metadata"]!["annotations"]!;
         Assert.NotNull(next.Held);
         Assert.Equal(released, next.Before);

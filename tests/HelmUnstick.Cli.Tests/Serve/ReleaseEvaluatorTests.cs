@@ -161,6 +161,26 @@ public sealed class ReleaseEvaluatorTests
         Assert.Contains("\"verdict\":\"possibly-running\",\"evidence\":\"Lease team-a/", Assert.Single(_decisions));
     }
 
+    // One minute on: the rule's staleAfter (15m) and Helm's window (6m) are far off, but the run that wrote revision 4
+    // released its Lease: nothing will finish it, so the fix rule applies at once.
+    [Fact]
+    public async Task AHolderProvenGone_IsFixedByTheFixRuleAtOnce_ThoughYoungerThanStaleAfter()
+    {
+        _clock.AdjustTime(LastDeployed + TimeSpan.FromMinutes(1));
+        _fixes.Enqueue(Fixed());
+        var evaluator = Evaluator(FixEverything(), Store(StorageDriver.Secret), lease: _ => new ReleaseLease(
+            "team-a", LeaseRule.NameFor("demo"), "", LastDeployed - TimeSpan.FromSeconds(2), LastDeployed + TimeSpan.FromSeconds(10), DurationSeconds: 15,
+            HeldBy: "ci-runner/4242/k3x9", EndedAt: LastDeployed + TimeSpan.FromSeconds(12)));
+
+        await evaluator.EvaluateAsync(Demo, CancellationToken.None);
+
+        Assert.Equal(["alert stuck", "fix fixed"], _decisions.Select(Summary));
+        Assert.Contains(
+            "\"verdict\":\"stale\",\"evidence\":\"Lease team-a/helm-unstick.demo: holder ci-runner/4242/k3x9 gone since 2026-11-23T23:50:51Z; its lease covers the pending revision\"",
+            _decisions[0]);
+        Assert.Empty(evaluator.Tracked);
+    }
+
     private static InMemoryReleaseStore Store(StorageDriver driver) => InMemoryReleaseStore.FromStoreFile(Fixtures.StuckUpgradeStore, driver);
 
     /// <param name="through">The store the evaluator reads through (a counting wrapper), when not <paramref name="memory"/> itself.</param>
