@@ -71,6 +71,30 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task AResyncThatComesDueWhileAChangedReleaseIsRead_StillLooksAtThatReleaseAgain()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        var clock = new FakeTimeProvider(cli.Now);
+        await using var serve = ServeRun.Start(cli, clock, "-A");
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+
+        // The stuck Secret changes; serve reads it again, and the resync time passes while that read is held.
+        using var held = cli.Server.Faults.Freeze("GET", $"/secrets/{Stuck}$", times: 1);
+        var stuck = cli.Secret("gitlab-cny", Stuck)!;
+        stuck["metadata"]!["annotations"] = new JsonObject { ["example.com/touched"] = "1" };
+        cli.Server.Store.Upsert("v1", "secrets", stuck);
+        await held.FirstMatch.WaitAsync(TimeSpan.FromSeconds(60));
+        clock.Advance(Resync);
+        held.Release();
+
+        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the resync after the read");
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Single(serve.Decisions);
+    }
+
+    [Fact]
     public async Task APendingRevisionYoungerThanStaleAfter_IsExportedAtOnceAsPossiblyRunning_ThenItsSeriesTurnsStale_AndOnlyThenIsAlerted()
     {
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
