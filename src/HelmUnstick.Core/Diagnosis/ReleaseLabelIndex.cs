@@ -44,8 +44,8 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 /// </summary>
 public sealed class ReleaseLabelIndex
 {
-    private readonly Dictionary<(string Namespace, string ObjectName), ListedRevision> _objects = new();
-    private readonly Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
+    private Dictionary<(string Namespace, string ObjectName), ListedRevision> _objects = new();
+    private Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
 
     /// <summary>Records an added or modified Secret; returns the releases whose revisions may have changed.</summary>
     public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
@@ -85,17 +85,15 @@ public sealed class ReleaseLabelIndex
         return [gone.Release];
     }
 
-    /// <summary>Replaces everything with a fresh list; returns every release that was or is known.</summary>
-    public IReadOnlyList<ReleaseKey> ReplaceAll(IEnumerable<(string Namespace, string ObjectName, IReadOnlyDictionary<string, string>? Labels)> secrets)
+    /// <summary>
+    /// Takes over what <paramref name="fresh"/> holds (built from a fresh list, page by page, so that no page's labels
+    /// outlive it); returns every release that was or is known. <paramref name="fresh"/> must not be used afterwards.
+    /// </summary>
+    public IReadOnlyList<ReleaseKey> ReplaceAll(ReleaseLabelIndex fresh)
     {
         var affected = new HashSet<ReleaseKey>(_byRelease.Keys);
-        _objects.Clear();
-        _byRelease.Clear();
-        foreach (var (ns, objectName, labels) in secrets)
-        {
-            affected.UnionWith(Upsert(ns, objectName, labels));
-        }
-
+        affected.UnionWith(fresh._byRelease.Keys);
+        (_objects, _byRelease) = (fresh._objects, fresh._byRelease);
         return affected.ToList();
     }
 

@@ -112,7 +112,7 @@ public sealed class ReleaseLabelIndexTests
 
         Assert.Null(index.PayloadsToRead(Web));
         Assert.Empty(index.Candidates());
-        Assert.Empty(index.ReplaceAll([]));
+        Assert.Empty(index.ReplaceAll(new ReleaseLabelIndex()));
     }
 
     [Fact]
@@ -121,11 +121,11 @@ public sealed class ReleaseLabelIndexTests
         var index = new ReleaseLabelIndex();
         Upsert(index, "web", 1, "pending-install");
 
-        var affected = index.ReplaceAll(
-        [
-            ("apps", "sh.helm.release.v1.api.v3", Labels("api", "3", "pending-upgrade")),
-            ("ops", "sh.helm.release.v1.web.v1", Labels("web", "1", "deployed")),
-        ]);
+        var fresh = new ReleaseLabelIndex();
+        fresh.Upsert("apps", "sh.helm.release.v1.api.v3", Labels("api", "3", "pending-upgrade"));
+        fresh.Upsert("ops", "sh.helm.release.v1.web.v1", Labels("web", "1", "deployed"));
+
+        var affected = index.ReplaceAll(fresh);
 
         Assert.Equal(
             new[] { "apps/api", "apps/web", "ops/web" },
