@@ -22,7 +22,17 @@ public sealed class ServeStartupTests
             // Probing starts before serve does, and connects again the moment a connection is refused.
             var probe = ProbeUntilAnsweredAsync(http, port, probing.Token);
             await using var serve = ServeRun.StartOn(port, cli, new FakeTimeProvider(cli.Now), "-A");
-            var answered = await Task.WhenAny(probe, Task.Delay(TimeSpan.FromSeconds(30))) == probe && !serve.Ended;
+            bool answered;
+            try
+            {
+                await probe.WaitAsync(TimeSpan.FromSeconds(30));
+                answered = !serve.Ended;
+            }
+            catch (TimeoutException)
+            {
+                answered = false;
+            }
+
             await probing.CancelAsync();
             var code = await serve.StopAsync();
             if (!answered || code != 0 || serve.Err.Contains("error:", StringComparison.Ordinal))
