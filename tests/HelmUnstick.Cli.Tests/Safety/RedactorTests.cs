@@ -1,6 +1,3 @@
-using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Safety;
-
 namespace HelmUnstick.Cli.Tests.Safety;
 
 public sealed class RedactorTests
