@@ -1,7 +1,5 @@
 using HelmUnstick.Cli.Rendering;
-using Microsoft.Extensions.Time.Testing;
 using Spectre.Console;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Terminal;
 
