@@ -1,13 +1,6 @@
-using System.Net;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
+// The in-memory store fails with the test support's API errors, not the sandbox's.
+using ApiErrors = HelmUnstick.TestSupport.ApiErrors;
 using HelmUnstick.Engine;
-using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 

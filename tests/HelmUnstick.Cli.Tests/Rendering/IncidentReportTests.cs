@@ -1,6 +1,5 @@
 using HelmUnstick.Cli.Commands;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Tests.Rendering;
 
