@@ -44,6 +44,10 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
         // while the first metadata page is: no round trip of their own.
         var leases = new ReleaseLeaseStore(session).ListEvidenceAsync(ns, ct);
         var pendingListed = ListPendingOrNoneAsync(ns, ct);
+
+        // One object reader for the whole pass: discovery of a group version is read once, whichever release needs it first.
+        var liveness = new LivenessEvidenceReader(session, new LiveObjectReader(session));
+        var early = EarlyVerdictsAsync(pendingListed, leases, liveness, now, options, ct);
         var pendingVersions = new Dictionary<(string Namespace, string Name), string?>();
         try
         {
@@ -79,9 +83,7 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
         var disagreements = new List<string>();
         var payloads = triage.PayloadsToRead(verifyPayloads);
         var payloadsRead = 0;
-
-        // One object reader for the whole pass: discovery of a group version is read once, whichever release needs it first.
-        var liveness = new LivenessEvidenceReader(session, new LiveObjectReader(session));
+        var earlyVerdicts = await early;
         await Parallel.ForEachAsync(
             payloads,
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct },
@@ -107,10 +109,12 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
                 }, now, _ => options.StaleAfter, c);
                 var release = named.Release;
                 progress?.Report($"Reading release payloads: {Interlocked.Increment(ref payloadsRead)} of {payloads.Count}");
-                var verdict = diagnosis.StuckRevision is { Release: not null } pending
-                    ? await liveness.AssessAsync(pending, driver, now, options.StaleAfter, options.HelmTimeout,
-                        leaseOf.GetValueOrDefault((read.Namespace, release)), c)
-                    : null;
+                var verdict = diagnosis.StuckRevision is not { Release: not null } pending ? null
+                    : earlyVerdicts.TryGetValue((pending.Namespace, pending.ObjectName), out var begun)
+                      && begun.ResourceVersion == pending.ResourceVersion && begun.Release == release
+                        ? await begun.Verdict
+                        : await liveness.AssessAsync(pending, driver, now, options.StaleAfter, options.HelmTimeout,
+                            leaseOf.GetValueOrDefault((read.Namespace, release)), c);
                 lock (findings)
                 {
                     if (verifyPayloads)
@@ -142,6 +146,41 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
     }
 
     /// <summary>
+    /// The liveness verdicts of the listed pending revisions, begun as soon as their payloads and the Leases are in,
+    /// while the metadata pages may still be coming: on a cluster far away the objects' round trip then overlaps the
+    /// list's. A verdict is used only for the revision (same resourceVersion) the metadata list makes the candidate.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<(string Namespace, string ObjectName), EarlyVerdict>> EarlyVerdictsAsync(
+        Task<IReadOnlyList<V1Secret>> pendingListed,
+        Task<IReadOnlyDictionary<(string Namespace, string Release), ReleaseLease>> leases,
+        LivenessEvidenceReader liveness,
+        DateTimeOffset now,
+        LivenessOptions options,
+        CancellationToken ct)
+    {
+        var pending = (await pendingListed).Select(p => p.ToStoredRevision(driver)).Where(r => r.Status.IsPending()).ToList();
+        var leaseOf = await leases;
+        var bounded = new SemaphoreSlim(ParallelReads);
+        return pending.ToDictionary(
+            r => (r.Namespace, r.ObjectName),
+            r => new EarlyVerdict(r.ResourceVersion, r.ReleaseName, AssessBoundedAsync(r)));
+
+        async Task<LivenessAssessment> AssessBoundedAsync(StoredRevision revision)
+        {
+            await bounded.WaitAsync(ct);
+            try
+            {
+                return await liveness.AssessAsync(revision, driver, now, options.StaleAfter, options.HelmTimeout,
+                    leaseOf.GetValueOrDefault((revision.Namespace, revision.ReleaseName)), ct);
+            }
+            finally
+            {
+                bounded.Release();
+            }
+        }
+    }
+
+    /// <summary>
     /// The pending-labelled payloads, or none when they cannot be listed: they only spare GETs, and any error the
     /// cluster gives is met again, and reported, by those GETs or the metadata list.
     /// </summary>
@@ -157,6 +196,9 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
         }
     }
 }
+
+/// <summary>A liveness verdict begun before the metadata list was complete, for the revision at that resourceVersion.</summary>
+internal sealed record EarlyVerdict(string? ResourceVersion, string Release, Task<LivenessAssessment> Verdict);
 
 /// <summary>How each stuck release's verdict is computed.</summary>
 internal sealed record LivenessOptions(TimeSpan StaleAfter, TimeSpan HelmTimeout);

@@ -85,6 +85,27 @@ public sealed class RequestCountTests
     }
 
     [Fact]
+    public async Task Scan_OfTwoMetadataPages_ReadsTheStuckReleasesObjectsWhileTheSecondPageIsListed()
+    {
+        var options = new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Latency = OverlapLatency };
+        await using var cli = await CliHarness.StartAsync(options);
+        AddSettledReleases(cli, "bulk", 2600);
+        AddStuckRelease(cli, "stuck-1", "app", [("v1", "ConfigMap", 10), ("apps/v1", "Deployment", 2)]);
+        cli.Server.Requests.Clear();
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(["app", "demo"], JsonNode.Parse(run.Out)!.AsArray().Select(f => (string?)f!["release"]));
+        var log = cli.Server.Requests;
+        Assert.Equal(2, log.Requests.Count(r => r.Path == "/api/v1/secrets" && r.MetadataOnly));
+
+        // 5,200-odd release Secrets are two metadata pages; the pending payloads come with the first, and their objects
+        // are read beside the second page, not after it.
+        Assert.Equal(2, log.SequentialRoundTrips());
+    }
+
+    [Fact]
     public async Task Check_ReadsTheStuckRevisionOnce_AndItsObjectsWithTheWorkloadsInOneRoundTrip()
     {
         var options = new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Latency = OverlapLatency };
