@@ -32,7 +32,7 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
         var (session, ns) = common.Connect(result, env);
         using var _ = session;
         var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backup: null);
-        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock), request, env, ct);
+        var plan = await new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock).PlanAsync(request, ProgressReporter.For(env), ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (common.WantsJson(result))
         {

@@ -72,9 +72,8 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             return await ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, progress), history, stuck, previous, result.GetValue(_showValues), ct);
         }, ct);
         var lease = explained.Stuck.Status.IsPending() ? LeaseRule.Finding(await leaseRead, explained.Stuck.Release!.LastDeployed, env.Now) : null;
-        record.Explanation = explained;
         record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
-        record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
+        record.Explained(explained, env.Now);
 
         if (_report.PathOf(result) is not null)
         {

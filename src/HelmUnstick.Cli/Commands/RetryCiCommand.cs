@@ -47,7 +47,7 @@ internal sealed class RetryCiCommand(CommonOptions common, CliEnvironment env)
             env.Error.WriteLine($"warning: {warning}");
         }
 
-        var code = CiRetryText.ExitCode(report);
+        var code = ExitCodes.For(report);
         if (common.WantsJson(result))
         {
             var json = new JsonObject

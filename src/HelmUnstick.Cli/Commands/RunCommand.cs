@@ -260,7 +260,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             return await UnstickAsync(result, engine, session, claim.Release, claim.Namespace, new HeldLease(before), "unstick-stale", ct);
         }
 
-        var plan = await SafetyOptions.PlanAsync(engine, Request(result, session, claim.Release, claim.Namespace, new HeldLease(before)), env, ct);
+        var plan = await engine.PlanAsync(Request(result, session, claim.Release, claim.Namespace, new HeldLease(before)), ProgressReporter.For(env), ct);
         if (plan.NothingToFix)
         {
             return true;
@@ -277,7 +277,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     private async Task<bool> UnstickAsync(ParseResult result, UnstickEngine engine, ClusterSession session, string release, string ns, HeldLease held, string why, CancellationToken ct)
     {
         var request = Request(result, session, release, ns, held);
-        var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
+        var plan = await engine.PlanAsync(request, ProgressReporter.For(env), ct);
         if (plan.NothingToFix)
         {
             return true;

@@ -1,12 +1,10 @@
 using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Ci;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -157,20 +155,4 @@ internal sealed class SafetyOptions
         r.GetValue(GitHubEnvironments),
         r.GetValue(GitHubTokenFile),
         r.GetValue(GitHubCaFile));
-
-    /// <summary>
-    /// The engine's plan, with progress on a terminal's stderr while it reads and while CI stays busy. Without a
-    /// terminal a CI wait still logs a line per poll: a silent ten-minute wait in a CI log looks like a hang.
-    /// </summary>
-    public static Task<RemediationPlan> PlanAsync(UnstickEngine engine, UnstickRequest request, CliEnvironment env, CancellationToken ct) =>
-        ProgressReporter.For(env).RunAsync($"Checking release {request.Release}: revisions, workloads, CI", status =>
-            engine.PlanAsync(request with { Ci = request.Ci with { Progress = new CiPollProgress(env, status) } }, ct), ct);
-
-    private sealed class CiPollProgress(CliEnvironment env, IProgress<string> status) : IProgress<CiWaitProgress>
-    {
-        public void Report(CiWaitProgress poll)
-        {
-            ProgressReporter.ReportPoll(env, status, $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...");
-        }
-    }
 }

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 public sealed class ScanCommandTests
@@ -223,10 +220,10 @@ public sealed class ScanCommandTests
         int Passes() => cli.Server.Requests.Requests.Count(r => r.Path == "/api/v1/secrets" && r.MetadataOnly);
 
         var watching = cli.RunAsync(["scan", "-A", "--watch", "50ms"], stop.Token);
-        await WaitUntil(() => Passes() >= 2, watching);  // the first pass has finished
+        await WatchProgress.UntilAsync(() => Passes() >= 2, watching);  // the first pass has finished
         cli.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
         var after = Passes();
-        await WaitUntil(() => Passes() >= after + 2, watching);  // a whole pass after the delete
+        await WatchProgress.UntilAsync(() => Passes() >= after + 2, watching);  // a whole pass after the delete
         await stop.CancelAsync();
         var run = await watching;
 
@@ -235,16 +232,5 @@ public sealed class ScanCommandTests
         Assert.Contains(lines, l => l.EndsWith("team-a/demo: stuck at revision 4 (pending-upgrade, stale)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.EndsWith("team-a/demo: no longer stuck (revision 4 was pending-upgrade)", StringComparison.Ordinal));
         Assert.Equal(2, lines.Length);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, Task running)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.False(running.IsCompleted, "the watch ended early");
-            Assert.True(DateTime.UtcNow < deadline, "the watch made no progress");
-            await Task.Delay(10);
-        }
     }
 }
