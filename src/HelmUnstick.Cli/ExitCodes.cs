@@ -1,6 +1,3 @@
-using HelmUnstick.Engine;
-using HelmUnstick.Engine.Unstick;
-
 namespace HelmUnstick.Cli;
 
 /// <summary>The exit codes every command shares; scripts and CI jobs branch on them.</summary>

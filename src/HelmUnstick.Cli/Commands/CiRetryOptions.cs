@@ -1,12 +1,4 @@
-using System.CommandLine;
 using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

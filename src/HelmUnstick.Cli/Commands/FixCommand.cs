@@ -1,10 +1,4 @@
-using System.CommandLine;
 using System.Runtime.ExceptionServices;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Commands;
 

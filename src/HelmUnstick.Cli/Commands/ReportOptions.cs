@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text;
-using HelmUnstick.Engine.Safety;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,16 +1,6 @@
-using System.CommandLine;
 using System.CommandLine.Parsing;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Run;
 using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,11 +1,4 @@
-using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine;
-using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Scan;
-using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Commands;

@@ -1,11 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using HelmUnstick.Engine.Unstick;
 using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Wording;
-using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Rendering;
 

@@ -1,6 +1,4 @@
 using HelmUnstick.Engine.Explain;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Rendering;
 
@@ -107,36 +105,24 @@ internal static class FixText
     /// <param name="fixApply">The command that applies this plan, for a dry run's last line.</param>
     public static void WriteEnding(CliEnvironment env, FixRun run, FixReport report, string fixApply)
     {
-        switch (report.Ending)
+        var retry = report.Ending == FixEnding.Applied ? report.Record.Retry : null;
+        foreach (var warning in retry?.Warnings ?? [])
         {
-            case FixEnding.NothingToFix:
-                run.Say($"Nothing to fix: {report.Plan.Before.Summary}");
-                break;
-            case FixEnding.Blocked:
-                run.Say("Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override them with --reason TEXT as their lines say.");
-                break;
-            case FixEnding.DryRun:
-                run.Say("Dry run: nothing was changed. To apply:");
-                run.Say($"  {fixApply}");
-                break;
-            case FixEnding.NotConfirmed:
-                run.Say("Not confirmed: nothing was changed.");
-                break;
-            case FixEnding.ChecksChanged:
-                run.Say("The checks changed while waiting for confirmation; nothing was changed. Run fix again.");
-                break;
-            case FixEnding.Applied when report.Record.Retry is { } retry:
-                foreach (var warning in retry.Warnings)
-                {
-                    env.Error.WriteLine($"warning: {warning}");
-                }
+            env.Error.WriteLine($"warning: {warning}");
+        }
 
-                foreach (var line in CiRetryText.Lines(retry))
-                {
-                    run.Say(line);
-                }
-
-                break;
+        IEnumerable<string> lines = report.Ending switch
+        {
+            FixEnding.NothingToFix => [$"Nothing to fix: {report.Plan.Before.Summary}"],
+            FixEnding.Blocked => ["Blocked: nothing was changed. Resolve the checks marked BLOCKED, or override them with --reason TEXT as their lines say."],
+            FixEnding.DryRun => ["Dry run: nothing was changed. To apply:", $"  {fixApply}"],
+            FixEnding.NotConfirmed => ["Not confirmed: nothing was changed."],
+            FixEnding.ChecksChanged => ["The checks changed while waiting for confirmation; nothing was changed. Run fix again."],
+            _ => retry is null ? [] : CiRetryText.Lines(retry),
+        };
+        foreach (var line in lines)
+        {
+            run.Say(line);
         }
     }
 

@@ -1,7 +1,3 @@
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Wording;
-
 namespace HelmUnstick.Cli.Rendering;
 
 /// <summary>The preflight as <c>check -o json</c> prints it.</summary>

@@ -1,4 +1,3 @@
-using HelmUnstick.Engine;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Rendering;
