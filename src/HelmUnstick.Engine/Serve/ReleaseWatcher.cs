@@ -37,7 +37,7 @@ internal sealed class ReleaseWatcher(ClusterSession session, KubeReleaseStore st
 
     public ChannelReader<ReleaseKey> Changes => _changes.Reader;
 
-    /// <summary>Completes once the first list has been read completely (<c>/readyz</c> turns ready).</summary>
+    /// <summary>Completes once the first list has been read completely, after its releases were written to <see cref="Changes"/>.</summary>
     public Task FirstListCompleted => _listed.Task;
 
     private string Scope => ns is null ? "all namespaces" : $"namespace {ns}";
