@@ -37,35 +37,49 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 }
 
 /// <summary>
-/// Every release Secret's labels, kept up to date from a list and a watch, so that only a release whose newest
-/// revision is labelled pending-* needs its payload read. The labels only nominate candidates: the payload decides.
+/// Every release Secret's labels and resourceVersion, kept up to date from a list and a watch, so that only a release
+/// whose newest revision is labelled pending-* needs its payload read, and a payload read before is known to be
+/// current while its resourceVersion is unchanged. The labels only nominate candidates: the payload decides.
 /// As in <see cref="LabelTriage"/>, a release with a Secret whose labels are missing or malformed cannot be decided by
 /// them, so its payloads are read; a Secret without a <c>name</c> label is a release of its own, under its Secret name.
 /// </summary>
+/// <remarks>
+/// On 30,000 release Secrets this index is most of serve's heap, so each object is one entry of one map: its
+/// release's namespace and name are shared with the release's other objects (one copy per release, not per object),
+/// its status is an enum and its resourceVersion sits in the same entry.
+/// </remarks>
 public sealed class ReleaseLabelIndex
 {
     private Dictionary<(string Namespace, string ObjectName), ListedRevision> _objects = new();
-    private Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
+    private Dictionary<ReleaseKey, ReleaseObjects> _byRelease = new();
 
     /// <summary>Records an added or modified Secret; returns the releases whose revisions may have changed.</summary>
-    public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
+    public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels, string? resourceVersion = null)
     {
         var read = ReleaseObjectLabels.From(ns, objectName, labels);
         var key = new ReleaseKey(ns, read?.Release ?? objectName);
         var changed = new List<ReleaseKey>();
-        if (_objects.TryGetValue((ns, objectName), out var before) && before.Release != key)
+        if (_objects.TryGetValue((ns, objectName), out var before) && before.Release.Key != key)
         {
             changed.AddRange(Remove(ns, objectName));
         }
 
-        _objects[(ns, objectName)] = new ListedRevision(key, read is not null && read.TryGetStatus(out _) ? read : null);
-        if (!_byRelease.TryGetValue(key, out var names))
+        if (!_byRelease.TryGetValue(key, out var release))
         {
-            _byRelease[key] = names = new HashSet<string>(StringComparer.Ordinal);
+            _byRelease[key] = release = new ReleaseObjects(key);
         }
 
-        names.Add(objectName);
-        changed.Add(key);
+        // The release's own copy of the namespace: the object's key does not hold one of its own.
+        var objectKey = (release.Key.Namespace, objectName);
+        if (!_objects.ContainsKey(objectKey))
+        {
+            release.Names.Add(objectName);
+        }
+
+        _objects[objectKey] = read is not null && read.TryGetStatus(out var status)
+            ? new ListedRevision(release, read.Version, status, resourceVersion)
+            : new ListedRevision(release, 0, null, resourceVersion);
+        changed.Add(release.Key);
         return changed;
     }
 
@@ -77,13 +91,18 @@ public sealed class ReleaseLabelIndex
             return [];
         }
 
-        if (_byRelease.TryGetValue(gone.Release, out var names) && names.Remove(objectName) && names.Count == 0)
+        var release = gone.Release;
+        release.Names.Remove(objectName);
+        if (release.Names.Count == 0)
         {
-            _byRelease.Remove(gone.Release);
+            _byRelease.Remove(release.Key);
         }
 
-        return [gone.Release];
+        return [release.Key];
     }
+
+    /// <summary>The resourceVersion the list or watch last reported for a Secret; null when unknown or gone.</summary>
+    public string? ResourceVersionOf(string ns, string objectName) => _objects.GetValueOrDefault((ns, objectName)).ResourceVersion;
 
     /// <summary>
     /// Takes over what <paramref name="fresh"/> holds (built from a fresh list, page by page, so that no page's labels
@@ -103,20 +122,43 @@ public sealed class ReleaseLabelIndex
     /// </summary>
     public PayloadsToRead? PayloadsToRead(ReleaseKey key)
     {
-        if (!_byRelease.TryGetValue(key, out var names))
+        if (!_byRelease.TryGetValue(key, out var release))
         {
             return null;
         }
 
-        var listed = names.Select(n => (Name: n, _objects[(key.Namespace, n)].Labels)).ToList();
-        // Max of no elements is null (a reference type).
-        var newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseObjectLabels.ByRevision);
-        var malformed = listed.Where(l => l.Labels is null).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
-        return LabelTriage.Decide(key.Namespace, key.Release, newest, malformed);
+        // A resync asks this of every release: only the newest revision's labels are made into an object.
+        (string Name, ListedRevision Listed)? newest = null;
+        List<string>? malformed = null;
+        foreach (var name in release.Names)
+        {
+            var listed = _objects[(key.Namespace, name)];
+            if (listed.Status is null)
+            {
+                (malformed ??= []).Add(name);
+            }
+            else if (newest is not { } n || listed.Version > n.Listed.Version || (listed.Version == n.Listed.Version && string.CompareOrdinal(name, n.Name) > 0))
+            {
+                // ReleaseObjectLabels.ByRevision's order: by version, then by name.
+                newest = (name, listed);
+            }
+        }
+
+        malformed?.Sort(StringComparer.Ordinal);
+        var newestLabels = newest is { } top ? new ReleaseObjectLabels(key.Namespace, top.Name, key.Release, top.Listed.Version, top.Listed.Status!.Value.ToHelmName()) : null;
+        return LabelTriage.Decide(key.Namespace, key.Release, newestLabels, (IReadOnlyList<string>?)malformed ?? []);
     }
 
     public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(k => PayloadsToRead(k) is not null).ToList();
 
-    /// <param name="Labels">Helm's labels when they decide the revision (a version and a status Helm writes), else null.</param>
-    private sealed record ListedRevision(ReleaseKey Release, ReleaseObjectLabels? Labels);
+    /// <summary>One release's Secrets, by name; its key is the one copy of its namespace and name that they all share.</summary>
+    private sealed class ReleaseObjects(ReleaseKey key)
+    {
+        public ReleaseKey Key { get; } = key;
+
+        public List<string> Names { get; } = [];
+    }
+
+    /// <param name="Status">Helm's status label when the labels decide the revision (a version of 1 or more and a status Helm writes), else null.</param>
+    private readonly record struct ListedRevision(ReleaseObjects Release, int Version, ReleaseStatus? Status, string? ResourceVersion);
 }

@@ -134,6 +134,20 @@ public sealed class ReleaseLabelIndexTests
     }
 
     [Fact]
+    public void ResourceVersionOf_IsTheLastOneListedOrWatched_AndIsForgottenWithTheSecret()
+    {
+        const string Name = "sh.helm.release.v1.web.v1";
+        var index = new ReleaseLabelIndex();
+        index.Upsert("apps", Name, Labels("web", "1", "deployed"), "10");
+        var listed = index.ResourceVersionOf("apps", Name);
+        index.Upsert("apps", Name, Labels("web", "1", "superseded"), "12");
+        var watched = index.ResourceVersionOf("apps", Name);
+        index.Remove("apps", Name);
+
+        Assert.Equal(("10", "12", (string?)null), (listed, watched, index.ResourceVersionOf("apps", Name)));
+    }
+
+    [Fact]
     public void From_ReadsHelmsLabels_AndIgnoresSecretsWithoutAReleaseName()
     {
         var labels = new Dictionary<string, string> { ["name"] = "web", ["version"] = "12", ["status"] = "deployed", ["owner"] = "helm" };
