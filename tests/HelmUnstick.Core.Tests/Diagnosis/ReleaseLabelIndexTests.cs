@@ -147,6 +147,26 @@ public sealed class ReleaseLabelIndexTests
         Assert.Equal(("10", "12", (string?)null), (listed, watched, index.ResourceVersionOf("apps", Name)));
     }
 
+    [Theory]
+    [InlineData("web-copy-of-v3")]
+    [InlineData("sh.helm.release.v1.web.v03")]
+    [InlineData("sh.helm.release.v1.api.v3")]
+    public void ASecretNamedOtherwiseThanHelmNamesIt_IsReadAndFoundByItsOwnName(string name)
+    {
+        var index = new ReleaseLabelIndex();
+        Upsert(index, "web", 2, "deployed");
+        index.Upsert("apps", name, Labels("web", "3", "pending-upgrade"), "7");
+
+        var reads = Reads(index, Web);
+        var version = index.ResourceVersionOf("apps", name);
+        var removed = index.Remove("apps", name);
+
+        Assert.Equal(((string[], PayloadReadReason)?)([name], PayloadReadReason.PendingByLabels), reads);
+        Assert.Equal(("7", Web), (version, Assert.Single(removed)));
+        Assert.Null(index.PayloadsToRead(Web));
+        Assert.Null(index.ResourceVersionOf("apps", "sh.helm.release.v1.web.v3"));
+    }
+
     [Fact]
     public void From_ReadsHelmsLabels_AndIgnoresSecretsWithoutAReleaseName()
     {
