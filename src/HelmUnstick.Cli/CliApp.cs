@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.CommandLine.Completions;
 using HelmUnstick.Cli.Commands;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Engine;
 
 namespace HelmUnstick.Cli;
 

@@ -1,5 +1,3 @@
-using HelmUnstick.Engine;
-
 namespace HelmUnstick.Cli;
 
 /// <summary>

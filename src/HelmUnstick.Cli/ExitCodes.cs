@@ -1,5 +1,3 @@
-using HelmUnstick.Engine.Unstick;
-
 namespace HelmUnstick.Cli;
 
 /// <summary>The exit codes every command shares; scripts and CI jobs branch on them.</summary>
@@ -31,6 +29,21 @@ internal static class ExitCodes
 
     /// <summary>How an unstick attempt ended, as scripts see it (by the engine's one mapping, <see cref="UnstickOutcomes.Meaning"/>).</summary>
     public static int For(UnstickOutcome outcome) => For(outcome.Meaning().Exit);
+
+    /// <summary>How a fix run ended; after a CI retry, how the retry ended.</summary>
+    public static int For(FixReport report) => report.Ending switch
+    {
+        FixEnding.NothingToFix or FixEnding.DryRun => Ok,
+        FixEnding.Blocked or FixEnding.NotConfirmed or FixEnding.ChecksChanged => Blocked,
+        _ => report.Record.Retry is { } retry ? For(retry) : For(report.Applied!.Outcome),
+    };
+
+    /// <summary>A fix run that failed before its change: as the failure itself ends the command.</summary>
+    public static int For(FixFailedException failed) => failed.InnerException is EngineException engine ? For(engine.Failure) : ClusterError;
+
+    /// <summary>0 when the job was re-run and not followed, or followed to "remediated"; 1 for everything else (nothing retried, or it did not end well).</summary>
+    public static int For(CiRetryReport report) =>
+        report.Outcome == HelmUnstick.Core.Ci.CiRetryOutcome.Retried || report.Remediated ? Ok : Blocked;
 
     public static int For(ExitStatus status) => status switch
     {

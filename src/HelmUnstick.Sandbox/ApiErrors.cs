@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox;
 
 /// <summary>A request that the API answers with a failure <c>Status</c>.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox;
 
 /// <summary>The discovery documents: /version, /api, /apis, /apis/&lt;g&gt;, and each group version's resource list.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox;
 
 /// <summary>RFC 7386 JSON merge patch.</summary>

@@ -1,11 +1,6 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox.OpenApi;
 using HelmUnstick.Sandbox.Patching;
 using HelmUnstick.Sandbox.Protobuf;
-using Microsoft.AspNetCore.Http;
 
 namespace HelmUnstick.Sandbox;
 

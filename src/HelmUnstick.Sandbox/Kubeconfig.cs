@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace HelmUnstick.Sandbox;
 
 /// <summary>One context of a kubeconfig: its cluster's server, the user's bearer token and the default namespace.</summary>

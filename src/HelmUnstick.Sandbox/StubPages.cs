@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace HelmUnstick.Sandbox;
 
 /// <summary>Page links for the CI stubs, which both page by number the way GitLab and GitHub do.</summary>

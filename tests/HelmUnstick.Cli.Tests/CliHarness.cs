@@ -1,11 +1,7 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.GitHub;
 using HelmUnstick.Sandbox.GitLab;
 using HelmUnstick.Sandbox.Host;
 using Spectre.Console;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests;
 

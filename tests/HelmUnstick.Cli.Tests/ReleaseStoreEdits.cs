@@ -1,7 +1,4 @@
 using System.IO.Compression;
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Tests;
 

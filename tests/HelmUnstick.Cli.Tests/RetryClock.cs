@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace HelmUnstick.Cli.Tests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>deploy/chart with real Helm 3 and 4: lint, template (RBAC follows the policy) and install onto the sandbox.</summary>

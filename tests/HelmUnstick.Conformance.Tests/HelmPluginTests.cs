@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

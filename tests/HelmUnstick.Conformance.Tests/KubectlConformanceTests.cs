@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 
 namespace HelmUnstick.Conformance.Tests;
 

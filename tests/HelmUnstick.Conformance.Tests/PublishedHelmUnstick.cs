@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

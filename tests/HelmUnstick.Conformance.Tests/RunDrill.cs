@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>

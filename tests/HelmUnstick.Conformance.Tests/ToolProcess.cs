@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace HelmUnstick.Conformance.Tests;
 
 /// <summary>A real helm or kubectl binary run as a child process, with the environment of one test cluster.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests;
 
 /// <summary>The real Helm data in ../shared/fixtures, next to the repository.</summary>

@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests;
 
 /// <summary>The nine statuses Helm writes into a release, by the name Helm gives each.</summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests;
 
 /// <summary>Builds release revisions from a real Helm payload, changing only what a test is about.</summary>

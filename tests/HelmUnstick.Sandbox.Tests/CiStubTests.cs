@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox.GitHub;
 using HelmUnstick.Sandbox.GitLab;
 

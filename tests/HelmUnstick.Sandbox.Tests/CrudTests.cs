@@ -1,7 +1,3 @@
-using System.Net;
-using k8s;
-using k8s.Models;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class CrudTests

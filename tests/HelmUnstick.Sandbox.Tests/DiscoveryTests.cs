@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using k8s;
 using Microsoft.AspNetCore.Builder;
 
 namespace HelmUnstick.Sandbox.Tests;

@@ -1,6 +1,3 @@
-using System.Net;
-using k8s;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class FaultTests

@@ -1,5 +1,3 @@
-using k8s;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class KubeconfigTests

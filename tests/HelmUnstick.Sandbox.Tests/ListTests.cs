@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class ListTests

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox.OpenApi;
 using HelmUnstick.Sandbox.Protobuf;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 public sealed class ProtobufBodyTests

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text.Json.Nodes;
-using k8s;
 
 namespace HelmUnstick.Sandbox.Tests;
 

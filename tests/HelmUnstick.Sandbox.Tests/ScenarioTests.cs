@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json.Nodes;
-using k8s;
 
 namespace HelmUnstick.Sandbox.Tests;
 

@@ -1,8 +1,5 @@
-using System.Net;
-using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
-using k8s.Models;
 
 namespace HelmUnstick.Sandbox.Tests;
 

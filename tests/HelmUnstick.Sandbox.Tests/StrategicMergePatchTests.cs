@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using HelmUnstick.Sandbox.Patching;
 
 namespace HelmUnstick.Sandbox.Tests;

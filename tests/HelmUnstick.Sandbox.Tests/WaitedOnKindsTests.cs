@@ -1,9 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 /// <summary>The kinds helm --wait and hooks wait on: served, and brought to ready by the controller unless annotated never-ready.</summary>

@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace HelmUnstick.Sandbox.Tests;
 
 /// <summary>The Deployment default/web the sandbox's controller tests create, update and patch.</summary>

@@ -1,7 +1,4 @@
-using System.CommandLine;
-using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Backups;
-using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Engine.Safety;
 using HelmUnstick.Core.Backups;
 
 namespace HelmUnstick.Cli.Commands;
@@ -25,14 +21,12 @@ internal sealed class BackupsCommand(CommonOptions common, CliEnvironment env)
         {
             _allNamespaces, _release, _output,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        common.SetClusterAction(command, RunAsync);
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    private async Task<int> RunAsync(ParseResult result, ClusterSession session, string ns, CancellationToken ct)
     {
-        var (session, ns) = common.Connect(result, env);
-        using var _ = session;
         var where = result.GetValue(_allNamespaces) ? null : ns;
         IReadOnlyList<StoredBackup> backups;
         try

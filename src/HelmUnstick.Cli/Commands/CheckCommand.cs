@@ -1,9 +1,3 @@
-using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Unstick;
-
 namespace HelmUnstick.Cli.Commands;
 
 /// <summary><c>check</c>: the runbook's preflight alone, as a checklist with evidence. Changes nothing.</summary>
@@ -23,16 +17,14 @@ internal sealed class CheckCommand(CommonOptions common, CliEnvironment env)
             common.Release, common.ReleaseOutput,
         };
         _safety.AddTo(command);
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        common.SetClusterAction(command, RunAsync);
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    private async Task<int> RunAsync(ParseResult result, ClusterSession session, string ns, CancellationToken ct)
     {
-        var (session, ns) = common.Connect(result, env);
-        using var _ = session;
         var request = _safety.Request(result, env, session, common.ReleaseOf(result), ns, RemediationStrategy.Delete, backup: null);
-        var plan = await SafetyOptions.PlanAsync(new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock), request, env, ct);
+        var plan = await new UnstickEngine(session, new KubeReleaseStore(session, common.DriverOf(result, env)), env.Clock).PlanAsync(request, ProgressReporter.For(env), ct);
         var code = plan.Blocked ? ExitCodes.Blocked : ExitCodes.Ok;
         if (common.WantsJson(result))
         {

@@ -1,12 +1,4 @@
-using System.CommandLine;
 using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -75,7 +67,8 @@ internal sealed class CiRetryOptions
         try
         {
             var service = new CiRetryService(session, env.Clock, driver, AuditLog.For(env), retriers, retriers);
-            return await ProgressReporter.For(env).RunAsync("Re-running the failed deploy job", status =>
+            var progress = ProgressReporter.For(env);
+            return await progress.RunAsync("Re-running the failed deploy job", status =>
             {
                 var request = new CiRetryRequest(
                     release,
@@ -86,7 +79,7 @@ internal sealed class CiRetryOptions
                     CommonOptions.StaleAfterValue(r, safety.StaleAfter),
                     r.GetValue(safety.HelmTimeout) ?? LivenessRule.DefaultHelmTimeout,
                     AuditLog.CurrentUser(env),
-                    new FollowProgress(env, status));
+                    new FollowProgress(progress, status));
                 return service.RunAsync(request, ct);
             }, ct);
         }
@@ -99,11 +92,11 @@ internal sealed class CiRetryOptions
         }
     }
 
-    private sealed class FollowProgress(CliEnvironment env, IProgress<string> status) : IProgress<CiFollowProgress>
+    private sealed class FollowProgress(ProgressReporter progress, IProgress<string> status) : IProgress<CiFollowProgress>
     {
         public void Report(CiFollowProgress poll)
         {
-            ProgressReporter.ReportPoll(env, status, $"Job {poll.Job.JobId} still running after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left): {poll.Job.WebUrl}");
+            progress.Poll(status, $"Job {poll.Job.JobId} still running after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left): {poll.Job.WebUrl}");
         }
     }
 }

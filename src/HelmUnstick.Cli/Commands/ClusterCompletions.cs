@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.CommandLine.Completions;
-using HelmUnstick.Engine.Kube;
 
 namespace HelmUnstick.Cli.Commands;
 

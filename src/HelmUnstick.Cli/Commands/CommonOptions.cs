@@ -1,10 +1,4 @@
-using System.CommandLine;
 using HelmUnstick.Core;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -12,26 +6,14 @@ namespace HelmUnstick.Cli.Commands;
 /// <param name="env">As a Helm plugin, helm's own flags arrive in the environment and fill what the command line leaves open.</param>
 internal sealed class CommonOptions(CliEnvironment env)
 {
-    public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
-    {
-        HelpName = "FILE",
-        Description = "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, the service account)",
-        Recursive = true,
-    };
+    public Option<string?> Kubeconfig { get; } = EveryCommand(
+        "--kubeconfig", "FILE", "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, the service account)");
 
-    public Option<string?> Context { get; } = new("--context")
-    {
-        HelpName = "NAME",
-        Description = "The kubeconfig context to use (default: its current-context); scan takes several: --context a,b",
-        Recursive = true,
-    };
+    public Option<string?> Context { get; } = EveryCommand(
+        "--context", "NAME", "The kubeconfig context to use (default: its current-context); scan takes several: --context a,b");
 
-    public Option<string?> Namespace { get; } = new("--namespace", "-n")
-    {
-        HelpName = "NAMESPACE",
-        Description = "The release's namespace (default: the context's namespace, else \"default\")",
-        Recursive = true,
-    };
+    public Option<string?> Namespace { get; } = EveryCommand(
+        "--namespace", "NAMESPACE", "The release's namespace (default: the context's namespace, else \"default\")", "-n");
 
     public Option<TimeSpan?> RequestTimeout { get; } = Duration(
         "--request-timeout",
@@ -54,12 +36,8 @@ internal sealed class CommonOptions(CliEnvironment env)
         Recursive = true,
     };
 
-    public Option<string?> Driver { get; } = new("--driver")
-    {
-        HelpName = "secret|configmap",
-        Description = "Helm's storage driver: where the release revisions are (default: $HELM_DRIVER, else secret, as Helm does; sql is not supported)",
-        Recursive = true,
-    };
+    public Option<string?> Driver { get; } = EveryCommand(
+        "--driver", "secret|configmap", "Helm's storage driver: where the release revisions are (default: $HELM_DRIVER, else secret, as Helm does; sql is not supported)");
 
     /// <summary><c>--driver</c>, else <c>$HELM_DRIVER</c>, else Secrets, as Helm chooses; SQL and memory are refused with what to do.</summary>
     public StorageDriver DriverOf(ParseResult result, CliEnvironment env)
@@ -101,6 +79,20 @@ internal sealed class CommonOptions(CliEnvironment env)
         return (session, session.NamespaceOr(target.Namespace));
     }
 
+    /// <summary>
+    /// Makes <paramref name="body"/> the action of a command about one cluster: connected as by <see cref="Connect"/>, the
+    /// session closed after, and every failure one line and an exit code.
+    /// </summary>
+    public void SetClusterAction(Command command, Func<ParseResult, ClusterSession, string, CancellationToken, Task<int>> body) =>
+        command.SetAction((result, ct) => CliApp.RunAsync(env, async () =>
+        {
+            var (session, ns) = Connect(result, env);
+            using (session)
+            {
+                return await body(result, session, ns, ct);
+            }
+        }, ct));
+
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
     /// <summary>The namespace of the pod this runs in, from its service account; null outside a pod.</summary>
@@ -140,6 +132,10 @@ internal sealed class CommonOptions(CliEnvironment env)
         "mark-failed: set its payload and status label to failed (the revision stays in the history)",
         defaultValue,
         StrategyNames.All.Select(s => (s, StrategyNames.Of(s))).ToArray());
+
+    /// <summary>A flag with a value that every command takes, as kubectl's global flags.</summary>
+    private static Option<string?> EveryCommand(string name, string helpName, string description, params string[] aliases) =>
+        new(name, aliases) { HelpName = helpName, Description = description, Recursive = true };
 
     /// <summary>An option whose values are an enum's members under the names users type.</summary>
     public static Option<T> Choice<T>(string name, string description, T defaultValue, (T Value, string Name)[] choices, string? alias = null)

@@ -1,13 +1,5 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using HelmUnstick.Engine.Explain;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -47,14 +39,12 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             common.Release, _revision, _showValues, common.ReleaseOutput,
         };
         _report.AddTo(command);
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        common.SetClusterAction(command, RunAsync);
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    private async Task<int> RunAsync(ParseResult result, ClusterSession session, string ns, CancellationToken ct)
     {
-        var (session, ns) = common.Connect(result, env);
-        using var _ = session;
         var release = common.ReleaseOf(result);
         var record = new IncidentRecord("explain", release, ns, session.ContextName);
         var store = new KubeReleaseStore(session, common.DriverOf(result, env));
@@ -72,9 +62,8 @@ internal sealed class ExplainCommand(CommonOptions common, CliEnvironment env)
             return await ExplainedRelease.ReadAsync(ExplainedRelease.Reader(session, progress), history, stuck, previous, result.GetValue(_showValues), ct);
         }, ct);
         var lease = explained.Stuck.Status.IsPending() ? LeaseRule.Finding(await leaseRead, explained.Stuck.Release!.LastDeployed, env.Now) : null;
-        record.Explanation = explained;
         record.Outcome = $"explained revision {explained.Stuck.Revision}; nothing was changed";
-        record.Record(env.Now, $"Compared revision {explained.Stuck.Revision} with {(explained.Previous is { } previous ? $"revision {previous.Revision}" : "no previous revision")} and the live objects: {explained.Explanation.Summary}");
+        record.Explained(explained, env.Now);
 
         if (_report.PathOf(result) is not null)
         {

@@ -1,9 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Unstick;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -22,14 +17,12 @@ internal sealed class HistoryCommand(CommonOptions common, CliEnvironment env)
         {
             common.Release, _staleAfter, common.ReleaseOutput,
         };
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        common.SetClusterAction(command, RunAsync);
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    private async Task<int> RunAsync(ParseResult result, ClusterSession session, string ns, CancellationToken ct)
     {
-        var (session, ns) = common.Connect(result, env);
-        using var _ = session;
         var store = new KubeReleaseStore(session, common.DriverOf(result, env));
         var history = await UnstickEngine.ReadHistoryAsync(session, store, common.ReleaseOf(result), ns, ct);
         var diagnosis = StuckReleaseRule.Diagnose(history, env.Now, CommonOptions.StaleAfterValue(result, _staleAfter));

@@ -1,5 +1,4 @@
-using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
+using System.Text;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -48,8 +47,26 @@ internal sealed class ReportOptions(string description)
     public string? PathOf(ParseResult result) => result.GetValue(File);
 
     /// <summary>Writes the note, credentials masked, to <c>--report</c>'s FILE (which must not exist, unless <c>--force-report</c>).</summary>
+    /// <exception cref="CliException">The note cannot be written there.</exception>
     public void Write(ParseResult result, CliEnvironment env, string markdown) =>
-        IncidentReport.Write(result.GetValue(File)!, env.Secrets.Redact(markdown), replace: result.GetValue(Force));
+        Write(result.GetValue(File)!, env.Secrets.Redact(markdown), replace: result.GetValue(Force));
+
+    /// <summary>
+    /// Writes the note readable only by its owner (it names Secrets, backups and possibly values), through a temporary
+    /// file renamed into place: no partial note, and a symlink at <paramref name="path"/> is never followed.
+    /// </summary>
+    /// <param name="replace">Replace an existing file (or symlink); otherwise an existing one is refused.</param>
+    public static void Write(string path, string markdown, bool replace)
+    {
+        try
+        {
+            PrivateFile.WriteAtomically(path, stream => stream.Write(Encoding.UTF8.GetBytes(markdown)), replace);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"cannot write the report to {path}: {e.Message}");
+        }
+    }
 
     /// <summary>A file, or a symlink even when it points nowhere.</summary>
     private static bool Exists(string path) => System.IO.File.Exists(path) || new FileInfo(path).LinkTarget is not null;

@@ -1,8 +1,4 @@
-using System.CommandLine;
 using HelmUnstick.Core.Credentials;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
 
 namespace HelmUnstick.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -31,15 +29,13 @@ internal sealed class RetryCiCommand(CommonOptions common, CliEnvironment env)
         };
         _safety.AddCiSourcesTo(command);
         _retry.AddTo(command, _ => true, "retry-ci");
-        command.SetAction((result, ct) => CliApp.RunAsync(env, () => RunAsync(result, ct), ct));
+        common.SetClusterAction(command, RunAsync);
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult result, CancellationToken ct)
+    private async Task<int> RunAsync(ParseResult result, ClusterSession session, string ns, CancellationToken ct)
     {
         var release = common.ReleaseOf(result);
-        var (session, ns) = common.Connect(result, env);
-        using var _ = session;
         var sources = CiRetryOptions.Sources(_safety, result, env, session, "retry-ci");
         var report = await _retry.RunAsync(result, env, session, common.DriverOf(result, env), sources, _safety, release, ns, ct);
         foreach (var warning in report.Warnings)
@@ -47,7 +43,7 @@ internal sealed class RetryCiCommand(CommonOptions common, CliEnvironment env)
             env.Error.WriteLine($"warning: {warning}");
         }
 
-        var code = CiRetryText.ExitCode(report);
+        var code = ExitCodes.For(report);
         if (common.WantsJson(result))
         {
             var json = new JsonObject

@@ -1,16 +1,6 @@
-using System.CommandLine;
 using System.CommandLine.Parsing;
-using HelmUnstick.Cli.Rendering;
 using HelmUnstick.Cli.Run;
 using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -260,7 +250,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
             return await UnstickAsync(result, engine, session, claim.Release, claim.Namespace, new HeldLease(before), "unstick-stale", ct);
         }
 
-        var plan = await SafetyOptions.PlanAsync(engine, Request(result, session, claim.Release, claim.Namespace, new HeldLease(before)), env, ct);
+        var plan = await engine.PlanAsync(Request(result, session, claim.Release, claim.Namespace, new HeldLease(before)), ProgressReporter.For(env), ct);
         if (plan.NothingToFix)
         {
             return true;
@@ -277,7 +267,7 @@ internal sealed class RunCommand(CommonOptions common, CliEnvironment env)
     private async Task<bool> UnstickAsync(ParseResult result, UnstickEngine engine, ClusterSession session, string release, string ns, HeldLease held, string why, CancellationToken ct)
     {
         var request = Request(result, session, release, ns, held);
-        var plan = await SafetyOptions.PlanAsync(engine, request, env, ct);
+        var plan = await engine.PlanAsync(request, ProgressReporter.For(env), ct);
         if (plan.NothingToFix)
         {
             return true;

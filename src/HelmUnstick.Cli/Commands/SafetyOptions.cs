@@ -1,12 +1,4 @@
-using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Remediation;
 using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Commands;
 
@@ -27,69 +19,36 @@ internal sealed class SafetyOptions
         Description = "Do not ask CI whether a deploy is running (needs --reason; recorded in the audit log)",
     };
 
-    public Option<string?> Reason { get; } = new("--reason")
-    {
-        HelpName = "TEXT",
-        Description = "Why an override is needed, e.g. an incident id; written to the audit log and, with mark-failed, the revision's description",
-    };
+    public Option<string?> Reason { get; } = Value("--reason", "TEXT", "Why an override is needed, e.g. an incident id; written to the audit log and, with mark-failed, the revision's description");
 
-    public Option<string?> Config { get; } = new("--config")
-    {
-        HelpName = "FILE",
-        Description = "CI sources per kube context (default: $XDG_CONFIG_HOME/helm-unstick/config.yaml)",
-    };
+    public Option<string?> Config { get; } = Value("--config", "FILE", "CI sources per kube context (default: $XDG_CONFIG_HOME/helm-unstick/config.yaml)");
 
-    public Option<string?> GitLabUrl { get; } = new("--gitlab-url") { HelpName = "URL", Description = "GitLab instance that runs the deploy jobs, e.g. https://ops.gitlab.net" };
+    public Option<string?> GitLabUrl { get; } = Value("--gitlab-url", "URL", "GitLab instance that runs the deploy jobs, e.g. https://ops.gitlab.net");
 
-    public Option<string[]> GitLabProjects { get; } = new("--gitlab-project")
-    {
-        HelpName = "PATH|ID",
-        Description = "Project path or id whose pipelines deploy to this cluster (repeatable)",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    public Option<string[]> GitLabProjects { get; } = Repeatable("--gitlab-project", "PATH|ID", "Project path or id whose pipelines deploy to this cluster (repeatable)");
 
-    public Option<string[]> GitLabEnvironments { get; } = new("--gitlab-environment")
-    {
-        HelpName = "NAME",
-        Description = "GitLab environment that maps to this cluster (repeatable)",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    public Option<string[]> GitLabEnvironments { get; } = Repeatable("--gitlab-environment", "NAME", "GitLab environment that maps to this cluster (repeatable)");
 
-    public Option<string?> GitLabCaFile { get; } = new("--gitlab-ca-file") { HelpName = "FILE", Description = "CA bundle for a GitLab with a private CA" };
+    public Option<string?> GitLabCaFile { get; } = Value("--gitlab-ca-file", "FILE", "CA bundle for a GitLab with a private CA");
 
-    public Option<string?> GitLabTokenFile { get; } = new("--gitlab-token-file")
-    {
-        HelpName = "FILE",
-        Description = "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value",
-    };
+    public Option<string?> GitLabTokenFile { get; } = Value("--gitlab-token-file", "FILE", "File holding the GitLab token (read_api); otherwise $GITLAB_TOKEN. Never passed as a flag value");
 
-    public Option<string?> GitHubUrl { get; } = new("--github-url")
-    {
-        HelpName = "URL",
-        Description = "GitHub API that runs the deploy workflows (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3)",
-    };
+    public Option<string?> GitHubUrl { get; } = Value("--github-url", "URL", "GitHub API that runs the deploy workflows (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3)");
 
-    public Option<string[]> GitHubRepositories { get; } = new("--github-repository")
-    {
-        HelpName = "OWNER/NAME",
-        Description = "Repository whose Actions workflows deploy to this cluster (repeatable)",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    public Option<string[]> GitHubRepositories { get; } = Repeatable("--github-repository", "OWNER/NAME", "Repository whose Actions workflows deploy to this cluster (repeatable)");
 
-    public Option<string[]> GitHubEnvironments { get; } = new("--github-environment")
-    {
-        HelpName = "NAME",
-        Description = "GitHub deployment environment that maps to this cluster (repeatable)",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    public Option<string[]> GitHubEnvironments { get; } = Repeatable("--github-environment", "NAME", "GitHub deployment environment that maps to this cluster (repeatable)");
 
-    public Option<string?> GitHubCaFile { get; } = new("--github-ca-file") { HelpName = "FILE", Description = "CA bundle for a GitHub Enterprise Server with a private CA" };
+    public Option<string?> GitHubCaFile { get; } = Value("--github-ca-file", "FILE", "CA bundle for a GitHub Enterprise Server with a private CA");
 
-    public Option<string?> GitHubTokenFile { get; } = new("--github-token-file")
-    {
-        HelpName = "FILE",
-        Description = "File holding the GitHub token (Actions and Deployments read; Actions write to re-run); otherwise $GITHUB_TOKEN. Never passed as a flag value",
-    };
+    public Option<string?> GitHubTokenFile { get; } = Value("--github-token-file", "FILE", "File holding the GitHub token (Actions and Deployments read; Actions write to re-run); otherwise $GITHUB_TOKEN. Never passed as a flag value");
+
+    /// <summary>A flag that takes one value.</summary>
+    private static Option<string?> Value(string name, string helpName, string description) => new(name) { HelpName = helpName, Description = description };
+
+    /// <summary>A flag given once per value (<c>--gitlab-project a --gitlab-project b</c>).</summary>
+    private static Option<string[]> Repeatable(string name, string helpName, string description) =>
+        new(name) { HelpName = helpName, Description = description, AllowMultipleArgumentsPerToken = false };
 
     /// <summary>The flags that say which CI sources deploy to the cluster; serve takes them too.</summary>
     public IEnumerable<Option> CiSourceOptions =>
@@ -157,20 +116,4 @@ internal sealed class SafetyOptions
         r.GetValue(GitHubEnvironments),
         r.GetValue(GitHubTokenFile),
         r.GetValue(GitHubCaFile));
-
-    /// <summary>
-    /// The engine's plan, with progress on a terminal's stderr while it reads and while CI stays busy. Without a
-    /// terminal a CI wait still logs a line per poll: a silent ten-minute wait in a CI log looks like a hang.
-    /// </summary>
-    public static Task<RemediationPlan> PlanAsync(UnstickEngine engine, UnstickRequest request, CliEnvironment env, CancellationToken ct) =>
-        ProgressReporter.For(env).RunAsync($"Checking release {request.Release}: revisions, workloads, CI", status =>
-            engine.PlanAsync(request with { Ci = request.Ci with { Progress = new CiPollProgress(env, status) } }, ct), ct);
-
-    private sealed class CiPollProgress(CliEnvironment env, IProgress<string> status) : IProgress<CiWaitProgress>
-    {
-        public void Report(CiWaitProgress poll)
-        {
-            ProgressReporter.ReportPoll(env, status, $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...");
-        }
-    }
 }

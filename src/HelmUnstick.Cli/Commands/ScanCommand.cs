@@ -1,11 +1,4 @@
-using System.CommandLine;
-using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine;
-using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Scan;
-using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Commands;
@@ -81,7 +74,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var request = new ScanRequest(ns, liveness, scope.VerifyPayloads);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(_ => service.ScanAsync(request, progress: null, ct), interval, json, multipleContexts: false, ct);
+            return await WatchAsync(async c => new ScanPassRead(await service.ScanAsync(request, progress: null, c), []), interval, json, multipleContexts: false, ct);
         }
 
         var scan = await ProgressReporter.For(env).RunAsync(
@@ -162,12 +155,9 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             return await WatchAsync(async c =>
             {
                 var pass = await ScanEachAsync(target, contexts, scope, progress: null, c);
-                foreach (var failure in pass.Where(p => p.Failure is not null))
-                {
-                    env.Error.WriteLine($"error: context {failure.Context}: {failure.Failure} (still watching)");
-                }
-
-                return ScanResult.Merge(pass.Select(p => p.Result).OfType<ScanResult>());
+                return new ScanPassRead(
+                    ScanResult.Merge(pass.Select(p => p.Result).OfType<ScanResult>()),
+                    pass.Where(p => p.Failure is not null).Select(p => $"context {p.Context}: {p.Failure}").ToList());
             }, interval, json, multipleContexts: true, ct);
         }
 
@@ -261,69 +251,42 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         env.Console.Write(table);
     }
 
-    /// <summary>
-    /// Scans again and again, printing only what changed: a release that became stuck, turned stale or was unstuck.
-    /// A failed pass is reported and the watch goes on, as kubectl get -w does.
-    /// </summary>
-    private async Task<int> WatchAsync(Func<CancellationToken, Task<ScanResult>> scanOnce, TimeSpan interval, bool json, bool multipleContexts, CancellationToken ct)
+    /// <summary>Prints what each pass of the watch saw change, and its failures, until Ctrl+C (exit 0).</summary>
+    private async Task<int> WatchAsync(Func<CancellationToken, Task<ScanPassRead>> scanOnce, TimeSpan interval, bool json, bool multipleContexts, CancellationToken ct)
     {
-        var known = new Dictionary<string, StuckReleaseFinding>();
-        try
+        await foreach (var pass in new ScanWatch(scanOnce, interval, env.Clock).WatchAsync(ct))
         {
-            while (true)
+            foreach (var failure in pass.Failures)
             {
-                try
-                {
-                    var scan = await scanOnce(ct);
-                    var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
-                    foreach (var (key, finding) in current)
-                    {
-                        var change = !known.TryGetValue(key, out var before) || before.SecretName != finding.SecretName ? ScanChange.Stuck
-                            : finding.Stale && !before.Stale ? ScanChange.Stale
-                            : (ScanChange?)null;
-                        if (change is { } changed)
-                        {
-                            Report(changed, finding, json, multipleContexts);
-                        }
-                    }
+                env.Error.WriteLine($"error: {failure} (still watching)");
+            }
 
-                    foreach (var (key, finding) in known.Where(k => !current.ContainsKey(k.Key)))
-                    {
-                        Report(ScanChange.Unstuck, finding, json, multipleContexts);
-                    }
-
-                    known = current;
-                }
-                catch (EngineException e)
-                {
-                    env.Error.WriteLine($"error: {e.Message} (still watching)");
-                }
-
-                await Task.Delay(interval, env.Clock, ct);
+            foreach (var change in pass.Changes)
+            {
+                Report(change, json, multipleContexts);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return ExitCodes.Ok;
-        }
+
+        return ExitCodes.Ok;
     }
 
-    private void Report(ScanChange change, StuckReleaseFinding f, bool json, bool multipleContexts)
+    private void Report(ScanEvent change, bool json, bool multipleContexts)
     {
         if (json)
         {
-            env.WriteData(Json.Serialize(new ScanEvent(change, env.Now, f), Json.Compact));
+            env.WriteData(Json.Serialize(change, Json.Compact));
             return;
         }
 
+        var f = change.Release;
         var context = multipleContexts ? $" --context {f.Context}" : "";
-        var what = change switch
+        var what = change.Event switch
         {
             ScanChange.Stuck => $"stuck at revision {f.Revision} ({f.Status}, {f.Verdict})",
             ScanChange.Stale => $"still stuck at revision {f.Revision} ({f.Status}) and now stale: helm-unstick fix {f.Release} -n {f.Namespace}{context}",
             _ => $"no longer stuck (revision {f.Revision} was {f.Status})",
         };
-        env.WriteData($"{env.Now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {(multipleContexts ? $"{f.Context} " : "")}{f.Namespace}/{f.Release}: {what}");
+        env.WriteData($"{change.Time.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {(multipleContexts ? $"{f.Context} " : "")}{f.Namespace}/{f.Release}: {what}");
     }
 }
 

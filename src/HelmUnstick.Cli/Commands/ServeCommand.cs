@@ -1,10 +1,5 @@
-using System.CommandLine;
 using HelmUnstick.Cli.Serve;
-using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Commands;

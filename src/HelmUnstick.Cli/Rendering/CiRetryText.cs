@@ -1,34 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using HelmUnstick.Engine.Unstick;
 using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Wording;
-using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Cli.Rendering;
 
 /// <summary>How a re-run of the failed deploy job reads: the lines printed, its exit code, its JSON and its part of the incident note.</summary>
 internal static class CiRetryText
 {
-    /// <summary>0 when the job was re-run and not followed, or followed to "remediated"; 1 for everything else (nothing retried, or it did not end well).</summary>
-    public static int ExitCode(CiRetryReport report) =>
-        report.Outcome == CiRetryOutcome.Retried || report.Remediated ? ExitCodes.Ok : ExitCodes.Blocked;
-
-    /// <summary>The outcome in one line, for the incident note's outcome and the timeline.</summary>
-    public static string Summary(CiRetryReport report) => report switch
-    {
-        { Remediated: true } => $"{report.Job!.Of.JobName} re-ran and succeeded ({report.Job.WebUrl}); {NewestRevision(report.After!)}",
-        { Outcome: CiRetryOutcome.Retried } => $"re-ran {report.Job!.Of.JobName}: {report.Job.WebUrl}",
-        { Outcome: CiRetryOutcome.NoneFound } => $"no failed deploy job found in {string.Join("; ", report.Searched)}: nothing was retried",
-        { Outcome: CiRetryOutcome.Blocked or CiRetryOutcome.Error, Job: null } => $"nothing was retried: {report.Problem}",
-        { Outcome: CiRetryOutcome.Error } => report.Problem!,
-        { Outcome: CiRetryOutcome.Timeout } => $"job {report.Job!.JobId} still running when --timeout passed (left running): {report.Job.WebUrl}",
-        { Outcome: CiRetryOutcome.Success } => $"job {report.Job!.JobId} succeeded ({report.Job.WebUrl}) but {NewestRevision(report.After!)}",
-        _ => $"job {report.Job!.JobId} {report.Outcome.ToName()}: {report.Job.WebUrl}; {NewestRevision(report.After!)}",
-    };
-
     public static IEnumerable<string> Lines(CiRetryReport report)
     {
         if (report.Gate is { Blocks: true } gate)
@@ -61,9 +39,9 @@ internal static class CiRetryText
             }
         }
 
-        yield return report.Remediated ? $"Remediated: {Summary(report)}"
-            : report.Outcome == CiRetryOutcome.Retried ? $"Retried: {Summary(report)}"
-            : $"Not remediated: {Summary(report)}";
+        yield return report.Remediated ? $"Remediated: {report.Summary}"
+            : report.Outcome == CiRetryOutcome.Retried ? $"Retried: {report.Summary}"
+            : $"Not remediated: {report.Summary}";
     }
 
     /// <summary>The <c>retry</c> object of <c>-o json</c>: source, project, job, url and outcome, then what explains them.</summary>
@@ -116,11 +94,4 @@ internal static class CiRetryText
 
         text.AppendLine();
     }
-
-    private static string NewestRevision(ReleaseNow after) => after.NewestStatus switch
-    {
-        ReleaseStatus.Deployed => $"Helm's newest revision {after.NewestRevision} is deployed",
-        { } status => $"Helm's newest revision {after.NewestRevision} is {status.ToHelmName()}{(after.PendingLiveness is { } l ? $" (verdict {l.Verdict.ToName()})" : "")}",
-        null => "Helm shows no revision",
-    };
 }

@@ -3,82 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using HelmUnstick.Engine.Explain;
-using HelmUnstick.Core.Diagnosis;
 using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Wording;
 
 namespace HelmUnstick.Cli.Rendering;
-
-internal sealed record TimelineEntry(DateTimeOffset Time, string Step);
-
-/// <summary>What an incident note says, collected while a command runs: steps, checks, the change and the explanation.</summary>
-internal sealed class IncidentRecord(string command, string release, string ns, string context)
-{
-    private readonly List<TimelineEntry> _timeline = [];
-
-    public string Command { get; } = command;
-
-    public string Release { get; } = release;
-
-    public string Namespace { get; } = ns;
-
-    public string Context { get; } = context;
-
-    public IReadOnlyList<TimelineEntry> Timeline => _timeline;
-
-    public RemediationPlan? Plan { get; set; }
-
-    /// <summary>The change made to Helm's state, or null when nothing was changed.</summary>
-    public string? Change { get; set; }
-
-    public string? Backup { get; set; }
-
-    /// <summary>The exact command that puts the backed-up Secret back, as fix printed it.</summary>
-    public string? RestoreCommand { get; set; }
-
-    public string Outcome { get; set; } = "nothing was changed";
-
-    /// <summary>The explanation before any change.</summary>
-    public ExplainedRelease? Explanation { get; set; }
-
-    /// <summary>The same revisions compared with the cluster again after the change.</summary>
-    public ExplainedRelease? Verification { get; set; }
-
-    public string? ExplanationError { get; set; }
-
-    /// <summary>What Helm believes at the end: what <c>helm status</c> shows and what the next upgrade does.</summary>
-    public HelmOutlook? Outlook { get; set; }
-
-    /// <summary>The re-run of the failed deploy job (<c>fix --retry-ci</c>), when one was attempted.</summary>
-    public HelmUnstick.Engine.Unstick.CiRetryReport? Retry { get; set; }
-
-    public void Record(DateTimeOffset time, string step) => _timeline.Add(new TimelineEntry(time, step));
-
-    /// <summary>Takes the engine's account of an apply as it is.</summary>
-    /// <param name="restoreCommand">The command that puts the backup back, as fix prints it.</param>
-    public void Add(HelmUnstick.Engine.Unstick.UnstickIncident apply, string? restoreCommand)
-    {
-        foreach (var step in apply.Timeline)
-        {
-            Record(step.Time, step.Step);
-        }
-
-        if (apply.Backup is { } backup)
-        {
-            Backup = backup;
-            RestoreCommand = apply.Undoable ? restoreCommand : null;
-        }
-
-        Change = apply.Change ?? Change;
-        Outlook = apply.Outlook ?? Outlook;
-        Outcome = apply.Outcome ?? Outcome;
-    }
-}
 
 /// <summary>
 /// The incident note an on-call engineer pastes into the incident: timeline, each check with its evidence, what was
@@ -225,23 +152,6 @@ internal static class IncidentReport
             ["retry"] = record.Retry is { } retry ? CiRetryText.ToJson(retry) : null,
             ["nextSteps"] = new JsonArray(NextSteps(record).Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
         };
-    }
-
-    /// <summary>
-    /// Writes the note readable only by its owner (it names Secrets, backups and possibly values), through a temporary
-    /// file renamed into place: no partial note, and a symlink at <paramref name="path"/> is never followed.
-    /// </summary>
-    /// <param name="replace">Replace an existing file (or symlink); otherwise an existing one is refused.</param>
-    public static void Write(string path, string markdown, bool replace)
-    {
-        try
-        {
-            PrivateFile.WriteAtomically(path, stream => stream.Write(Encoding.UTF8.GetBytes(markdown)), replace);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException(ExitCodes.Usage, $"cannot write the report to {path}: {e.Message}");
-        }
     }
 
     private static IEnumerable<string> NextSteps(IncidentRecord record)

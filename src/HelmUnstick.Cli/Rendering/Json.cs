@@ -1,8 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Engine;
-using HelmUnstick.Engine.Safety;
 using HelmUnstick.Engine.Scan;
 using HelmUnstick.Engine.Serve;
 

@@ -1,9 +1,3 @@
-using System.Text.Json.Serialization;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Scan;
-using HelmUnstick.Engine.Wording;
-
 namespace HelmUnstick.Cli.Rendering;
 
 /// <summary>The preflight as <c>check -o json</c> prints it.</summary>
@@ -68,22 +62,3 @@ internal sealed record BackupRow(
     DateTimeOffset? Taken,
     string Restore);
 
-/// <summary>What changed for a release between two passes of <c>scan --watch</c>.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ScanChange>))]
-internal enum ScanChange
-{
-    /// <summary>A release became stuck (or stuck at another revision).</summary>
-    [JsonStringEnumMemberName("stuck")]
-    Stuck,
-
-    /// <summary>A stuck release turned stale.</summary>
-    [JsonStringEnumMemberName("stale")]
-    Stale,
-
-    /// <summary>A release is no longer stuck.</summary>
-    [JsonStringEnumMemberName("unstuck")]
-    Unstuck,
-}
-
-/// <summary>One line of <c>scan --watch -o json</c>: what changed (stuck, stale, unstuck), when, and the release.</summary>
-internal sealed record ScanEvent(ScanChange Event, DateTimeOffset Time, StuckReleaseFinding Release);

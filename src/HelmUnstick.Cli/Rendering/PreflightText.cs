@@ -1,6 +1,3 @@
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Wording;
 using Spectre.Console;
 
 namespace HelmUnstick.Cli.Rendering;

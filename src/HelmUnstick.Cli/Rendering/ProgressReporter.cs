@@ -6,21 +6,21 @@ namespace HelmUnstick.Cli.Rendering;
 /// Says what a slow step is doing, on standard error, only when that is a terminal and only once the step has taken
 /// longer than <see cref="ShowAfter"/>: quick commands stay quiet, and pipes and CI logs never carry spinner frames.
 /// </summary>
-internal sealed class ProgressReporter(IAnsiConsole? console, TimeProvider clock)
+internal sealed class ProgressReporter(IAnsiConsole? console, TimeProvider clock, TextWriter error) : IStepProgress
 {
     public static readonly TimeSpan ShowAfter = TimeSpan.FromSeconds(1);
 
-    public static ProgressReporter For(CliEnvironment env) => new(env.ProgressConsole, env.Clock);
+    public static ProgressReporter For(CliEnvironment env) => new(env.ProgressConsole, env.Clock, env.Error);
 
     /// <summary>
     /// One poll of a long wait: the status line on a terminal; without one, a line on stderr, since a silent wait
     /// in a CI log looks like a hang.
     /// </summary>
-    public static void ReportPoll(CliEnvironment env, IProgress<string> status, string line)
+    public void Poll(IProgress<string> status, string line)
     {
-        if (env.ProgressConsole is null)
+        if (console is null)
         {
-            env.Error.WriteLine(line);
+            error.WriteLine(line);
         }
         else
         {

@@ -1,4 +1,3 @@
-using HelmUnstick.Engine.Safety;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -21,19 +21,35 @@ internal readonly record struct CiAnswer<T>(T? Value, string? Problem);
 
 /// <summary>Where a CI API is and how it is spoken to: its base URL, its token header and how it words a refusal.</summary>
 /// <param name="Product">GitLab or GitHub, as failure lines name it.</param>
-/// <param name="Instance">The instance as the operator names it, e.g. <c>https://ops.gitlab.net</c>.</param>
+/// <param name="Url">The instance as the operator configured it, e.g. <c>https://ops.gitlab.net</c>.</param>
+/// <param name="ApiPath">Where the API lives under the instance (<c>api/v4/</c> on GitLab, the root on GitHub).</param>
 /// <param name="CaFileFlag">The flag that passes <paramref name="CaFile"/>, for the TLS failure line.</param>
+/// <param name="HasToken">Whether a token is sent, for the 401 line.</param>
+/// <param name="TokenFileFlag">The flag that passes a token file, for the 401 line without a token.</param>
+/// <param name="TokenVariable">The variable that holds the token, for the 401 line without a token.</param>
 /// <param name="Authorize">Adds the token to every request (never validated: a validation error would quote it).</param>
-/// <param name="Describe">The one line for a failed answer to a request for <c>what</c>.</param>
+/// <param name="DescribeOwn">
+/// The product's own line for a refused request for <c>what</c> (its permissions, its rate limits); null where the
+/// wording every CI API shares applies.
+/// </param>
 internal sealed record CiApiEndpoint(
     string Product,
-    Uri ApiBase,
-    string Instance,
+    Uri Url,
+    string ApiPath,
     string? CaFile,
     string CaFileFlag,
+    bool HasToken,
+    string TokenFileFlag,
+    string TokenVariable,
     JsonSerializerOptions Json,
     Action<HttpRequestHeaders> Authorize,
-    Func<HttpResponseMessage, string, string> Describe);
+    Func<HttpResponseMessage, string, string?> DescribeOwn)
+{
+    /// <summary>The instance as failure lines name it: the configured URL without query or trailing slash.</summary>
+    public string Instance { get; } = Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+
+    public Uri ApiBase => new(Instance + "/" + ApiPath);
+}
 
 /// <summary>
 /// The HTTP side shared by the CI sources (GitLab, GitHub): one resilient client (reads retried, writes never),
@@ -47,11 +63,13 @@ internal sealed class CiApiClient : IDisposable
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
 
-    public CiApiClient(CiApiEndpoint endpoint, GitLabHttpOptions options, HttpMessageHandler? transport, TimeProvider time)
+    /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
+    /// <param name="time">The clock for backoff, Retry-After and timeouts.</param>
+    public CiApiClient(CiApiEndpoint endpoint, GitLabHttpOptions? options, HttpMessageHandler? transport, TimeProvider? time)
     {
         _endpoint = endpoint;
-        _options = options;
-        _time = time;
+        _options = options ?? new GitLabHttpOptions();
+        _time = time ?? TimeProvider.System;
 
         // The whole question has one budget (AskAsync), so each request has none of its own.
         var policy = new RetryPolicy(_options.MaxRetries, _options.RetryBaseDelay, _options.MaxRetryDelay, _options.AttemptTimeout, TotalBudget: null);
@@ -63,6 +81,9 @@ internal sealed class CiApiClient : IDisposable
     }
 
     public GitLabHttpOptions Options => _options;
+
+    /// <summary>The instance as failure lines name it.</summary>
+    public string Instance => _endpoint.Instance;
 
     /// <summary>Runs <paramref name="body"/> within the total budget; every failure but the caller's cancellation becomes the answer's problem.</summary>
     public async Task<CiAnswer<T>> AskAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken ct)
@@ -134,8 +155,24 @@ internal sealed class CiApiClient : IDisposable
         {
             throw new CiProblem(response.StatusCode is >= HttpStatusCode.Redirect and < HttpStatusCode.BadRequest
                 ? $"{_endpoint.Instance} redirected the request for {what} to {response.Headers.Location?.GetLeftPart(UriPartial.Authority) ?? "elsewhere"} ({(int)response.StatusCode}): pass the final {_endpoint.Product} URL"
-                : _endpoint.Describe(response, what));
+                : _endpoint.DescribeOwn(response, what) ?? DescribeRefusal(response, what));
         }
+    }
+
+    /// <summary>The wording every CI API shares for a refused request.</summary>
+    private string DescribeRefusal(HttpResponseMessage response, string what)
+    {
+        string instance = _endpoint.Instance;
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized when !_endpoint.HasToken =>
+                $"{instance} requires a token (401): set {_endpoint.TokenVariable} or pass {_endpoint.TokenFileFlag}",
+            HttpStatusCode.Unauthorized => $"{instance} rejected the token (401): it is invalid or expired",
+            HttpStatusCode.NotFound => $"{what} not found on {instance} (404)",
+            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
+                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {_options.MaxRetries + 1} attempts",
+            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
+        };
     }
 
     private async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, string what, CancellationToken ct)

@@ -26,9 +26,6 @@ namespace HelmUnstick.Engine.Ci;
 /// </example>
 public static class CiConfigLoader
 {
-    private static readonly string[] SourceKeys = ["url", "projects", "environments", "job_patterns", "ca_file"];
-    private static readonly string[] GitHubKeys = ["url", "repositories", "environments", "workflows", "ca_file"];
-
     /// <summary><c>$XDG_CONFIG_HOME/helm-unstick/config.yaml</c>, else <c>~/.config/helm-unstick/config.yaml</c>.</summary>
     public static string DefaultPath(Func<string, string?> getEnvironmentVariable)
     {
@@ -127,46 +124,18 @@ public static class CiConfigLoader
 
     private static GitHubSourceConfig ReadGitHubSource(YamlFileReader reader, YamlNode node, string where)
     {
-        Uri? url = null;
-        IReadOnlyList<string> repositories = [], environments = [], workflows = [];
-        string? caFile = null;
-        foreach (var (key, value) in reader.Mapping(node, where).Children)
+        var source = ReadSourceFields(reader, node, where, "repositories", "workflows");
+        if (source.Projects.FirstOrDefault(r => !IsRepositoryName(r)) is { } malformed)
         {
-            string name = reader.Key(key);
-            switch (name)
-            {
-                case "url":
-                    url = Url(reader, value, $"{where}.url");
-                    break;
-                case "repositories":
-                    repositories = reader.Strings(value, $"{where}.repositories", TextOrList);
-                    var malformed = repositories.FirstOrDefault(r => !IsRepositoryName(r));
-                    if (malformed is not null)
-                    {
-                        throw reader.Error(value, $"{where}.repositories: '{malformed}' is not OWNER/NAME");
-                    }
-
-                    break;
-                case "environments":
-                    environments = reader.Strings(value, $"{where}.environments", TextOrList);
-                    break;
-                case "workflows":
-                    workflows = reader.Strings(value, $"{where}.workflows", TextOrList);
-                    break;
-                case "ca_file":
-                    caFile = reader.Scalar(value, $"{where}.ca_file");
-                    break;
-                default:
-                    throw reader.Error(key, $"unknown key '{name}' under {where} (expected one of {string.Join(", ", GitHubKeys)})");
-            }
+            throw reader.Error(source.ProjectsNode!, $"{where}.repositories: '{malformed}' is not OWNER/NAME");
         }
 
-        if (repositories.Count == 0)
+        if (source.Projects.Count == 0)
         {
             throw reader.Error(node, $"missing 'repositories' under {where} (at least one OWNER/NAME)");
         }
 
-        return new GitHubSourceConfig(url ?? GitHubSourceSettings.PublicApi, repositories, environments, workflows, caFile);
+        return new GitHubSourceConfig(source.Url ?? GitHubSourceSettings.PublicApi, source.Projects, source.Environments, source.Jobs, source.CaFile);
     }
 
     /// <summary>GitHub's OWNER/NAME: two non-empty parts of letters, digits, '-', '_' and '.'.</summary>
@@ -176,46 +145,59 @@ public static class CiConfigLoader
 
     private static GitLabSourceConfig ReadSource(YamlFileReader reader, YamlNode node, string where)
     {
-        var mapping = reader.Mapping(node, where);
-        Uri? url = null;
-        IReadOnlyList<string> projects = [], environments = [], jobPatterns = [];
-        string? caFile = null;
-        foreach (var (key, value) in mapping.Children)
-        {
-            string name = reader.Key(key);
-            switch (name)
-            {
-                case "url":
-                    url = Url(reader, value, $"{where}.url");
-                    break;
-                case "projects":
-                    projects = reader.Strings(value, $"{where}.projects", TextOrList);
-                    break;
-                case "environments":
-                    environments = reader.Strings(value, $"{where}.environments", TextOrList);
-                    break;
-                case "job_patterns":
-                    jobPatterns = reader.Strings(value, $"{where}.job_patterns", TextOrList);
-                    break;
-                case "ca_file":
-                    caFile = reader.Scalar(value, $"{where}.ca_file");
-                    break;
-                default:
-                    throw reader.Error(key, $"unknown key '{name}' under {where} (expected one of {string.Join(", ", SourceKeys)})");
-            }
-        }
-
-        if (url is null)
+        var source = ReadSourceFields(reader, node, where, "projects", "job_patterns");
+        if (source.Url is null)
         {
             throw reader.Error(node, $"missing 'url' under {where}");
         }
 
-        if (projects.Count == 0)
+        if (source.Projects.Count == 0)
         {
             throw reader.Error(node, $"missing 'projects' under {where} (at least one project path or id)");
         }
 
-        return new GitLabSourceConfig(url, projects, environments, jobPatterns, caFile);
+        return new GitLabSourceConfig(source.Url, source.Projects, source.Environments, source.Jobs, source.CaFile);
+    }
+
+    /// <summary>
+    /// The keys a GitLab and a GitHub source share, under their own names for where deploys run
+    /// (<paramref name="projectsKey"/>: projects or repositories) and which jobs deploy (<paramref name="jobsKey"/>:
+    /// job-name globs or workflow files).
+    /// </summary>
+    private static SourceFields ReadSourceFields(YamlFileReader reader, YamlNode node, string where, string projectsKey, string jobsKey)
+    {
+        string[] keys = ["url", projectsKey, "environments", jobsKey, "ca_file"];
+        var source = new SourceFields();
+        foreach (var (name, key, value, at) in reader.Fields(node, where))
+        {
+            source = name switch
+            {
+                "url" => source with { Url = Url(reader, value, at) },
+                "environments" => source with { Environments = reader.Strings(value, at, TextOrList) },
+                "ca_file" => source with { CaFile = reader.Scalar(value, at) },
+                _ when name == projectsKey => source with { Projects = reader.Strings(value, at, TextOrList), ProjectsNode = value },
+                _ when name == jobsKey => source with { Jobs = reader.Strings(value, at, TextOrList) },
+                _ => throw reader.UnknownKey(key, name, where, keys),
+            };
+        }
+
+        return source;
+    }
+
+    private sealed record SourceFields
+    {
+        public Uri? Url { get; init; }
+
+        public IReadOnlyList<string> Projects { get; init; } = [];
+
+        /// <summary>Where the projects stand in the file, for a problem with one of them.</summary>
+        public YamlNode? ProjectsNode { get; init; }
+
+        public IReadOnlyList<string> Environments { get; init; } = [];
+
+        public IReadOnlyList<string> Jobs { get; init; } = [];
+
+        public string? CaFile { get; init; }
     }
 
     private const string TextOrList = "text or a list of text";

@@ -66,104 +66,81 @@ public static class CiSettings
         var config = CiConfigLoader.Load(
             flags.ConfigPath ?? CiConfigLoader.DefaultPath(getEnvironmentVariable),
             explicitlyGiven: flags.ConfigPath is not null);
-        return new CiSources(Resolve(config, kubeContext, flags, getEnvironmentVariable), ResolveGitHub(config, kubeContext, flags, getEnvironmentVariable));
+        return Resolve(config, kubeContext, flags, getEnvironmentVariable);
     }
 
     /// <summary>
-    /// The GitHub sources for <paramref name="kubeContext"/>, merged as <see cref="Resolve"/> merges GitLab's: flags
-    /// override the file source with the same API URL (or every one when no URL flag is given); otherwise they describe
-    /// a new source, on <c>https://api.github.com</c> unless <c>--github-url</c> names another API.
+    /// Merges flags over the sources the config file maps to <paramref name="kubeContext"/>, GitLab's and GitHub's
+    /// alike. Flags override the file source with the same URL (or every file source of their product when no URL
+    /// flag is given); when none matches, the flags describe a new source on their own (a GitHub one on
+    /// <c>https://api.github.com</c> unless <c>--github-url</c> names another API).
     /// </summary>
-    public static IReadOnlyList<GitHubSourceSettings> ResolveGitHub(
-        CiConfig config,
-        string kubeContext,
-        CiFlags flags,
-        Func<string, string?> getEnvironmentVariable)
-    {
-        var token = CiToken.ForGitHub(flags.GitHubTokenFile, getEnvironmentVariable);
-        Uri? flagUrl = null;
-        if (flags.GitHubUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitHubUrl, out flagUrl))
-        {
-            throw new CiConfigException($"--github-url '{flags.GitHubUrl}' is not an absolute http(s) URL");
-        }
+    public static CiSources Resolve(CiConfig config, string kubeContext, CiFlags flags, Func<string, string?> getEnvironmentVariable) =>
+        new(ResolveGitLab(config, kubeContext, flags, CiToken.ForGitLab(flags.TokenFile, getEnvironmentVariable)),
+            ResolveGitHub(config, kubeContext, flags, CiToken.ForGitHub(flags.GitHubTokenFile, getEnvironmentVariable)));
 
+    private static List<GitHubSourceSettings> ResolveGitHub(CiConfig config, string kubeContext, CiFlags flags, CiToken? token)
+    {
+        var flagUrl = FlagUrl("--github-url", flags.GitHubUrl);
         if (flags.GitHubRepositories?.FirstOrDefault(r => !CiConfigLoader.IsRepositoryName(r)) is { } malformed)
         {
             throw new CiConfigException($"--github-repository '{malformed}' is not OWNER/NAME (for example acme/platform-deploy)");
         }
 
-        var sources = new List<GitHubSourceSettings>();
-        bool overridden = false;
-        foreach (var source in config.GitHubSourcesFor(kubeContext))
-        {
-            bool targeted = flags.OverridesGitHubSources && (flagUrl is null || SameInstance(flagUrl, source.Url));
-            overridden |= targeted;
-            sources.Add(new GitHubSourceSettings(
+        return MergeFlags(config.GitHubSourcesFor(kubeContext), flags.OverridesGitHubSources, flagUrl, source => source.Url, (source, targeted) =>
+            new GitHubSourceSettings(
                 source.Url,
                 targeted && flags.GitHubRepositories is { Count: > 0 } repositories ? repositories : source.Repositories,
                 new GitHubScope(targeted && flags.GitHubEnvironments is { Count: > 0 } environments ? environments : source.Environments, source.Workflows),
                 targeted ? flags.GitHubCaFile ?? source.CaFile : source.CaFile,
-                token));
-        }
+                token),
+            () => flags.GitHubRepositories is { Count: > 0 } repositories
+                ? new GitHubSourceSettings(flagUrl ?? GitHubSourceSettings.PublicApi, repositories, new GitHubScope(flags.GitHubEnvironments ?? [], []), flags.GitHubCaFile, token)
+                : throw new CiConfigException($"--github-url/--github-environment need at least one --github-repository OWNER/NAME: no GitHub source is configured for context '{kubeContext}'"));
+    }
 
-        if (flags.OverridesGitHubSources && !overridden)
-        {
-            if (flags.GitHubRepositories is not { Count: > 0 })
-            {
-                throw new CiConfigException($"--github-url/--github-environment need at least one --github-repository OWNER/NAME: no GitHub source is configured for context '{kubeContext}'");
-            }
-
-            sources.Add(new GitHubSourceSettings(flagUrl ?? GitHubSourceSettings.PublicApi, flags.GitHubRepositories, new GitHubScope(flags.GitHubEnvironments ?? [], []), flags.GitHubCaFile, token));
-        }
-
-        return sources;
+    private static List<GitLabSourceSettings> ResolveGitLab(CiConfig config, string kubeContext, CiFlags flags, CiToken? token)
+    {
+        var flagUrl = FlagUrl("--gitlab-url", flags.GitLabUrl);
+        return MergeFlags(config.SourcesFor(kubeContext), flags.OverridesSources, flagUrl, source => source.Url,
+            (source, targeted) => targeted ? Merge(source, flags, token) : FromFile(source, token),
+            () => flagUrl is null
+                ? throw new CiConfigException($"--gitlab-project/--gitlab-environment need --gitlab-url: no GitLab source is configured for context '{kubeContext}'")
+                : flags.Projects is { Count: > 0 } projects
+                    ? new GitLabSourceSettings(flagUrl, projects, new CiScope(flags.Environments ?? [], []), flags.CaFile, token)
+                    : throw new CiConfigException($"--gitlab-url {flagUrl} needs at least one --gitlab-project"));
     }
 
     /// <summary>
-    /// Merges flags over the sources the config file maps to <paramref name="kubeContext"/>. Flags override the
-    /// file source with the same URL (or every file source when no URL flag is given); when none matches,
-    /// the flags describe a new source on their own.
+    /// The file's sources, the flags merged into those they target (<paramref name="settings"/> is told which): the
+    /// source on the flag's URL, or every one when no URL flag is given. When flags are given and target none,
+    /// <paramref name="fromFlags"/> makes the source they describe on their own.
     /// </summary>
-    public static IReadOnlyList<GitLabSourceSettings> Resolve(
-        CiConfig config,
-        string kubeContext,
-        CiFlags flags,
-        Func<string, string?> getEnvironmentVariable)
+    private static List<TSettings> MergeFlags<TSource, TSettings>(
+        IEnumerable<TSource> fileSources, bool flagsGiven, Uri? flagUrl, Func<TSource, Uri> urlOf, Func<TSource, bool, TSettings> settings, Func<TSettings> fromFlags)
     {
-        var token = CiToken.ForGitLab(flags.TokenFile, getEnvironmentVariable);
-        Uri? flagUrl = null;
-        if (flags.GitLabUrl is not null && !CiConfigLoader.TryParseGitLabUrl(flags.GitLabUrl, out flagUrl))
-        {
-            throw new CiConfigException($"--gitlab-url '{flags.GitLabUrl}' is not an absolute http(s) URL");
-        }
-
-        var fileSources = config.SourcesFor(kubeContext);
-        var sources = new List<GitLabSourceSettings>();
+        var sources = new List<TSettings>();
         bool overridden = false;
         foreach (var source in fileSources)
         {
-            bool targeted = flags.OverridesSources && (flagUrl is null || SameInstance(flagUrl, source.Url));
+            bool targeted = flagsGiven && (flagUrl is null || SameInstance(flagUrl, urlOf(source)));
             overridden |= targeted;
-            sources.Add(targeted ? Merge(source, flags, token) : FromFile(source, token));
+            sources.Add(settings(source, targeted));
         }
 
-        if (flags.OverridesSources && !overridden)
+        if (flagsGiven && !overridden)
         {
-            if (flagUrl is null)
-            {
-                throw new CiConfigException($"--gitlab-project/--gitlab-environment need --gitlab-url: no GitLab source is configured for context '{kubeContext}'");
-            }
-
-            if (flags.Projects is not { Count: > 0 })
-            {
-                throw new CiConfigException($"--gitlab-url {flagUrl} needs at least one --gitlab-project");
-            }
-
-            sources.Add(new GitLabSourceSettings(flagUrl, flags.Projects, new CiScope(flags.Environments ?? [], []), flags.CaFile, token));
+            sources.Add(fromFlags());
         }
 
         return sources;
     }
+
+    /// <summary>The URL a flag names, or null when it is not given.</summary>
+    private static Uri? FlagUrl(string flag, string? text) =>
+        text is null ? null
+        : CiConfigLoader.TryParseGitLabUrl(text, out var url) ? url
+        : throw new CiConfigException($"{flag} '{text}' is not an absolute http(s) URL");
 
     private static GitLabSourceSettings FromFile(GitLabSourceConfig source, CiToken? token) =>
         new(source.Url, source.Projects, new CiScope(source.Environments, source.JobPatterns), source.CaFile, token);

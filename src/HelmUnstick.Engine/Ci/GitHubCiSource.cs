@@ -25,9 +25,9 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeas
     public GitHubCiSource(GitHubSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null, TimeProvider? time = null)
     {
         _settings = settings;
-        string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        var endpoint = new CiApiEndpoint("GitHub", new Uri(instance + "/"), instance, settings.CaFile, "--github-ca-file", Json, Authorize, Describe);
-        _api = new CiApiClient(endpoint, options ?? new GitLabHttpOptions(), transport, time ?? TimeProvider.System);
+        var endpoint = new CiApiEndpoint("GitHub", settings.Url, "", settings.CaFile, "--github-ca-file",
+            settings.Token is not null, "--github-token-file", CiToken.GitHubVariable, Json, Authorize, DescribeOwn);
+        _api = new CiApiClient(endpoint, options, transport, time);
     }
 
     public string Name => _settings.Name;
@@ -174,26 +174,20 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeas
         }
     }
 
-    private string Describe(HttpResponseMessage response, string what)
+    /// <summary>GitHub's rate limits (429, or 403 with no requests left) and its permissions.</summary>
+    private string? DescribeOwn(HttpResponseMessage response, string what)
     {
-        string instance = _settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
         bool write = response.RequestMessage?.Method == HttpMethod.Post;
         bool rateLimited = response.StatusCode == HttpStatusCode.TooManyRequests ||
                            (response.Headers.TryGetValues("x-ratelimit-remaining", out var remaining) && remaining.FirstOrDefault() == "0");
         return response.StatusCode switch
         {
-            _ when rateLimited => $"{instance} rate-limited the requests for {what} ({(int)response.StatusCode}): wait for the limit to reset or use a token with a higher limit",
-            HttpStatusCode.Unauthorized when _settings.Token is null =>
-                $"{instance} requires a token (401): set {CiToken.GitHubVariable} or pass --github-token-file",
-            HttpStatusCode.Unauthorized => $"{instance} rejected the token (401): it is invalid or expired",
+            _ when rateLimited => $"{_api.Instance} rate-limited the requests for {what} ({(int)response.StatusCode}): wait for the limit to reset or use a token with a higher limit",
             HttpStatusCode.Forbidden when write =>
                 $"the token may not re-run {what} (403): it needs the Actions write permission on the repository (classic token: repo scope)",
             HttpStatusCode.Forbidden =>
                 $"the token may not read {what} (403): it needs read access to the repository's Actions and Deployments (classic token: repo scope)",
-            HttpStatusCode.NotFound => $"{what} not found on {instance} (404)",
-            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
-                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {_api.Options.MaxRetries + 1} attempts",
-            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
+            _ => null,
         };
     }
 }

@@ -21,14 +21,12 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJ
     private readonly GitLabSourceSettings _settings;
     private readonly CiApiClient _api;
 
-    /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
-    /// <param name="time">The clock for backoff, Retry-After and timeouts.</param>
     public GitLabCiSource(GitLabSourceSettings settings, GitLabHttpOptions? options = null, HttpMessageHandler? transport = null, TimeProvider? time = null)
     {
         _settings = settings;
-        string instance = settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        var endpoint = new CiApiEndpoint("GitLab", new Uri(instance + "/api/v4/"), instance, settings.CaFile, "--gitlab-ca-file", Json, Authorize, Describe);
-        _api = new CiApiClient(endpoint, options ?? new GitLabHttpOptions(), transport, time ?? TimeProvider.System);
+        var endpoint = new CiApiEndpoint("GitLab", settings.Url, "api/v4/", settings.CaFile, "--gitlab-ca-file",
+            settings.Token is not null, "--gitlab-token-file", CiToken.GitLabVariable, Json, Authorize, DescribeOwn);
+        _api = new CiApiClient(endpoint, options, transport, time);
     }
 
     public string Name => _settings.Name;
@@ -109,7 +107,7 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJ
     /// Lease proves that job deployed this release.
     /// </summary>
     bool ICiLeaseJobReader.Owns(CiJobReference job) =>
-        job.Url.StartsWith(_settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+        job.Url.StartsWith(_api.Instance + "/", StringComparison.OrdinalIgnoreCase)
         && long.TryParse(job.ProjectId, out _) && long.TryParse(job.JobId, out _);
 
     Task<CiAnswer<CiLeaseJob>> ICiLeaseJobReader.ReadLeaseJobAsync(CiJobReference job, CancellationToken ct) => _api.AskAsync(async budget =>
@@ -209,26 +207,15 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJ
         }
     }
 
-    private string Describe(HttpResponseMessage response, string what)
+    /// <summary>GitLab's permissions and its rate limit, which outlasted the retries.</summary>
+    private string? DescribeOwn(HttpResponseMessage response, string what) => response.StatusCode switch
     {
-        string instance = _settings.Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        return response.StatusCode switch
-        {
-            HttpStatusCode.Unauthorized when _settings.Token is null =>
-                $"{instance} requires a token (401): set {CiToken.GitLabVariable} or pass --gitlab-token-file",
-            HttpStatusCode.Unauthorized =>
-                $"{instance} rejected the token (401): it is invalid or expired",
-            HttpStatusCode.Forbidden when response.RequestMessage?.Method == HttpMethod.Post =>
-                $"the token may not retry {what} (403): a retry needs a token with the api scope (read_api only reads) and Developer access to the project",
-            HttpStatusCode.Forbidden =>
-                $"the token may not read {what} (403): it needs the read_api scope and access to the project",
-            HttpStatusCode.NotFound =>
-                $"{what} not found on {instance} (404)",
-            HttpStatusCode.TooManyRequests =>
-                $"{instance} kept rate-limiting the requests for {what} (429) after {_api.Options.MaxRetries + 1} attempts",
-            >= HttpStatusCode.InternalServerError or HttpStatusCode.RequestTimeout =>
-                $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what} after {_api.Options.MaxRetries + 1} attempts",
-            _ => $"{instance} answered {(int)response.StatusCode} {response.ReasonPhrase} for {what}",
-        };
-    }
+        HttpStatusCode.Forbidden when response.RequestMessage?.Method == HttpMethod.Post =>
+            $"the token may not retry {what} (403): a retry needs a token with the api scope (read_api only reads) and Developer access to the project",
+        HttpStatusCode.Forbidden =>
+            $"the token may not read {what} (403): it needs the read_api scope and access to the project",
+        HttpStatusCode.TooManyRequests =>
+            $"{_api.Instance} kept rate-limiting the requests for {what} (429) after {_api.Options.MaxRetries + 1} attempts",
+        _ => null,
+    };
 }

@@ -118,44 +118,30 @@ internal static class PolicyLoader
         var skipCiCheck = false;
         YamlNode? skipCiCheckNode = null;
         string? reason = null;
-        foreach (var (key, value) in reader.Mapping(node, where).Children)
+        foreach (var (name, key, value, at) in reader.Fields(node, where))
         {
-            switch (reader.Key(key))
+            switch (name)
             {
-                case "namespaces":
-                    namespaces = Globs(reader, value, $"{where}.namespaces");
-                    break;
-                case "releases":
-                    releases = Globs(reader, value, $"{where}.releases");
-                    break;
-                case "action":
-                    action = reader.OneOf(value, $"{where}.action", Actions);
-                    break;
-                case "strategy":
-                    strategy = reader.OneOf(value, $"{where}.strategy", Strategies);
-                    break;
-                case "staleAfter":
-                    staleAfter = Duration(reader, value, $"{where}.staleAfter");
-                    break;
-                case "helmTimeout":
-                    helmTimeout = Duration(reader, value, $"{where}.helmTimeout");
-                    break;
+                case "namespaces": namespaces = Globs(reader, value, at); break;
+                case "releases": releases = Globs(reader, value, at); break;
+                case "action": action = reader.OneOf(value, at, Actions); break;
+                case "strategy": strategy = reader.OneOf(value, at, Strategies); break;
+                case "staleAfter": staleAfter = Duration(reader, value, at); break;
+                case "helmTimeout": helmTimeout = Duration(reader, value, at); break;
+                case "reason": reason = reader.Scalar(value, at); break;
                 case "skipCiCheck":
                     skipCiCheckNode = value;
-                    skipCiCheck = reader.Scalar(value, $"{where}.skipCiCheck") switch
+                    skipCiCheck = reader.Scalar(value, at) switch
                     {
                         "true" => true,
                         "false" => false,
-                        var other => throw reader.Error(value, $"{where}.skipCiCheck '{other}' is not true or false"),
+                        var other => throw reader.Error(value, $"{at} '{other}' is not true or false"),
                     };
-                    break;
-                case "reason":
-                    reason = reader.Scalar(value, $"{where}.reason");
                     break;
                 case "force":
                     throw reader.Error(key, $"{where}: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)");
-                case var name:
-                    throw reader.Error(key, $"unknown key '{name}' under {where} (expected one of {string.Join(", ", RuleKeys)})");
+                default:
+                    throw reader.UnknownKey(key, name, where, RuleKeys);
             }
         }
 

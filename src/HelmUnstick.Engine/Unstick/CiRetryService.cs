@@ -50,6 +50,26 @@ internal sealed record CiRetryReport(
 {
     /// <summary>The runbook's end: the job succeeded and Helm's newest revision is deployed.</summary>
     public bool Remediated => CiRetryRules.IsRemediated(Outcome, After?.NewestStatus);
+
+    /// <summary>The outcome in one line, for the incident note's outcome and the timeline.</summary>
+    public string Summary => this switch
+    {
+        { Remediated: true } => $"{Job!.Of.JobName} re-ran and succeeded ({Job.WebUrl}); {NewestRevision(After!)}",
+        { Outcome: CiRetryOutcome.Retried } => $"re-ran {Job!.Of.JobName}: {Job.WebUrl}",
+        { Outcome: CiRetryOutcome.NoneFound } => $"no failed deploy job found in {string.Join("; ", Searched)}: nothing was retried",
+        { Outcome: CiRetryOutcome.Blocked or CiRetryOutcome.Error, Job: null } => $"nothing was retried: {Problem}",
+        { Outcome: CiRetryOutcome.Error } => Problem!,
+        { Outcome: CiRetryOutcome.Timeout } => $"job {Job!.JobId} still running when --timeout passed (left running): {Job.WebUrl}",
+        { Outcome: CiRetryOutcome.Success } => $"job {Job!.JobId} succeeded ({Job.WebUrl}) but {NewestRevision(After!)}",
+        _ => $"job {Job!.JobId} {Outcome.ToName()}: {Job.WebUrl}; {NewestRevision(After!)}",
+    };
+
+    private static string NewestRevision(ReleaseNow after) => after.NewestStatus switch
+    {
+        ReleaseStatus.Deployed => $"Helm's newest revision {after.NewestRevision} is deployed",
+        { } status => $"Helm's newest revision {after.NewestRevision} is {status.ToHelmName()}{(after.PendingLiveness is { } l ? $" (verdict {l.Verdict.ToName()})" : "")}",
+        null => "Helm shows no revision",
+    };
 }
 
 /// <summary>

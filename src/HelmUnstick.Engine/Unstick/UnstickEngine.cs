@@ -14,7 +14,7 @@ using k8s.Models;
 namespace HelmUnstick.Engine.Unstick;
 
 /// <summary>
-/// The runbook's safety path, with no console: <see cref="PlanAsync"/> reads and checks (changes nothing);
+/// The runbook's safety path, with no console: <see cref="PlanAsync(UnstickRequest, CancellationToken)"/> reads and checks (changes nothing);
 /// <see cref="ApplyAsync"/> re-reads, backs up, changes with preconditions, audits and verifies, and says how it ended.
 /// Confirming with a person, and checking again after they confirmed, is the caller's business.
 /// </summary>
@@ -53,6 +53,20 @@ internal sealed class UnstickEngine(ClusterSession session, IReleaseStore store,
         var liveness = await livenessRead;
         var ci = await CheckCiAsync(request, request.HeldByCaller is { OwnTerm: true } ? null : (await lease)?.CiJob, ct);
         return RemediationPlanner.Plan(history, diagnosis, request.Strategy, workloads.Select(WorkloadHealthRule.Evaluate).ToList(), ci, request.Overrides, liveness, Driver);
+    }
+
+    /// <summary>
+    /// <see cref="PlanAsync(UnstickRequest, CancellationToken)"/> with its progress shown: while it reads, and a poll line
+    /// each time CI is found still busy (a silent ten-minute wait in a CI log looks like a hang).
+    /// </summary>
+    public Task<RemediationPlan> PlanAsync(UnstickRequest request, IStepProgress progress, CancellationToken ct) =>
+        progress.RunAsync($"Checking release {request.Release}: revisions, workloads, CI", status =>
+            PlanAsync(request with { Ci = request.Ci with { Progress = new CiPollLines(progress, status) } }, ct), ct);
+
+    private sealed class CiPollLines(IStepProgress progress, IProgress<string> status) : IProgress<CiWaitProgress>
+    {
+        public void Report(CiWaitProgress poll) =>
+            progress.Poll(status, $"CI still busy after poll {poll.Poll} ({Durations.Describe(poll.Elapsed)} elapsed, {Durations.Describe(poll.Remaining)} left)...");
     }
 
     private async Task<IReadOnlyList<WorkloadStatus>> ReadWorkloadsAsync(string ns, CancellationToken ct)

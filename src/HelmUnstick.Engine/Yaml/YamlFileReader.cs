@@ -33,6 +33,20 @@ internal sealed class YamlFileReader(string fileName, Func<string, Exception> to
     public YamlMappingNode Mapping(YamlNode node, string where) =>
         node as YamlMappingNode ?? throw Error(node, $"{where} must be a mapping");
 
+    /// <summary>Each key of a mapping with its value and its path (<c>where.key</c>) for the problem lines.</summary>
+    public IEnumerable<(string Name, YamlNode Key, YamlNode Value, string At)> Fields(YamlNode node, string where)
+    {
+        foreach (var (key, value) in Mapping(node, where).Children)
+        {
+            string name = Key(key);
+            yield return (name, key, value, $"{where}.{name}");
+        }
+    }
+
+    /// <summary>The line for a key the mapping at <paramref name="where"/> does not take, naming the keys it does.</summary>
+    public Exception UnknownKey(YamlNode key, string name, string where, IEnumerable<string> expected) =>
+        Error(key, $"unknown key '{name}' under {where} (expected one of {string.Join(", ", expected)})");
+
     public string Key(YamlNode node) =>
         node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, "keys must be non-empty text");
 

@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox.Patching;
 
 /// <summary>

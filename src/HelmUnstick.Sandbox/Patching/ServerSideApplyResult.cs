@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Sandbox.Patching;
 
 /// <summary>The object after a server-side apply, or the conflicts that prevented it.</summary>

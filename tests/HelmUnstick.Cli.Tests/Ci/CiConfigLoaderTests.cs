@@ -1,5 +1,3 @@
-using HelmUnstick.Engine.Ci;
-
 namespace HelmUnstick.Cli.Tests.Ci;
 
 public sealed class CiConfigLoaderTests

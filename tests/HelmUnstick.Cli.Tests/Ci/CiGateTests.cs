@@ -1,6 +1,3 @@
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Engine.Ci;
-
 namespace HelmUnstick.Cli.Tests.Ci;
 
 public sealed class CiGateTests

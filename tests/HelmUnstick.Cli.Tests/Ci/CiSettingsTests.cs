@@ -1,5 +1,3 @@
-using HelmUnstick.Engine.Ci;
-
 namespace HelmUnstick.Cli.Tests.Ci;
 
 public sealed class CiSettingsTests
@@ -22,7 +20,7 @@ public sealed class CiSettingsTests
     [Fact]
     public void Resolve_WithoutFlags_UsesTheFileSourceForTheContext()
     {
-        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", new CiFlags(), Environment(Secret)));
+        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", new CiFlags(), Environment(Secret)).GitLab);
 
         Assert.Equal("GitLab https://ops.example.com", source.Name);
         Assert.Equal(["gprd"], source.Scope.Environments);
@@ -35,7 +33,7 @@ public sealed class CiSettingsTests
     {
         var flags = new CiFlags(Projects: ["ops/other"], Environments: ["gprd-cny"], CaFile: "/tmp/ca.pem");
 
-        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", flags, Environment()));
+        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", flags, Environment()).GitLab);
 
         Assert.Equal(["ops/other"], source.Projects);
         Assert.Equal(["gprd-cny"], source.Scope.Environments);
@@ -48,7 +46,7 @@ public sealed class CiSettingsTests
     {
         var flags = new CiFlags(GitLabUrl: "https://gitlab.example.org/", Projects: ["12"], Environments: ["pre"]);
 
-        var source = Assert.Single(CiSettings.Resolve(Config, "pre", flags, Environment()));
+        var source = Assert.Single(CiSettings.Resolve(Config, "pre", flags, Environment()).GitLab);
 
         Assert.Equal("GitLab https://gitlab.example.org", source.Name);
         Assert.Equal(["12"], source.Projects);
@@ -64,7 +62,7 @@ public sealed class CiSettingsTests
     {
         var flags = new CiFlags(GitLabUrl: url, Environments: ["pre"]);
 
-        var error = Assert.Throws<CiConfigException>(() => CiSettings.Resolve(Config, "pre", flags, Environment()));
+        var error = Assert.Throws<CiConfigException>(() => CiSettings.Resolve(Config, "pre", flags, Environment()).GitLab);
 
         Assert.Equal(expected, error.Message);
     }
@@ -72,7 +70,7 @@ public sealed class CiSettingsTests
     [Fact]
     public void Resolve_NothingConfigured_YieldsNoSources()
     {
-        Assert.Empty(CiSettings.Resolve(CiConfig.Empty, "gprd", new CiFlags(), Environment()));
+        Assert.Empty(CiSettings.Resolve(CiConfig.Empty, "gprd", new CiFlags(), Environment()).GitLab);
     }
 
     [Fact]
@@ -149,7 +147,7 @@ public sealed class CiSettingsTests
     [Fact]
     public void Token_IsNeverRenderedInSettingsText()
     {
-        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", new CiFlags(), Environment(Secret)));
+        var source = Assert.Single(CiSettings.Resolve(Config, "gprd", new CiFlags(), Environment(Secret)).GitLab);
 
         Assert.DoesNotContain(Secret, source.ToString());
         Assert.DoesNotContain(Secret, source.Token!.ToString());

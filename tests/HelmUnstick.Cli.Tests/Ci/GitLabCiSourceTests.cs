@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Engine.Ci;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 

@@ -1,7 +1,4 @@
-using System.Net;
 using System.Text.Json;
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Engine.Ci;
 using HelmUnstick.Sandbox.GitLab;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,8 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Tests.Engine;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Commands;
 

@@ -1,4 +1,3 @@
-using HelmUnstick.Sandbox;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
 namespace HelmUnstick.Cli.Tests.Commands;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 public sealed class CheckAndHistoryTests

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 /// <summary>

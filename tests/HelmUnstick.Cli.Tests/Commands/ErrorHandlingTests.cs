@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using HelmUnstick.Sandbox;
 
 namespace HelmUnstick.Cli.Tests.Commands;
 

@@ -1,5 +1,3 @@
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
 using HelmUnstick.Sandbox.GitLab;
 
 namespace HelmUnstick.Cli.Tests.Commands;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 /// <summary>
@@ -111,10 +108,10 @@ public sealed class MultiContextScanTests
         using var stop = new CancellationTokenSource();
 
         var watching = fleet.Cli.RunAsync(["scan", "--context", "gprd,gstg,ops", "-A", "--watch", "50ms"], stop.Token);
-        await WaitUntil(() => passes.Matched >= 2, watching);
+        await WatchProgress.UntilAsync(() => passes.Matched >= 2, watching);
         fleet.Gstg.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
         var after = passes.Matched;
-        await WaitUntil(() => passes.Matched >= after + 2, watching);
+        await WatchProgress.UntilAsync(() => passes.Matched >= after + 2, watching);
         await stop.CancelAsync();
         var run = await watching;
 
@@ -152,17 +149,6 @@ public sealed class MultiContextScanTests
         var path = Path.Combine(cli.Root, "fleet.kubeconfig");
         File.WriteAllText(path, Kubeconfig.Yaml(contexts, contexts[0].Name));
         return path;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, Task running)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.False(running.IsCompleted, "the watch ended early");
-            Assert.True(DateTime.UtcNow < deadline, "the watch made no progress");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>gprd: the harness's sandbox (stuck install store); gstg: a second sandbox (stuck upgrade store); ops: unreachable.</summary>

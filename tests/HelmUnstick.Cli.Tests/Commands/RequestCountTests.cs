@@ -1,8 +1,4 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Tests.Serve;
-using HelmUnstick.Sandbox;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Commands;
 

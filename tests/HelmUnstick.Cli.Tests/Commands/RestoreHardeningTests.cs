@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
 namespace HelmUnstick.Cli.Tests.Commands;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
-
 namespace HelmUnstick.Cli.Tests.Commands;
 
 public sealed class ScanCommandTests
@@ -218,10 +215,10 @@ public sealed class ScanCommandTests
         using var stop = new CancellationTokenSource();
 
         var watching = cli.RunAsync(["scan", "-A", "--watch", "50ms"], stop.Token);
-        await WaitUntil(() => passes.Matched >= 2, watching);  // the first pass has finished
+        await WatchProgress.UntilAsync(() => passes.Matched >= 2, watching);  // the first pass has finished
         cli.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
         var after = passes.Matched;
-        await WaitUntil(() => passes.Matched >= after + 2, watching);  // a whole pass after the delete
+        await WatchProgress.UntilAsync(() => passes.Matched >= after + 2, watching);  // a whole pass after the delete
         await stop.CancelAsync();
         var run = await watching;
 
@@ -230,16 +227,5 @@ public sealed class ScanCommandTests
         Assert.Contains(lines, l => l.EndsWith("team-a/demo: stuck at revision 4 (pending-upgrade, stale)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.EndsWith("team-a/demo: no longer stuck (revision 4 was pending-upgrade)", StringComparison.Ordinal));
         Assert.Equal(2, lines.Length);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, Task running)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.False(running.IsCompleted, "the watch ended early");
-            Assert.True(DateTime.UtcNow < deadline, "the watch made no progress");
-            await Task.Delay(10);
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.RegularExpressions;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 
@@ -53,6 +52,33 @@ public sealed partial class CliBoundaryTests
         Assert.True(declared.Values.All(names => names.Count > 0), "a folder declares no types: " + string.Join(", ", declared.Where(d => d.Value.Count == 0).Select(d => d.Key)));
         Assert.Empty(wrongWay);
     }
+
+    [Fact]
+    public void Rendering_NeverThrowsNorTouchesFiles()
+    {
+        // A renderer only turns a report into text: the error that ends a command, and the files it writes, are the command's.
+        var offending = Sources("Rendering")
+            .SelectMany(source => SideEffect().Matches(source.Code).Select(m => $"{source.Path}: {m.Value}"))
+            .ToList();
+
+        Assert.Empty(offending);
+    }
+
+    [Fact]
+    public void SideEffectCheck_RecognisesAThrowAndAFileWrite()
+    {
+        Assert.Matches(SideEffect(), "throw new CliException(ExitCodes.Usage, problem);");
+        Assert.Matches(SideEffect(), "? value : throw new ArgumentException(nameof(value))");
+        Assert.Matches(SideEffect(), "PrivateFile.WriteAtomically(path, write, replace);");
+        Assert.Matches(SideEffect(), "File.WriteAllText(path, markdown);");
+        Assert.Matches(SideEffect(), "new FileStream(path, FileMode.CreateNew)");
+        Assert.DoesNotMatch(SideEffect(), "env.WriteData(line);");
+        Assert.DoesNotMatch(SideEffect(), "text.AppendLine($\"- Backup file: `{backup}`\");");
+    }
+
+    /// <summary>A throw (statement or expression), or the file system named.</summary>
+    [GeneratedRegex(@"\bthrow\b|\b(?:File|Directory|PrivateFile|FileStream|FileInfo|DirectoryInfo|StreamWriter)\b(?:\.\w+|\()")]
+    private static partial Regex SideEffect();
 
     [Fact]
     public void KubernetesClientCheck_RecognisesTheClientAndASessionsClient()

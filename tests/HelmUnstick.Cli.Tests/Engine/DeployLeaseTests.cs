@@ -1,11 +1,3 @@
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Unstick;
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Sandbox;
-using Microsoft.Extensions.Time.Testing;
-using Spectre.Console.Testing;
-
 namespace HelmUnstick.Cli.Tests.Engine;
 
 /// <summary>

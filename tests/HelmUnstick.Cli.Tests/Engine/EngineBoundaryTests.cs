@@ -1,5 +1,3 @@
-using HelmUnstick.Engine.Unstick;
-
 namespace HelmUnstick.Cli.Tests.Engine;
 
 /// <summary>The engine project must run without a console or a command line (an in-cluster watcher calls it too).</summary>

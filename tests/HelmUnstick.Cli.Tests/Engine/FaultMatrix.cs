@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
 namespace HelmUnstick.Cli.Tests.Engine;

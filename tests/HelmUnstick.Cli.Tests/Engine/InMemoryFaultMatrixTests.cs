@@ -1,14 +1,5 @@
-using System.Net;
-using System.Text.RegularExpressions;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using Microsoft.Extensions.Time.Testing;
+// The in-memory store fails with the test support's API errors, not the sandbox's.
+using ApiErrors = HelmUnstick.TestSupport.ApiErrors;
 
 namespace HelmUnstick.Cli.Tests.Engine;
 

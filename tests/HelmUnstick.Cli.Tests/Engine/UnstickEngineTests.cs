@@ -1,10 +1,3 @@
-using HelmUnstick.Engine.Ci;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Engine.Unstick;
-using Spectre.Console.Testing;
-
 namespace HelmUnstick.Cli.Tests.Engine;
 
 /// <summary>The engine called the way an unattended caller calls it: a request in, a typed result out, nothing printed.</summary>

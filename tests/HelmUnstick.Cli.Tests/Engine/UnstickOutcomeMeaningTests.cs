@@ -1,6 +1,3 @@
-using HelmUnstick.Engine.Serve;
-using HelmUnstick.Engine.Unstick;
-
 namespace HelmUnstick.Cli.Tests.Engine;
 
 /// <summary>The one mapping of how an attempt ended: the exit code fix prints, serve's remediation label, whether this run changed anything.</summary>

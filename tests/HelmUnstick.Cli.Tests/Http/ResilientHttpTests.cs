@@ -1,4 +1,3 @@
-using System.Net;
 using HelmUnstick.Engine.Http;
 using Polly.Timeout;
 

@@ -1,11 +1,4 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Wording;
-using HelmUnstick.Sandbox;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Kube;
 

@@ -1,7 +1,3 @@
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Remediation;
 using HelmUnstick.Core.Workloads;
 using HelmUnstick.Engine.Wording;
 

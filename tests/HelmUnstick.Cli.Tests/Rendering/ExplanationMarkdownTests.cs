@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using HelmUnstick.Cli.Rendering;
-using HelmUnstick.Core.Explain;
 using HelmUnstick.Core.Tests.Explain;
 
 namespace HelmUnstick.Cli.Tests.Rendering;

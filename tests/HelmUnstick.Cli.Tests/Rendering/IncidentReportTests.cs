@@ -1,3 +1,4 @@
+using HelmUnstick.Cli.Commands;
 using HelmUnstick.Cli.Rendering;
 
 namespace HelmUnstick.Cli.Tests.Rendering;
@@ -55,7 +56,7 @@ public sealed class IncidentReportTests
 
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        IncidentReport.Write(path, "# note", replace: true);
+        ReportOptions.Write(path, "# note", replace: true);
 
         Assert.Equal("# note", File.ReadAllText(path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
@@ -68,7 +69,7 @@ public sealed class IncidentReportTests
         var path = Path.Combine(folder, "note.md");
         File.WriteAllText(path, "old");
 
-        var e = Assert.Throws<CliException>(() => IncidentReport.Write(path, "# note", replace: false));
+        var e = Assert.Throws<CliException>(() => ReportOptions.Write(path, "# note", replace: false));
 
         Assert.Equal((2, $"cannot write the report to {path}: The file '{path}' already exists."), (e.ExitCode, e.Message));
         Assert.Equal("old", File.ReadAllText(path));
@@ -86,7 +87,7 @@ public sealed class IncidentReportTests
         var link = Path.Combine(folder, "note.md");
         File.CreateSymbolicLink(link, target);
 
-        var written = Record.Exception(() => IncidentReport.Write(link, "# note", replace));
+        var written = Record.Exception(() => ReportOptions.Write(link, "# note", replace));
 
         Assert.Equal("keep me", File.ReadAllText(target));
         Assert.Equal(replace, written is null);

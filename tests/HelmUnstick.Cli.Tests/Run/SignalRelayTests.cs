@@ -1,5 +1,4 @@
 using HelmUnstick.Cli.Run;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Run;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using HelmUnstick.Engine.Safety;
-using HelmUnstick.Core.Remediation;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
 namespace HelmUnstick.Cli.Tests.Safety;

@@ -1,5 +1,4 @@
 using HelmUnstick.Engine;
-using HelmUnstick.Engine.Safety;
 
 namespace HelmUnstick.Cli.Tests.Safety;
 

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Sandbox;
 using static HelmUnstick.Cli.Tests.Engine.FaultMatrix;
 
 namespace HelmUnstick.Cli.Tests.Safety;

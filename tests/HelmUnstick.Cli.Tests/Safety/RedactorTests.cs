@@ -1,6 +1,3 @@
-using HelmUnstick.Engine.Ci;
-using HelmUnstick.Engine.Safety;
-
 namespace HelmUnstick.Cli.Tests.Safety;
 
 public sealed class RedactorTests
@@ -51,9 +48,7 @@ public sealed class RedactorTests
         var text = "GitLab said glpat-planted-1234, GitHub said ghp_planted_5678";
 
         var before = redactor.Redact(text);
-        var sources = new CiSources(
-            CiSettings.Resolve(CiConfig.Empty, "gprd", flags, n => environment.GetValueOrDefault(n)),
-            CiSettings.ResolveGitHub(CiConfig.Empty, "gprd", flags, n => environment.GetValueOrDefault(n))).MaskingTokens(redactor);
+        var sources = CiSettings.Resolve(CiConfig.Empty, "gprd", flags, n => environment.GetValueOrDefault(n)).MaskingTokens(redactor);
 
         Assert.Equal(text, before);
         Assert.Equal((1, 1), (sources.GitLab.Count, sources.GitHub.Count));

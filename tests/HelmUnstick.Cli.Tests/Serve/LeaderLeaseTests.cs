@@ -1,9 +1,3 @@
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Serve;
-using HelmUnstick.Sandbox;
-using Microsoft.Extensions.Time.Testing;
-using Spectre.Console.Testing;
-
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve's leader election on the command's clock (a fake one here), against the sandbox's Lease API.</summary>

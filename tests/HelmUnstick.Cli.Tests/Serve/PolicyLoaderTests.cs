@@ -1,6 +1,5 @@
 using HelmUnstick.Core.Policy;
 using HelmUnstick.Engine;
-using HelmUnstick.Engine.Serve;
 
 namespace HelmUnstick.Cli.Tests.Serve;
 

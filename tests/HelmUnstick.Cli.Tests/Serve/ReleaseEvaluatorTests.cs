@@ -1,13 +1,6 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
 using HelmUnstick.Core.Policy;
-using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine;
-using HelmUnstick.Engine.Serve;
 using HelmUnstick.Engine.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace HelmUnstick.Cli.Tests.Serve;
 

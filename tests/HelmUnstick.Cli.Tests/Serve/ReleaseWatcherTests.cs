@@ -1,8 +1,3 @@
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Engine.Kube;
-using HelmUnstick.Engine.Serve;
-using Spectre.Console.Testing;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Releases;
-using Microsoft.Extensions.Time.Testing;
-
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve against the sandbox's gitlab-cny scenario: release gitlab-cny stuck at pending-upgrade 1234 over deployed 1233.</summary>
@@ -19,10 +14,8 @@ public sealed class ServeCommandTests
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
 
-        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        var age = await AlertedAndReadyAsync(cli, serve);
         await serve.WaitUntilAsync(() => Events(cli).Count == 1, "the ReleaseStuck Event");
-        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
-        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
         Assert.Equal(
             [
                 StuckSeries,
@@ -34,9 +27,9 @@ public sealed class ServeCommandTests
 
         // Two resyncs later the release is still stuck, older, and was not alerted again.
         clock.Advance(Resync);
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the first resync");
+        await UntilStuckAgeAsync(serve, age + 30, "the first resync");
         clock.Advance(Resync);
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 60}"), "the second resync");
+        await UntilStuckAgeAsync(serve, age + 60, "the second resync");
 
         Assert.Equal(0, await serve.StopAsync());
         Assert.Equal(
@@ -89,15 +82,13 @@ public sealed class ServeCommandTests
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
-        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
-        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
-        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+        var age = await AlertedAndReadyAsync(cli, serve);
         cli.Server.Requests.Clear();
 
         clock.Advance(Resync);
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the first resync");
+        await UntilStuckAgeAsync(serve, age + 30, "the first resync");
         clock.Advance(Resync);
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 60}"), "the second resync");
+        await UntilStuckAgeAsync(serve, age + 60, "the second resync");
 
         Assert.Equal(0, cli.Server.Requests.Count("*", "/secrets"));
         Assert.Single(serve.Decisions);
@@ -109,9 +100,7 @@ public sealed class ServeCommandTests
         await using var cli = await CliHarness.StartAsync("gitlab-cny");
         var clock = new FakeTimeProvider(cli.Now);
         await using var serve = ServeRun.Start(cli, clock, "-A");
-        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
-        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
-        var age = (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+        var age = await AlertedAndReadyAsync(cli, serve);
 
         // The stuck Secret changes; serve reads it again, and the resync time passes while that read is held.
         using var held = cli.Server.Faults.Freeze("GET", $"/secrets/{Stuck}$", times: 1);
@@ -122,7 +111,7 @@ public sealed class ServeCommandTests
         clock.Advance(Resync);
         held.Release();
 
-        await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age + 30}"), "the resync after the read");
+        await UntilStuckAgeAsync(serve, age + 30, "the resync after the read");
         Assert.Equal(0, await serve.StopAsync());
         Assert.Single(serve.Decisions);
     }
@@ -218,7 +207,7 @@ public sealed class ServeCommandTests
         {
             clock.Advance(Resync);
             var age = (long)(clock.GetUtcNow() - LastDeployed(cli)).TotalSeconds;
-            await serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age}"), $"resync {resync}");
+            await UntilStuckAgeAsync(serve, age, $"resync {resync}");
         }
 
         Assert.Equal(0, await serve.StopAsync());
@@ -312,6 +301,18 @@ public sealed class ServeCommandTests
 
         Assert.Equal((2, $"error: {policy}:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)\n"), (run.ExitCode, run.Err));
     }
+
+    /// <summary>Waits until serve has alerted on the stuck release and is ready; the release's age in seconds then.</summary>
+    private static async Task<long> AlertedAndReadyAsync(CliHarness cli, ServeRun serve)
+    {
+        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+        return (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
+    }
+
+    /// <summary>Waits until /metrics shows the stuck release <paramref name="age"/> seconds old.</summary>
+    private static Task UntilStuckAgeAsync(ServeRun serve, long age, string what) =>
+        serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age}"), what);
 
     private static IReadOnlyList<JsonObject> Events(CliHarness cli) => cli.Server.Store.List("v1", "events", "gitlab-cny");
 

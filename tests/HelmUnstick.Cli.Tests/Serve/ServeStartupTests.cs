@@ -1,6 +1,3 @@
-using System.Net;
-using Microsoft.Extensions.Time.Testing;
-
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve's endpoints while it starts: a scraper or a kubelet probe may connect before serve is listening.</summary>

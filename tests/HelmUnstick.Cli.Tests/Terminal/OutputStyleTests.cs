@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using HelmUnstick.Cli.Rendering;
 using Spectre.Console;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Terminal;
 

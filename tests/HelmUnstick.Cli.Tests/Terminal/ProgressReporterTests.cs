@@ -1,7 +1,5 @@
 using HelmUnstick.Cli.Rendering;
-using Microsoft.Extensions.Time.Testing;
 using Spectre.Console;
-using Spectre.Console.Testing;
 
 namespace HelmUnstick.Cli.Tests.Terminal;
 
@@ -13,7 +11,7 @@ public sealed class ProgressReporterTests
     [Fact]
     public async Task WorkDoneWithinASecond_ShowsNothing()
     {
-        var reporter = new ProgressReporter(_stderr, _clock);
+        var reporter = new ProgressReporter(_stderr, _clock, TextWriter.Null);
 
         var result = await reporter.RunAsync("Reading the revisions of release gitlab-cny", progress =>
         {
@@ -28,7 +26,7 @@ public sealed class ProgressReporterTests
     [Fact]
     public async Task WorkLongerThanASecond_ShowsTheLatestLineOnStderr()
     {
-        var reporter = new ProgressReporter(_stderr, _clock);
+        var reporter = new ProgressReporter(_stderr, _clock, TextWriter.Null);
         var reads = new TaskCompletionSource<int>();
         IProgress<string>? reported = null;
 
@@ -49,7 +47,7 @@ public sealed class ProgressReporterTests
     [Fact]
     public async Task StderrNotATerminal_ShowsNothingHowever_LongTheWork()
     {
-        var reporter = new ProgressReporter(console: null, _clock);
+        var reporter = new ProgressReporter(console: null, _clock, TextWriter.Null);
         var reads = new TaskCompletionSource<int>();
 
         var running = reporter.RunAsync("Reading the revisions of release gitlab-cny", _ => reads.Task, CancellationToken.None);

@@ -1,5 +1,4 @@
 using HelmUnstick.Core.Backups;
-using HelmUnstick.Core.Releases;
 
 namespace HelmUnstick.Core.Tests.Backups;
 

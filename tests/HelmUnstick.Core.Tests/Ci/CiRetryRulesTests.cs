@@ -1,6 +1,3 @@
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Ci;
 
 public sealed class CiRetryRulesTests

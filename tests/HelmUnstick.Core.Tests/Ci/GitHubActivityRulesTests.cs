@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Ci;
-
 namespace HelmUnstick.Core.Tests.Ci;
 
 public sealed class GitHubActivityRulesTests

@@ -1,4 +1,3 @@
-using HelmUnstick.Core.Diagnosis;
 using static HelmUnstick.Core.Tests.Revisions;
 
 namespace HelmUnstick.Core.Tests.Diagnosis;

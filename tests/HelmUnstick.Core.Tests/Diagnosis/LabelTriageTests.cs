@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Diagnosis;
-
 namespace HelmUnstick.Core.Tests.Diagnosis;
 
 public sealed class LabelTriageTests

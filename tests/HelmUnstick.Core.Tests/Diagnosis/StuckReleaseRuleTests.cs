@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Releases;
 using static HelmUnstick.Core.Tests.Revisions;
 
 namespace HelmUnstick.Core.Tests.Diagnosis;

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Explain;
 
 /// <summary>Real Helm data from ../shared/fixtures, read as plain snapshots and live objects.</summary>

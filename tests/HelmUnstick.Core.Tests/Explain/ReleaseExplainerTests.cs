@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
-
 namespace HelmUnstick.Core.Tests.Explain;
 
 public sealed class ReleaseExplainerTests

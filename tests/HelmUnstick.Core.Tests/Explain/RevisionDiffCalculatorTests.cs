@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
-
 namespace HelmUnstick.Core.Tests.Explain;
 
 public sealed class RevisionDiffCalculatorTests

@@ -1,6 +1,3 @@
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-
 namespace HelmUnstick.Core.Tests.Liveness;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-
 namespace HelmUnstick.Core.Tests.Liveness;
 
 /// <summary>

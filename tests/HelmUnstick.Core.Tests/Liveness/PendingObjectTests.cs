@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Liveness;
 
 public sealed class PendingObjectTests

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Liveness;
-
 namespace HelmUnstick.Core.Tests.Liveness;
 
 public sealed class WaitRulesTests

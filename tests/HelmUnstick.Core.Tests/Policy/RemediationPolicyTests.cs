@@ -1,5 +1,4 @@
 using HelmUnstick.Core.Policy;
-using HelmUnstick.Core.Remediation;
 
 namespace HelmUnstick.Core.Tests.Policy;
 

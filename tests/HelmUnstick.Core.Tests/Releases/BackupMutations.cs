@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Releases;
 
 /// <summary>One generated change to a backup document, and the part a refusal must name.</summary>

@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Releases;
 
 public sealed class KubernetesNamesTests

@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using HelmUnstick.Core.Releases;
-
 namespace HelmUnstick.Core.Tests.Releases;
 
 /// <summary>

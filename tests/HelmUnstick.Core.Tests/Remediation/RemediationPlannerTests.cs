@@ -1,10 +1,3 @@
-using HelmUnstick.Core.Ci;
-using HelmUnstick.Core.Diagnosis;
-using HelmUnstick.Core.Explain;
-using HelmUnstick.Core.Liveness;
-using HelmUnstick.Core.Releases;
-using HelmUnstick.Core.Remediation;
-using HelmUnstick.Core.Workloads;
 using static HelmUnstick.Core.Tests.Revisions;
 
 namespace HelmUnstick.Core.Tests.Remediation;

@@ -1,5 +1,3 @@
-using HelmUnstick.Core.Workloads;
-
 namespace HelmUnstick.Core.Tests.Workloads;
 
 public sealed class WorkloadHealthRuleTests
