@@ -22,6 +22,7 @@ public sealed class FixServiceTests : IDisposable
     private const string Before = "helm status shows revision 4 (pending-upgrade); helm upgrade fails: another operation (install/upgrade/rollback) is in progress.";
     private const string After = "helm status shows revision 3 (deployed); the next helm upgrade creates revision 4 and diffs against revision 3's manifest.";
     private const string Change = "delete Secret team-a/sh.helm.release.v1.demo.v4 (revision 4, pending-upgrade) with preconditions uid=a17283e5-1050-49fe-b620-3981df85dbce resourceVersion=1007";
+    private const string Checked = $"{Read}\n{CiSkipped}\n{WorkloadsPassed}\n{Stale}\n{Compared}";
     private const string Backup = "backups/sh.helm.release.v1.demo.v4.20261124T090000000Z.json";
     private const string Planned = $"""
         host progress: Checking release demo: revisions, workloads, CI
@@ -47,17 +48,10 @@ public sealed class FixServiceTests : IDisposable
         var report = await RunAsync(InMemoryCluster.EmptySession(Ns));
 
         Assert.Equal($"""
-            ending Applied, exit 0
-            outcome changed and verified: {After}
-            error -
-            change {Change}
-            backup {Backup}
-            restore restore {Backup}
-            {Read}
-            {CiSkipped}
-            {WorkloadsPassed}
-            {Stale}
-            {Compared}
+            Applied, exit 0: changed and verified: {After}
+            error: -
+            change: {Change}; backup: {Backup}; restore: restore {Backup}
+            {Checked}
             09:00 Backed up Secret team-a/sh.helm.release.v1.demo.v4 to {Backup}
             09:00 Changed: {Change}
             09:00 Verified: {After}
@@ -76,12 +70,9 @@ public sealed class FixServiceTests : IDisposable
         var report = await RunAsync(InMemoryCluster.EmptySession(Ns, InMemoryCluster.UnavailableDeployment(Ns, "web")));
 
         Assert.Equal($"""
-            ending Blocked, exit 1
-            outcome blocked by a check: nothing was changed
-            error -
-            change -
-            backup -
-            restore -
+            Blocked, exit 1: blocked by a check: nothing was changed
+            error: -
+            change: -; backup: -; restore: -
             {Read}
             {CiSkipped}
             09:00 Check "Workloads have reconciled": failed - 1 of 1 workload(s) look unhealthy: Deployment web; investigate them first, or pass --force --reason TEXT
@@ -111,17 +102,10 @@ public sealed class FixServiceTests : IDisposable
                              $"Precondition failed: UID in precondition: x, UID in object meta: y); the history now says \"{Before}\", not the planned \"{After}\"; " +
                              "nothing was changed by this run. Check with: helm history demo -n team-a";
         Assert.Equal($"""
-            ending Applied, exit 1
-            outcome error: {error}
-            error {error}
-            change -
-            backup {Backup}
-            restore -
-            {Read}
-            {CiSkipped}
-            {WorkloadsPassed}
-            {Stale}
-            {Compared}
+            Applied, exit 1: error: {error}
+            error: {error}
+            change: -; backup: {Backup}; restore: -
+            {Checked}
             09:00 Backed up Secret team-a/sh.helm.release.v1.demo.v4 to {Backup}
             {Planned}
             host applied: ChangedBySomeoneElse
@@ -145,17 +129,10 @@ public sealed class FixServiceTests : IDisposable
         var report = await RunAsync(InMemoryCluster.EmptySession(Ns));
 
         Assert.Equal($"""
-            ending Applied, exit 4
-            outcome changed but not verified: the history could not be re-read (the API server https://in-memory.invalid (context in-memory) answered 503 Service Unavailable while re-reading the revisions of release demo in namespace team-a: the server is currently unable to handle the request)
-            error -
-            change {Change}
-            backup {Backup}
-            restore restore {Backup}
-            {Read}
-            {CiSkipped}
-            {WorkloadsPassed}
-            {Stale}
-            {Compared}
+            Applied, exit 4: changed but not verified: the history could not be re-read (the API server https://in-memory.invalid (context in-memory) answered 503 Service Unavailable while re-reading the revisions of release demo in namespace team-a: the server is currently unable to handle the request)
+            error: -
+            change: {Change}; backup: {Backup}; restore: restore {Backup}
+            {Checked}
             09:00 Backed up Secret team-a/sh.helm.release.v1.demo.v4 to {Backup}
             09:00 Changed: {Change}
             {Planned}
@@ -171,17 +148,10 @@ public sealed class FixServiceTests : IDisposable
         var report = await RunAsync(InMemoryCluster.EmptySession(Ns), confirm: true);
 
         Assert.Equal($"""
-            ending NotConfirmed, exit 1
-            outcome not confirmed: nothing was changed
-            error -
-            change -
-            backup -
-            restore -
-            {Read}
-            {CiSkipped}
-            {WorkloadsPassed}
-            {Stale}
-            {Compared}
+            NotConfirmed, exit 1: not confirmed: nothing was changed
+            error: -
+            change: -; backup: -; restore: -
+            {Checked}
             {Planned}
             host confirm: {Change}
             """, Describe(report));
@@ -224,12 +194,9 @@ public sealed class FixServiceTests : IDisposable
         var record = report.Record;
         return string.Join("\n", new[]
             {
-                $"ending {report.Ending}, exit {ExitCodes.For(report)}",
-                $"outcome {record.Outcome}",
-                $"error {report.Error ?? "-"}",
-                $"change {record.Change ?? "-"}",
-                $"backup {(record.Backup is { } backup ? Relative(backup) : "-")}",
-                $"restore {record.RestoreCommand ?? "-"}",
+                $"{report.Ending}, exit {ExitCodes.For(report)}: {record.Outcome}",
+                $"error: {report.Error ?? "-"}",
+                $"change: {record.Change ?? "-"}; backup: {(record.Backup is { } backup ? Relative(backup) : "-")}; restore: {record.RestoreCommand ?? "-"}",
             }
             .Concat(record.Timeline.Select(t => $"{t.Time:HH:mm} {t.Step.Replace(_root.FullName + "/", "", StringComparison.Ordinal)}"))
             .Concat(_host.Calls.Select(c => $"host {c}")));
