@@ -31,21 +31,21 @@ public sealed class RequestCountTests
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(["app", "app", "app", "demo"], JsonNode.Parse(run.Out)!.AsArray().Select(f => (string?)f!["release"]));
 
-        // 1,208 release Secrets: 3 pages of 500. k = 4 stuck (team-a/demo's ConfigMap and Deployment by GET: 2 each
-        // is "a few"), j = 3 kinds of 20 objects: a list per kind, metadata only for ConfigMaps; discovery once for
-        // the custom resource's group, none for v1 and apps/v1; the scope's run-Leases in one list beside the first page.
+        // 1,208 release Secrets: one metadata-only page (of up to 5,000), and beside it one list of the pending-labelled
+        // Secrets with their payloads, so no release Secret is read by GET. k = 4 stuck (team-a/demo's ConfigMap and
+        // Deployment by GET: 2 each is "a few"), j = 3 kinds of 20 objects: a list per kind, metadata only for
+        // ConfigMaps; discovery once for the custom resource's group, none for v1 and apps/v1; the scope's run-Leases
+        // in one list beside the first page.
         var expected = new Dictionary<string, int>
         {
-            ["GET /api/v1/secrets"] = 3,
+            ["GET /api/v1/secrets"] = 2,
             ["GET /apis/coordination.k8s.io/v1/leases"] = 1,
-            ["GET /api/v1/namespaces/team-a/secrets/sh.helm.release.v1.demo.v4"] = 1,
             ["GET /api/v1/namespaces/team-a/configmaps/demo-cfg"] = 1,
             ["GET /apis/apps/v1/namespaces/team-a/deployments/demo-web"] = 1,
             ["GET /apis/demo.helm-unstick.io/v1"] = 1,
         };
         foreach (var ns in new[] { "stuck-1", "stuck-2", "stuck-3" })
         {
-            expected[$"GET /api/v1/namespaces/{ns}/secrets/sh.helm.release.v1.app.v2"] = 1;
             expected[$"GET /api/v1/namespaces/{ns}/configmaps"] = 1;
             expected[$"GET /apis/apps/v1/namespaces/{ns}/deployments"] = 1;
             expected[$"GET /apis/demo.helm-unstick.io/v1/namespaces/{ns}/databases"] = 1;
@@ -53,13 +53,19 @@ public sealed class RequestCountTests
 
         var log = cli.Server.Requests;
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal).ToList(), log.ByMethodAndPath().ToList());
-        Assert.True(log.Count() <= 3 + (4 * (1 + 3)) + 1 + 1);
+        Assert.True(log.Count() <= 1 + (4 * (1 + 3)) + 1 + 1);
+        Assert.Equal(
+            "metadata only: labelSelector=owner=helm&limit=5000\n" +
+            "payloads: labelSelector=owner=helm,status in (pending-install,pending-upgrade,pending-rollback)&limit=200&watch=false",
+            string.Join("\n", log.Requests.Where(r => r.Path == "/api/v1/secrets")
+                .Select(r => $"{(r.MetadataOnly ? "metadata only" : "payloads")}: {Uri.UnescapeDataString(r.Query.TrimStart('?').Replace('+', ' '))}")
+                .Order(StringComparer.Ordinal)));
         Assert.All(log.Requests.Where(r => r.Path.EndsWith("/configmaps", StringComparison.Ordinal)), r => Assert.True(r.MetadataOnly, r.Path));
         Assert.All(log.Requests.Where(r => r.Path.EndsWith("/deployments", StringComparison.Ordinal)), r => Assert.False(r.MetadataOnly, r.Path));
     }
 
     [Fact]
-    public async Task Scan_OfAClusterWithOneStuckRelease_TakesThreeSequentialRoundTrips_ListPayloadObjects()
+    public async Task Scan_OfAClusterWithOneStuckRelease_TakesTwoSequentialRoundTrips_ListsThenObjects()
     {
         var options = new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Latency = OverlapLatency };
         await using var cli = await CliHarness.StartAsync(options);
@@ -69,9 +75,30 @@ public sealed class RequestCountTests
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        Assert.Equal(3, cli.Server.Requests.SequentialRoundTrips());
-        // The metadata list with the run-Lease list beside it, the payload, then the objects by kind.
+        Assert.Equal(2, cli.Server.Requests.SequentialRoundTrips());
+        // The metadata list with the run-Lease list and the pending payloads beside it, then the objects by kind.
         Assert.Equal(1 + 1 + 1 + 1 + 2 + 1, cli.Server.Requests.Count());
+    }
+
+    [Fact]
+    public async Task Scan_OfTwoMetadataPages_ReadsTheStuckReleasesObjectsWhileTheSecondPageIsListed()
+    {
+        var options = new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Latency = OverlapLatency };
+        await using var cli = await CliHarness.StartAsync(options);
+        AddSettledReleases(cli, "bulk", 2600);
+        AddStuckRelease(cli, "stuck-1", "app", [("v1", "ConfigMap", 10), ("apps/v1", "Deployment", 2)]);
+        cli.Server.Requests.Clear();
+
+        var run = await cli.RunAsync("scan", "-A", "-o", "json");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(["app", "demo"], JsonNode.Parse(run.Out)!.AsArray().Select(f => (string?)f!["release"]));
+        var log = cli.Server.Requests;
+        Assert.Equal(2, log.Requests.Count(r => r.Path == "/api/v1/secrets" && r.MetadataOnly));
+
+        // 5,200-odd release Secrets are two metadata pages; the pending payloads come with the first, and their objects
+        // are read beside the second page, not after it.
+        Assert.Equal(2, log.SequentialRoundTrips());
     }
 
     [Fact]

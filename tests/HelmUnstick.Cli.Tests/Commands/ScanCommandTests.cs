@@ -134,17 +134,20 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
-    public async Task Scan_ReadsThePayloadOfTheStuckReleaseOnly()
+    public async Task Scan_ReadsThePayloadsOfTheStuckReleasesOnly_InOneListBesideTheMetadata()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
         using var reads = cli.Server.Faults.Delay("GET", "^/api/v1/namespaces/[^/]+/secrets/", TimeSpan.Zero);
+        cli.Server.Requests.Clear();
 
         var run = await cli.RunAsync("scan", "-A", "-o", "json");
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        // team-a/demo v4 and team-c/stuckinst v1, each read once: the payload and the write times the liveness verdict
-        // needs come together; the settled releases are decided by their labels.
-        Assert.Equal(2, reads.Matched);
+        Assert.Equal(["demo", "stuckinst"], JsonNode.Parse(run.Out)!.AsArray().Select(f => (string?)f!["release"]));
+        // team-a/demo v4 and team-c/stuckinst v1 come with their payloads and write times in the one list of
+        // pending-labelled Secrets; the settled releases are decided by their labels; no Secret is read by GET.
+        Assert.Equal(0, reads.Matched);
+        Assert.Single(cli.Server.Requests.Requests, r => r.Path == "/api/v1/secrets" && !r.MetadataOnly);
     }
 
     [Fact]
@@ -211,14 +214,16 @@ public sealed class ScanCommandTests
     public async Task ScanWatch_ReportsAReleaseBecomingUnstuckAndStopsCleanlyOnCtrlC()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        using var passes = cli.Server.Faults.Delay("GET", "^/api/v1/secrets$", TimeSpan.Zero);
         using var stop = new CancellationTokenSource();
 
+        // A pass begins with its metadata-only list (the pending payloads are listed beside it).
+        int Passes() => cli.Server.Requests.Requests.Count(r => r.Path == "/api/v1/secrets" && r.MetadataOnly);
+
         var watching = cli.RunAsync(["scan", "-A", "--watch", "50ms"], stop.Token);
-        await WatchProgress.UntilAsync(() => passes.Matched >= 2, watching);  // the first pass has finished
+        await WatchProgress.UntilAsync(() => Passes() >= 2, watching);  // the first pass has finished
         cli.Server.Store.Delete("v1", "secrets", "team-a", "sh.helm.release.v1.demo.v4");
-        var after = passes.Matched;
-        await WatchProgress.UntilAsync(() => passes.Matched >= after + 2, watching);  // a whole pass after the delete
+        var after = Passes();
+        await WatchProgress.UntilAsync(() => Passes() >= after + 2, watching);  // a whole pass after the delete
         await stop.CancelAsync();
         var run = await watching;
 
