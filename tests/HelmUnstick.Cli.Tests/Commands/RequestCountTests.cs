@@ -53,7 +53,7 @@ public sealed class RequestCountTests
 
         var log = cli.Server.Requests;
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal).ToList(), log.ByMethodAndPath().ToList());
-        Assert.True(log.Count() <= 1 + (4 * (1 + 3)) + 1 + 1);
+        Assert.True(log.Count() <= 1 + (4 * (1 + 3)) + 1 + 1 + 1);
         Assert.Equal(
             "metadata only: labelSelector=owner=helm&limit=5000\n" +
             "payloads: labelSelector=owner=helm,status in (pending-install,pending-upgrade,pending-rollback)&limit=200&watch=false",
