@@ -112,7 +112,13 @@ internal sealed class CliHarness : IAsyncDisposable
         return new CliRun(code, console.Output, error.ToString());
     }
 
+    /// <summary>A session to the sandbox on <paramref name="clock"/>, for tests that call the engine's types directly.</summary>
+    public ClusterSession Connect(TimeProvider clock) =>
+        ClusterSession.Connect(new KubeTarget(Kubeconfig, null, null), EnvironmentFor(new TestConsole(), TextWriter.Null, clock));
+
     public JsonObject? Secret(string ns, string name) => Server.Store.Get("v1", "secrets", ns, name);
+
+    public JsonObject? Lease(string ns, string name) => Server.Store.Get("coordination.k8s.io/v1", "leases", ns, name);
 
     public async ValueTask DisposeAsync()
     {

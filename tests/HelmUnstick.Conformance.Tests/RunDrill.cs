@@ -12,6 +12,9 @@ internal sealed class RunDrill(SandboxCluster cluster) : IDisposable
     /// <summary>Far above a drill's few seconds on a loaded machine, far below a CI job's limit.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
 
+    /// <summary>The chart the drills deploy as release <c>app</c>: a Deployment <c>app-web</c> that can be held or kept unready.</summary>
+    public static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
+
     private readonly CancellationTokenSource _deadline = new(Limit);
     private readonly List<ToolProcess> _runs = [];
     private readonly HashSet<int> _helmGroups = [];
@@ -22,6 +25,36 @@ internal sealed class RunDrill(SandboxCluster cluster) : IDisposable
     {
         var run = await cluster.StartHelmUnstickAsync(["run", .. runFlags, "--", RepositoryPaths.Tool(helm, "helm"), .. helmArgs]);
         _runs.Add(run);
+        return run;
+    }
+
+    /// <summary>
+    /// Installs <see cref="Chart"/> as release app in <paramref name="ns"/>, then starts
+    /// <c>run RUNFLAGS -- helm upgrade app --set replicas=2</c> and waits until the sandbox holds helm's PATCH of the
+    /// Deployment: the upgrade is pending until the hold is released.
+    /// </summary>
+    public async Task<(ToolProcess Run, FaultRule Hold)> StartHeldUpgradeAsync(string helm, string ns, string[] runFlags)
+    {
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        var hold = Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
+        var run = await StartRunAsync(runFlags, helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
+        await UntilHeldAsync(hold, run);
+        return (run, hold);
+    }
+
+    /// <summary>
+    /// Installs <see cref="Chart"/> as release app in <paramref name="ns"/>, then starts
+    /// <c>run RUNFLAGS -- helm upgrade app --wait</c> on a Deployment the sandbox never makes ready and waits until
+    /// helm waits on it.
+    /// </summary>
+    public async Task<ToolProcess> StartWaitingUpgradeAsync(string helm, string ns, string[] runFlags)
+    {
+        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
+        var run = await StartRunAsync(runFlags, helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
+        await UntilAsync(
+            () => cluster.Server.Store.Get("apps/v1", "deployments", ns, "app-web")?["metadata"]?["annotations"]?["sandbox.helm-unstick/never-ready"] is not null,
+            run,
+            "helm to wait on the Deployment that never becomes ready");
         return run;
     }
 

@@ -10,7 +10,6 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
-    private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "tests", "HelmUnstick.Conformance.Tests", "Charts", "liveness");
     private static readonly string[] NoCi = ["--skip-ci-check", "--reason", "DRILL-17 run"];
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(30);
 
@@ -21,7 +20,7 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         var ns = cluster.NewNamespace($"{helm}-run-normal");
         var helmPath = RepositoryPaths.Tool(helm, "helm");
 
-        var install = await cluster.HelmUnstickAsync("run", "--", helmPath, "upgrade", "--install", "app", Chart, "-n", ns, "--set", "replicas=2");
+        var install = await cluster.HelmUnstickAsync("run", "--", helmPath, "upgrade", "--install", "app", RunDrill.Chart, "-n", ns, "--set", "replicas=2");
         var failing = await cluster.HelmUnstickAsync("run", "--", helmPath, "upgrade", "app", Path.Combine(cluster.Root, "no-such-chart"), "-n", ns);
         var missing = await cluster.HelmUnstickAsync("run", "--release", "app", "-n", ns, "--", "helm-unstick-no-such-command");
 
@@ -49,10 +48,8 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     public async Task SigtermToRun_DuringWait_HelmMarksTheReleaseFailed(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-sigterm");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         using var drill = new RunDrill(cluster);
-        var run = await drill.StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
-        await drill.UntilAsync(() => DeploymentNeverReady(ns), run, "helm to wait on the Deployment that never becomes ready");
+        var run = await drill.StartWaitingUpgradeAsync(helm, ns, []);
 
         var ended = await run.TerminateAsync(GracePeriod);
 
@@ -67,11 +64,8 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     public async Task SigkillOfHelmAlone_WithRecover_UnstucksWithBackupAndAudit_AndTheNextUpgradeWorks(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-recover");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         using var drill = new RunDrill(cluster);
-        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
-        var run = await drill.StartRunAsync(["--recover", .. NoCi], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await drill.UntilHeldAsync(hold, run);
+        var (run, _) = await drill.StartHeldUpgradeAsync(helm, ns, ["--recover", .. NoCi]);
 
         RunDrill.Signal("KILL", drill.HelmOf(run));
         var ended = await run.WaitAsync();
@@ -82,7 +76,7 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         Assert.Equal("failed", LatestStatus(ns));
         Assert.Single(Directory.GetFiles(Path.Combine(cluster.StateDirectory, "backups", "sandbox", ns)));
         Assert.Contains(File.ReadAllLines(Path.Combine(cluster.StateDirectory, "audit.log")), line => line.Contains($"\"namespace\":\"{ns}\"", StringComparison.Ordinal) && line.Contains("mark-failed", StringComparison.Ordinal));
-        await cluster.HelmSucceedsAsync(helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
+        await cluster.HelmSucceedsAsync(helm, "upgrade", "app", RunDrill.Chart, "-n", ns, "--set", "replicas=2", "--wait", "--timeout", "60s");
     }
 
     [Theory]
@@ -90,11 +84,8 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     public async Task SigkillOfRunAndHelmTogether_IsStaleWithinLeaseDurationPlus5s_AndFixed_WhileUnguardedStaysPossiblyRunning(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-killed");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         using var drill = new RunDrill(cluster);
-        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
-        var run = await drill.StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await drill.UntilHeldAsync(hold, run);
+        var (run, _) = await drill.StartHeldUpgradeAsync(helm, ns, ["--lease-duration", "3s"]);
 
         // One kill(1) for both, as a lost node ends them. Killing run alone first and waiting for it would wait for
         // ever: helm, in a process group of its own, still holds run's stdout and stderr open.
@@ -110,13 +101,13 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
         while ((string?)finding!["verdict"] != "stale" && killed.Elapsed < TimeSpan.FromSeconds(3 + 5));
 
         Assert.Equal("stale", (string?)finding["verdict"]);
-        Assert.Matches(@$"^Lease {ns}/helm-unstick.app: holder \S+ \(upgrade {Chart}\) gone since ", (string?)finding["evidence"]![0]);
+        Assert.Matches(@$"^Lease {ns}/helm-unstick.app: holder \S+ \(upgrade {RunDrill.Chart}\) gone since ", (string?)finding["evidence"]![0]);
         var fix = await cluster.HelmUnstickAsync(["fix", "app", "-n", ns, "--apply", "--yes", .. NoCi]);
         Assert.True(fix.ExitCode == 0, fix.ToString());
 
         var unguarded = cluster.NewNamespace($"{helm}-run-unguarded");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", unguarded);
-        await cluster.KillHelmAsync(helm, "PATCH", $"^/apis/apps/v1/namespaces/{unguarded}/deployments/app-web$", ["upgrade", "app", Chart, "-n", unguarded, "--set", "replicas=2"]);
+        await cluster.HelmSucceedsAsync(helm, "install", "app", RunDrill.Chart, "-n", unguarded);
+        await cluster.KillHelmAsync(helm, "PATCH", $"^/apis/apps/v1/namespaces/{unguarded}/deployments/app-web$", ["upgrade", "app", RunDrill.Chart, "-n", unguarded, "--set", "replicas=2"]);
         var unguardedScan = await cluster.HelmUnstickAsync("scan", "-n", unguarded, "-o", "json");
         Assert.Equal("possibly-running", (string?)Assert.Single(JsonNode.Parse(unguardedScan.Out)!.AsArray())!["verdict"]);
     }
@@ -126,13 +117,10 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     public async Task TwoRuns_TheSecondWaitsForTheFirst_ThenDeploys(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-two");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         using var drill = new RunDrill(cluster);
-        var hold = drill.Hold("PATCH", $"^/apis/apps/v1/namespaces/{ns}/deployments/app-web$");
-        var first = await drill.StartRunAsync([], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=2");
-        await drill.UntilHeldAsync(hold, first);
+        var (first, hold) = await drill.StartHeldUpgradeAsync(helm, ns, []);
 
-        var second = await drill.StartRunAsync(["--wait-for-release", "2m"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "replicas=3");
+        var second = await drill.StartRunAsync(["--wait-for-release", "2m"], helm, "upgrade", "app", RunDrill.Chart, "-n", ns, "--set", "replicas=3");
         await drill.UntilAsync(() => second.ErrContains("helm-unstick: waiting for release app: held by "), second, "the second run to say that it waits");
         hold.Release();
         var firstEnded = await first.WaitAsync();
@@ -149,10 +137,8 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     public async Task LostApiConnection_Exits5_WithHelmStoppedBySigterm(string helm)
     {
         var ns = cluster.NewNamespace($"{helm}-run-lost");
-        await cluster.HelmSucceedsAsync(helm, "install", "app", Chart, "-n", ns);
         using var drill = new RunDrill(cluster);
-        var run = await drill.StartRunAsync(["--lease-duration", "3s"], helm, "upgrade", "app", Chart, "-n", ns, "--set", "neverReady.deployment=true", "--wait", "--timeout", "10m");
-        await drill.UntilAsync(() => DeploymentNeverReady(ns), run, "helm to wait on the Deployment that never becomes ready");
+        var run = await drill.StartWaitingUpgradeAsync(helm, ns, ["--lease-duration", "3s"]);
 
         using var down = cluster.Server.Faults.Respond("PUT", $"^/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/", 503, times: int.MaxValue);
         var ended = await run.WaitAsync();
@@ -164,9 +150,6 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
     }
 
     private JsonObject Lease(string ns) => cluster.Server.Store.Get("coordination.k8s.io/v1", "leases", ns, "helm-unstick.app")!;
-
-    private bool DeploymentNeverReady(string ns) =>
-        cluster.Server.Store.Get("apps/v1", "deployments", ns, "app-web")?["metadata"]?["annotations"]?["sandbox.helm-unstick/never-ready"] is not null;
 
     /// <summary>The status label of the release's newest revision Secret.</summary>
     private string? LatestStatus(string ns) =>

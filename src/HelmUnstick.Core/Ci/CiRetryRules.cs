@@ -81,6 +81,9 @@ public sealed record CiDeployRecord(long DeploymentId, string Environment, long?
 /// </summary>
 public static partial class CiRetryRules
 {
+    /// <summary>How many of an environment's newest deploys a CI source reads: older ones were superseded long ago.</summary>
+    public const int NewestDeploysPerEnvironment = 5;
+
     /// <summary>The job to retry for one environment, from its deploys newest first; null when there is none.</summary>
     public static CiDeployRecord? ChooseForEnvironment(IEnumerable<CiDeployRecord> newestFirst) =>
         newestFirst.FirstOrDefault(d => d.State != CiJobState.Active) is { State: CiJobState.Failed or CiJobState.Canceled, JobId: not null } failed

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using HelmUnstick.Core.Ci;
 using HelmUnstick.Engine.Http;
 using HelmUnstick.Engine.Wording;
 using Polly.Timeout;
@@ -27,6 +28,7 @@ internal readonly record struct CiAnswer<T>(T? Value, string? Problem);
 /// <param name="HasToken">Whether a token is sent, for the 401 line.</param>
 /// <param name="TokenFileFlag">The flag that passes a token file, for the 401 line without a token.</param>
 /// <param name="TokenVariable">The variable that holds the token, for the 401 line without a token.</param>
+/// <param name="JsonTypes">The source-generated JSON types of the API's answers (snake_case, as both APIs write).</param>
 /// <param name="Authorize">Adds the token to every request (never validated: a validation error would quote it).</param>
 /// <param name="DescribeOwn">
 /// The product's own line for a refused request for <c>what</c> (its permissions, its rate limits); null where the
@@ -41,7 +43,7 @@ internal sealed record CiApiEndpoint(
     bool HasToken,
     string TokenFileFlag,
     string TokenVariable,
-    JsonSerializerOptions Json,
+    IJsonTypeInfoResolver JsonTypes,
     Action<HttpRequestHeaders> Authorize,
     Func<HttpResponseMessage, string, string?> DescribeOwn)
 {
@@ -62,6 +64,7 @@ internal sealed class CiApiClient : IDisposable
     private readonly GitLabHttpOptions _options;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
+    private readonly JsonSerializerOptions _json;
 
     /// <param name="transport">The innermost handler; tests pass their own, otherwise sockets with the configured CA.</param>
     /// <param name="time">The clock for backoff, Retry-After and timeouts.</param>
@@ -70,6 +73,7 @@ internal sealed class CiApiClient : IDisposable
         _endpoint = endpoint;
         _options = options ?? new GitLabHttpOptions();
         _time = time ?? TimeProvider.System;
+        _json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = endpoint.JsonTypes };
 
         // The whole question has one budget (AskAsync), so each request has none of its own.
         var policy = new RetryPolicy(_options.MaxRetries, _options.RetryBaseDelay, _options.MaxRetryDelay, _options.AttemptTimeout, TotalBudget: null);
@@ -110,6 +114,19 @@ internal sealed class CiApiClient : IDisposable
         {
             return new(default, DescribeTransportFailure(e));
         }
+    }
+
+    /// <summary>
+    /// A source's answer to "is anything deploying?": what <paramref name="decide"/> makes of the facts
+    /// <paramref name="fetch"/> gathers within the budget, or Unavailable with the one line that says why not.
+    /// </summary>
+    public async Task<CiSourceReport> ReportAsync<TFacts>(
+        string sourceName, IReadOnlyList<string> projects, Func<CancellationToken, Task<TFacts>> fetch, Func<TFacts, IReadOnlyList<CiActivity>> decide, CancellationToken ct)
+    {
+        var answer = await AskAsync(fetch, ct);
+        return answer.Problem is { } problem
+            ? CiSourceReport.Unavailable(sourceName, projects, problem)
+            : CiSourceReport.FromActivities(sourceName, projects, decide(answer.Value!));
     }
 
     public async Task<T> GetAsync<T>(string relative, string what, CancellationToken ct)
@@ -179,7 +196,7 @@ internal sealed class CiApiClient : IDisposable
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync((JsonTypeInfo<T>)_endpoint.Json.GetTypeInfo(typeof(T)), ct) ?? throw new JsonException("null");
+            return await response.Content.ReadFromJsonAsync((JsonTypeInfo<T>)_json.GetTypeInfo(typeof(T)), ct) ?? throw new JsonException("null");
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

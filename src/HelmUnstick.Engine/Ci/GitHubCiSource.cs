@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using HelmUnstick.Core.Ci;
 
 namespace HelmUnstick.Engine.Ci;
@@ -14,11 +13,6 @@ namespace HelmUnstick.Engine.Ci;
 /// </summary>
 internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJobReader, IDisposable
 {
-    /// <summary>How many of an environment's newest deployments are read: older ones were superseded long ago.</summary>
-    public const int DeploymentsPerEnvironment = 5;
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = GitHubJsonContext.Default };
-
     private readonly GitHubSourceSettings _settings;
     private readonly CiApiClient _api;
 
@@ -26,19 +20,14 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeas
     {
         _settings = settings;
         var endpoint = new CiApiEndpoint("GitHub", settings.Url, "", settings.CaFile, "--github-ca-file",
-            settings.Token is not null, "--github-token-file", CiToken.GitHubVariable, Json, Authorize, DescribeOwn);
+            settings.Token is not null, "--github-token-file", CiToken.GitHubVariable, GitHubJsonContext.Default, Authorize, DescribeOwn);
         _api = new CiApiClient(endpoint, options, transport, time);
     }
 
     public string Name => _settings.Name;
 
-    public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
-    {
-        var answer = await _api.AskAsync(FetchFactsAsync, ct);
-        return answer.Problem is { } problem
-            ? CiSourceReport.Unavailable(Name, _settings.Repositories, problem)
-            : CiSourceReport.FromActivities(Name, _settings.Repositories, GitHubActivityRules.Decide(_settings.Scope, answer.Value!));
-    }
+    public Task<CiSourceReport> CheckAsync(CancellationToken ct) =>
+        _api.ReportAsync(Name, _settings.Repositories, FetchFactsAsync, facts => GitHubActivityRules.Decide(_settings.Scope, facts), ct);
 
     public Task<CiAnswer<CiRetrySearch>> FindFailedDeployAsync(CancellationToken ct) => _api.AskAsync(async budget =>
     {
@@ -138,7 +127,7 @@ internal sealed class GitHubCiSource : ICiActivitySource, ICiJobRetrier, ICiLeas
         // An environment that does not exist is a typo in the mapping, not a quiet CI.
         await _api.GetAsync<GitHubEnvironment>($"repos/{repository}/environments/{escaped}", $"environment '{environment}' of repository '{repository}'", ct);
         var deployments = await _api.GetAsync<List<GitHubDeployment>>(
-            $"repos/{repository}/deployments?environment={escaped}&per_page={DeploymentsPerEnvironment}", $"deployments of repository '{repository}'", ct);
+            $"repos/{repository}/deployments?environment={escaped}&per_page={CiRetryRules.NewestDeploysPerEnvironment}", $"deployments of repository '{repository}'", ct);
         var withStatus = new List<(GitHubDeployment, GitHubDeploymentStatus?)>();
         foreach (var deployment in deployments)
         {

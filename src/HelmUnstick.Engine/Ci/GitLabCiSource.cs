@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using HelmUnstick.Core.Ci;
 
 namespace HelmUnstick.Engine.Ci;
@@ -12,10 +11,6 @@ namespace HelmUnstick.Engine.Ci;
 /// </summary>
 public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJobReader, IDisposable
 {
-    /// <summary>How many of an environment's newest deployments a retry looks at for the newest finished one.</summary>
-    private const int DeploymentsPerEnvironment = 5;
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = GitLabJsonContext.Default };
     private static readonly string[] JobScopes = ["running", "pending", "waiting_for_resource"];
 
     private readonly GitLabSourceSettings _settings;
@@ -25,19 +20,14 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJ
     {
         _settings = settings;
         var endpoint = new CiApiEndpoint("GitLab", settings.Url, "api/v4/", settings.CaFile, "--gitlab-ca-file",
-            settings.Token is not null, "--gitlab-token-file", CiToken.GitLabVariable, Json, Authorize, DescribeOwn);
+            settings.Token is not null, "--gitlab-token-file", CiToken.GitLabVariable, GitLabJsonContext.Default, Authorize, DescribeOwn);
         _api = new CiApiClient(endpoint, options, transport, time);
     }
 
     public string Name => _settings.Name;
 
-    public async Task<CiSourceReport> CheckAsync(CancellationToken ct)
-    {
-        var answer = await _api.AskAsync(FetchFactsAsync, ct);
-        return answer.Problem is { } problem
-            ? CiSourceReport.Unavailable(Name, _settings.Projects, problem)
-            : CiSourceReport.FromActivities(Name, _settings.Projects, CiActivityRules.Decide(_settings.Scope, answer.Value!));
-    }
+    public Task<CiSourceReport> CheckAsync(CancellationToken ct) =>
+        _api.ReportAsync(Name, _settings.Projects, FetchFactsAsync, facts => CiActivityRules.Decide(_settings.Scope, facts), ct);
 
     /// <summary>
     /// Per project: the newest finished deployment of each mapped environment, when it failed or was canceled; without
@@ -53,7 +43,7 @@ public sealed class GitLabCiSource : ICiActivitySource, ICiJobRetrier, ICiLeaseJ
             foreach (string environment in _settings.Scope.Environments)
             {
                 var deployments = await _api.GetAsync<List<GitLabDeployment>>(
-                    $"projects/{id}/deployments?environment={Uri.EscapeDataString(environment)}&order_by=id&sort=desc&per_page={DeploymentsPerEnvironment}",
+                    $"projects/{id}/deployments?environment={Uri.EscapeDataString(environment)}&order_by=id&sort=desc&per_page={CiRetryRules.NewestDeploysPerEnvironment}",
                     $"deployments of project '{project}'",
                     budget);
                 var records = deployments.Select(d => new CiDeployRecord(

@@ -9,10 +9,7 @@ public sealed class HelmPluginContextTests
     [Fact]
     public async Task AsAHelmPlugin_HelmsContextAndNamespace_ApplyWhereTheFlagsAreSilent_AndTheFlagsWin()
     {
-        await using var cli = await StartWithTwoContextsAsync();
-        cli.SetEnvironment("HELM_PLUGIN_NAME", "unstick");
-        cli.SetEnvironment("HELM_KUBECONTEXT", "sandbox");
-        cli.SetEnvironment("HELM_NAMESPACE", "team-c");
+        await using var cli = await StartAsHelmPluginAsync(helmContext: "sandbox", helmNamespace: "team-c");
 
         var helmsChoice = await cli.RunAsync("scan", "-o", "json");
         var namespaceFlag = await cli.RunAsync("scan", "-n", "team-a", "-o", "json");
@@ -27,10 +24,7 @@ public sealed class HelmPluginContextTests
     [Fact]
     public async Task AsAHelmPlugin_EmptyVariables_MeanNotSet()
     {
-        await using var cli = await StartWithTwoContextsAsync();
-        cli.SetEnvironment("HELM_PLUGIN_NAME", "unstick");
-        cli.SetEnvironment("HELM_KUBECONTEXT", "");
-        cli.SetEnvironment("HELM_NAMESPACE", "");
+        await using var cli = await StartAsHelmPluginAsync(helmContext: "", helmNamespace: "");
 
         var run = await cli.RunAsync("scan", "-A");
 
@@ -63,17 +57,23 @@ public sealed class HelmPluginContextTests
         Assert.Equal("error: helm's --kube-token ($HELM_KUBETOKEN) is not supported by helm unstick: put the server and credentials in a kubeconfig context and pass --kube-context NAME\n", run.Err);
     }
 
-    /// <summary>The stuck-install store, reached through context "sandbox"; the current context "unreachable" is a closed port.</summary>
-    private static async Task<CliHarness> StartWithTwoContextsAsync()
+    /// <summary>
+    /// Run by helm as its plugin, helm's kube context and namespace passed (empty: helm passes them empty) over two
+    /// contexts: the stuck-install store, reached through context "sandbox"; the current context "unreachable" is a closed port.
+    /// </summary>
+    private static async Task<CliHarness> StartAsHelmPluginAsync(string helmContext, string helmNamespace)
     {
         var cli = await CliHarness.StartAsync(Fixtures.StuckInstallStore);
         var path = Path.Combine(cli.Root, "two-contexts.kubeconfig");
         await File.WriteAllTextAsync(path, Kubeconfig.Yaml(
             [cli.Server.Context("sandbox"), new KubeconfigContext("unreachable", "http://127.0.0.1:9", SandboxServer.AnonymousToken)], "unreachable"));
         cli.SetEnvironment("KUBECONFIG", path);
+        cli.SetEnvironment("HELM_PLUGIN_NAME", "unstick");
+        cli.SetEnvironment("HELM_KUBECONTEXT", helmContext);
+        cli.SetEnvironment("HELM_NAMESPACE", helmNamespace);
         return cli;
     }
 
     private static IEnumerable<string> Releases(CliRun run) =>
-        System.Text.Json.Nodes.JsonNode.Parse(run.Out)!.AsArray().Select(f => $"{f!["context"]} {f["namespace"]}/{f["release"]}");
+        JsonNode.Parse(run.Out)!.AsArray().Select(f => $"{f!["context"]} {f["namespace"]}/{f["release"]}");
 }

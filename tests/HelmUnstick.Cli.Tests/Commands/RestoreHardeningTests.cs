@@ -25,7 +25,7 @@ public sealed class RestoreHardeningTests
         var run = await cli.RunAsync("restore", backup, "--apply", "--yes");
 
         Assert.True(run.ExitCode == 1, run.ToString());
-        AssertErrorLine(run, $"{System.Text.RegularExpressions.Regex.Escape(backup)} is refused: {problem}; restore writes only Helm release objects. Nothing was changed");
+        AssertErrorLine(run, $"{Regex.Escape(backup)} is refused: {problem}; restore writes only Helm release objects. Nothing was changed");
         Assert.Equal(0, anyRequest.Matched);
         Assert.Null(cli.Secret("kube-system", "registry-creds"));
     }
@@ -61,10 +61,7 @@ public sealed class RestoreHardeningTests
         var file = Path.Combine(cli.Root, "not-a-backup.json");
         await File.WriteAllTextAsync(file, content);
 
-        var run = await cli.RunAsync("restore", file, "--apply", "--yes");
-
-        Assert.True(run.ExitCode == 2, run.ToString());
-        AssertErrorLine(run, $"{System.Text.RegularExpressions.Regex.Escape(file)} is not a backup written by 'fix --apply': {problem}; nothing was changed");
+        await AssertUsageErrorAsync(cli, file, $"{Regex.Escape(file)} is not a backup written by 'fix --apply': {problem}; nothing was changed");
     }
 
     [Fact]
@@ -77,21 +74,28 @@ public sealed class RestoreHardeningTests
             stream.SetLength(400L * 1024 * 1024);
         }
 
-        var run = await cli.RunAsync("restore", file, "--apply", "--yes");
-
-        Assert.True(run.ExitCode == 2, run.ToString());
-        AssertErrorLine(run, $"backup {System.Text.RegularExpressions.Regex.Escape(file)} is larger than 4 MiB, so it is not a backup written by 'fix --apply'; nothing was read or changed");
+        await AssertUsageErrorAsync(cli, file, LargerThan4MiB(file));
     }
 
     [Fact]
     public async Task EndlessDevice_Exit2_ReadNoFurtherThan4MiB()
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
-        var run = await cli.RunAsync("restore", "/dev/zero", "--apply", "--yes");
+
+        await AssertUsageErrorAsync(cli, "/dev/zero", LargerThan4MiB("/dev/zero"));
+    }
+
+    /// <summary><c>restore FILE --apply</c> is a usage error (exit 2) whose one line matches <paramref name="line"/>.</summary>
+    private static async Task AssertUsageErrorAsync(CliHarness cli, string file, string line)
+    {
+        var run = await cli.RunAsync("restore", file, "--apply", "--yes");
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        AssertErrorLine(run, "backup /dev/zero is larger than 4 MiB, so it is not a backup written by 'fix --apply'; nothing was read or changed");
+        AssertErrorLine(run, line);
     }
+
+    private static string LargerThan4MiB(string file) =>
+        $"backup {Regex.Escape(file)} is larger than 4 MiB, so it is not a backup written by 'fix --apply'; nothing was read or changed";
 
     /// <summary>A real backup written by <c>fix --apply</c> (which deleted the stuck revision), edited by <paramref name="edit"/>.</summary>
     private static async Task<string> EditedBackupAsync(CliHarness cli, Action<JsonObject> edit)

@@ -15,13 +15,11 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task Acquire_CreatesTheLabelledLease_ThenAnotherRunIsRefusedNamingTheHolder()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
-        var store = new ReleaseLeaseStore(session);
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
 
-        var first = await DeployLease.AcquireAsync(store, Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None);
-        var second = await DeployLease.AcquireAsync(store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.Zero, null, CancellationToken.None);
+        var first = await sandbox.AcquireAsync("runner-1/10/aaaaaa");
+        var second = await sandbox.AcquireAsync("runner-2/20/bbbbbb");
 
         Assert.NotNull(first.Held);
         Assert.Null(first.Before);
@@ -29,7 +27,7 @@ public sealed class DeployLeaseTests
         Assert.Equal(
             new ReleaseLease("default", "helm-unstick.web", "runner-1/10/aaaaaa", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart", CiProjectId: Job.ProjectId, CiJobId: Job.JobId),
             second.HeldByOther);
-        var stored = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!;
+        var stored = sandbox.StoredLease;
         Assert.Equal("helm-unstick", (string?)stored["metadata"]!["labels"]!["app.kubernetes.io/managed-by"]);
         Assert.Equal("web", (string?)stored["metadata"]!["labels"]!["helm-unstick.io/release"]);
         Assert.Equal(
@@ -40,20 +38,18 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task Release_ClearsTheHolderAndRecordsTheOutcome_ThenTheNextRunTakesIt()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
-        var store = new ReleaseLeaseStore(session);
-        var first = (await DeployLease.AcquireAsync(store, Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var first = await sandbox.HeldAsync("runner-1/10/aaaaaa");
 
         clock.Advance(TimeSpan.FromSeconds(3));
         var warning = await first.ReleaseAsync(new LeaseEnd(clock.GetUtcNow(), null, "SIGKILL", "pending-upgrade"), CancellationToken.None);
-        var released = (await store.ReadAsync("default", "web", CancellationToken.None))!;
-        var next = await DeployLease.AcquireAsync(store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.Zero, null, CancellationToken.None);
+        var released = (await sandbox.Store.ReadAsync("default", "web", CancellationToken.None))!;
+        var next = await sandbox.AcquireAsync("runner-2/20/bbbbbb");
 
         Assert.Null(warning);
         Assert.Equal(new ReleaseLease("default", "helm-unstick.web", "", Start, Start, 15, "runner-1/10/aaaaaa", Job.Url, "upgrade ./chart", Start + TimeSpan.FromSeconds(3), Job.ProjectId, Job.JobId), released);
-        var annotations = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!["metadata"]!["annotations"]!;
+        var annotations = sandbox.StoredLease["metadata"]!["annotations"]!;
         Assert.NotNull(next.Held);
         Assert.Equal(released, next.Before);
         Assert.Null((string?)annotations["helm-unstick.io/signal"]);
@@ -63,14 +59,13 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task ReleasedLease_RecordsSignalAndReleaseStatus()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
-        var lease = (await DeployLease.AcquireAsync(new ReleaseLeaseStore(session), Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var lease = await sandbox.HeldAsync("runner-1/10/aaaaaa");
 
         await lease.ReleaseAsync(new LeaseEnd(Start, null, "SIGKILL", "pending-upgrade"), CancellationToken.None);
 
-        var annotations = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!["metadata"]!["annotations"]!;
+        var annotations = sandbox.StoredLease["metadata"]!["annotations"]!;
         Assert.Equal("SIGKILL", (string?)annotations["helm-unstick.io/signal"]);
         Assert.Equal("pending-upgrade", (string?)annotations["helm-unstick.io/release-status"]);
         Assert.Null(annotations["helm-unstick.io/exit-code"]);
@@ -79,22 +74,20 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task Renew_EveryThirdOfTheDuration_OnTheCommandsClock()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new RetryClock(Start);
-        using var session = Connect(cli, clock);
-        var store = new ReleaseLeaseStore(session);
-        var lease = (await DeployLease.AcquireAsync(store, Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var lease = await sandbox.HeldAsync("runner-1/10/aaaaaa");
         using var stop = new CancellationTokenSource();
         var renewing = lease.RenewAsync(stop.Token);
 
         // Each step waits for the loop to park on its timer first: a step taken before would push the renewal back.
         await clock.PendingAsync(RenewalPeriod);
         clock.Advance(TimeSpan.FromSeconds(4));
-        var notYet = await RenewTimeAsync(store);
+        var notYet = await RenewTimeAsync(sandbox.Store);
         clock.Advance(TimeSpan.FromSeconds(1));
-        await UntilAsync(async () => await RenewTimeAsync(store) == Start + TimeSpan.FromSeconds(5));
+        await UntilAsync(async () => await RenewTimeAsync(sandbox.Store) == Start + TimeSpan.FromSeconds(5));
         clock.Advance(await clock.PendingAsync(RenewalPeriod) - clock.GetUtcNow());
-        await UntilAsync(async () => await RenewTimeAsync(store) == Start + TimeSpan.FromSeconds(10));
+        await UntilAsync(async () => await RenewTimeAsync(sandbox.Store) == Start + TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         await renewing;
 
@@ -105,11 +98,10 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task ApiDownForAWholeDuration_LosesTheLease()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
-        var lease = (await DeployLease.AcquireAsync(new ReleaseLeaseStore(session), Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
-        using var down = cli.Server.Faults.Respond("PUT", "/leases/", 503, times: int.MaxValue);
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var lease = await sandbox.HeldAsync("runner-1/10/aaaaaa");
+        using var down = sandbox.Cli.Server.Faults.Respond("PUT", "/leases/", 503, times: int.MaxValue);
         using var stop = new CancellationTokenSource();
         var renewing = lease.RenewAsync(stop.Token);
 
@@ -123,13 +115,12 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task TakenByAnotherHolder_LosesTheLeaseAtTheNextRenewal()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new RetryClock(Start);
-        using var session = Connect(cli, clock);
-        var lease = (await DeployLease.AcquireAsync(new ReleaseLeaseStore(session), Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
-        var stored = cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!;
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var lease = await sandbox.HeldAsync("runner-1/10/aaaaaa");
+        var stored = sandbox.StoredLease;
         stored["spec"]!["holderIdentity"] = "runner-2/20/bbbbbb";
-        cli.Server.Store.Upsert("coordination.k8s.io/v1", "leases", stored);
+        sandbox.Cli.Server.Store.Upsert("coordination.k8s.io/v1", "leases", stored);
         var renewing = lease.RenewAsync(CancellationToken.None);
 
         var lostAfter = await RenewUntilAsync(clock, lease.Lost);
@@ -137,20 +128,18 @@ public sealed class DeployLeaseTests
 
         Assert.Equal(TimeSpan.FromSeconds(5), lostAfter);
         Assert.Equal("Lease default/helm-unstick.web was taken by another holder", await lease.Lost);
-        Assert.Equal("runner-2/20/bbbbbb", (string?)cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick.web")!["spec"]!["holderIdentity"]);
+        Assert.Equal("runner-2/20/bbbbbb", (string?)sandbox.StoredLease["spec"]!["holderIdentity"]);
     }
 
     [Fact]
     public async Task WaitForRelease_TakesTheLeaseOnceTheHolderLetsGo()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
-        var store = new ReleaseLeaseStore(session);
-        var first = (await DeployLease.AcquireAsync(store, Claim("runner-1/10/aaaaaa"), clock, TimeSpan.Zero, null, CancellationToken.None)).Held!;
+        await using var sandbox = await LeaseSandbox.StartAsync(clock);
+        var first = await sandbox.HeldAsync("runner-1/10/aaaaaa");
         var waits = new List<string?>();
 
-        var second = DeployLease.AcquireAsync(store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.FromMinutes(10), new Progress(waits), CancellationToken.None);
+        var second = DeployLease.AcquireAsync(sandbox.Store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.FromMinutes(10), new Progress(waits), CancellationToken.None);
         await AdvanceUntilAsync(clock, Task.Run(async () => { while (waits.Count < 3) { await Task.Yield(); } }));
         await first.ReleaseAsync(new LeaseEnd(clock.GetUtcNow(), 0, null, "deployed"), CancellationToken.None);
         await AdvanceUntilAsync(clock, second);
@@ -160,9 +149,6 @@ public sealed class DeployLeaseTests
     }
 
     private static LeaseClaim Claim(string holder) => new("web", "default", holder, TimeSpan.FromSeconds(15), "upgrade ./chart", Job);
-
-    private static ClusterSession Connect(CliHarness cli, TimeProvider clock) =>
-        ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), new CliEnvironment(new TestConsole(), TextWriter.Null, _ => null, clock, false));
 
     private static async Task<DateTimeOffset?> RenewTimeAsync(ReleaseLeaseStore store) =>
         (await store.ReadAsync("default", "web", CancellationToken.None))!.RenewTime;
@@ -217,6 +203,36 @@ public sealed class DeployLeaseTests
 
         Assert.True(task.IsCompleted, "did not complete within 5 minutes of the test's clock");
         return clock.GetUtcNow() - start;
+    }
+
+    /// <summary>An empty sandbox, a session to it on the test's clock, and the Lease store over that session.</summary>
+    private sealed class LeaseSandbox(CliHarness cli, ClusterSession session, TimeProvider clock) : IAsyncDisposable
+    {
+        public CliHarness Cli => cli;
+
+        public ReleaseLeaseStore Store { get; } = new(session);
+
+        /// <summary>Release web's Lease as the sandbox stores it.</summary>
+        public JsonObject StoredLease => cli.Lease("default", "helm-unstick.web")!;
+
+        public static async Task<LeaseSandbox> StartAsync(TimeProvider clock)
+        {
+            var cli = await CliHarness.StartAsync(new SandboxOptions());
+            return new LeaseSandbox(cli, cli.Connect(clock), clock);
+        }
+
+        /// <summary>Release web's Lease for <paramref name="holder"/>, without waiting for another holder.</summary>
+        public Task<LeaseAcquisition> AcquireAsync(string holder) =>
+            DeployLease.AcquireAsync(Store, Claim(holder), clock, TimeSpan.Zero, null, CancellationToken.None);
+
+        /// <summary>Release web's Lease, taken by <paramref name="holder"/> (no one holds it yet).</summary>
+        public async Task<DeployLease> HeldAsync(string holder) => (await AcquireAsync(holder)).Held!;
+
+        public async ValueTask DisposeAsync()
+        {
+            session.Dispose();
+            await cli.DisposeAsync();
+        }
     }
 
     private sealed class Progress(List<string?> waits) : IProgress<ReleaseLease>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve's leader election on the command's clock (a fake one here), against the sandbox's Lease API.</summary>
@@ -10,7 +12,7 @@ public sealed class LeaderLeaseTests
     {
         await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
+        using var session = cli.Connect(clock);
         var lease = Lease(session, "replica-1", clock);
         using var stop = new CancellationTokenSource();
         var running = lease.RunAsync(stop.Token);
@@ -38,7 +40,7 @@ public sealed class LeaderLeaseTests
     {
         await using var cli = await CliHarness.StartAsync(new SandboxOptions());
         var clock = new FakeTimeProvider(Start);
-        using var session = Connect(cli, clock);
+        using var session = cli.Connect(clock);
         var first = Lease(session, "replica-1", clock);
         using (var stopFirst = new CancellationTokenSource())
         {
@@ -72,14 +74,10 @@ public sealed class LeaderLeaseTests
     private static LeaderLease Lease(ClusterSession session, string identity, TimeProvider clock) =>
         new(session, "default", "helm-unstick", identity, new ServeMetrics(), TextWriter.Null, clock);
 
-    private static System.Text.Json.Nodes.JsonNode Spec(CliHarness cli) =>
-        cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick")!["spec"]!;
+    private static JsonNode Spec(CliHarness cli) => cli.Lease("default", "helm-unstick")!["spec"]!;
 
     private static DateTimeOffset? RenewTime(CliHarness cli) =>
-        DateTimeOffset.TryParse((string?)Spec(cli)["renewTime"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time) ? time : null;
-
-    private static ClusterSession Connect(CliHarness cli, TimeProvider clock) =>
-        ClusterSession.Connect(new KubeTarget(cli.Kubeconfig, null, null), new CliEnvironment(new TestConsole(), TextWriter.Null, _ => null, clock, false));
+        DateTimeOffset.TryParse((string?)Spec(cli)["renewTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 
     /// <summary>Waits (without moving the clock) for what a clock step started.</summary>
     private static async Task UntilAsync(Func<bool> condition)

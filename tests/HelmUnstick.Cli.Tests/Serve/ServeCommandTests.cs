@@ -10,11 +10,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task WithoutAPolicy_ExportsTheStuckRelease_AlertsOnce_AndChangesNothing()
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var clock = new FakeTimeProvider(cli.Now);
-        await using var serve = ServeRun.Start(cli, clock, "-A");
-
-        var age = await AlertedAndReadyAsync(cli, serve);
+        await using var alerted = await AlertedServe.StartAsync();
+        var (cli, clock, serve, age) = alerted;
         await serve.WaitUntilAsync(() => Events(cli).Count == 1, "the ReleaseStuck Event");
         Assert.Equal(
             [
@@ -40,7 +37,7 @@ public sealed class ServeCommandTests
             ("ReleaseStuck", "Warning", "Secret", Stuck),
             ((string?)stuckEvent["reason"], (string?)stuckEvent["type"], (string?)stuckEvent["involvedObject"]!["kind"], (string?)stuckEvent["involvedObject"]!["name"]));
         Assert.NotNull(cli.Secret("gitlab-cny", Stuck));
-        Assert.Equal("", (string?)cli.Server.Store.Get("coordination.k8s.io/v1", "leases", "default", "helm-unstick")!["spec"]!["holderIdentity"]);
+        Assert.Equal("", (string?)cli.Lease("default", "helm-unstick")!["spec"]!["holderIdentity"]);
     }
 
     [Fact]
@@ -79,10 +76,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task AResyncWithNothingChanged_ReadsNoReleaseSecret()
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var clock = new FakeTimeProvider(cli.Now);
-        await using var serve = ServeRun.Start(cli, clock, "-A");
-        var age = await AlertedAndReadyAsync(cli, serve);
+        await using var alerted = await AlertedServe.StartAsync();
+        var (cli, clock, serve, age) = alerted;
         cli.Server.Requests.Clear();
 
         clock.Advance(Resync);
@@ -97,10 +92,8 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task AResyncThatComesDueWhileAChangedReleaseIsRead_StillLooksAtThatReleaseAgain()
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        var clock = new FakeTimeProvider(cli.Now);
-        await using var serve = ServeRun.Start(cli, clock, "-A");
-        var age = await AlertedAndReadyAsync(cli, serve);
+        await using var alerted = await AlertedServe.StartAsync();
+        var (cli, clock, serve, age) = alerted;
 
         // The stuck Secret changes; serve reads it again, and the resync time passes while that read is held.
         using var held = cli.Server.Faults.Freeze("GET", $"/secrets/{Stuck}$", times: 1);
@@ -302,14 +295,6 @@ public sealed class ServeCommandTests
         Assert.Equal((2, $"error: {policy}:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)\n"), (run.ExitCode, run.Err));
     }
 
-    /// <summary>Waits until serve has alerted on the stuck release and is ready; the release's age in seconds then.</summary>
-    private static async Task<long> AlertedAndReadyAsync(CliHarness cli, ServeRun serve)
-    {
-        await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
-        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
-        return (long)(cli.Now - LastDeployed(cli)).TotalSeconds;
-    }
-
     /// <summary>Waits until /metrics shows the stuck release <paramref name="age"/> seconds old.</summary>
     private static Task UntilStuckAgeAsync(ServeRun serve, long age, string what) =>
         serve.WaitUntilAsync(async () => (await serve.SamplesAsync()).Contains($"helm_unstick_release_stuck_age_seconds{{namespace=\"gitlab-cny\",release=\"gitlab-cny\"}} {age}"), what);
@@ -318,4 +303,37 @@ public sealed class ServeCommandTests
 
     private static DateTimeOffset LastDeployed(CliHarness cli) =>
         ReleaseCodec.DecodeApiJsonValue((string)cli.Secret("gitlab-cny", Stuck)!["data"]!["release"]!).LastDeployed!.Value;
+
+    /// <summary><c>serve -A</c> on a fake clock against gitlab-cny, once it has alerted on the stuck release and is ready.</summary>
+    private sealed class AlertedServe(CliHarness cli, FakeTimeProvider clock, ServeRun serve, long age) : IAsyncDisposable
+    {
+        public static async Task<AlertedServe> StartAsync()
+        {
+            var cli = await CliHarness.StartAsync("gitlab-cny");
+            var clock = new FakeTimeProvider(cli.Now);
+            var serve = ServeRun.Start(cli, clock, "-A");
+            try
+            {
+                await serve.WaitUntilAsync(() => serve.Decisions.Count == 1, "the alert line");
+                await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+                return new AlertedServe(cli, clock, serve, (long)(cli.Now - LastDeployed(cli)).TotalSeconds);
+            }
+            catch
+            {
+                await serve.DisposeAsync();
+                await cli.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>The harness, the clock, serve, and the stuck release's age in seconds when serve turned ready.</summary>
+        public void Deconstruct(out CliHarness harness, out FakeTimeProvider fakeClock, out ServeRun run, out long ageSeconds) =>
+            (harness, fakeClock, run, ageSeconds) = (cli, clock, serve, age);
+
+        public async ValueTask DisposeAsync()
+        {
+            await serve.DisposeAsync();
+            await cli.DisposeAsync();
+        }
+    }
 }
