@@ -48,7 +48,9 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
             Run in the cluster: find stuck releases within seconds, export them as metrics, alert, and fix what a policy allows.
             Lists, then watches, release Secrets' metadata (release ConfigMaps' with --driver configmap; no payloads)
             and reads a payload only when a release's newest revision is labelled pending-* or a label is missing or
-            malformed. Serves /metrics, /healthz and /readyz (ready after the first complete list).
+            malformed. Serves /metrics, /healthz (live while the process answers) and /readyz (ready once the first
+            complete list has been read and every release in it looked at once, so that what was stuck at start is
+            already exported).
             Replicas elect a leader with a Lease: every replica exports metrics; only the leader writes Kubernetes Events
             (ReleaseStuck, RemediationBlocked, ReleaseUnstuck), prints one JSON line per decision and runs fixes.
             A fix takes the same path as fix --apply (CI quiet, workloads reconciled, stale, backup, preconditions, verify);
@@ -127,7 +129,7 @@ internal sealed class ServeCommand(CommonOptions common, CliEnvironment env)
                 await leases.ReadEvidenceAsync(stuck.Namespace, stuck.ReleaseName, c), c),
             env, env.WriteData);
         monitor = new StuckReleaseMonitor(watcher, evaluator, env, resync);
-        await using var endpoints = await ServeEndpoints.StartAsync(address!, metrics, () => watcher.FirstListCompleted.IsCompletedSuccessfully, ct);
+        await using var endpoints = await ServeEndpoints.StartAsync(address!, metrics, () => monitor.FirstLookCompleted.IsCompletedSuccessfully, ct);
 
         env.Error.WriteLine(
             $"info: serving http://{address}/metrics, /healthz and /readyz; watching release {driver.Kind()}s in {(ns is null ? "all namespaces" : $"namespace {ns}")} " +

@@ -18,7 +18,7 @@ namespace HelmUnstick.Cli.Serve;
 /// </summary>
 internal sealed class ServeEndpoints : IAsyncDisposable
 {
-    private const string NotReady = "not ready: the first list of release Secrets (or ConfigMaps, with --driver configmap) has not completed\n";
+    private const string NotReady = "not ready: the first look at every release Secret (or ConfigMap, with --driver configmap) has not completed\n";
 
     private readonly WebApplication _app;
 

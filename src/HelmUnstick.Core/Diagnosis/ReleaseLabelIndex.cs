@@ -37,53 +37,89 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 }
 
 /// <summary>
-/// Every release Secret's labels, kept up to date from a list and a watch, so that only a release whose newest
-/// revision is labelled pending-* needs its payload read. The labels only nominate candidates: the payload decides.
+/// Every release Secret's labels and resourceVersion, kept up to date from a list and a watch, so that only a release
+/// whose newest revision is labelled pending-* needs its payload read, and a payload read before is known to be
+/// current while its resourceVersion is unchanged. The labels only nominate candidates: the payload decides.
 /// As in <see cref="LabelTriage"/>, a release with a Secret whose labels are missing or malformed cannot be decided by
 /// them, so its payloads are read; a Secret without a <c>name</c> label is a release of its own, under its Secret name.
 /// </summary>
+/// <remarks>
+/// On 30,000 release Secrets this index is most of serve's heap, so a Secret costs little more than its
+/// resourceVersion: it is one small entry in its release's list, its status an enum, and the name Helm gives it
+/// (<c>sh.helm.release.v1.RELEASE.vVERSION</c>) is not kept but made again from the release and version when needed.
+/// Only a Secret named otherwise keeps its name, and is found through a map of those.
+/// </remarks>
 public sealed class ReleaseLabelIndex
 {
-    private Dictionary<(string Namespace, string ObjectName), ListedRevision> _objects = new();
-    private Dictionary<ReleaseKey, HashSet<string>> _byRelease = new();
+    private const string HelmNamePrefix = "sh.helm.release.v1.";
+
+    private Dictionary<ReleaseKey, ReleaseObjects> _byRelease = new();
+
+    // The Secrets whose names are not Helm's name for their release and version; every other one is found by its name.
+    private Dictionary<(string Namespace, string ObjectName), ReleaseObjects> _otherNames = new();
 
     /// <summary>Records an added or modified Secret; returns the releases whose revisions may have changed.</summary>
-    public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels)
+    public IReadOnlyList<ReleaseKey> Upsert(string ns, string objectName, IReadOnlyDictionary<string, string>? labels, string? resourceVersion = null)
     {
         var read = ReleaseObjectLabels.From(ns, objectName, labels);
         var key = new ReleaseKey(ns, read?.Release ?? objectName);
         var changed = new List<ReleaseKey>();
-        if (_objects.TryGetValue((ns, objectName), out var before) && before.Release != key)
+        if (Remove(ns, objectName) is [var before] && before != key)
         {
-            changed.AddRange(Remove(ns, objectName));
+            changed.Add(before);
         }
 
-        _objects[(ns, objectName)] = new ListedRevision(key, read is not null && read.TryGetStatus(out _) ? read : null);
-        if (!_byRelease.TryGetValue(key, out var names))
+        if (!_byRelease.TryGetValue(key, out var release))
         {
-            _byRelease[key] = names = new HashSet<string>(StringComparer.Ordinal);
+            _byRelease[key] = release = new ReleaseObjects(key);
         }
 
-        names.Add(objectName);
-        changed.Add(key);
+        ListedRevision listed;
+        if (read is not null && read.TryGetStatus(out var status))
+        {
+            var helmsName = objectName == HelmName(key.Release, read.Version);
+            listed = new ListedRevision(helmsName ? null : objectName, read.Version, status, resourceVersion);
+        }
+        else
+        {
+            listed = new ListedRevision(objectName, 0, null, resourceVersion);
+        }
+
+        if (listed.Name is not null)
+        {
+            _otherNames[(ns, objectName)] = release;
+        }
+
+        release.Revisions.Add(listed);
+        changed.Add(release.Key);
         return changed;
     }
 
     /// <summary>Forgets a deleted Secret; returns the release it belonged to, if it was known.</summary>
     public IReadOnlyList<ReleaseKey> Remove(string ns, string objectName)
     {
-        if (!_objects.Remove((ns, objectName), out var gone))
+        if (Find(ns, objectName) is not var (release, at))
         {
             return [];
         }
 
-        if (_byRelease.TryGetValue(gone.Release, out var names) && names.Remove(objectName) && names.Count == 0)
+        if (release.Revisions[at].Name is not null)
         {
-            _byRelease.Remove(gone.Release);
+            _otherNames.Remove((ns, objectName));
         }
 
-        return [gone.Release];
+        release.Revisions.RemoveAt(at);
+        if (release.Revisions.Count == 0)
+        {
+            _byRelease.Remove(release.Key);
+        }
+
+        return [release.Key];
     }
+
+    /// <summary>The resourceVersion the list or watch last reported for a Secret; null when unknown or gone.</summary>
+    public string? ResourceVersionOf(string ns, string objectName) =>
+        Find(ns, objectName) is var (release, at) ? release.Revisions[at].ResourceVersion : null;
 
     /// <summary>
     /// Takes over what <paramref name="fresh"/> holds (built from a fresh list, page by page, so that no page's labels
@@ -93,7 +129,7 @@ public sealed class ReleaseLabelIndex
     {
         var affected = new HashSet<ReleaseKey>(_byRelease.Keys);
         affected.UnionWith(fresh._byRelease.Keys);
-        (_objects, _byRelease) = (fresh._objects, fresh._byRelease);
+        (_byRelease, _otherNames) = (fresh._byRelease, fresh._otherNames);
         return affected.ToList();
     }
 
@@ -103,20 +139,69 @@ public sealed class ReleaseLabelIndex
     /// </summary>
     public PayloadsToRead? PayloadsToRead(ReleaseKey key)
     {
-        if (!_byRelease.TryGetValue(key, out var names))
+        if (!_byRelease.TryGetValue(key, out var release))
         {
             return null;
         }
 
-        var listed = names.Select(n => (Name: n, _objects[(key.Namespace, n)].Labels)).ToList();
-        // Max of no elements is null (a reference type).
-        var newest = listed.Where(l => l.Labels is not null).Select(l => l.Labels!).Max(ReleaseObjectLabels.ByRevision);
-        var malformed = listed.Where(l => l.Labels is null).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
-        return LabelTriage.Decide(key.Namespace, key.Release, newest, malformed);
+        // A resync asks this of every release: only the newest revision's labels are made into an object.
+        ListedRevision? newest = null;
+        List<string>? malformed = null;
+        foreach (var listed in release.Revisions)
+        {
+            if (listed.Status is null)
+            {
+                (malformed ??= []).Add(listed.Name!);
+            }
+            else if (newest is not { } top || listed.Version > top.Version
+                     || (listed.Version == top.Version && string.CompareOrdinal(NameOf(key, listed), NameOf(key, top)) > 0))
+            {
+                // ReleaseObjectLabels.ByRevision's order: by version, then by name.
+                newest = listed;
+            }
+        }
+
+        malformed?.Sort(StringComparer.Ordinal);
+        var newestLabels = newest is { } n ? new ReleaseObjectLabels(key.Namespace, NameOf(key, n), key.Release, n.Version, n.Status!.Value.ToHelmName()) : null;
+        return LabelTriage.Decide(key.Namespace, key.Release, newestLabels, (IReadOnlyList<string>?)malformed ?? []);
     }
 
     public IReadOnlyList<ReleaseKey> Candidates() => _byRelease.Keys.Where(k => PayloadsToRead(k) is not null).ToList();
 
-    /// <param name="Labels">Helm's labels when they decide the revision (a version and a status Helm writes), else null.</param>
-    private sealed record ListedRevision(ReleaseKey Release, ReleaseObjectLabels? Labels);
+    /// <summary>The release a Secret is listed under and its place in the release's list; null when unknown.</summary>
+    private (ReleaseObjects Release, int At)? Find(string ns, string objectName)
+    {
+        if (_otherNames.TryGetValue((ns, objectName), out var named))
+        {
+            return (named, named.Revisions.FindIndex(r => r.Name == objectName));
+        }
+
+        // Helm's name: sh.helm.release.v1.RELEASE.vVERSION (a release name may hold dots, a version does not).
+        var v = objectName.LastIndexOf(".v", StringComparison.Ordinal);
+        if (!objectName.StartsWith(HelmNamePrefix, StringComparison.Ordinal) || v <= HelmNamePrefix.Length
+            || !int.TryParse(objectName.AsSpan(v + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            || !_byRelease.TryGetValue(new ReleaseKey(ns, objectName[HelmNamePrefix.Length..v]), out var release))
+        {
+            return null;
+        }
+
+        var at = release.Revisions.FindIndex(r => r.Name is null && r.Version == version);
+        return at >= 0 && objectName == HelmName(release.Key.Release, version) ? (release, at) : null;
+    }
+
+    private static string HelmName(string release, int version) => string.Create(CultureInfo.InvariantCulture, $"{HelmNamePrefix}{release}.v{version}");
+
+    private static string NameOf(ReleaseKey key, ListedRevision listed) => listed.Name ?? HelmName(key.Release, listed.Version);
+
+    /// <summary>One release's Secrets; its key is the one copy of its namespace and name that they all share.</summary>
+    private sealed class ReleaseObjects(ReleaseKey key)
+    {
+        public ReleaseKey Key { get; } = key;
+
+        public List<ListedRevision> Revisions { get; } = [];
+    }
+
+    /// <param name="Name">The Secret's name; null when it is Helm's name for the release and <paramref name="Version"/>.</param>
+    /// <param name="Status">Helm's status label when the labels decide the revision (a version of 1 or more and a status Helm writes), else null.</param>
+    private readonly record struct ListedRevision(string? Name, int Version, ReleaseStatus? Status, string? ResourceVersion);
 }

@@ -41,6 +41,39 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Readyz_IsNotReadyWhileTheFirstLookIsUnderWay_AndReadyOnceTheStuckReleaseIsExported()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+
+        // The first list completes; the look at the stuck release waits on its payload.
+        using var held = cli.Server.Faults.Freeze("GET", $"/secrets/{Stuck}$", times: 1);
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-A");
+        await held.FirstMatch.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(
+            (HttpStatusCode.ServiceUnavailable, "not ready: the first look at every release Secret (or ConfigMap, with --driver configmap) has not completed\n"),
+            await serve.GetAsync("/readyz"));
+        Assert.Equal((HttpStatusCode.OK, "ok\n"), await serve.GetAsync("/healthz"));
+        held.Release();
+
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")).Status == HttpStatusCode.OK, "/readyz to turn ready");
+        Assert.Contains(StuckSeries, await serve.SamplesAsync());
+        Assert.Equal(0, await serve.StopAsync());
+    }
+
+    [Fact]
+    public async Task Readyz_WithNoReleaseToLookAt_IsReadyAfterTheFirstList_WithoutWaitingForAResync()
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+
+        // The fake clock never moves: no resync comes to make serve look.
+        await using var serve = ServeRun.Start(cli, new FakeTimeProvider(cli.Now), "-n", "no-releases-here");
+
+        await serve.WaitUntilAsync(async () => (await serve.GetAsync("/readyz")) == (HttpStatusCode.OK, "ok\n"), "/readyz to turn ready");
+        Assert.Equal(0, await serve.StopAsync());
+    }
+
+    [Fact]
     public async Task AResyncWithNothingChanged_ReadsNoReleaseSecret()
     {
         await using var alerted = await AlertedServe.StartAsync();

@@ -132,6 +132,40 @@ public sealed class ReleaseLabelIndexTests
     }
 
     [Fact]
+    public void ResourceVersionOf_IsTheLastOneListedOrWatched_AndIsForgottenWithTheSecret()
+    {
+        const string Name = "sh.helm.release.v1.web.v1";
+        var index = new ReleaseLabelIndex();
+        index.Upsert("apps", Name, Labels("web", "1", "deployed"), "10");
+        var listed = index.ResourceVersionOf("apps", Name);
+        index.Upsert("apps", Name, Labels("web", "1", "superseded"), "12");
+        var watched = index.ResourceVersionOf("apps", Name);
+        index.Remove("apps", Name);
+
+        Assert.Equal(("10", "12", (string?)null), (listed, watched, index.ResourceVersionOf("apps", Name)));
+    }
+
+    [Theory]
+    [InlineData("web-copy-of-v3")]
+    [InlineData("sh.helm.release.v1.web.v03")]
+    [InlineData("sh.helm.release.v1.api.v3")]
+    public void ASecretNamedOtherwiseThanHelmNamesIt_IsReadAndFoundByItsOwnName(string name)
+    {
+        var index = new ReleaseLabelIndex();
+        Upsert(index, "web", 2, "deployed");
+        index.Upsert("apps", name, Labels("web", "3", "pending-upgrade"), "7");
+
+        var reads = Reads(index, Web);
+        var version = index.ResourceVersionOf("apps", name);
+        var removed = index.Remove("apps", name);
+
+        Assert.Equal(((string[], PayloadReadReason)?)([name], PayloadReadReason.PendingByLabels), reads);
+        Assert.Equal(("7", Web), (version, Assert.Single(removed)));
+        Assert.Null(index.PayloadsToRead(Web));
+        Assert.Null(index.ResourceVersionOf("apps", "sh.helm.release.v1.web.v3"));
+    }
+
+    [Fact]
     public void From_ReadsHelmsLabels_AndIgnoresSecretsWithoutAReleaseName()
     {
         var labels = new Dictionary<string, string> { ["name"] = "web", ["version"] = "12", ["status"] = "deployed", ["owner"] = "helm" };
