@@ -8,7 +8,7 @@ namespace HelmUnstick.Cli.Tests;
 internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private readonly Lock _gate = new();
-    private readonly List<(DateTimeOffset At, TimeSpan Wait)> _waits = [];
+    private readonly List<(DateTimeOffset At, TimeSpan Wait, WatchedTimer Timer)> _waits = [];
     private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Every wait started so far, in order.</summary>
@@ -25,8 +25,9 @@ internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new WatchedTimer(this, base.CreateTimer(callback, state, dueTime, period));
-        Started(dueTime);
+        // A CancellationTokenSource on this clock passes itself as the state: that timer is a timeout guarding work in progress.
+        var timer = new WatchedTimer(this, base.CreateTimer(callback, state, dueTime, period), isTimeout: state is CancellationTokenSource);
+        Started(timer, dueTime);
         return timer;
     }
 
@@ -74,6 +75,32 @@ internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
         }
     }
 
+    /// <summary>
+    /// Completes, with its due time, once a delay (a period, a poll, a retry's backoff; not a timeout) is pending: the
+    /// earliest one started, not disposed and not yet due. Timeouts never count, since a timeout is pending exactly while
+    /// the work it guards (a request in flight) runs; a pending delay means the code under test is parked on it, and
+    /// advancing to its due time releases exactly that delay.
+    /// </summary>
+    public async Task<DateTimeOffset> NextDelayAsync()
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_gate)
+            {
+                var now = GetUtcNow();
+                if (_waits.Where(w => w.At > now && w.Timer is { IsTimeout: false, Disposed: false } && w.Timer.DueAt == w.At).Select(w => (DateTimeOffset?)w.At).Min() is { } at)
+                {
+                    return at;
+                }
+
+                signal = _started.Task;
+            }
+
+            await signal.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     /// <summary>Runs time forward over every wait shorter than <paramref name="limit"/> until <paramref name="task"/> ends.</summary>
     public async Task<T> SkipWaitsShorterThanAsync<T>(TimeSpan limit, Task<T> task)
     {
@@ -106,17 +133,19 @@ internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
         }
     }
 
-    private void Started(TimeSpan wait)
+    private void Started(WatchedTimer timer, TimeSpan wait)
     {
-        if (wait == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
         TaskCompletionSource started;
         lock (_gate)
         {
-            _waits.Add((GetUtcNow() + wait, wait));
+            if (wait == Timeout.InfiniteTimeSpan)
+            {
+                timer.DueAt = DateTimeOffset.MaxValue;
+                return;
+            }
+
+            timer.DueAt = GetUtcNow() + wait;
+            _waits.Add((timer.DueAt, wait, timer));
             started = _started;
             _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -124,17 +153,32 @@ internal sealed class RetryClock(DateTimeOffset start) : FakeTimeProvider(start)
         started.TrySetResult();
     }
 
-    private sealed class WatchedTimer(RetryClock clock, ITimer inner) : ITimer
+    private sealed class WatchedTimer(RetryClock clock, ITimer inner, bool isTimeout) : ITimer
     {
+        public bool IsTimeout { get; } = isTimeout;
+
+        /// <summary>When it is due as last set; an earlier setting is no longer pending.</summary>
+        public DateTimeOffset DueAt { get; set; }
+
+        public bool Disposed { get; private set; }
+
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             var changed = inner.Change(dueTime, period);
-            clock.Started(dueTime);
+            clock.Started(this, dueTime);
             return changed;
         }
 
-        public void Dispose() => inner.Dispose();
+        public void Dispose()
+        {
+            Disposed = true;
+            inner.Dispose();
+        }
 
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return inner.DisposeAsync();
+        }
     }
 }

@@ -98,18 +98,25 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task ApiDownForAWholeDuration_LosesTheLease()
     {
-        var clock = new FakeTimeProvider(Start);
+        var clock = new RetryClock(Start);
         await using var sandbox = await LeaseSandbox.StartAsync(clock);
         var lease = await sandbox.HeldAsync("runner-1/10/aaaaaa");
         using var down = sandbox.Cli.Server.Faults.Respond("PUT", "/leases/", 503, times: int.MaxValue);
         using var stop = new CancellationTokenSource();
         var renewing = lease.RenewAsync(stop.Token);
 
-        var lostAfter = await AdvanceUntilAsync(clock, lease.Lost);
+        var lostAfter = await StepUntilAsync(clock, lease.Lost);
         await renewing;
 
-        Assert.InRange(lostAfter, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(20));
-        Assert.StartsWith("Lease default/helm-unstick.web could not be renewed for 15s (the API server ", await lease.Lost);
+        // Renewals at 5 s and 10 s fail (a PUT is never retried); the loop wakes at 15 s to find the whole term gone.
+        // Exactly 15 s: the clock moves only to the delay the loop is parked on, never while a renewal is in flight,
+        // so neither a late delay nor a renewal timing out can shift what is measured or why the Lease was lost.
+        Assert.Equal(TimeSpan.FromSeconds(15), lostAfter);
+        var server = sandbox.Cli.Server.BaseAddress.GetLeftPart(UriPartial.Authority);
+        Assert.Equal(
+            $"Lease default/helm-unstick.web could not be renewed for 15s (the API server {server} (context sandbox) answered 503 Service Unavailable"
+            + " while renewing Lease default/helm-unstick.web: the server is currently unable to handle the request)",
+            await lease.Lost);
     }
 
     [Fact]
@@ -123,7 +130,7 @@ public sealed class DeployLeaseTests
         sandbox.Cli.Server.Store.Upsert("coordination.k8s.io/v1", "leases", stored);
         var renewing = lease.RenewAsync(CancellationToken.None);
 
-        var lostAfter = await RenewUntilAsync(clock, lease.Lost);
+        var lostAfter = await StepUntilAsync(clock, lease.Lost);
         await renewing;
 
         Assert.Equal(TimeSpan.FromSeconds(5), lostAfter);
@@ -134,18 +141,22 @@ public sealed class DeployLeaseTests
     [Fact]
     public async Task WaitForRelease_TakesTheLeaseOnceTheHolderLetsGo()
     {
-        var clock = new FakeTimeProvider(Start);
+        var clock = new RetryClock(Start);
         await using var sandbox = await LeaseSandbox.StartAsync(clock);
         var first = await sandbox.HeldAsync("runner-1/10/aaaaaa");
         var waits = new List<string?>();
 
         var second = DeployLease.AcquireAsync(sandbox.Store, Claim("runner-2/20/bbbbbb"), clock, TimeSpan.FromMinutes(10), new Progress(waits), CancellationToken.None);
-        await AdvanceUntilAsync(clock, Task.Run(async () => { while (waits.Count < 3) { await Task.Yield(); } }));
+        // Polls at 0, 2 and 4 s find the holder; the release comes while the third poll's wait is pending.
+        clock.Advance(await clock.NextDelayAsync() - clock.GetUtcNow());
+        clock.Advance(await clock.NextDelayAsync() - clock.GetUtcNow());
+        await clock.NextDelayAsync();
         await first.ReleaseAsync(new LeaseEnd(clock.GetUtcNow(), 0, null, "deployed"), CancellationToken.None);
-        await AdvanceUntilAsync(clock, second);
+        var waited = await StepUntilAsync(clock, second);
 
         Assert.NotNull((await second).Held);
-        Assert.All(waits, holder => Assert.Equal("runner-1/10/aaaaaa", holder));
+        Assert.Equal(TimeSpan.FromSeconds(2), waited);
+        Assert.Equal(["runner-1/10/aaaaaa", "runner-1/10/aaaaaa", "runner-1/10/aaaaaa"], waits);
     }
 
     private static LeaseClaim Claim(string holder) => new("web", "default", holder, TimeSpan.FromSeconds(15), "upgrade ./chart", Job);
@@ -165,16 +176,16 @@ public sealed class DeployLeaseTests
     }
 
     /// <summary>
-    /// Runs the renewal loop one renewal at a time until <paramref name="task"/> completes: waits until the loop is
-    /// parked on its timer (or <paramref name="task"/> completed), then moves the clock exactly to that timer's due time.
-    /// Returns how far the clock moved, which is then a whole number of renewal periods.
+    /// Runs the code one wait at a time until <paramref name="task"/> completes: waits until it is parked on a delay (a
+    /// renewal period, a poll, a retry's backoff) or <paramref name="task"/> completed, then moves the clock exactly to
+    /// that delay's due time. Returns how far the clock moved, which is then a sum of the delays the code chose.
     /// </summary>
-    private static async Task<TimeSpan> RenewUntilAsync(RetryClock clock, Task task)
+    private static async Task<TimeSpan> StepUntilAsync(RetryClock clock, Task task)
     {
         var start = clock.GetUtcNow();
-        for (var renewal = 0; renewal < 60; renewal++)
+        for (var step = 0; step < 60; step++)
         {
-            var parked = clock.PendingAsync(RenewalPeriod);
+            var parked = clock.NextDelayAsync();
             await Task.WhenAny(task, parked);
             if (task.IsCompleted)
             {
@@ -184,25 +195,8 @@ public sealed class DeployLeaseTests
             clock.Advance(await parked - clock.GetUtcNow());
         }
 
-        Assert.Fail("did not complete within 60 renewals");
+        Assert.Fail("did not complete within 60 waits");
         return TimeSpan.Zero;
-    }
-
-    /// <summary>Moves the clock half a second at a time, letting the renewals run in between, until <paramref name="task"/> completes.</summary>
-    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider clock, Task task)
-    {
-        var start = clock.GetUtcNow();
-        for (var i = 0; i < 600 && !task.IsCompleted; i++)
-        {
-            await Task.Delay(5);
-            if (!task.IsCompleted)
-            {
-                clock.Advance(TimeSpan.FromMilliseconds(500));
-            }
-        }
-
-        Assert.True(task.IsCompleted, "did not complete within 5 minutes of the test's clock");
-        return clock.GetUtcNow() - start;
     }
 
     /// <summary>An empty sandbox, a session to it on the test's clock, and the Lease store over that session.</summary>
