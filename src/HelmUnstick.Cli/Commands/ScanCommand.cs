@@ -74,7 +74,7 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
         var request = new ScanRequest(ns, liveness, scope.VerifyPayloads);
         if (result.GetValue(_watch) is { } interval)
         {
-            return await WatchAsync(async c => new ScanPassRead(await service.ScanAsync(request, progress: null, c), []), interval, json, multipleContexts: false, ct);
+            return await WatchAsync(async c => new ScanPassRead(await service.ScanAsync(request, progress: null, c), [], []), interval, json, multipleContexts: false, ct);
         }
 
         var scan = await ProgressReporter.For(env).RunAsync(
@@ -157,7 +157,8 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
                 var pass = await ScanEachAsync(target, contexts, scope, progress: null, c);
                 return new ScanPassRead(
                     ScanResult.Merge(pass.Select(p => p.Result).OfType<ScanResult>()),
-                    pass.Where(p => p.Failure is not null).Select(p => $"context {p.Context}: {p.Failure}").ToList());
+                    pass.Where(p => p.Failure is not null).Select(p => $"context {p.Context}: {p.Failure}").ToList(),
+                    pass.Where(p => p.Failure is not null).Select(p => p.Context).ToList());
             }, interval, json, multipleContexts: true, ct);
         }
 

@@ -23,8 +23,11 @@ internal enum ScanChange
 /// <summary>One change a watch saw: what changed (stuck, stale, unstuck), when, and the release.</summary>
 internal sealed record ScanEvent(ScanChange Event, DateTimeOffset Time, StuckReleaseFinding Release);
 
-/// <summary>What one pass of a watch read: the scan of the clusters that answered, and a line for each that did not.</summary>
-internal sealed record ScanPassRead(ScanResult Scan, IReadOnlyList<string> Failures);
+/// <summary>
+/// What one pass of a watch read: the scan of the clusters that answered, a line for each that did not, and the
+/// contexts of those (what was known of them stands until they answer again).
+/// </summary>
+internal sealed record ScanPassRead(ScanResult Scan, IReadOnlyList<string> Failures, IReadOnlyCollection<string> UnreadContexts);
 
 /// <summary>One pass of a watch: why (part of) it failed, then what changed since the pass before.</summary>
 internal sealed record ScanPass(IReadOnlyList<string> Failures, IReadOnlyList<ScanEvent> Changes);
@@ -49,6 +52,13 @@ internal sealed class ScanWatch(Func<CancellationToken, Task<ScanPassRead>> scan
             else
             {
                 var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
+
+                // A cluster that could not be read this pass has told nothing: its releases are not "unstuck".
+                foreach (var (key, finding) in known.Where(k => read.UnreadContexts.Contains(k.Value.Context)))
+                {
+                    current.TryAdd(key, finding);
+                }
+
                 yield return new ScanPass(read.Failures, Changes(known, current, clock.GetUtcNow()));
                 known = current;
             }
@@ -80,16 +90,16 @@ internal sealed class ScanWatch(Func<CancellationToken, Task<ScanPassRead>> scan
     }
 
     /// <summary>One pass: its scan (null when it failed) and its failures; null once the watch is cancelled.</summary>
-    private async Task<(ScanResult? Scan, IReadOnlyList<string> Failures)?> ReadAsync(CancellationToken ct)
+    private async Task<(ScanResult? Scan, IReadOnlyList<string> Failures, IReadOnlyCollection<string> UnreadContexts)?> ReadAsync(CancellationToken ct)
     {
         try
         {
             var read = await scanOnce(ct);
-            return (read.Scan, read.Failures);
+            return (read.Scan, read.Failures, read.UnreadContexts);
         }
         catch (EngineException e)
         {
-            return (null, [e.Message]);
+            return (null, [e.Message], []);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -64,11 +64,49 @@ public sealed class ScanWatchTests
         Assert.Equal(5, scans);
     }
 
+    [Fact]
+    public async Task Watch_OverSeveralContexts_KeepsWhatItKnewOfAClusterThatFailedAPass_UntilItAnswersAgain()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var passes = new Queue<ScanPassRead>(
+        [
+            Found(Web(stale: false), Api(revision: 4) with { Context = "dr" }),
+            Found(Web(stale: false)) with { Failures = ["context dr: cannot reach the API server"], UnreadContexts = ["dr"] },
+            Found(Web(stale: false)),
+        ]);
+        var watch = new ScanWatch(_ => Task.FromResult(passes.Dequeue()), Interval, clock);
+        using var stop = new CancellationTokenSource();
+        var seen = new List<string>();
+
+        await using (var watching = watch.WatchAsync(stop.Token).GetAsyncEnumerator())
+        {
+            Assert.True(await watching.MoveNextAsync());
+            seen.AddRange(Lines(watching.Current, clock));
+            while (passes.Count > 0)
+            {
+                var next = watching.MoveNextAsync().AsTask();
+                clock.Advance(Interval);
+                Assert.True(await next);
+                seen.AddRange(Lines(watching.Current, clock));
+            }
+
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(
+        [
+            "09:00:00 stuck team-a/web revision 7",
+            "09:00:00 stuck team-a/api revision 4",
+            "09:00:30 failed: context dr: cannot reach the API server",
+            "09:01:00 unstuck team-a/api revision 4",
+        ], seen);
+    }
+
     private static IEnumerable<string> Lines(ScanPass pass, TimeProvider clock) =>
         pass.Failures.Select(f => $"{clock.GetUtcNow():HH:mm:ss} failed: {f}")
             .Concat(pass.Changes.Select(c => $"{c.Time:HH:mm:ss} {c.Event.ToString().ToLowerInvariant()} {c.Release.Namespace}/{c.Release.Release} revision {c.Release.Revision}"));
 
-    private static ScanPassRead Found(params StuckReleaseFinding[] findings) => new(new ScanResult([.. findings], [], [], findings.Length, findings.Length), []);
+    private static ScanPassRead Found(params StuckReleaseFinding[] findings) => new(new ScanResult([.. findings], [], [], findings.Length, findings.Length), [], []);
 
     private static StuckReleaseFinding Web(bool stale) => Finding("web", 7, stale);
 
