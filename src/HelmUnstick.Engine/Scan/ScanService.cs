@@ -19,10 +19,11 @@ internal sealed record ScanRequest(string? Namespace, LivenessOptions Liveness, 
 internal sealed class ScanService(ClusterSession session, StorageDriver driver, TimeProvider clock)
 {
     /// <summary>
-    /// Metadata-only items are small (about 1 KB with managedFields): a page this large keeps a fleet of thousands of
-    /// releases to one round trip, while 30,000 Secrets still stay well under the memory target.
+    /// Metadata-only items are small (about 300 bytes): a page this large keeps a fleet of a few thousand release
+    /// objects to two round trips, the second overlapping the candidates' object reads, while a page's items stay few
+    /// enough for 30,000 Secrets to be listed within the memory target.
     /// </summary>
-    private const int PageSize = 5000;
+    private const int PageSize = 2000;
 
     /// <summary>At most this many pending-labelled payloads are listed beside the metadata list; any others are read by GET.</summary>
     private const int PendingPayloadsListed = 200;

@@ -31,7 +31,7 @@ public sealed class RequestCountTests
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(["app", "app", "app", "demo"], JsonNode.Parse(run.Out)!.AsArray().Select(f => (string?)f!["release"]));
 
-        // 1,208 release Secrets: one metadata-only page (of up to 5,000), and beside it one list of the pending-labelled
+        // 1,208 release Secrets: one metadata-only page (of up to 2,000), and beside it one list of the pending-labelled
         // Secrets with their payloads, so no release Secret is read by GET. k = 4 stuck (team-a/demo's ConfigMap and
         // Deployment by GET: 2 each is "a few"), j = 3 kinds of 20 objects: a list per kind, metadata only for
         // ConfigMaps; discovery once for the custom resource's group, none for v1 and apps/v1; the scope's run-Leases
@@ -55,7 +55,7 @@ public sealed class RequestCountTests
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal).ToList(), log.ByMethodAndPath().ToList());
         Assert.True(log.Count() <= 1 + (4 * (1 + 3)) + 1 + 1 + 1);
         Assert.Equal(
-            "metadata only: labelSelector=owner=helm&limit=5000\n" +
+            "metadata only: labelSelector=owner=helm&limit=2000\n" +
             "payloads: labelSelector=owner=helm,status in (pending-install,pending-upgrade,pending-rollback)&limit=200&watch=false",
             string.Join("\n", log.Requests.Where(r => r.Path == "/api/v1/secrets")
                 .Select(r => $"{(r.MetadataOnly ? "metadata only" : "payloads")}: {Uri.UnescapeDataString(r.Query.TrimStart('?').Replace('+', ' '))}")
@@ -85,7 +85,7 @@ public sealed class RequestCountTests
     {
         var options = new SandboxOptions { Scenario = Scenario.Load(Fixtures.StuckUpgradeStore), Latency = OverlapLatency };
         await using var cli = await CliHarness.StartAsync(options);
-        AddSettledReleases(cli, "bulk", 2600);
+        AddSettledReleases(cli, "bulk", 1000);
         AddStuckRelease(cli, "stuck-1", "app", [("v1", "ConfigMap", 10), ("apps/v1", "Deployment", 2)]);
         cli.Server.Requests.Clear();
 
@@ -96,7 +96,7 @@ public sealed class RequestCountTests
         var log = cli.Server.Requests;
         Assert.Equal(2, log.Requests.Count(r => r.Path == "/api/v1/secrets" && r.MetadataOnly));
 
-        // 5,200-odd release Secrets are two metadata pages; the pending payloads come with the first, and their objects
+        // 2,000-odd release Secrets are two metadata pages; the pending payloads come with the first, and their objects
         // are read beside the second page, not after it.
         Assert.Equal(2, log.SequentialRoundTrips());
     }
