@@ -4,7 +4,6 @@ using HelmUnstick.Core.Releases;
 using HelmUnstick.Engine.Kube;
 using HelmUnstick.Engine.Storage;
 using HelmUnstick.Engine.Wording;
-using k8s.Models;
 
 namespace HelmUnstick.Engine.Scan;
 
@@ -37,7 +36,8 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
         var (ns, options, verifyPayloads) = request;
         var now = clock.GetUtcNow();
 
-        // The labels decide which payloads are worth reading: one metadata-only list, then one GET per candidate.
+        // The labels decide which payloads are worth reading: one metadata-only list; a candidate's payload comes with
+        // the list of pending-labelled objects beside it, or else by one GET.
         var triage = new LabelTriage();
         var seen = 0;
 
@@ -77,8 +77,8 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
         // A pending payload listed beside the metadata is used when it is the version the metadata list saw; one that
         // has changed since (or was not listed) is read again by GET.
         var prefetched = (await pendingListed)
-            .Where(p => pendingVersions.TryGetValue((p.Metadata.NamespaceProperty, p.Metadata.Name), out var version) && version == p.Metadata.ResourceVersion)
-            .ToDictionary(p => (p.Metadata.NamespaceProperty, p.Metadata.Name), p => p.ToStoredRevision(driver));
+            .Where(r => pendingVersions.TryGetValue((r.Namespace, r.ObjectName), out var version) && version == r.ResourceVersion)
+            .ToDictionary(r => (r.Namespace, r.ObjectName));
         var findings = new List<StuckReleaseFinding>();
         var unreadable = new List<string>();
         var disagreements = new List<string>();
@@ -152,14 +152,14 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
     /// list's. A verdict is used only for the revision (same resourceVersion) the metadata list makes the candidate.
     /// </summary>
     private async Task<IReadOnlyDictionary<(string Namespace, string ObjectName), EarlyVerdict>> EarlyVerdictsAsync(
-        Task<IReadOnlyList<V1Secret>> pendingListed,
+        Task<IReadOnlyList<StoredRevision>> pendingListed,
         Task<IReadOnlyDictionary<(string Namespace, string Release), ReleaseLease>> leases,
         LivenessEvidenceReader liveness,
         DateTimeOffset now,
         LivenessOptions options,
         CancellationToken ct)
     {
-        var pending = (await pendingListed).Select(p => p.ToStoredRevision(driver)).Where(r => r.Status.IsPending()).ToList();
+        var pending = (await pendingListed).Where(r => r.Status.IsPending()).ToList();
         var leaseOf = await leases;
         var bounded = new SemaphoreSlim(ParallelReads);
         return pending.ToDictionary(
@@ -182,14 +182,15 @@ internal sealed class ScanService(ClusterSession session, StorageDriver driver, 
     }
 
     /// <summary>
-    /// The pending-labelled payloads, or none when they cannot be listed: they only spare GETs, and any error the
-    /// cluster gives is met again, and reported, by those GETs or the metadata list.
+    /// The pending-labelled revisions, decoded once for both their uses (the payloads and the early verdicts), or none
+    /// when they cannot be listed: they only spare GETs, and any error the cluster gives is met again, and reported, by
+    /// those GETs or the metadata list.
     /// </summary>
-    private async Task<IReadOnlyList<V1Secret>> ListPendingOrNoneAsync(string? ns, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredRevision>> ListPendingOrNoneAsync(string? ns, CancellationToken ct)
     {
         try
         {
-            return await _store.ListPendingAsync(ns, PendingPayloadsListed, ct);
+            return [.. (await _store.ListPendingAsync(ns, PendingPayloadsListed, ct)).Select(p => p.ToStoredRevision(driver))];
         }
         catch (Exception e) when (!KubeErrors.IsUserCancellation(e, ct))
         {
