@@ -30,26 +30,8 @@ public sealed class ScanWatchTests
             scans++;
             return Task.FromResult(passes.Dequeue()());
         }, Interval, clock);
-        using var stop = new CancellationTokenSource();
-        var seen = new List<string>();
 
-        await using (var watching = watch.WatchAsync(stop.Token).GetAsyncEnumerator())
-        {
-            Assert.True(await watching.MoveNextAsync());
-            seen.AddRange(Lines(watching.Current, clock));
-            while (passes.Count > 0)
-            {
-                var next = watching.MoveNextAsync().AsTask();
-                Assert.False(next.IsCompleted, "the next pass waits for the interval");
-                clock.Advance(Interval);
-                Assert.True(await next);
-                seen.AddRange(Lines(watching.Current, clock));
-            }
-
-            var last = watching.MoveNextAsync().AsTask();
-            await stop.CancelAsync();
-            Assert.False(await last);
-        }
+        var seen = await WatchUntilCancelledAsync(watch, clock, () => passes.Count);
 
         Assert.Equal(
         [
@@ -75,23 +57,8 @@ public sealed class ScanWatchTests
             Found(Web(stale: false)),
         ]);
         var watch = new ScanWatch(_ => Task.FromResult(passes.Dequeue()), Interval, clock);
-        using var stop = new CancellationTokenSource();
-        var seen = new List<string>();
 
-        await using (var watching = watch.WatchAsync(stop.Token).GetAsyncEnumerator())
-        {
-            Assert.True(await watching.MoveNextAsync());
-            seen.AddRange(Lines(watching.Current, clock));
-            while (passes.Count > 0)
-            {
-                var next = watching.MoveNextAsync().AsTask();
-                clock.Advance(Interval);
-                Assert.True(await next);
-                seen.AddRange(Lines(watching.Current, clock));
-            }
-
-            await stop.CancelAsync();
-        }
+        var seen = await WatchUntilCancelledAsync(watch, clock, () => passes.Count);
 
         Assert.Equal(
         [
@@ -100,6 +67,32 @@ public sealed class ScanWatchTests
             "09:00:30 failed: context dr: cannot reach the API server",
             "09:01:00 unstuck team-a/api revision 4",
         ], seen);
+    }
+
+    /// <summary>
+    /// Takes the first pass, then one more each time the clock moves by the interval (never before) while
+    /// <paramref name="passesLeft"/> says passes are left; then cancels, which ends the watch. Returns what it told.
+    /// </summary>
+    private static async Task<List<string>> WatchUntilCancelledAsync(ScanWatch watch, FakeTimeProvider clock, Func<int> passesLeft)
+    {
+        using var stop = new CancellationTokenSource();
+        var seen = new List<string>();
+        await using var watching = watch.WatchAsync(stop.Token).GetAsyncEnumerator();
+        Assert.True(await watching.MoveNextAsync());
+        seen.AddRange(Lines(watching.Current, clock));
+        while (passesLeft() > 0)
+        {
+            var next = watching.MoveNextAsync().AsTask();
+            Assert.False(next.IsCompleted, "the next pass waits for the interval");
+            clock.Advance(Interval);
+            Assert.True(await next);
+            seen.AddRange(Lines(watching.Current, clock));
+        }
+
+        var last = watching.MoveNextAsync().AsTask();
+        await stop.CancelAsync();
+        Assert.False(await last);
+        return seen;
     }
 
     private static IEnumerable<string> Lines(ScanPass pass, TimeProvider clock) =>
