@@ -51,8 +51,6 @@ public readonly record struct ReleaseKey(string Namespace, string Release)
 /// </remarks>
 public sealed class ReleaseLabelIndex
 {
-    private const string HelmNamePrefix = "sh.helm.release.v1.";
-
     private Dictionary<ReleaseKey, ReleaseObjects> _byRelease = new();
 
     // The Secrets whose names are not Helm's name for their release and version; every other one is found by its name.
@@ -77,7 +75,7 @@ public sealed class ReleaseLabelIndex
         ListedRevision listed;
         if (read is not null && read.TryGetStatus(out var status))
         {
-            var helmsName = objectName == HelmName(key.Release, read.Version);
+            var helmsName = objectName == StoredRevision.ObjectNameFor(key.Release, read.Version);
             listed = new ListedRevision(helmsName ? null : objectName, read.Version, status, resourceVersion);
         }
         else
@@ -178,20 +176,18 @@ public sealed class ReleaseLabelIndex
 
         // Helm's name: sh.helm.release.v1.RELEASE.vVERSION (a release name may hold dots, a version does not).
         var v = objectName.LastIndexOf(".v", StringComparison.Ordinal);
-        if (!objectName.StartsWith(HelmNamePrefix, StringComparison.Ordinal) || v <= HelmNamePrefix.Length
+        if (!objectName.StartsWith(StoredRevision.ObjectNamePrefix, StringComparison.Ordinal) || v <= StoredRevision.ObjectNamePrefix.Length
             || !int.TryParse(objectName.AsSpan(v + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            || !_byRelease.TryGetValue(new ReleaseKey(ns, objectName[HelmNamePrefix.Length..v]), out var release))
+            || !_byRelease.TryGetValue(new ReleaseKey(ns, objectName[StoredRevision.ObjectNamePrefix.Length..v]), out var release))
         {
             return null;
         }
 
         var at = release.Revisions.FindIndex(r => r.Name is null && r.Version == version);
-        return at >= 0 && objectName == HelmName(release.Key.Release, version) ? (release, at) : null;
+        return at >= 0 && objectName == StoredRevision.ObjectNameFor(release.Key.Release, version) ? (release, at) : null;
     }
 
-    private static string HelmName(string release, int version) => string.Create(CultureInfo.InvariantCulture, $"{HelmNamePrefix}{release}.v{version}");
-
-    private static string NameOf(ReleaseKey key, ListedRevision listed) => listed.Name ?? HelmName(key.Release, listed.Version);
+    private static string NameOf(ReleaseKey key, ListedRevision listed) => listed.Name ?? StoredRevision.ObjectNameFor(key.Release, listed.Version);
 
     /// <summary>One release's Secrets; its key is the one copy of its namespace and name that they all share.</summary>
     private sealed class ReleaseObjects(ReleaseKey key)
