@@ -331,7 +331,6 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
         }
 
         var representation = Negotiate(context, list: true, protobufKind: ProtobufKinds.Contains(request.Type.Kind));
-        var list = new JsonObject();
         if (representation.Form == Form.Table)
         {
             await KubeJson.WriteAsync(
@@ -344,25 +343,31 @@ internal sealed class KubeApiHandler(ClusterStore store, CancellationToken stopp
 
         if (representation is { Form: Form.PartialMetadata } partial)
         {
-            list["kind"] = "PartialObjectMetadataList";
-            list["apiVersion"] = $"{PartialMetadataGroup}/{partial.Version}";
-            list["metadata"] = metadata;
-            list["items"] = new JsonArray(items.Select(item => (JsonNode)PartialMetadata(item, partial.Version)).ToArray());
-            await KubeJson.WriteAsync(context, 200, list, partial.ContentType);
+            await KubeJson.WriteListAsync(
+                context, "PartialObjectMetadataList", $"{PartialMetadataGroup}/{partial.Version}", metadata, items, "PartialObjectMetadata", partial.ContentType);
             return;
         }
 
-        list["kind"] = $"{request.Type.Kind}List";
-        list["apiVersion"] = request.Type.GroupVersion;
-        list["metadata"] = metadata;
-        list["items"] = new JsonArray(items.Select(stored =>
+        if (representation.Form != Form.Protobuf)
         {
-            // Items of a typed list carry no kind or apiVersion, as the apiserver serves them.
-            var item = (JsonObject)stored.DeepClone();
-            item.Remove("kind");
-            item.Remove("apiVersion");
-            return (JsonNode)item;
-        }).ToArray());
+            await KubeJson.WriteListAsync(context, $"{request.Type.Kind}List", request.Type.GroupVersion, metadata, items, itemKind: null);
+            return;
+        }
+
+        var list = new JsonObject
+        {
+            ["kind"] = $"{request.Type.Kind}List",
+            ["apiVersion"] = request.Type.GroupVersion,
+            ["metadata"] = metadata,
+            ["items"] = new JsonArray(items.Select(stored =>
+            {
+                // Items of a typed list carry no kind or apiVersion, as the apiserver serves them.
+                var item = (JsonObject)stored.DeepClone();
+                item.Remove("kind");
+                item.Remove("apiVersion");
+                return (JsonNode)item;
+            }).ToArray()),
+        };
         await WriteAsync(context, 200, list, representation);
     }
 

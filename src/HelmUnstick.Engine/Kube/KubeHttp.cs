@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
 using k8s.Autorest;
 
 namespace HelmUnstick.Engine.Kube;
@@ -17,15 +15,8 @@ internal static class KubeHttp
         return JsonNode.Parse(await response.Content.ReadAsStringAsync(ct)) ?? new JsonObject();
     }
 
-    /// <summary>Deserializes the answer straight from the response stream, without building a document first.</summary>
-    public static async Task<T?> GetAsync<T>(ClusterSession session, string relative, string accept, JsonTypeInfo<T> type, CancellationToken ct)
-    {
-        using var response = await GetAsync(session, relative, accept, ct);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        return await JsonSerializer.DeserializeAsync(body, type, ct);
-    }
-
-    private static async Task<HttpResponseMessage> GetAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
+    /// <summary>The answer once its headers are in (its body still to be read); a failure as <see cref="HttpOperationException"/>.</summary>
+    public static async Task<HttpResponseMessage> GetAsync(ClusterSession session, string relative, string accept, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(session.Client.BaseUri, relative));
         request.Headers.TryAddWithoutValidation("Accept", accept);

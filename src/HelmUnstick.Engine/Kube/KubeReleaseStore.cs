@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -43,24 +45,169 @@ internal sealed class KubeReleaseStore(ClusterSession session, StorageDriver dri
         }
     }
 
-    /// <summary>The same list page by page, each with the resourceVersion it was read at (where a watch starts).</summary>
+    /// <summary>
+    /// The same list page by page, each with the resourceVersion it was read at (where a watch starts). The next
+    /// page is asked for as soon as this one's continue token is read, which the apiserver writes before the items:
+    /// the server builds the next page while this one is decoded, instead of the two waiting for each other.
+    /// </summary>
     public async IAsyncEnumerable<ListedPage> ListMetadataPagesAsync(
         string? ns, string labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
     {
-        string? continueToken = null;
-        do
+        var next = OpenPageAsync(continueToken: null);
+        try
         {
-            var query = $"labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
-                        (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}");
-            var page = await KubeHttp.GetAsync(session, $"{CollectionPath(ns)}?{query}", MetadataOnlyAccept, MetadataListJsonContext.Default.MetadataListPage, ct);
-            var items = (page?.Items ?? [])
-                .Where(item => item.Metadata?.Name is not null)
-                .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? [], item.Metadata.ResourceVersion))
-                .ToList();
-            yield return new ListedPage(items, page?.Metadata?.ResourceVersion ?? "");
-            continueToken = page?.Metadata?.Continue is { Length: > 0 } token ? token : null;
+            while (next is not null)
+            {
+                using var response = await next;
+                next = null;
+                var body = PipeReader.Create(await response.Content.ReadAsStreamAsync(ct));
+                var early = await ContinueTokenAtStartAsync(body, ct);
+                if (early is not null)
+                {
+                    next = OpenPageAsync(early);
+                }
+
+                var page = await JsonSerializer.DeserializeAsync(body, MetadataListJsonContext.Default.MetadataListPage, ct);
+                await body.CompleteAsync();
+                var items = (page?.Items ?? [])
+                    .Where(item => item.Metadata?.Name is not null)
+                    .Select(item => new ListedObject(item.Metadata!.Namespace ?? "", item.Metadata.Name!, item.Metadata.Labels ?? [], item.Metadata.ResourceVersion))
+                    .ToList();
+                yield return new ListedPage(items, page?.Metadata?.ResourceVersion ?? "");
+                if (early is null && page?.Metadata?.Continue is { Length: > 0 } late)
+                {
+                    next = OpenPageAsync(late);
+                }
+            }
         }
-        while (continueToken is not null);
+        finally
+        {
+            // A caller that stops early, or fails, leaves a page under way: it is of no interest any more.
+            _ = next?.ContinueWith(
+                static opened =>
+                {
+                    if (opened.IsCompletedSuccessfully)
+                    {
+                        opened.Result.Dispose();
+                    }
+
+                    return opened.Exception;
+                },
+                TaskScheduler.Default);
+        }
+
+        Task<HttpResponseMessage> OpenPageAsync(string? continueToken) => KubeHttp.GetAsync(
+            session,
+            $"{CollectionPath(ns)}?labelSelector={Uri.EscapeDataString(labelSelector)}&limit={pageSize}" +
+            (continueToken is null ? "" : $"&continue={Uri.EscapeDataString(continueToken)}"),
+            MetadataOnlyAccept,
+            ct);
+    }
+
+    /// <summary>
+    /// Reads the start of a list's body, leaving all of it to be decoded, until its continue token is known: the
+    /// token when the list's metadata holds one before the items (as the apiserver writes them); null when it has
+    /// none, or the items come first (then the whole page tells).
+    /// </summary>
+    private static async Task<string?> ContinueTokenAtStartAsync(PipeReader body, CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await body.ReadAsync(ct);
+            var (decided, token) = ContinueTokenAtStart(read.Buffer, read.IsCompleted);
+            if (decided)
+            {
+                body.AdvanceTo(read.Buffer.Start);
+                return token;
+            }
+
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// What the start of a list's body tells of its continue token; not decided while more of it is needed. A body
+    /// that is not JSON decides "no token": decoding the whole page then reports it as before.
+    /// </summary>
+    internal static (bool Decided, string? Token) ContinueTokenAtStart(ReadOnlySequence<byte> start, bool isWhole)
+    {
+        try
+        {
+            return ReadContinueTokenAtStart(start, isWhole);
+        }
+        catch (JsonException)
+        {
+            return (true, null);
+        }
+    }
+
+    private static (bool Decided, string? Token) ReadContinueTokenAtStart(ReadOnlySequence<byte> start, bool isWhole)
+    {
+        var reader = new Utf8JsonReader(start, isFinalBlock: isWhole, state: default);
+        if (!reader.Read())
+        {
+            return (isWhole, null);
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return (true, null);
+        }
+
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.ValueTextEquals("items"u8))
+            {
+                return (true, null);
+            }
+
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
+            if (!reader.Read())
+            {
+                break;
+            }
+
+            if (isMetadata && reader.TokenType == JsonTokenType.StartObject)
+            {
+                return ContinueTokenInMetadata(ref reader, isWhole);
+            }
+
+            if (!reader.TrySkip())
+            {
+                break;
+            }
+        }
+
+        return (isWhole, null);
+    }
+
+    private static (bool Decided, string? Token) ContinueTokenInMetadata(ref Utf8JsonReader reader, bool isWhole)
+    {
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return (true, null);
+            }
+
+            var isContinue = reader.ValueTextEquals("continue"u8);
+            if (!reader.Read())
+            {
+                break;
+            }
+
+            if (isContinue)
+            {
+                return (true, reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } token ? token : null);
+            }
+
+            if (!reader.TrySkip())
+            {
+                break;
+            }
+        }
+
+        return (isWhole, null);
     }
 
     /// <summary>
