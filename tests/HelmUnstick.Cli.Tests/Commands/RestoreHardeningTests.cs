@@ -126,6 +126,9 @@ public sealed class RestoreHardeningTests
         var metadata = doc["metadata"]!.AsObject();
         switch (edit)
         {
+            case BackupEdit.MovedToKubeSystem:
+                metadata["namespace"] = "kube-system";
+                break;
             case BackupEdit.RegistryCreds:
                 // The attack as it was reproduced: another Secret, elsewhere, keeping a valid data.release.
                 metadata["namespace"] = "kube-system";
@@ -149,9 +152,6 @@ public sealed class RestoreHardeningTests
             case BackupEdit.RenamedInNameAndLabel:
                 metadata["name"] = "sh.helm.release.v1.other.v4";
                 metadata["labels"]!["name"] = "other";
-                break;
-            default: // BackupEdit.MovedToKubeSystem
-                metadata["namespace"] = "kube-system";
                 break;
         }
     }
