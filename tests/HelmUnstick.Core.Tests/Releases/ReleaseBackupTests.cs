@@ -43,11 +43,11 @@ public sealed class ReleaseBackupTests
     }
 
     [Theory]
-    [InlineData("[{\"kind\":\"Secret\"}]", "", "it holds a JSON array, not a Secret or ConfigMap object")]
+    [InlineData("""[{"kind":"Secret"}]""", "", "it holds a JSON array, not a Secret or ConfigMap object")]
     [InlineData("\"Secret\"", "", "it holds a JSON string, not a Secret or ConfigMap object")]
-    [InlineData("{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":[]}", "metadata", "it has no metadata object")]
-    [InlineData("{\"apiVersion\":\"v1\"}", "kind", "it has no kind")]
-    [InlineData("{\"kind\":7}", "kind", "kind is not a string")]
+    [InlineData("""{"kind":"Secret","apiVersion":"v1","metadata":[]}""", "metadata", "it has no metadata object")]
+    [InlineData("""{"apiVersion":"v1"}""", "kind", "it has no kind")]
+    [InlineData("""{"kind":7}""", "kind", "kind is not a string")]
     public void DocumentOfTheWrongShape_IsNotABackup(string json, string field, string message)
     {
         var refused = Assert.Throws<BackupRejectedException>(() => ReleaseBackup.Parse(Encoding.UTF8.GetBytes(json)));
@@ -64,46 +64,59 @@ public sealed class ReleaseBackupTests
         Assert.StartsWith("it is not JSON", refused.Message);
     }
 
+    /// <summary>The hand edits of a backup that <see cref="HandEditedBackup_IsRefused_NamingTheField"/> makes.</summary>
+    public enum HandEdit
+    {
+        RegistryCreds,
+        DockerConfigJson,
+        ServiceAccountToken,
+        Opaque,
+        RenamedInTheNameOnly,
+        MovedToKubeSystem,
+        ExtraDataKey,
+        StringData,
+    }
+
     /// <summary>The attacks the restore command was open to, each refused with the field that gives it away.</summary>
     [Theory]
-    [InlineData("registry-creds", "metadata.name")]
-    [InlineData("dockerconfigjson", "type")]
-    [InlineData("service-account-token", "type")]
-    [InlineData("opaque", "type")]
-    [InlineData("renamed-in-the-name-only", "data.release.name")]
-    [InlineData("moved-to-kube-system", "data.release.namespace")]
-    [InlineData("extra-data-key", "data..dockerconfigjson")]
-    [InlineData("string-data", "stringData")]
-    public void HandEditedBackup_IsRefused_NamingTheField(string edit, string field)
+    [InlineData(HandEdit.RegistryCreds, "metadata.name")]
+    [InlineData(HandEdit.DockerConfigJson, "type")]
+    [InlineData(HandEdit.ServiceAccountToken, "type")]
+    [InlineData(HandEdit.Opaque, "type")]
+    [InlineData(HandEdit.RenamedInTheNameOnly, "data.release.name")]
+    [InlineData(HandEdit.MovedToKubeSystem, "data.release.namespace")]
+    [InlineData(HandEdit.ExtraDataKey, "data..dockerconfigjson")]
+    [InlineData(HandEdit.StringData, "stringData")]
+    public void HandEditedBackup_IsRefused_NamingTheField(HandEdit edit, string field)
     {
         var doc = RealBackup();
         switch (edit)
         {
-            case "registry-creds":
+            case HandEdit.RegistryCreds:
                 doc["metadata"]!["name"] = "registry-creds";
                 doc["metadata"]!["namespace"] = "kube-system";
                 break;
-            case "dockerconfigjson":
+            case HandEdit.DockerConfigJson:
                 doc["type"] = "kubernetes.io/dockerconfigjson";
                 break;
-            case "service-account-token":
+            case HandEdit.ServiceAccountToken:
                 doc["type"] = "kubernetes.io/service-account-token";
                 doc["metadata"]!["annotations"]!["kubernetes.io/service-account.name"] = "default";
                 break;
-            case "opaque":
+            case HandEdit.Opaque:
                 doc["type"] = "Opaque";
                 break;
-            case "renamed-in-the-name-only":
+            case HandEdit.RenamedInTheNameOnly:
                 doc["metadata"]!["name"] = "sh.helm.release.v1.other.v4";
                 doc["metadata"]!["labels"]!["name"] = "other";
                 break;
-            case "moved-to-kube-system":
+            case HandEdit.MovedToKubeSystem:
                 doc["metadata"]!["namespace"] = "kube-system";
                 break;
-            case "extra-data-key":
+            case HandEdit.ExtraDataKey:
                 doc["data"]![".dockerconfigjson"] = Convert.ToBase64String("{}"u8);
                 break;
-            default:
+            case HandEdit.StringData:
                 doc["stringData"] = new JsonObject { ["token"] = "x" };
                 break;
         }
