@@ -9,19 +9,14 @@ public sealed class CiStubTests
     private const string Project = "gitlab-com%2Fgl-infra%2Fk8s-workloads%2Fgitlab-com";
     private const string Repository = GitHubStubState.DemoRepository;
 
-    private static async Task<(RunningSandbox Sandbox, GitLabStubState GitLab, GitHubStubState GitHub)> StartAsync(
-        GitLabStubState gitLab, GitHubStubState gitHub)
+    private static Task<RunningSandbox> StartAsync(GitLabStubState gitLab, GitHubStubState gitHub) => RunningSandbox.StartAsync(new SandboxOptions
     {
-        var sandbox = await RunningSandbox.StartAsync(new SandboxOptions
+        ConfigureEndpoints = app =>
         {
-            ConfigureEndpoints = app =>
-            {
-                app.MapGitLabStub(gitLab);
-                app.MapGitHubStub(gitHub);
-            },
-        });
-        return (sandbox, gitLab, gitHub);
-    }
+            app.MapGitLabStub(gitLab);
+            app.MapGitHubStub(gitHub);
+        },
+    });
 
     private static async Task<(HttpStatusCode Code, JsonNode? Body)> SendAsync(HttpClient http, HttpMethod method, string path, string? gitLabToken = null, string? gitHubToken = null)
     {
@@ -43,8 +38,8 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitLab_RetryOfAFailedJob_CreatesAPendingJobThatMovesOnEachRead_WithANewDeployment()
     {
-        var (sandbox, gitLab, _) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("quiet"));
-        await using var _ = sandbox;
+        var gitLab = GitLabStubState.CreateDemo();
+        await using var sandbox = await StartAsync(gitLab, GitHubStubState.Create("quiet"));
         Assert.True(gitLab.MarkDeployJobFailed());
 
         var retried = await SendAsync(sandbox.Http, HttpMethod.Post, $"gitlab/api/v4/projects/{Project}/jobs/4101/retry");
@@ -74,8 +69,8 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitLab_RetryOfARunningJob_IsRefusedLikeGitLab()
     {
-        var (sandbox, gitLab, _) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("quiet"));
-        await using var _ = sandbox;
+        var gitLab = GitLabStubState.CreateDemo();
+        await using var sandbox = await StartAsync(gitLab, GitHubStubState.Create("quiet"));
 
         var refused = await SendAsync(sandbox.Http, HttpMethod.Post, $"gitlab/api/v4/projects/{Project}/jobs/4101/retry");
 
@@ -91,8 +86,7 @@ public sealed class CiStubTests
         gitLab.AddProject(new GitLabStubProject(12, GitLabStubState.DemoProject));
         gitLab.AddPipeline(new GitLabStubPipeline(1, 12, "failed", "master"));
         gitLab.AddJob(new GitLabStubJob(5, 12, 1, "gprd:upgrade", "failed", "master", null));
-        var (sandbox, _, _) = await StartAsync(gitLab, GitHubStubState.Create("quiet"));
-        await using var _ = sandbox;
+        await using var sandbox = await StartAsync(gitLab, GitHubStubState.Create("quiet"));
 
         var read = await SendAsync(sandbox.Http, HttpMethod.Get, $"gitlab/api/v4/projects/{Project}/jobs/5", gitLabToken: "read-token");
         var retry = await SendAsync(sandbox.Http, HttpMethod.Post, $"gitlab/api/v4/projects/{Project}/jobs/5/retry", gitLabToken: "read-token");
@@ -106,8 +100,7 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitHub_Deploying_ShowsAnInProgressDeploymentWhoseStatusLinksItsRun()
     {
-        var (sandbox, _, _) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("deploying"));
-        await using var _ = sandbox;
+        await using var sandbox = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("deploying"));
 
         var deployments = await SendAsync(sandbox.Http, HttpMethod.Get, $"github/repos/{Repository}/deployments?environment=production-eu");
         long newest = (long)deployments.Body![0]!["id"]!;
@@ -124,8 +117,8 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitHub_RerunOfTheFailedRun_QueuesItAgainAndItCompletesOverReads()
     {
-        var (sandbox, _, gitHub) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("failed-run"));
-        await using var _ = sandbox;
+        var gitHub = GitHubStubState.Create("failed-run");
+        await using var sandbox = await StartAsync(GitLabStubState.CreateDemo(), gitHub);
 
         var rerun = await SendAsync(sandbox.Http, HttpMethod.Post, $"github/repos/{Repository}/actions/runs/9003/rerun-failed-jobs");
 
@@ -150,8 +143,8 @@ public sealed class CiStubTests
     [InlineData("read-token", HttpStatusCode.Forbidden, "Resource not accessible by personal access token")]
     public async Task GitHub_RerunWithoutTheRightToken_IsRefusedAndNothingIsRerun(string? token, HttpStatusCode expected, string message)
     {
-        var (sandbox, _, gitHub) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("failed-run", "api-token", "read-token"));
-        await using var _ = sandbox;
+        var gitHub = GitHubStubState.Create("failed-run", "api-token", "read-token");
+        await using var sandbox = await StartAsync(GitLabStubState.CreateDemo(), gitHub);
 
         var rerun = await SendAsync(sandbox.Http, HttpMethod.Post, $"github/repos/{Repository}/actions/runs/9003/rerun-failed-jobs", gitHubToken: token);
 
@@ -162,8 +155,7 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitHub_UnknownRepository_Is404NotFound()
     {
-        var (sandbox, _, _) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("quiet"));
-        await using var _ = sandbox;
+        await using var sandbox = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("quiet"));
 
         var missing = await SendAsync(sandbox.Http, HttpMethod.Get, "github/repos/acme/nope");
 
@@ -173,8 +165,7 @@ public sealed class CiStubTests
     [Fact]
     public async Task GitHub_OnePerPage_LinksTheNextPage()
     {
-        var (sandbox, _, _) = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("failed-run"));
-        await using var _ = sandbox;
+        await using var sandbox = await StartAsync(GitLabStubState.CreateDemo(), GitHubStubState.Create("failed-run"));
 
         using var response = await sandbox.Http.GetAsync($"github/repos/{Repository}/deployments?per_page=1&page=2");
 

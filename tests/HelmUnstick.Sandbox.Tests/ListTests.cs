@@ -21,20 +21,20 @@ public sealed class ListTests
     }
 
     [Theory]
-    [InlineData(SelectorKind.Label, "owner=helm", "demo.v1,demo.v2,demo.v3,web.v1")]
-    [InlineData(SelectorKind.Label, "owner==helm,name=demo", "demo.v1,demo.v2,demo.v3")]
-    [InlineData(SelectorKind.Label, "status!=deployed", "demo.v1,demo.v3,unlabelled")]
-    [InlineData(SelectorKind.Label, "status in (deployed, pending-upgrade)", "demo.v2,demo.v3,web.v1")]
-    [InlineData(SelectorKind.Label, "status notin (deployed,superseded)", "demo.v3,unlabelled")]
-    [InlineData(SelectorKind.Label, "owner", "demo.v1,demo.v2,demo.v3,web.v1")]
-    [InlineData(SelectorKind.Label, "!owner", "unlabelled")]
-    [InlineData(SelectorKind.Label, "name=demo,status in (deployed),owner", "demo.v2")]
-    [InlineData(SelectorKind.Label, "name=nothing", "")]
-    [InlineData(SelectorKind.Field, "metadata.name=demo.v2", "demo.v2")]
-    [InlineData(SelectorKind.Field, "metadata.name==web.v1", "web.v1")]
-    [InlineData(SelectorKind.Field, "metadata.namespace=team-b", "unlabelled,web.v1")]
-    [InlineData(SelectorKind.Field, "metadata.namespace!=team-a,metadata.name!=web.v1", "unlabelled")]
-    public async Task ListAllNamespaces_WithLabelOrFieldSelector_ReturnsMatchingItems(SelectorKind kind, string selector, string expected)
+    [InlineData(SelectorKind.Label, "owner=helm", new[] { "demo.v1", "demo.v2", "demo.v3", "web.v1" })]
+    [InlineData(SelectorKind.Label, "owner==helm,name=demo", new[] { "demo.v1", "demo.v2", "demo.v3" })]
+    [InlineData(SelectorKind.Label, "status!=deployed", new[] { "demo.v1", "demo.v3", "unlabelled" })]
+    [InlineData(SelectorKind.Label, "status in (deployed, pending-upgrade)", new[] { "demo.v2", "demo.v3", "web.v1" })]
+    [InlineData(SelectorKind.Label, "status notin (deployed,superseded)", new[] { "demo.v3", "unlabelled" })]
+    [InlineData(SelectorKind.Label, "owner", new[] { "demo.v1", "demo.v2", "demo.v3", "web.v1" })]
+    [InlineData(SelectorKind.Label, "!owner", new[] { "unlabelled" })]
+    [InlineData(SelectorKind.Label, "name=demo,status in (deployed),owner", new[] { "demo.v2" })]
+    [InlineData(SelectorKind.Label, "name=nothing", new string[0])]
+    [InlineData(SelectorKind.Field, "metadata.name=demo.v2", new[] { "demo.v2" })]
+    [InlineData(SelectorKind.Field, "metadata.name==web.v1", new[] { "web.v1" })]
+    [InlineData(SelectorKind.Field, "metadata.namespace=team-b", new[] { "unlabelled", "web.v1" })]
+    [InlineData(SelectorKind.Field, "metadata.namespace!=team-a,metadata.name!=web.v1", new[] { "unlabelled" })]
+    public async Task ListAllNamespaces_WithLabelOrFieldSelector_ReturnsMatchingItems(SelectorKind kind, string selector, string[] expected)
     {
         await using var sandbox = await StartWithReleasesAsync();
 
@@ -42,7 +42,7 @@ public sealed class ListTests
             labelSelector: kind == SelectorKind.Label ? selector : null,
             fieldSelector: kind == SelectorKind.Field ? selector : null);
 
-        Assert.Equal(expected, string.Join(",", list.Items.Select(s => s.Metadata.Name)));
+        Assert.Equal(expected, list.Items.Select(s => s.Metadata.Name));
     }
 
     [Fact]

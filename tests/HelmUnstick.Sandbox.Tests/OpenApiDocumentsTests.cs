@@ -13,12 +13,18 @@ public sealed class OpenApiDocumentsTests
         Assert.True(JsonNode.DeepEquals(OpenApiDocuments.V2Json(), decoded), decoded.ToJsonString());
     }
 
+    /// <summary>Built-in kinds of the core group and of named groups: the group, version and kind their definitions carry.</summary>
+    public static TheoryData<string, string, string> BuiltInKinds => new()
+    {
+        { "", "v1", "Secret" },
+        { "", "v1", "ConfigMap" },
+        { "apps", "v1", "Deployment" },
+        { "batch", "v1", "Job" },
+        { "autoscaling", "v2", "HorizontalPodAutoscaler" },
+    };
+
     [Theory]
-    [InlineData("", "v1", "Secret")]
-    [InlineData("", "v1", "ConfigMap")]
-    [InlineData("apps", "v1", "Deployment")]
-    [InlineData("batch", "v1", "Job")]
-    [InlineData("autoscaling", "v2", "HorizontalPodAutoscaler")]
+    [MemberData(nameof(BuiltInKinds))]
     public void V2Protobuf_KindDefinitions_CarryTheirGroupVersionKind(string group, string version, string kind)
     {
         var definitions = DecodeGnosticDocument(OpenApiDocuments.V2Protobuf())["definitions"]!;

@@ -46,20 +46,19 @@ public sealed class CiConfigLoaderTests
     }
 
     [Theory]
-    [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: https://ops.example.com\n      projects: [a/b]\n      enviroment: [gprd]\n",
-        "config.yaml:6: unknown key 'enviroment' under contexts.gprd.gitlab (expected one of url, projects, environments, job_patterns, ca_file)")]
-    [InlineData("context:\n  gprd: {}\n", "config.yaml:1: unknown key 'context' at the top level (expected 'contexts')")]
-    [InlineData("contexts:\n  gprd:\n    bitbucket: {}\n", "config.yaml:3: unknown key 'bitbucket' under contexts.gprd (expected 'gitlab' or 'github')")]
-    [InlineData("contexts:\n  gprd:\n    github: {}\n", "config.yaml:3: missing 'repositories' under contexts.gprd.github (at least one OWNER/NAME)")]
-    [InlineData("contexts:\n  gprd:\n    github:\n      repositories: [platform-deploy]\n", "config.yaml:4: contexts.gprd.github.repositories: 'platform-deploy' is not OWNER/NAME")]
-    [InlineData("contexts:\n  gprd:\n    gitlab:\n      - projects: [a/b]\n", "config.yaml:4: missing 'url' under contexts.gprd.gitlab[0]")]
-    [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: https://ops.example.com\n", "config.yaml:4: missing 'projects' under contexts.gprd.gitlab (at least one project path or id)")]
-    [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: ops.example.com\n      projects: [a/b]\n", "config.yaml:4: contexts.gprd.gitlab.url 'ops.example.com' is not an absolute http(s) URL")]
-    [InlineData("contexts:\n  gprd:\n    gitlab:\n      url: https://ops.example.com\n      projects: {a: b}\n", "config.yaml:5: contexts.gprd.gitlab.projects must be text or a list of text")]
-    [InlineData("contexts: [gprd]\n", "config.yaml:1: contexts must be a mapping")]
-    public void Parse_MalformedFile_FailsWithOneLineNamingFileLineAndProblem(string yaml, string expected)
+    [InlineData(new[] { "contexts:", "  gprd:", "    gitlab:", "      url: https://ops.example.com", "      projects: [a/b]", "      enviroment: [gprd]" }, "config.yaml:6: unknown key 'enviroment' under contexts.gprd.gitlab (expected one of url, projects, environments, job_patterns, ca_file)")]
+    [InlineData(new[] { "context:", "  gprd: {}" }, "config.yaml:1: unknown key 'context' at the top level (expected 'contexts')")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    bitbucket: {}" }, "config.yaml:3: unknown key 'bitbucket' under contexts.gprd (expected 'gitlab' or 'github')")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    github: {}" }, "config.yaml:3: missing 'repositories' under contexts.gprd.github (at least one OWNER/NAME)")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    github:", "      repositories: [platform-deploy]" }, "config.yaml:4: contexts.gprd.github.repositories: 'platform-deploy' is not OWNER/NAME")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    gitlab:", "      - projects: [a/b]" }, "config.yaml:4: missing 'url' under contexts.gprd.gitlab[0]")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    gitlab:", "      url: https://ops.example.com" }, "config.yaml:4: missing 'projects' under contexts.gprd.gitlab (at least one project path or id)")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    gitlab:", "      url: ops.example.com", "      projects: [a/b]" }, "config.yaml:4: contexts.gprd.gitlab.url 'ops.example.com' is not an absolute http(s) URL")]
+    [InlineData(new[] { "contexts:", "  gprd:", "    gitlab:", "      url: https://ops.example.com", "      projects: {a: b}" }, "config.yaml:5: contexts.gprd.gitlab.projects must be text or a list of text")]
+    [InlineData(new[] { "contexts: [gprd]" }, "config.yaml:1: contexts must be a mapping")]
+    public void Parse_MalformedFile_FailsWithOneLineNamingFileLineAndProblem(string[] lines, string expected)
     {
-        var error = Assert.Throws<CiConfigException>(() => CiConfigLoader.Parse(yaml, "config.yaml"));
+        var error = Assert.Throws<CiConfigException>(() => CiConfigLoader.Parse(string.Concat(lines.Select(line => line + "\n")), "config.yaml"));
 
         Assert.Equal(expected, error.Message);
     }

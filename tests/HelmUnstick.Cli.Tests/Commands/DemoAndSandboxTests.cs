@@ -4,12 +4,17 @@ namespace HelmUnstick.Cli.Tests.Commands;
 
 public sealed class DemoAndSandboxTests
 {
+    /// <summary>Runs <c>helm-unstick-sandbox</c>, which serves a sandbox of its own, with a fresh home and state.</summary>
+    private static async Task<CliRun> RunSandboxToolAsync(params string[] args)
+    {
+        await using var cli = await CliHarness.StartAsync("healthy");
+        return await cli.RunSandboxToolAsync(args);
+    }
+
     [Fact]
     public async Task Demo_WalksTheWholeRunbookAndExits0()
     {
-        await using var cli = await CliHarness.StartAsync("healthy");
-
-        var run = await cli.RunSandboxToolAsync(["demo"]);
+        var run = await RunSandboxToolAsync("demo");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("gitlab-cny   gitlab-cny   1234       pending-upgrade", run.Out);
@@ -58,9 +63,7 @@ public sealed class DemoAndSandboxTests
     [Fact]
     public async Task Sandbox_UnknownScenario_ListsTheBuiltInOnes()
     {
-        await using var cli = await CliHarness.StartAsync("healthy");
-
-        var run = await cli.RunSandboxToolAsync(["--scenario", "nope"]);
+        var run = await RunSandboxToolAsync("--scenario", "nope");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("gitlab-cny", run.Err);

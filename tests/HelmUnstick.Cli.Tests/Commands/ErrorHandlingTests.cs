@@ -126,15 +126,15 @@ public sealed class ErrorHandlingTests
     }
 
     [Theory]
-    [InlineData("--stale-after", "fifteen", "--stale-after: 'fifteen' is not a duration")]
-    [InlineData("--strategy", "rollback", "rollback")]
-    [InlineData("--output", "yaml", "yaml")]
-    public async Task BadFlagValue_IsAUsageErrorCaughtAtParseTime(string flag, string value, string expected)
+    [InlineData(new[] { "fix", "demo", "-n", "team-a", "--stale-after", "fifteen" }, "--stale-after: 'fifteen' is not a duration")]
+    [InlineData(new[] { "fix", "demo", "-n", "team-a", "--strategy", "rollback" }, "rollback")]
+    [InlineData(new[] { "scan", "--output", "yaml" }, "yaml")]
+    public async Task BadFlagValue_IsAUsageErrorCaughtAtParseTime(string[] args, string expected)
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         var before = cli.Server.Store.ResourceVersion;
 
-        var run = await cli.RunAsync(flag == "--output" ? ["scan", flag, value] : ["fix", "demo", "-n", "team-a", flag, value]);
+        var run = await cli.RunAsync(args);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(expected, run.Err);

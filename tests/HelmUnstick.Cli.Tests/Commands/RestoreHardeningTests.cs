@@ -8,15 +8,27 @@ namespace HelmUnstick.Cli.Tests.Commands;
 /// </summary>
 public sealed class RestoreHardeningTests
 {
+    /// <summary>A hand edit that turns a real backup into one restore must refuse.</summary>
+    public enum BackupEdit
+    {
+        RegistryCreds,
+        ServiceAccountToken,
+        Opaque,
+        ExtraDataKey,
+        RenamedInTheNameOnly,
+        RenamedInNameAndLabel,
+        MovedToKubeSystem,
+    }
+
     [Theory]
-    [InlineData("registry-creds", "metadata.name \"registry-creds\" is not a Helm release object's name \\(sh.helm.release.v1.RELEASE.vREVISION\\)")]
-    [InlineData("service-account-token", "type is \"kubernetes.io/service-account-token\", not \"helm.sh/release.v1\": not a Helm release Secret")]
-    [InlineData("opaque", "type is \"Opaque\", not \"helm.sh/release.v1\": not a Helm release Secret")]
-    [InlineData("extra-data-key", "it has the data key \".dockerconfigjson\"; a Helm release object holds only data.release")]
-    [InlineData("renamed-in-the-name-only", "label name is \"demo\" but the object's name says release \"other\"")]
-    [InlineData("renamed-in-name-and-label", "the payload's release name is \"demo\" but the object's name says \"other\"")]
-    [InlineData("moved-to-kube-system", "the payload's namespace is \"team-a\" but the object is in namespace \"kube-system\"")]
-    public async Task HandEditedBackup_Exit1_OneLineNamingTheField_NothingSentToTheApi(string edit, string problem)
+    [InlineData(BackupEdit.RegistryCreds, "metadata.name \"registry-creds\" is not a Helm release object's name \\(sh.helm.release.v1.RELEASE.vREVISION\\)")]
+    [InlineData(BackupEdit.ServiceAccountToken, "type is \"kubernetes.io/service-account-token\", not \"helm.sh/release.v1\": not a Helm release Secret")]
+    [InlineData(BackupEdit.Opaque, "type is \"Opaque\", not \"helm.sh/release.v1\": not a Helm release Secret")]
+    [InlineData(BackupEdit.ExtraDataKey, "it has the data key \".dockerconfigjson\"; a Helm release object holds only data.release")]
+    [InlineData(BackupEdit.RenamedInTheNameOnly, "label name is \"demo\" but the object's name says release \"other\"")]
+    [InlineData(BackupEdit.RenamedInNameAndLabel, "the payload's release name is \"demo\" but the object's name says \"other\"")]
+    [InlineData(BackupEdit.MovedToKubeSystem, "the payload's namespace is \"team-a\" but the object is in namespace \"kube-system\"")]
+    public async Task HandEditedBackup_Exit1_OneLineNamingTheField_NothingSentToTheApi(BackupEdit edit, string problem)
     {
         await using var cli = await CliHarness.StartAsync(Fixtures.StuckUpgradeStore);
         var backup = await EditedBackupAsync(cli, doc => Edit(doc, edit));
@@ -109,37 +121,37 @@ public sealed class RestoreHardeningTests
         return backup;
     }
 
-    private static void Edit(JsonObject doc, string edit)
+    private static void Edit(JsonObject doc, BackupEdit edit)
     {
         var metadata = doc["metadata"]!.AsObject();
         switch (edit)
         {
-            case "registry-creds":
+            case BackupEdit.MovedToKubeSystem:
+                metadata["namespace"] = "kube-system";
+                break;
+            case BackupEdit.RegistryCreds:
                 // The attack as it was reproduced: another Secret, elsewhere, keeping a valid data.release.
                 metadata["namespace"] = "kube-system";
                 metadata["name"] = "registry-creds";
                 doc["type"] = "kubernetes.io/dockerconfigjson";
                 doc["data"]![".dockerconfigjson"] = Convert.ToBase64String("{\"auths\":{}}"u8);
                 break;
-            case "service-account-token":
+            case BackupEdit.ServiceAccountToken:
                 doc["type"] = "kubernetes.io/service-account-token";
                 metadata["annotations"]!["kubernetes.io/service-account.name"] = "default";
                 break;
-            case "opaque":
+            case BackupEdit.Opaque:
                 doc["type"] = "Opaque";
                 break;
-            case "extra-data-key":
+            case BackupEdit.ExtraDataKey:
                 doc["data"]![".dockerconfigjson"] = Convert.ToBase64String("{\"auths\":{}}"u8);
                 break;
-            case "renamed-in-the-name-only":
+            case BackupEdit.RenamedInTheNameOnly:
                 metadata["name"] = "sh.helm.release.v1.other.v4";
                 break;
-            case "renamed-in-name-and-label":
+            case BackupEdit.RenamedInNameAndLabel:
                 metadata["name"] = "sh.helm.release.v1.other.v4";
                 metadata["labels"]!["name"] = "other";
-                break;
-            default:
-                metadata["namespace"] = "kube-system";
                 break;
         }
     }

@@ -3,28 +3,42 @@ using System.Globalization;
 namespace HelmUnstick.Cli.Tests.Serve;
 
 /// <summary>serve's leader election on the command's clock (a fake one here), against the sandbox's Lease API.</summary>
-public sealed class LeaderLeaseTests
+public sealed class LeaderLeaseTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 24, 9, 0, 0, TimeSpan.Zero);
+
+    // Each test has an empty sandbox, and a session to it on a fake clock that only the test moves.
+    private readonly FakeTimeProvider _clock = new(Start);
+    private CliHarness _cli = null!;
+    private ClusterSession _session = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cli = await CliHarness.StartAsync(new SandboxOptions());
+        _session = _cli.Connect(_clock);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _session.Dispose();
+        await _cli.DisposeAsync();
+    }
 
     [Fact]
     public async Task TheHolder_RenewsEachTimeItsClockPassesTheRetryPeriod_WithThatClocksTime_AndClearsTheHolderOnRelease()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
-        var clock = new FakeTimeProvider(Start);
-        using var session = cli.Connect(clock);
-        var lease = Lease(session, "replica-1", clock);
+        var lease = Lease("replica-1");
         using var stop = new CancellationTokenSource();
         var running = lease.RunAsync(stop.Token);
 
         await UntilAsync(() => lease.IsLeader);
-        var renewTimes = new List<DateTimeOffset?> { RenewTime(cli) };
+        var renewTimes = new List<DateTimeOffset?> { RenewTime() };
         for (var renewal = 1; renewal <= 2; renewal++)
         {
-            clock.Advance(TimeSpan.FromSeconds(2));
+            _clock.Advance(TimeSpan.FromSeconds(2));
             var expected = renewal;
-            await UntilAsync(() => cli.Server.Requests.Count("PUT", "/leases/helm-unstick$") == expected);
-            renewTimes.Add(RenewTime(cli));
+            await UntilAsync(() => _cli.Server.Requests.Count("PUT", "/leases/helm-unstick$") == expected);
+            renewTimes.Add(RenewTime());
         }
 
         await stop.CancelAsync();
@@ -32,16 +46,13 @@ public sealed class LeaderLeaseTests
         await lease.ReleaseAsync(CancellationToken.None);
 
         Assert.Equal([Start, Start.AddSeconds(2), Start.AddSeconds(4)], renewTimes);
-        Assert.Equal("", (string?)Spec(cli)["holderIdentity"]);
+        Assert.Equal("", (string?)Spec()["holderIdentity"]);
     }
 
     [Fact]
     public async Task AnotherReplica_TakesTheLeaseOnlyOnceItExpiredOnItsClock()
     {
-        await using var cli = await CliHarness.StartAsync(new SandboxOptions());
-        var clock = new FakeTimeProvider(Start);
-        using var session = cli.Connect(clock);
-        var first = Lease(session, "replica-1", clock);
+        var first = Lease("replica-1");
         using (var stopFirst = new CancellationTokenSource())
         {
             var running = first.RunAsync(stopFirst.Token);
@@ -51,16 +62,16 @@ public sealed class LeaderLeaseTests
         }
 
         // The first replica stopped renewing (without releasing) at Start; its Lease lasts 15 s from there.
-        var second = Lease(session, "replica-2", clock);
+        var second = Lease("replica-2");
         using var stop = new CancellationTokenSource();
         var runningSecond = second.RunAsync(stop.Token);
         var leaderAt = new List<(int Seconds, bool Leader)>();
-        await UntilAsync(() => cli.Server.Requests.Count("GET", "/leases/helm-unstick$") == 2);
+        await UntilAsync(() => _cli.Server.Requests.Count("GET", "/leases/helm-unstick$") == 2);
         for (var seconds = 2; seconds <= 16; seconds += 2)
         {
-            clock.Advance(TimeSpan.FromSeconds(2));
+            _clock.Advance(TimeSpan.FromSeconds(2));
             var gets = 2 + (seconds / 2);
-            await UntilAsync(() => cli.Server.Requests.Count("GET", "/leases/helm-unstick$") == gets && (seconds < 16 || second.IsLeader));
+            await UntilAsync(() => _cli.Server.Requests.Count("GET", "/leases/helm-unstick$") == gets && (seconds < 16 || second.IsLeader));
             leaderAt.Add((seconds, second.IsLeader));
         }
 
@@ -68,16 +79,16 @@ public sealed class LeaderLeaseTests
         await runningSecond;
 
         Assert.Equal([(2, false), (4, false), (6, false), (8, false), (10, false), (12, false), (14, false), (16, true)], leaderAt);
-        Assert.Equal(("replica-2", 1), ((string?)Spec(cli)["holderIdentity"], (int?)Spec(cli)["leaseTransitions"]));
+        Assert.Equal(("replica-2", 1), ((string?)Spec()["holderIdentity"], (int?)Spec()["leaseTransitions"]));
     }
 
-    private static LeaderLease Lease(ClusterSession session, string identity, TimeProvider clock) =>
-        new(session, "default", "helm-unstick", identity, new ServeMetrics(), TextWriter.Null, clock);
+    private LeaderLease Lease(string identity) =>
+        new(_session, "default", "helm-unstick", identity, new ServeMetrics(), TextWriter.Null, _clock);
 
-    private static JsonNode Spec(CliHarness cli) => cli.Lease("default", "helm-unstick")!["spec"]!;
+    private JsonNode Spec() => _cli.Lease("default", "helm-unstick")!["spec"]!;
 
-    private static DateTimeOffset? RenewTime(CliHarness cli) =>
-        DateTimeOffset.TryParse((string?)Spec(cli)["renewTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
+    private DateTimeOffset? RenewTime() =>
+        DateTimeOffset.TryParse((string?)Spec()["renewTime"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 
     /// <summary>Waits (without moving the clock) for what a clock step started.</summary>
     private static async Task UntilAsync(Func<bool> condition)

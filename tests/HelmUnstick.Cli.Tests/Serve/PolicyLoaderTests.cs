@@ -47,26 +47,26 @@ public sealed class PolicyLoaderTests
     }
 
     [Theory]
-    [InlineData("rules:\n  - action: fix\n    force: true\n", "p.yaml:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)")]
-    [InlineData("rules:\n  - action: fix\n    skipCiCheck: true\n", "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
-    [InlineData("rules:\n  - action: fix\n    skipCiCheck: true\n    reason: \"  \"\n", "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
-    [InlineData("rules:\n  - action: repair\n", "p.yaml:2: rules[0].action 'repair' is not one of alert, fix")]
-    [InlineData("rules:\n  - strategy: rollback\n", "p.yaml:2: rules[0].strategy 'rollback' is not one of delete, mark-failed")]
-    [InlineData("rules:\n  - staleAfter: 15 minutes\n", "p.yaml:2: rules[0].staleAfter '15 minutes' is not a duration; use Go's form, for example 90s, 15m or 1h")]
-    [InlineData("rules:\n  - action: alert\n  - namespace: [a]\n", "p.yaml:3: unknown key 'namespace' under rules[1] (expected one of namespaces, releases, action, strategy, staleAfter, helmTimeout, skipCiCheck, reason)")]
-    [InlineData("rules:\n  - namespaces: []\n", "p.yaml:2: rules[0].namespaces must not be empty (leave it out to match everything)")]
-    [InlineData("rules:\n  - namespaces: {a: b}\n", "p.yaml:2: rules[0].namespaces must be a glob or a list of globs")]
-    [InlineData("rules:\n  - skipCiCheck: yes\n    reason: x\n", "p.yaml:2: rules[0].skipCiCheck 'yes' is not true or false")]
-    [InlineData("rules: {}\n", "p.yaml:1: rules must be a list of rules")]
-    [InlineData("rule: []\n", "p.yaml:1: unknown key 'rule' at the top level (expected rules, limits)")]
-    [InlineData("limits:\n  maxFixesPerHour: 5\n", "p.yaml:1: missing 'rules' (a list; the first rule that matches a release decides)")]
-    [InlineData("rules: []\nlimits:\n  maxFixesPerHour: -1\n", "p.yaml:3: limits.maxFixesPerHour '-1' is not a whole number of 0 or more")]
-    [InlineData("rules: []\nlimits:\n  maxFixes: 1\n", "p.yaml:3: unknown key 'maxFixes' under limits (expected maxFixesPerHour)")]
-    [InlineData("", "p.yaml:1: the policy is empty; it needs 'rules' (without --policy, serve only alerts)")]
-    [InlineData("rules: [\n", "p.yaml:2: invalid YAML: While parsing a node, did not find expected node content.")]
-    public void Parse_AMistake_IsOneLineNamingFileLineAndProblem(string yaml, string expected)
+    [InlineData(new[] { "rules:", "  - action: fix", "    force: true" }, "p.yaml:3: rules[0]: a policy has no 'force': a fix that a check blocks stays blocked (run fix --force by hand)")]
+    [InlineData(new[] { "rules:", "  - action: fix", "    skipCiCheck: true" }, "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
+    [InlineData(new[] { "rules:", "  - action: fix", "    skipCiCheck: true", "    reason: \"  \"" }, "p.yaml:3: rules[0].skipCiCheck needs a 'reason' (it goes into the audit log)")]
+    [InlineData(new[] { "rules:", "  - action: repair" }, "p.yaml:2: rules[0].action 'repair' is not one of alert, fix")]
+    [InlineData(new[] { "rules:", "  - strategy: rollback" }, "p.yaml:2: rules[0].strategy 'rollback' is not one of delete, mark-failed")]
+    [InlineData(new[] { "rules:", "  - staleAfter: 15 minutes" }, "p.yaml:2: rules[0].staleAfter '15 minutes' is not a duration; use Go's form, for example 90s, 15m or 1h")]
+    [InlineData(new[] { "rules:", "  - action: alert", "  - namespace: [a]" }, "p.yaml:3: unknown key 'namespace' under rules[1] (expected one of namespaces, releases, action, strategy, staleAfter, helmTimeout, skipCiCheck, reason)")]
+    [InlineData(new[] { "rules:", "  - namespaces: []" }, "p.yaml:2: rules[0].namespaces must not be empty (leave it out to match everything)")]
+    [InlineData(new[] { "rules:", "  - namespaces: {a: b}" }, "p.yaml:2: rules[0].namespaces must be a glob or a list of globs")]
+    [InlineData(new[] { "rules:", "  - skipCiCheck: yes", "    reason: x" }, "p.yaml:2: rules[0].skipCiCheck 'yes' is not true or false")]
+    [InlineData(new[] { "rules: {}" }, "p.yaml:1: rules must be a list of rules")]
+    [InlineData(new[] { "rule: []" }, "p.yaml:1: unknown key 'rule' at the top level (expected rules, limits)")]
+    [InlineData(new[] { "limits:", "  maxFixesPerHour: 5" }, "p.yaml:1: missing 'rules' (a list; the first rule that matches a release decides)")]
+    [InlineData(new[] { "rules: []", "limits:", "  maxFixesPerHour: -1" }, "p.yaml:3: limits.maxFixesPerHour '-1' is not a whole number of 0 or more")]
+    [InlineData(new[] { "rules: []", "limits:", "  maxFixes: 1" }, "p.yaml:3: unknown key 'maxFixes' under limits (expected maxFixesPerHour)")]
+    [InlineData(new string[0], "p.yaml:1: the policy is empty; it needs 'rules' (without --policy, serve only alerts)")]
+    [InlineData(new[] { "rules: [" }, "p.yaml:2: invalid YAML: While parsing a node, did not find expected node content.")]
+    public void Parse_AMistake_IsOneLineNamingFileLineAndProblem(string[] lines, string expected)
     {
-        var e = Assert.Throws<EngineException>(() => PolicyLoader.Parse(yaml, "p.yaml"));
+        var e = Assert.Throws<EngineException>(() => PolicyLoader.Parse(string.Concat(lines.Select(line => line + "\n")), "p.yaml"));
 
         Assert.Equal((ExitCodes.Usage, expected), (ExitCodes.For(e.Failure), e.Message));
     }

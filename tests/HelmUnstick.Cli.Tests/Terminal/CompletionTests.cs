@@ -3,6 +3,16 @@ namespace HelmUnstick.Cli.Tests.Terminal;
 /// <summary>Shell completion: what helm-unstick answers to the shell, and the scripts in real shells.</summary>
 public sealed class CompletionTests
 {
+    /// <summary>
+    /// What helm-unstick offers the shell for Tab at the end of <paramref name="line"/> (the suggest directive with the
+    /// cursor there), against the gitlab-cny cluster.
+    /// </summary>
+    private static async Task<CliRun> SuggestAsync(string line)
+    {
+        await using var cli = await CliHarness.StartAsync("gitlab-cny");
+        return await cli.RunAsync($"[suggest:{line.Length}]", line);
+    }
+
     [Theory]
     [InlineData("helm-unstick fix -n git", "gitlab-cny")]
     [InlineData("helm-unstick explain --context ", "sandbox")]
@@ -11,9 +21,7 @@ public sealed class CompletionTests
     [InlineData("helm-unstick completion ", "bash", "fish", "powershell", "zsh")]
     public async Task Suggest_ValuesFromTheKubeconfigTheClusterAndTheCommandTree(string line, params string[] expected)
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-
-        var run = await cli.RunAsync($"[suggest:{line.Length}]", line);
+        var run = await SuggestAsync(line);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(expected, Candidates(run.Out).Where(c => !c.StartsWith('-') && !c.StartsWith('/')));
@@ -22,10 +30,7 @@ public sealed class CompletionTests
     [Fact]
     public async Task Suggest_AfterTheNamespace_OffersTheReleasesBeforeTheFlags()
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-        const string line = "helm-unstick fix -n gitlab-cny ";
-
-        var run = await cli.RunAsync($"[suggest:{line.Length}]", line);
+        var run = await SuggestAsync("helm-unstick fix -n gitlab-cny ");
 
         var candidates = Candidates(run.Out);
         Assert.Equal("gitlab-cny", candidates[0]);
@@ -37,9 +42,7 @@ public sealed class CompletionTests
     [InlineData("helm-unstick fix -n nowhere ")]
     public async Task Suggest_WhatCannotBeCompleted_GivesNoReleaseAndNoError(string line)
     {
-        await using var cli = await CliHarness.StartAsync("gitlab-cny");
-
-        var run = await cli.RunAsync($"[suggest:{line.Length}]", line);
+        var run = await SuggestAsync(line);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("gitlab-cny", Candidates(run.Out));
