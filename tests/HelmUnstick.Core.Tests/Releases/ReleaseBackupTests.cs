@@ -64,62 +64,23 @@ public sealed class ReleaseBackupTests
         Assert.StartsWith("it is not JSON", refused.Message);
     }
 
-    /// <summary>The hand edits of a backup that <see cref="HandEditedBackup_IsRefused_NamingTheField"/> makes.</summary>
-    public enum HandEdit
-    {
-        RegistryCreds,
-        DockerConfigJson,
-        ServiceAccountToken,
-        Opaque,
-        RenamedInTheNameOnly,
-        MovedToKubeSystem,
-        ExtraDataKey,
-        StringData,
-    }
-
-    /// <summary>The attacks the restore command was open to, each refused with the field that gives it away.</summary>
+    /// <summary>
+    /// The attacks the restore command was open to, each refused with the field that gives it away. Each edit is what
+    /// was changed by hand: a JSON merge patch of the real backup.
+    /// </summary>
     [Theory]
-    [InlineData(HandEdit.RegistryCreds, "metadata.name")]
-    [InlineData(HandEdit.DockerConfigJson, "type")]
-    [InlineData(HandEdit.ServiceAccountToken, "type")]
-    [InlineData(HandEdit.Opaque, "type")]
-    [InlineData(HandEdit.RenamedInTheNameOnly, "data.release.name")]
-    [InlineData(HandEdit.MovedToKubeSystem, "data.release.namespace")]
-    [InlineData(HandEdit.ExtraDataKey, "data..dockerconfigjson")]
-    [InlineData(HandEdit.StringData, "stringData")]
-    public void HandEditedBackup_IsRefused_NamingTheField(HandEdit edit, string field)
+    [InlineData("""{"metadata":{"name":"registry-creds","namespace":"kube-system"}}""", "metadata.name")]
+    [InlineData("""{"type":"kubernetes.io/dockerconfigjson"}""", "type")]
+    [InlineData("""{"type":"kubernetes.io/service-account-token","metadata":{"annotations":{"kubernetes.io/service-account.name":"default"}}}""", "type")]
+    [InlineData("""{"type":"Opaque"}""", "type")]
+    [InlineData("""{"metadata":{"name":"sh.helm.release.v1.other.v4","labels":{"name":"other"}}}""", "data.release.name")]
+    [InlineData("""{"metadata":{"namespace":"kube-system"}}""", "data.release.namespace")]
+    [InlineData("""{"data":{".dockerconfigjson":"e30="}}""", "data..dockerconfigjson")]
+    [InlineData("""{"stringData":{"token":"x"}}""", "stringData")]
+    public void HandEditedBackup_IsRefused_NamingTheField(string edit, string field)
     {
         var doc = RealBackup();
-        switch (edit)
-        {
-            case HandEdit.RegistryCreds:
-                doc["metadata"]!["name"] = "registry-creds";
-                doc["metadata"]!["namespace"] = "kube-system";
-                break;
-            case HandEdit.DockerConfigJson:
-                doc["type"] = "kubernetes.io/dockerconfigjson";
-                break;
-            case HandEdit.ServiceAccountToken:
-                doc["type"] = "kubernetes.io/service-account-token";
-                doc["metadata"]!["annotations"]!["kubernetes.io/service-account.name"] = "default";
-                break;
-            case HandEdit.Opaque:
-                doc["type"] = "Opaque";
-                break;
-            case HandEdit.RenamedInTheNameOnly:
-                doc["metadata"]!["name"] = "sh.helm.release.v1.other.v4";
-                doc["metadata"]!["labels"]!["name"] = "other";
-                break;
-            case HandEdit.MovedToKubeSystem:
-                doc["metadata"]!["namespace"] = "kube-system";
-                break;
-            case HandEdit.ExtraDataKey:
-                doc["data"]![".dockerconfigjson"] = Convert.ToBase64String("{}"u8);
-                break;
-            case HandEdit.StringData:
-                doc["stringData"] = new JsonObject { ["token"] = "x" };
-                break;
-        }
+        MergePatch(doc, JsonNode.Parse(edit)!.AsObject());
 
         var refused = Assert.Throws<BackupRejectedException>(() => ReleaseBackup.Parse(Bytes(doc)));
 
@@ -205,6 +166,22 @@ public sealed class ReleaseBackupTests
         secret.Remove("type");
         secret["data"]!["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!));
         return secret;
+    }
+
+    /// <summary>Applies <paramref name="patch"/> to <paramref name="target"/> as a JSON merge patch (RFC 7396) that removes nothing.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                MergePatch(existing, inner);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
     }
 
     internal static byte[] Bytes(JsonNode doc) => Encoding.UTF8.GetBytes(doc.ToJsonString());
