@@ -27,8 +27,7 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
         Assert.Matches(@"==> v1/Deployment\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+demo-web\s+1/1\s+1\s+1\s", status.Out);
         Assert.Matches(@"==> v1/ConfigMap\s+NAME\s+DATA\s+AGE\s+demo-cfg\s+1\s", status.Out);
 
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "demo", "-n", ns);
-        Assert.Matches(@"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Install complete", history.Out);
+        await cluster.AssertHistoryAsync(helm, "demo", ns, @"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Install complete");
 
         var manifest = await cluster.HelmSucceedsAsync(helm, "get", "manifest", "demo", "-n", ns);
         Assert.Contains("kind: Deployment", manifest.Out);
@@ -51,9 +50,7 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
         Assert.Equal(2, (long)deployment["spec"]!["replicas"]!);
         Assert.Equal(2, (long)deployment["status"]!["availableReplicas"]!);
         Assert.Equal("hi", (string?)cluster.Server.Store.Get("v1", "configmaps", ns, "demo-cfg")?["data"]?["greeting"]);
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "demo", "-n", ns);
-        Assert.Matches(@"(?m)^1\s+.*\ssuperseded\s+demo-0\.1\.0", history.Out);
-        Assert.Matches(@"(?m)^2\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Upgrade complete", history.Out);
+        await cluster.AssertHistoryAsync(helm, "demo", ns, @"(?m)^1\s+.*\ssuperseded\s+demo-0\.1\.0", @"(?m)^2\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Upgrade complete");
     }
 
     [Theory]
@@ -84,8 +81,7 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
 
         Assert.True(upgrade.ExitCode != 0, upgrade.ToString());
         Assert.Contains("UPGRADE FAILED", upgrade.Err);
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "demo", "-n", ns);
-        Assert.Matches(@"(?m)^2\s+.*\sfailed\s+demo-0\.1\.0", history.Out);
+        await cluster.AssertHistoryAsync(helm, "demo", ns, @"(?m)^2\s+.*\sfailed\s+demo-0\.1\.0");
     }
 
     [Theory]
@@ -98,9 +94,7 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
         await cluster.HelmSucceedsAsync(helm, "rollback", "demo", "1", "-n", ns);
 
         Assert.Equal(1, (long)cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web")!["spec"]!["replicas"]!);
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "demo", "-n", ns);
-        Assert.Matches(@"(?m)^2\s+.*\ssuperseded\s", history.Out);
-        Assert.Matches(@"(?m)^3\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Rollback to 1", history.Out);
+        await cluster.AssertHistoryAsync(helm, "demo", ns, @"(?m)^2\s+.*\ssuperseded\s", @"(?m)^3\s+.*\sdeployed\s+demo-0\.1\.0\s+1\.0\.0\s+Rollback to 1");
     }
 
     [Theory]
@@ -130,8 +124,7 @@ public sealed class HelmConformanceTests(SandboxCluster cluster) : IClassFixture
 
         await cluster.HelmSucceedsAsync(helm, "install", "example", RepositoryPaths.Chart("demohook"), "-n", ns, "--description", "example install");
 
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "example", "-n", ns);
-        Assert.Matches(@"(?m)^1\s+.*\sdeployed\s+.*example install", history.Out);
+        await cluster.AssertHistoryAsync(helm, "example", ns, @"(?m)^1\s+.*\sdeployed\s+.*example install");
         Assert.NotNull(cluster.Server.Store.Get("apps/v1", "deployments", ns, "example-web"));
     }
 }

@@ -6,6 +6,9 @@ namespace HelmUnstick.Conformance.Tests;
 /// </summary>
 public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixture<SandboxCluster>
 {
+    /// <summary>The Secret that holds revision 1 of the demo release.</summary>
+    private const string ReleaseSecret = "sh.helm.release.v1.demo.v1";
+
     [Theory]
     [EachToolset]
     public async Task Get_SecretsDeploymentsAndReplicaSets_PrintsTheServersTables(string tools)
@@ -32,7 +35,7 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
         var ns = await cluster.InstallDemoAsync(tools, "describe");
 
         var deployment = await cluster.KubectlSucceedsAsync(tools, "describe", "deployment", "demo-web", "-n", ns);
-        var secret = await cluster.KubectlSucceedsAsync(tools, "describe", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var secret = await cluster.KubectlSucceedsAsync(tools, "describe", "secret", ReleaseSecret, "-n", ns);
 
         Assert.Contains("Replicas:           1 desired | 1 updated | 1 total | 1 available | 0 unavailable", deployment.Out);
         Assert.Matches(@"Available\s+True\s+MinimumReplicasAvailable", deployment.Out);
@@ -66,6 +69,8 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
 
         Assert.Contains("deployment.apps/demo-web scaled", scale.Out);
         Assert.Matches(@"(?m)^demo-web\s+3/3\s+3\s+3\s", deployments.Out);
+        var deployment = cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web")!;
+        Assert.Equal((3, 3), ((long)deployment["spec"]!["replicas"]!, (long)deployment["status"]!["availableReplicas"]!));
     }
 
     [Theory]
@@ -74,15 +79,15 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     {
         var ns = await cluster.InstallDemoAsync(tools, "delete");
 
-        var secret = await cluster.KubectlSucceedsAsync(tools, "delete", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var secret = await cluster.KubectlSucceedsAsync(tools, "delete", "secret", ReleaseSecret, "-n", ns);
         var deployment = await cluster.KubectlSucceedsAsync(tools, "delete", "deployment", "demo-web", "-n", ns);
 
         Assert.Contains("secret \"sh.helm.release.v1.demo.v1\" deleted", secret.Out);
         Assert.Contains("deployment.apps \"demo-web\" deleted", deployment.Out);
-        Assert.Null(cluster.Secret(ns, "sh.helm.release.v1.demo.v1"));
+        Assert.Null(cluster.Secret(ns, ReleaseSecret));
         Assert.Null(cluster.Server.Store.Get("apps/v1", "deployments", ns, "demo-web"));
         Assert.Empty(cluster.Server.Store.List("apps/v1", "replicasets", ns));
-        var missing = await cluster.KubectlAsync(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns);
+        var missing = await cluster.KubectlAsync(tools, "get", "secret", ReleaseSecret, "-n", ns);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("secrets \"sh.helm.release.v1.demo.v1\" not found", missing.Err);
     }
@@ -92,21 +97,20 @@ public sealed class KubectlConformanceTests(SandboxCluster cluster) : IClassFixt
     public async Task GetSecretAsYaml_ReplacedAsIs_KeepsTheReleaseHelmReads(string tools)
     {
         var ns = await cluster.InstallDemoAsync(tools, "yaml");
-        var original = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
+        var original = cluster.Secret(ns, ReleaseSecret)!;
         var file = Path.Combine(cluster.Root, $"{ns}-release.yaml");
 
-        var yaml = await cluster.KubectlSucceedsAsync(tools, "get", "secret", "sh.helm.release.v1.demo.v1", "-n", ns, "-o", "yaml");
+        var yaml = await cluster.KubectlSucceedsAsync(tools, "get", "secret", ReleaseSecret, "-n", ns, "-o", "yaml");
         await File.WriteAllTextAsync(file, yaml.Out);
         await cluster.KubectlSucceedsAsync(tools, "replace", "-f", file);
 
-        var replaced = cluster.Secret(ns, "sh.helm.release.v1.demo.v1")!;
+        var replaced = cluster.Secret(ns, ReleaseSecret)!;
         Assert.Contains($"release: {(string?)original["data"]!["release"]}", yaml.Out);
         Assert.Equal((string?)original["data"]!["release"], (string?)replaced["data"]!["release"]);
         Assert.Equal(original["metadata"]!["labels"]!.ToJsonString(), replaced["metadata"]!["labels"]!.ToJsonString());
         Assert.Equal((string?)original["metadata"]!["uid"], (string?)replaced["metadata"]!["uid"]);
         Assert.Equal("helm.sh/release.v1", (string?)replaced["type"]);
-        var history = await cluster.HelmAsync(tools, "history", "demo", "-n", ns);
-        Assert.Matches(@"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0", history.Out);
+        await cluster.AssertHistoryAsync(tools, "demo", ns, @"(?m)^1\s+.*\sdeployed\s+demo-0\.1\.0");
     }
 
     [Theory]

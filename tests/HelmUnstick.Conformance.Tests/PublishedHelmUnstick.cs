@@ -43,17 +43,7 @@ internal static class PublishedHelmUnstick
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(PublishLimit);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Not left running behind the test run: a later run would race it for the same output.
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"scripts/package.sh {Version} did not finish within {PublishLimit.TotalMinutes} minutes");
-        }
+        await process.EndsWithinAsync(PublishLimit, () => $"scripts/package.sh {Version} did not finish within {PublishLimit.TotalMinutes} minutes");
 
         var binary = Path.Combine(PluginDirectory, "helm-unstick");
         Assert.True(process.ExitCode == 0 && File.Exists(binary),

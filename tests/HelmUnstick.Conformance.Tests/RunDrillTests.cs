@@ -128,8 +128,7 @@ public sealed class RunDrillTests(SandboxCluster cluster) : IClassFixture<Sandbo
 
         Assert.True(firstEnded.ExitCode == 0, firstEnded.ToString());
         Assert.True(secondEnded.ExitCode == 0, secondEnded.ToString());
-        var history = await cluster.HelmSucceedsAsync(helm, "history", "app", "-n", ns);
-        Assert.Matches(@"(?m)^3\s+.*\sdeployed\s", history.Out);
+        await cluster.AssertHistoryAsync(helm, "app", ns, @"(?m)^3\s+.*\sdeployed\s");
     }
 
     [Theory]

@@ -92,6 +92,16 @@ public sealed class SandboxCluster : IAsyncLifetime
         return ns;
     }
 
+    /// <summary>Asserts that <c>helm history</c> of <paramref name="release"/> in <paramref name="ns"/> succeeds and has a line matching each of <paramref name="rows"/>.</summary>
+    internal async Task AssertHistoryAsync(string helmVersion, string release, string ns, params string[] rows)
+    {
+        var history = await HelmSucceedsAsync(helmVersion, "history", release, "-n", ns);
+        foreach (var row in rows)
+        {
+            Assert.Matches(row, history.Out);
+        }
+    }
+
     /// <summary>What helm says to any operation on a release that is stuck pending.</summary>
     internal const string AnotherOperationInProgress = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress";
 

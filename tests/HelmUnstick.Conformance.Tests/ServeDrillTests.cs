@@ -121,13 +121,11 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
     {
         var ns = cluster.NewNamespace("web-cny");
         var backups = cluster.NewNamespace("helm-unstick");
-        var policy = await PolicyFileAsync("backup-policy.yaml", $$"""
-            rules:
-              - namespaces: ["{{ns}}"]
-                action: fix
-                staleAfter: 2s
-                skipCiCheck: true
-                reason: "DRILL-3 backups in the cluster"
+        var policy = await OneNamespacePolicyAsync(ns, """
+            action: fix
+            staleAfter: 2s
+            skipCiCheck: true
+            reason: "DRILL-3 backups in the cluster"
             """);
         await KillUpgradeAsync("helm3", ns);
         var stuck = cluster.Secret(ns, "sh.helm.release.v1.demo.v2")!;
@@ -171,11 +169,9 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
     public async Task AStuckReleaseKilledInsideHelmsWindow_IsPossiblyRunningOnMetrics_ThenStaleOnceTheWindowIsOver_WithoutARestart()
     {
         var ns = cluster.NewNamespace("web-window");
-        var policy = await PolicyFileAsync("window-policy.yaml", $$"""
-            rules:
-              - namespaces: ["{{ns}}"]
-                action: alert
-                staleAfter: 0s
+        var policy = await OneNamespacePolicyAsync(ns, """
+            action: alert
+            staleAfter: 0s
             """);
         await cluster.HelmSucceedsAsync("helm4", "install", "app", LivenessDrillTests.Chart, "-n", ns);
         var port = FreePort();
@@ -204,11 +200,13 @@ public sealed class ServeDrillTests(SandboxCluster cluster) : IClassFixture<Sand
         Assert.True(stopped.ExitCode == 0, stopped.ToString());
     }
 
-    /// <summary>Writes a policy under the cluster's root and returns its path.</summary>
-    private async Task<string> PolicyFileAsync(string name, string yaml)
+    /// <summary>Writes a policy, under the cluster's root, whose one rule is for namespace <paramref name="ns"/> alone; returns its path.</summary>
+    /// <param name="rule">The rule's other fields, one a line.</param>
+    private async Task<string> OneNamespacePolicyAsync(string ns, string rule)
     {
-        var path = Path.Combine(cluster.Root, name);
-        await File.WriteAllTextAsync(path, yaml);
+        var path = Path.Combine(cluster.Root, $"{ns}-policy.yaml");
+        var fields = rule.Split('\n').Select(field => $"    {field}");
+        await File.WriteAllLinesAsync(path, ["rules:", $"  - namespaces: [\"{ns}\"]", .. fields]);
         return path;
     }
 

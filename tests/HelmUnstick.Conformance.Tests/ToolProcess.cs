@@ -143,16 +143,7 @@ internal sealed class ToolProcess : IDisposable
     /// <summary>Waits at most <paramref name="limit"/> for the process to end; one that does not is killed and the test fails.</summary>
     private async Task<ToolRun> EndedWithinAsync(TimeSpan limit, string overdue)
     {
-        using var deadline = new CancellationTokenSource(limit);
-        try
-        {
-            await _process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            Assert.Fail($"{_commandLine} {overdue}:\n{Output()}");
-        }
+        await _process.EndsWithinAsync(limit, () => $"{_commandLine} {overdue}:\n{Output()}");
 
         // The parameterless wait also drains the redirected output.
         await _process.WaitForExitAsync();

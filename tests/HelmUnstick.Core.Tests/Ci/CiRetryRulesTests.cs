@@ -63,12 +63,12 @@ public sealed class CiRetryRulesTests
     }
 
     [Theory]
+    [InlineData(null, CiJobState.Active)]
+    [InlineData("in_progress", CiJobState.Active)]
     [InlineData("failure", CiJobState.Failed)]
     [InlineData("error", CiJobState.Failed)]
     [InlineData("success", CiJobState.Success)]
     [InlineData("inactive", CiJobState.Success)]
-    [InlineData("in_progress", CiJobState.Active)]
-    [InlineData(null, CiJobState.Active)]
     public void GitHubDeploymentState_FailureAndErrorAreFailed(string? state, CiJobState expected)
     {
         Assert.Equal(expected, CiRetryRules.GitHubDeploymentState(state));

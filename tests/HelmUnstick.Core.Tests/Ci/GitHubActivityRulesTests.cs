@@ -4,7 +4,10 @@ public sealed class GitHubActivityRulesTests
 {
     private const string Repository = "acme/platform-deploy";
 
-    private static readonly GitHubScope ProductionScope = new(["production-eu"], []);
+    /// <summary>The environment the scope below maps to this cluster.</summary>
+    private const string Production = "production-eu";
+
+    private static readonly GitHubScope ProductionScope = new([Production], []);
     private static readonly GitHubScope WorkflowScope = new([], ["deploy.yml"]);
     private static readonly GitHubScope Unscoped = new([], []);
 
@@ -19,12 +22,12 @@ public sealed class GitHubActivityRulesTests
     public static TheoryData<string, GitHubScope, GitHubFacts, CiVerdict> Cases => new()
     {
         { "nothing active", ProductionScope, Facts(), CiVerdict.Quiet },
-        { "in-progress deployment to the mapped environment", ProductionScope, Facts([Deployment("production-eu")], [Run()]), CiVerdict.Busy },
-        { "queued deployment to the mapped environment", ProductionScope, Facts([Deployment("production-eu", "queued")]), CiVerdict.Busy },
-        { "pending deployment to the mapped environment", ProductionScope, Facts([Deployment("production-eu", "pending")]), CiVerdict.Busy },
-        { "deployment without a status yet", ProductionScope, Facts([Deployment("production-eu", null)]), CiVerdict.Busy },
-        { "finished deployment to the mapped environment", ProductionScope, Facts([Deployment("production-eu", "success")]), CiVerdict.Quiet },
-        { "failed deployment to the mapped environment", ProductionScope, Facts([Deployment("production-eu", "failure")]), CiVerdict.Quiet },
+        { "in-progress deployment to the mapped environment", ProductionScope, Facts([Deployment(Production)], [Run()]), CiVerdict.Busy },
+        { "queued deployment to the mapped environment", ProductionScope, Facts([Deployment(Production, "queued")]), CiVerdict.Busy },
+        { "pending deployment to the mapped environment", ProductionScope, Facts([Deployment(Production, "pending")]), CiVerdict.Busy },
+        { "deployment without a status yet", ProductionScope, Facts([Deployment(Production, null)]), CiVerdict.Busy },
+        { "finished deployment to the mapped environment", ProductionScope, Facts([Deployment(Production, "success")]), CiVerdict.Quiet },
+        { "failed deployment to the mapped environment", ProductionScope, Facts([Deployment(Production, "failure")]), CiVerdict.Quiet },
         { "in-progress deployment to another environment", ProductionScope, Facts([Deployment("staging")], [Run()]), CiVerdict.Quiet },
         { "active run of a mapped workflow", WorkflowScope, Facts(runs: [Run(status: "queued")]), CiVerdict.Busy },
         { "waiting run of a mapped workflow", WorkflowScope, Facts(runs: [Run(status: "waiting")]), CiVerdict.Busy },
@@ -42,13 +45,13 @@ public sealed class GitHubActivityRulesTests
     [Fact]
     public void Decide_DeploymentToTheMappedEnvironment_NamesTheRunThatDeploysAndBlocksItToo()
     {
-        var activities = GitHubActivityRules.Decide(ProductionScope, Facts([Deployment("production-eu")], [Run()]));
+        var activities = GitHubActivityRules.Decide(ProductionScope, Facts([Deployment(Production)], [Run()]));
 
         Assert.Equal(
             [
-                new CiActivity(CiActivityKind.Deployment, 55, Repository, "Deploy #42", "in_progress", "production-eu", "main",
+                new CiActivity(CiActivityKind.Deployment, 55, Repository, "Deploy #42", "in_progress", Production, "main",
                     $"https://github.com/{Repository}/actions/runs/9001", true, "deploys to mapped environment production-eu"),
-                new CiActivity(CiActivityKind.WorkflowRun, 9001, Repository, "Deploy #42", "in_progress", "production-eu", "main",
+                new CiActivity(CiActivityKind.WorkflowRun, 9001, Repository, "Deploy #42", "in_progress", Production, "main",
                     $"https://github.com/{Repository}/actions/runs/9001", true, "deploys to mapped environment production-eu (deployment #55)"),
             ],
             activities);

@@ -4,12 +4,18 @@ namespace HelmUnstick.Core.Tests.Credentials;
 
 public sealed class ServerUrlTests
 {
+    /// <summary>Server URLs as a kubeconfig may hold them, each with the URL shown for it.</summary>
+    public static TheoryData<string, string> ShownUrls => new()
+    {
+        { "http://admin:PASSWORD@host:8080", "http://host:8080" },
+        { "https://admin:p%40ss@10.0.0.1:6443/", "https://10.0.0.1:6443" },
+        { "https://token@k8s.example.com/api/prefix", "https://k8s.example.com/api/prefix" },
+        { "https://10.0.0.1:6443", "https://10.0.0.1:6443" },
+        { "user:secret@host:6443", "host:6443" },
+    };
+
     [Theory]
-    [InlineData("http://admin:PASSWORD@host:8080", "http://host:8080")]
-    [InlineData("https://admin:p%40ss@10.0.0.1:6443/", "https://10.0.0.1:6443")]
-    [InlineData("https://token@k8s.example.com/api/prefix", "https://k8s.example.com/api/prefix")]
-    [InlineData("https://10.0.0.1:6443", "https://10.0.0.1:6443")]
-    [InlineData("user:secret@host:6443", "host:6443")]
+    [MemberData(nameof(ShownUrls))]
     public void WithoutUserInfo_DropsUserAndPassword(string url, string shown)
     {
         Assert.Equal(shown, ServerUrl.WithoutUserInfo(url));

@@ -43,11 +43,11 @@ public sealed class ReleaseBackupTests
     }
 
     [Theory]
-    [InlineData("[{\"kind\":\"Secret\"}]", "", "it holds a JSON array, not a Secret or ConfigMap object")]
+    [InlineData("""[{"kind":"Secret"}]""", "", "it holds a JSON array, not a Secret or ConfigMap object")]
     [InlineData("\"Secret\"", "", "it holds a JSON string, not a Secret or ConfigMap object")]
-    [InlineData("{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":[]}", "metadata", "it has no metadata object")]
-    [InlineData("{\"apiVersion\":\"v1\"}", "kind", "it has no kind")]
-    [InlineData("{\"kind\":7}", "kind", "kind is not a string")]
+    [InlineData("""{"kind":"Secret","apiVersion":"v1","metadata":[]}""", "metadata", "it has no metadata object")]
+    [InlineData("""{"apiVersion":"v1"}""", "kind", "it has no kind")]
+    [InlineData("""{"kind":7}""", "kind", "kind is not a string")]
     public void DocumentOfTheWrongShape_IsNotABackup(string json, string field, string message)
     {
         var refused = Assert.Throws<BackupRejectedException>(() => ReleaseBackup.Parse(Encoding.UTF8.GetBytes(json)));
@@ -64,49 +64,23 @@ public sealed class ReleaseBackupTests
         Assert.StartsWith("it is not JSON", refused.Message);
     }
 
-    /// <summary>The attacks the restore command was open to, each refused with the field that gives it away.</summary>
+    /// <summary>
+    /// The attacks the restore command was open to, each refused with the field that gives it away. Each edit is what
+    /// was changed by hand: a JSON merge patch of the real backup.
+    /// </summary>
     [Theory]
-    [InlineData("registry-creds", "metadata.name")]
-    [InlineData("dockerconfigjson", "type")]
-    [InlineData("service-account-token", "type")]
-    [InlineData("opaque", "type")]
-    [InlineData("renamed-in-the-name-only", "data.release.name")]
-    [InlineData("moved-to-kube-system", "data.release.namespace")]
-    [InlineData("extra-data-key", "data..dockerconfigjson")]
-    [InlineData("string-data", "stringData")]
+    [InlineData("""{"metadata":{"name":"registry-creds","namespace":"kube-system"}}""", "metadata.name")]
+    [InlineData("""{"type":"kubernetes.io/dockerconfigjson"}""", "type")]
+    [InlineData("""{"type":"kubernetes.io/service-account-token","metadata":{"annotations":{"kubernetes.io/service-account.name":"default"}}}""", "type")]
+    [InlineData("""{"type":"Opaque"}""", "type")]
+    [InlineData("""{"metadata":{"name":"sh.helm.release.v1.other.v4","labels":{"name":"other"}}}""", "data.release.name")]
+    [InlineData("""{"metadata":{"namespace":"kube-system"}}""", "data.release.namespace")]
+    [InlineData("""{"data":{".dockerconfigjson":"e30="}}""", "data..dockerconfigjson")]
+    [InlineData("""{"stringData":{"token":"x"}}""", "stringData")]
     public void HandEditedBackup_IsRefused_NamingTheField(string edit, string field)
     {
         var doc = RealBackup();
-        switch (edit)
-        {
-            case "registry-creds":
-                doc["metadata"]!["name"] = "registry-creds";
-                doc["metadata"]!["namespace"] = "kube-system";
-                break;
-            case "dockerconfigjson":
-                doc["type"] = "kubernetes.io/dockerconfigjson";
-                break;
-            case "service-account-token":
-                doc["type"] = "kubernetes.io/service-account-token";
-                doc["metadata"]!["annotations"]!["kubernetes.io/service-account.name"] = "default";
-                break;
-            case "opaque":
-                doc["type"] = "Opaque";
-                break;
-            case "renamed-in-the-name-only":
-                doc["metadata"]!["name"] = "sh.helm.release.v1.other.v4";
-                doc["metadata"]!["labels"]!["name"] = "other";
-                break;
-            case "moved-to-kube-system":
-                doc["metadata"]!["namespace"] = "kube-system";
-                break;
-            case "extra-data-key":
-                doc["data"]![".dockerconfigjson"] = Convert.ToBase64String("{}"u8);
-                break;
-            default:
-                doc["stringData"] = new JsonObject { ["token"] = "x" };
-                break;
-        }
+        MergePatch(doc, JsonNode.Parse(edit)!.AsObject());
 
         var refused = Assert.Throws<BackupRejectedException>(() => ReleaseBackup.Parse(Bytes(doc)));
 
@@ -192,6 +166,22 @@ public sealed class ReleaseBackupTests
         secret.Remove("type");
         secret["data"]!["release"] = Encoding.ASCII.GetString(Convert.FromBase64String((string)secret["data"]!["release"]!));
         return secret;
+    }
+
+    /// <summary>Applies <paramref name="patch"/> to <paramref name="target"/> as a JSON merge patch (RFC 7396) that removes nothing.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch)
+        {
+            if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                MergePatch(existing, inner);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
     }
 
     internal static byte[] Bytes(JsonNode doc) => Encoding.UTF8.GetBytes(doc.ToJsonString());
