@@ -43,15 +43,13 @@ internal sealed class ScanWatch(Func<CancellationToken, Task<ScanPassRead>> scan
     public async IAsyncEnumerable<ScanPass> WatchAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var known = new Dictionary<string, StuckReleaseFinding>();
-        while (await ReadAsync(ct) is { } read)
+        do
         {
-            if (read.Scan is not { } scan)
+            ScanPass pass;
+            try
             {
-                yield return new ScanPass(read.Failures, []);
-            }
-            else
-            {
-                var current = scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
+                var read = await scanOnce(ct);
+                var current = read.Scan.Findings.ToDictionary(f => $"{f.Context}/{f.Namespace}/{f.Release}");
 
                 // A cluster that could not be read this pass has told nothing: its releases are not "unstuck".
                 foreach (var (key, finding) in known.Where(k => read.UnreadContexts.Contains(k.Value.Context)))
@@ -59,15 +57,21 @@ internal sealed class ScanWatch(Func<CancellationToken, Task<ScanPassRead>> scan
                     current.TryAdd(key, finding);
                 }
 
-                yield return new ScanPass(read.Failures, Changes(known, current, clock.GetUtcNow()));
+                pass = new ScanPass(read.Failures, Changes(known, current, clock.GetUtcNow()));
                 known = current;
             }
-
-            if (!await WaitAsync(ct))
+            catch (EngineException e)
+            {
+                pass = new ScanPass([e.Message], []);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 yield break;
             }
+
+            yield return pass;
         }
+        while (await WaitAsync(ct));
     }
 
     /// <summary>The releases that became stuck (or stuck at another revision) or stale, then those no longer stuck.</summary>
@@ -87,24 +91,6 @@ internal sealed class ScanWatch(Func<CancellationToken, Task<ScanPassRead>> scan
 
         changes.AddRange(known.Where(k => !current.ContainsKey(k.Key)).Select(k => new ScanEvent(ScanChange.Unstuck, now, k.Value)));
         return changes;
-    }
-
-    /// <summary>One pass: its scan (null when it failed) and its failures; null once the watch is cancelled.</summary>
-    private async Task<(ScanResult? Scan, IReadOnlyList<string> Failures, IReadOnlyCollection<string> UnreadContexts)?> ReadAsync(CancellationToken ct)
-    {
-        try
-        {
-            var read = await scanOnce(ct);
-            return (read.Scan, read.Failures, read.UnreadContexts);
-        }
-        catch (EngineException e)
-        {
-            return (null, [e.Message], []);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return null;
-        }
     }
 
     private async Task<bool> WaitAsync(CancellationToken ct)
