@@ -155,10 +155,11 @@ internal sealed class ScanCommand(CommonOptions common, CliEnvironment env)
             return await WatchAsync(async c =>
             {
                 var pass = await ScanEachAsync(target, contexts, scope, progress: null, c);
+                var failed = pass.Where(p => p.Failure is not null).ToList();
                 return new ScanPassRead(
                     ScanResult.Merge(pass.Select(p => p.Result).OfType<ScanResult>()),
-                    pass.Where(p => p.Failure is not null).Select(p => $"context {p.Context}: {p.Failure}").ToList(),
-                    pass.Where(p => p.Failure is not null).Select(p => p.Context).ToList());
+                    [.. failed.Select(p => $"context {p.Context}: {p.Failure}")],
+                    [.. failed.Select(p => p.Context)]);
             }, interval, json, multipleContexts: true, ct);
         }
 
